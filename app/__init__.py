@@ -1,0 +1,90 @@
+"""Storeflow: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask
+from redis import Redis
+
+from app.channels.registry import ChannelSet
+from app.clock import Clock, clock_from_settings
+from app.config import INSTANCE_DIR, Config
+from app.crypto import TokenCipher
+from app.extensions import csrf, db, migrate
+from app.services import Services, attach_services
+
+
+def create_app(
+    config: Config | None = None,
+    clock: Clock | None = None,
+    redis_factory: Callable[[Config], Redis] | None = None,
+    channels: ChannelSet | None = None,
+) -> Flask:
+    """Build an app from a configuration (the environment's when none is given)."""
+    config = config or Config.from_env()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    if config.database_url.startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SQLALCHEMY_DATABASE_URI=config.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(config.database_url),
+        MAX_CONTENT_LENGTH=config.webhook_max_bytes,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.is_production,
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        TESTING=config.env == "test",
+    )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    attach_services(
+        app,
+        Services(
+            config=config,
+            clock=clock or clock_from_settings(config.clock_speedup, config.clock_epoch),
+            cipher=TokenCipher(config.token_encryption_keys),
+            redis_factory=redis_factory,
+            channel_overrides=channels,
+        ),
+    )
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _engine_options(database_url: str) -> dict[str, object]:
+    if database_url.startswith("sqlite"):
+        # Web and worker processes share the file; wait for the writer instead of failing.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _migrations_dir() -> object:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
+    from app.health import bp as health_bp
+    from app.messaging.unsubscribe import bp as unsubscribe_bp
+    from app.shopify.views import bp as shopify_install_bp
+    from webhooks.shopify.views import bp as shopify_webhooks_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(shopify_webhooks_bp)
+    app.register_blueprint(shopify_install_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(unsubscribe_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import storeflow_cli
+
+    app.cli.add_command(storeflow_cli)

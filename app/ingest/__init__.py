@@ -1,0 +1,1 @@
+"""Turning a stored, normalized platform event into our own state and trigger events."""

@@ -1,0 +1,209 @@
+"""Merge a normalized webhook into our copy of the store and say which trigger events it caused.
+
+Rules that make late and repeated deliveries harmless:
+- content changes only when the platform's ``updated_at`` is newer than what is stored;
+- milestones (completed, paid, fulfilled, cancelled) are facts that only ever become true, so
+  they are applied whatever the order, and each fires its trigger event once, when first learned;
+- an order seen for the first time is "placed", whichever topic brought it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.ingest.contacts import apply_consent, upsert_contact
+from app.ingest.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
+from app.models import Cart, Checkout, Contact, Order
+from flows.events import EventKind, TriggerEvent, subject_key
+
+Row = TypeVar("Row", Checkout, Cart, Order)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What merging one webhook produced: the contact it concerns and the trigger events it fired."""
+
+    contact: Contact | None
+    subject_key: str | None
+    triggers: tuple[TriggerEvent, ...]
+
+
+def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> Applied:
+    """Merge the facts of one webhook and return the trigger events it caused."""
+    contact = upsert_contact(session, shop_id, normalized.contact)
+    consent_changed = False
+    if contact is not None:
+        for consent in normalized.consents:
+            consent_changed = apply_consent(contact, consent) or consent_changed
+    session.flush()
+    contact_id = contact.id if contact else None
+    triggers: list[TriggerEvent] = []
+    key: str | None = None
+
+    if normalized.checkout is not None:
+        key = subject_key("checkout", normalized.checkout.token)
+        kinds = _merge_checkout(session, shop_id, normalized.checkout, contact_id)
+        triggers += [TriggerEvent(k, shop_id, contact_id, key, normalized.occurred_at) for k in kinds]
+    elif normalized.cart is not None:
+        key = subject_key("cart", normalized.cart.token)
+        cart, changed = _merge_cart(session, shop_id, normalized.cart)
+        if changed:
+            triggers.append(
+                TriggerEvent(EventKind.CART_UPDATED, shop_id, cart.contact_id, key, normalized.occurred_at)
+            )
+    elif normalized.order is not None:
+        order_facts = normalized.order
+        key = subject_key("order", order_facts.platform_id)
+        related = tuple(
+            subject_key(kind, token)
+            for kind, token in (("checkout", order_facts.checkout_token), ("cart", order_facts.cart_token))
+            if token
+        )
+        kinds = _merge_order(session, shop_id, order_facts, contact_id)
+        triggers += [
+            TriggerEvent(k, shop_id, contact_id, key, normalized.occurred_at, related) for k in kinds
+        ]
+    elif contact is not None:
+        key = subject_key("contact", str(contact.id))
+        if normalized.kind in {EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED}:
+            triggers.append(TriggerEvent(normalized.kind, shop_id, contact_id, key, normalized.occurred_at))
+    if consent_changed and contact is not None:
+        triggers.append(
+            TriggerEvent(
+                EventKind.CONSENT_UPDATED,
+                shop_id,
+                contact_id,
+                subject_key("contact", str(contact.id)),
+                normalized.occurred_at,
+            )
+        )
+    session.flush()
+    return Applied(contact=contact, subject_key=key, triggers=tuple(triggers))
+
+
+def _merge_checkout(
+    session: Session, shop_id: int, facts: CheckoutFacts, contact_id: int | None
+) -> list[EventKind]:
+    row, created = _get_or_create(session, Checkout, shop_id=shop_id, token=facts.token)
+    kinds: list[EventKind] = []
+    if created or _newer(facts.updated_at, row.source_updated_at):
+        row.platform_id = facts.platform_id or row.platform_id
+        row.cart_token = facts.cart_token or row.cart_token
+        row.email = facts.email or row.email
+        row.recovery_url = facts.recovery_url or row.recovery_url
+        row.currency = facts.currency or row.currency
+        row.total_price = facts.total_price
+        row.line_items = _items(facts.line_items)
+        row.source_created_at = row.source_created_at or facts.created_at or facts.updated_at
+        row.source_updated_at = facts.updated_at
+        kinds.append(EventKind.CHECKOUT_STARTED if created else EventKind.CHECKOUT_UPDATED)
+    if contact_id is not None and row.contact_id is None:
+        row.contact_id = contact_id
+        if not kinds:  # the shopper just became reachable: let flows enroll now
+            kinds.append(EventKind.CHECKOUT_UPDATED)
+    if facts.completed_at is not None and row.completed_at is None:
+        row.completed_at = facts.completed_at
+        kinds.append(EventKind.CHECKOUT_COMPLETED)
+    if row.order_platform_id is None:
+        row.order_platform_id = session.scalars(
+            select(Order.platform_id).where(Order.shop_id == shop_id, Order.checkout_token == facts.token)
+        ).first()
+    if row.cart_token and row.contact_id is not None:
+        session.execute(
+            update(Cart)
+            .where(Cart.shop_id == shop_id, Cart.token == row.cart_token, Cart.contact_id.is_(None))
+            .values(contact_id=row.contact_id)
+        )
+    return kinds
+
+
+def _merge_cart(session: Session, shop_id: int, facts: CartFacts) -> tuple[Cart, bool]:
+    row, created = _get_or_create(session, Cart, shop_id=shop_id, token=facts.token)
+    changed = created or _newer(facts.updated_at, row.source_updated_at)
+    if changed:
+        row.currency = facts.currency or row.currency
+        row.total_price = facts.total_price
+        row.line_items = _items(facts.line_items)
+        row.source_updated_at = facts.updated_at
+    if row.contact_id is None:
+        row.contact_id = session.scalars(
+            select(Checkout.contact_id).where(
+                Checkout.shop_id == shop_id,
+                Checkout.cart_token == facts.token,
+                Checkout.contact_id.is_not(None),
+            )
+        ).first()
+    return row, changed
+
+
+def _merge_order(
+    session: Session, shop_id: int, facts: OrderFacts, contact_id: int | None
+) -> list[EventKind]:
+    row, created = _get_or_create(session, Order, shop_id=shop_id, platform_id=facts.platform_id)
+    kinds: list[EventKind] = [EventKind.ORDER_PLACED] if created else []
+    if created or _newer(facts.updated_at, row.source_updated_at):
+        row.name = facts.name or row.name
+        row.email = facts.email or row.email
+        row.checkout_token = facts.checkout_token or row.checkout_token
+        row.cart_token = facts.cart_token or row.cart_token
+        row.currency = facts.currency or row.currency
+        row.total_price = facts.total_price
+        if facts.line_items:
+            row.line_items = _items(facts.line_items)
+        row.financial_status = facts.financial_status or row.financial_status
+        row.fulfillment_status = facts.fulfillment_status or row.fulfillment_status
+        row.status_url = facts.status_url or row.status_url
+        row.placed_at = row.placed_at or facts.placed_at
+        row.source_updated_at = facts.updated_at
+    if contact_id is not None and row.contact_id is None:
+        row.contact_id = contact_id
+    for field, kind in (
+        ("paid_at", EventKind.ORDER_PAID),
+        ("fulfilled_at", EventKind.ORDER_FULFILLED),
+        ("cancelled_at", EventKind.ORDER_CANCELLED),
+    ):
+        learned = getattr(facts, field)
+        if learned is not None and getattr(row, field) is None:
+            setattr(row, field, learned)
+            kinds.append(kind)
+    if row.checkout_token:
+        session.execute(
+            update(Checkout)
+            .where(
+                Checkout.shop_id == shop_id,
+                Checkout.token == row.checkout_token,
+                Checkout.order_platform_id.is_(None),
+            )
+            .values(order_platform_id=row.platform_id)
+        )
+    return kinds
+
+
+def _get_or_create(session: Session, model: type[Row], **keys: Any) -> tuple[Row, bool]:
+    """Return the row with these keys, inserting it if missing; safe against a concurrent insert."""
+    query = select(model).filter_by(**keys)
+    row = session.scalars(query).first()
+    if row is not None:
+        return row, False
+    row = model(**keys)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = session.scalars(query).one()
+        return existing, False
+    return row, True
+
+
+def _newer(incoming: datetime, stored: datetime | None) -> bool:
+    return stored is None or incoming > stored
+
+
+def _items(items: tuple[LineItem, ...]) -> list[dict[str, Any]]:
+    return [item.as_dict() for item in items]

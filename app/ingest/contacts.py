@@ -1,0 +1,130 @@
+"""Find-or-create contacts and merge consent statements into them."""
+
+from __future__ import annotations
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts
+from app.models import Contact
+
+
+def normalize_phone(raw: str | None, country_code: str | None) -> str | None:
+    """Return the number in E.164, or None when it is not a valid phone number."""
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, (country_code or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def upsert_contact(session: Session, shop_id: int, facts: ContactFacts | None) -> Contact | None:
+    """Return the shop's contact these facts describe, creating or enriching it."""
+    if facts is None or not facts.identifiable:
+        return None
+    phone = normalize_phone(facts.phone, facts.country_code)
+    contact = _find(session, shop_id, facts, phone)
+    if contact is None:
+        contact = _create(session, shop_id, facts, phone)
+        if contact is None:  # a concurrent worker created it first
+            contact = _find(session, shop_id, facts, phone)
+            assert contact is not None
+    _merge(session, contact, facts, phone)
+    return contact
+
+
+def _find(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
+    query = select(Contact).where(Contact.shop_id == shop_id)
+    if facts.platform_customer_id:
+        found = session.scalars(
+            query.where(Contact.platform_customer_id == facts.platform_customer_id)
+        ).first()
+        if found:
+            return found
+    if facts.email:
+        found = session.scalars(query.where(Contact.email == facts.email)).first()
+        if found:
+            return found
+    if phone and not facts.email:
+        return session.scalars(query.where(Contact.phone == phone).order_by(Contact.id)).first()
+    return None
+
+
+def _create(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
+    contact = Contact(
+        shop_id=shop_id,
+        platform_customer_id=facts.platform_customer_id,
+        email=facts.email,
+        phone=phone,
+    )
+    try:
+        with session.begin_nested():
+            session.add(contact)
+    except IntegrityError:
+        return None
+    return contact
+
+
+def _merge(session: Session, contact: Contact, facts: ContactFacts, phone: str | None) -> None:
+    customer_id = facts.platform_customer_id
+    if (
+        customer_id
+        and not contact.platform_customer_id
+        and not _taken(session, contact, "platform_customer_id", customer_id)
+    ):
+        contact.platform_customer_id = customer_id
+    if facts.email and contact.email != facts.email and not _taken(session, contact, "email", facts.email):
+        contact.email = facts.email
+    if phone:
+        contact.phone = phone
+    for field in ("first_name", "last_name", "locale", "country_code"):
+        value = getattr(facts, field)
+        if value:
+            setattr(contact, field, value)
+
+
+def _taken(session: Session, contact: Contact, field: str, value: str) -> bool:
+    """Tell whether another contact of the shop already holds this identifier."""
+    other = session.scalars(
+        select(Contact.id).where(
+            Contact.shop_id == contact.shop_id,
+            getattr(Contact, field) == value,
+            Contact.id != contact.id,
+        )
+    ).first()
+    return other is not None
+
+
+def apply_consent(contact: Contact, consent: ConsentFacts) -> bool:
+    """Merge a consent statement unless a newer one is already on record; return True if it changed."""
+    prefix = consent.channel
+    if prefix not in {"email", "sms"}:
+        return False
+    current_state = getattr(contact, f"{prefix}_consent")
+    current_at = getattr(contact, f"{prefix}_consent_at")
+    if current_at is not None and consent.at < current_at:
+        return False
+    if consent.grant_only and current_state == ConsentState.SUBSCRIBED:
+        return False
+    if consent.channel == "sms" and consent.phone:
+        phone = normalize_phone(consent.phone, contact.country_code)
+        if phone:
+            contact.phone = phone
+    changed = current_state != consent.state.value
+    setattr(contact, f"{prefix}_consent", consent.state.value)
+    setattr(contact, f"{prefix}_consent_source", consent.source)
+    setattr(contact, f"{prefix}_consent_at", consent.at)
+    return changed
+
+
+def withdraw_consent(contact: Contact, channel: str, source: str, at: object) -> None:
+    """Record that the shopper withdrew marketing consent on a channel."""
+    setattr(contact, f"{channel}_consent", ConsentState.UNSUBSCRIBED.value)
+    setattr(contact, f"{channel}_consent_source", source)
+    setattr(contact, f"{channel}_consent_at", at)

@@ -1,0 +1,1 @@
+"""Background work on RQ: processing stored webhooks, running flow steps, and the relay loop."""

@@ -1,0 +1,114 @@
+"""Process one stored webhook: normalize, merge, and let the flow engine react."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.ingest.apply import apply_normalized
+from app.ingest.facts import NormalizationError, Normalized
+from app.ingest.lifecycle import uninstall
+from app.ingest.privacy import export_customer, redact_customer, redact_shop
+from app.models import Shop, WebhookEvent
+from app.models.inbox import FAILED, IGNORED, PROCESSED
+from flows.engine import FlowEngine
+from flows.events import EventKind
+from flows.scheduling import DeferredScheduler, StepScheduler
+from webhooks.registry import NORMALIZERS
+
+log = logging.getLogger(__name__)
+
+# What an uninstalled shop still gets processed: Shopify sends shop/redact 48 h after uninstall.
+AFTER_UNINSTALL = frozenset(
+    {
+        EventKind.APP_UNINSTALLED,
+        EventKind.PRIVACY_DATA_REQUEST,
+        EventKind.PRIVACY_CUSTOMER_REDACT,
+        EventKind.PRIVACY_SHOP_REDACT,
+    }
+)
+
+
+class EventProcessor:
+    def __init__(self, session: Session, clock: Clock, scheduler: StepScheduler) -> None:
+        self.session = session
+        self.clock = clock
+        self.scheduler = scheduler
+
+    def process(self, event_id: int) -> str:
+        """Process one event exactly once; return its final status."""
+        query = select(WebhookEvent).where(WebhookEvent.id == event_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()  # a re-dispatched duplicate waits, then sees it processed
+        event = self.session.scalars(query).first()
+        if event is None:
+            return "missing"
+        if event.processed_at is not None:
+            self.session.rollback()
+            return event.status
+        deferred = DeferredScheduler(self.scheduler)
+        try:
+            status = self._handle(event, deferred)
+        except NormalizationError as exc:
+            self.session.rollback()
+            event = self.session.get_one(WebhookEvent, event_id)
+            self._finish(event, FAILED, f"payload rejected: {exc}")
+            log.warning("webhook %s (%s %s) rejected: %s", event_id, event.platform, event.topic, exc)
+            return FAILED
+        except Exception:
+            deferred.discard()
+            raise
+        deferred.flush()
+        return status
+
+    def _handle(self, event: WebhookEvent, deferred: DeferredScheduler) -> str:
+        shop = self.session.get(Shop, event.shop_id)
+        if shop is None:
+            return IGNORED
+        payload = json.loads(event.body)
+        if not isinstance(payload, dict):
+            raise NormalizationError("payload is not a JSON object")
+        normalize = NORMALIZERS[event.platform]
+        normalized = normalize(event.topic, payload, event.triggered_at or event.received_at)
+        if not shop.is_installed and normalized.kind not in AFTER_UNINSTALL:
+            self._finish(event, IGNORED, "shop is not installed")
+            return IGNORED
+        if normalized.kind == EventKind.PRIVACY_SHOP_REDACT:
+            redact_shop(self.session, shop)  # deletes this event row with everything else
+            self.session.commit()
+            return PROCESSED
+        self._apply(event, shop, normalized, deferred)
+        self._finish(event, PROCESSED)
+        return PROCESSED
+
+    def _apply(
+        self, event: WebhookEvent, shop: Shop, normalized: Normalized, deferred: DeferredScheduler
+    ) -> None:
+        now = self.clock.now()
+        if normalized.kind == EventKind.APP_UNINSTALLED:
+            uninstall(self.session, shop, normalized.occurred_at, now)
+            return
+        if normalized.kind == EventKind.PRIVACY_DATA_REQUEST and normalized.privacy:
+            export_customer(self.session, shop, normalized.privacy)
+            return
+        if normalized.kind == EventKind.PRIVACY_CUSTOMER_REDACT and normalized.privacy:
+            redact_customer(self.session, shop, normalized.privacy)
+            event.body = "{}"  # the request itself names the customer
+            return
+        applied = apply_normalized(self.session, shop.id, normalized)
+        event.contact_id = applied.contact.id if applied.contact else None
+        event.subject_key = applied.subject_key
+        engine = FlowEngine(self.session, self.clock, deferred)
+        for trigger in applied.triggers:
+            engine.handle(trigger)
+
+    def _finish(self, event: WebhookEvent, status: str, error: str | None = None) -> None:
+        event.status = status
+        event.error = error
+        event.processed_at = self.clock.now()
+        event.attempts += 1
+        self.session.commit()

@@ -1,0 +1,44 @@
+"""Schedule step jobs on RQ, in wall-clock time converted from flow time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from redis.exceptions import RedisError
+from rq import Queue
+
+from app.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+def step_job_id(enrollment_id: int, run_token: int) -> str:
+    """Name a step job so scheduling the same step twice updates one job instead of adding two."""
+    return f"step-{enrollment_id}-{run_token}"
+
+
+class RQStepScheduler:
+    """Put step jobs on RQ: now if due, else with ``enqueue_at`` for RQ's scheduler to release.
+
+    Redis is not the source of truth: the enrollment row holds ``next_run_at``, and the sweeper
+    re-enqueues overdue steps, so a failed enqueue (Redis down) is logged and recovered later.
+    """
+
+    def __init__(self, queue: Queue, clock: Clock) -> None:
+        self.queue = queue
+        self.clock = clock
+
+    def schedule(self, enrollment_id: int, run_token: int, due: datetime) -> None:
+        from app.jobs.tasks import run_step
+
+        job_id = step_job_id(enrollment_id, run_token)
+        try:
+            if due <= self.clock.now():
+                self.queue.enqueue(run_step, enrollment_id, run_token, job_id=job_id)
+            else:
+                self.queue.enqueue_at(
+                    self.clock.to_real(due), run_step, enrollment_id, run_token, job_id=job_id
+                )
+        except RedisError as exc:
+            log.warning("could not schedule %s (the sweeper will): %s", job_id, exc)

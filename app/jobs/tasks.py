@@ -1,0 +1,60 @@
+"""RQ job entry points. Jobs take ids and reload what they need; they run inside an app context."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import update
+
+from app.extensions import db
+from app.jobs.processing import EventProcessor
+from app.jobs.scheduling import RQStepScheduler
+from app.messaging.sender import MessageSender
+from app.models import WebhookEvent
+from app.services import current_services
+from flows.runner import StepRunner
+
+log = logging.getLogger(__name__)
+
+
+class EventBatchError(RuntimeError):
+    """Some events of a batch raised; they stay unprocessed and the relay hands them out again."""
+
+
+def _scheduler() -> RQStepScheduler:
+    services = current_services()
+    return RQStepScheduler(services.queue, services.clock)
+
+
+def process_events(event_ids: list[int]) -> dict[int, str]:
+    """Process a batch of stored webhooks in id order; return each one's status."""
+    services = current_services()
+    processor = EventProcessor(db.session(), services.clock, _scheduler())
+    results: dict[int, str] = {}
+    failed: list[int] = []
+    for event_id in event_ids:
+        try:
+            results[event_id] = processor.process(event_id)
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("webhook %s failed while processing", event_id)
+            db.session.execute(
+                update(WebhookEvent)
+                .where(WebhookEvent.id == event_id)
+                .values(attempts=WebhookEvent.attempts + 1, error=f"{type(exc).__name__}: {exc}"[:2000])
+            )
+            db.session.commit()
+            failed.append(event_id)
+    if failed:
+        raise EventBatchError(f"{len(failed)} of {len(event_ids)} webhook(s) failed: {failed}")
+    return results
+
+
+def run_step(enrollment_id: int, run_token: int) -> str:
+    """Run the due steps of one enrollment."""
+    services = current_services()
+    sender = MessageSender(db.session(), services.clock, services.channels, services.config)
+    runner = StepRunner(db.session(), services.clock, _scheduler(), sender)
+    outcome = runner.run(enrollment_id, run_token)
+    log.debug("step job for enrollment %s: %s", enrollment_id, outcome)
+    return outcome

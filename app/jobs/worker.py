@@ -1,0 +1,88 @@
+"""The worker role: an RQ worker with its scheduler, plus the relay loop in a sibling process."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from types import FrameType
+
+from flask import Flask
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db
+from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
+from app.services import current_services
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY_SECONDS = 5.0
+
+
+class FlaskWorker(SimpleWorker):
+    """Run each job in its own app context, so each gets a fresh database session.
+
+    Jobs run in the worker process (no fork per job): connections are pooled across jobs, which
+    is what lets a worker keep up with webhook bursts. Work is protected by the database, not the
+    process: a worker killed mid-job leaves rows the relay and sweeper hand out again.
+    """
+
+    flask_app: Flask
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        with self.flask_app.app_context():
+            super().execute_job(job, queue)
+
+
+def make_worker(app: Flask, queues: list[Queue] | None = None) -> FlaskWorker:
+    """Build a worker bound to the app's queue (or the given ones)."""
+    services = app.extensions["storeflow"]
+    worker = FlaskWorker(queues or [services.queue], connection=services.redis)
+    worker.flask_app = app
+    return worker
+
+
+def relay_forever(app: Flask, stop_after: float | None = None) -> None:
+    """Move webhooks to the queue and re-enqueue overdue steps until stopped."""
+    with app.app_context():
+        db.engine.dispose(close=False)  # never share the parent's connections after fork
+        services = current_services()
+        interval = services.config.relay_interval_seconds
+        started = last_sweep = time.monotonic()
+        while stop_after is None or time.monotonic() - started < stop_after:
+            try:
+                relay_webhooks(db.session(), services.queue)
+                if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
+                    enqueue_overdue_steps(db.session(), services.queue, services.clock)
+                    last_sweep = time.monotonic()
+            except (RedisError, SQLAlchemyError) as exc:
+                db.session.rollback()
+                log.warning("relay paused, will retry: %s", exc)
+                time.sleep(min(5.0, interval * 10))
+            finally:
+                db.session.remove()
+            time.sleep(interval)
+
+
+def run_worker(app: Flask, burst: bool = False) -> None:
+    """Start the relay process, then work the queue (with RQ's scheduler) in this process."""
+    context = multiprocessing.get_context("fork")
+    relay = context.Process(target=relay_forever, args=(app,), name="storeflow-relay", daemon=True)
+    relay.start()
+    log.info("relay process %s started", relay.pid)
+
+    def stop_relay(signum: int, frame: FrameType | None) -> None:
+        if relay.is_alive() and relay.pid:
+            os.kill(relay.pid, signal.SIGTERM)
+
+    try:
+        worker = make_worker(app)
+        worker.work(with_scheduler=True, burst=burst)
+    finally:
+        stop_relay(signal.SIGTERM, None)
+        relay.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Rendering, sending and unsubscribing: everything about one message to one shopper."""

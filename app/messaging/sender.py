@@ -1,0 +1,229 @@
+"""Carry out one Send step: decide whether it may go, render it, hand it to the provider once.
+
+The ``message`` row, unique per (enrollment, step), is the at-most-once guard: it is created once,
+claimed by exactly one worker (pending → sending, a conditional update), and only that worker calls
+the provider. Every decision, including "skipped: no consent", is recorded on the row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.channels.base import OutgoingMessage
+from app.channels.errors import PermanentSendError, TransientSendError
+from app.channels.registry import ChannelSet
+from app.clock import Clock
+from app.config import Config
+from app.extensions import affected_rows
+from app.messaging.context import template_context
+from app.messaging.render import TemplateRenderError, render
+from app.messaging.unsubscribe import unsubscribe_url
+from app.models import Checkout, Contact, Enrollment, Message, Shop, Suppression
+from app.models.automation import ACTIVE
+from app.models.messaging import FAILED, PENDING, SENDING, SENT, SKIPPED
+from flows.conditions import check_guard
+from flows.definitions import Flow, Purpose, Send
+from flows.runner import SendOutcome
+from flows.subjects import Subject, load_subject
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = frozenset({SENT, FAILED, SKIPPED})
+SENDING_LEASE = timedelta(minutes=10)
+
+
+DONE = SendOutcome()
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Back off 30 s, 2 min, 8 min, 32 min, then hourly."""
+    return min(timedelta(seconds=30 * 4 ** max(attempt - 1, 0)), timedelta(hours=1))
+
+
+class MessageSender:
+    def __init__(self, session: Session, clock: Clock, channels: ChannelSet, config: Config) -> None:
+        self.session = session
+        self.clock = clock
+        self.channels = channels
+        self.config = config
+
+    def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome:
+        """Send (or skip, or schedule a retry of) the message for this step."""
+        stop = check_guard(flow.guard, self.session, enrollment)
+        if stop:
+            return SendOutcome(exit_reason=stop)
+        message = self._message_row(enrollment, flow, step, index)
+        now = self.clock.now()
+        if message.status in FINAL_STATUSES:
+            return DONE
+        if message.status == SENDING:
+            return self._sending_elsewhere(message, now)
+        shop = self.session.get_one(Shop, enrollment.shop_id)
+        contact = self.session.get_one(Contact, enrollment.contact_id)
+        subject = load_subject(self.session, enrollment.shop_id, enrollment.subject_key)
+        reason = self._refusal(flow, step, contact, subject)
+        if reason:
+            message.record(SKIPPED, now, reason)
+            self.session.commit()
+            log.info("skipped %s step %d for contact %s: %s", flow.key, index, contact.id, reason)
+            return DONE
+        try:
+            outgoing = self._compose(shop, contact, subject, enrollment, step, message)
+        except TemplateRenderError as exc:
+            message.record(FAILED, now, f"template error: {exc}")
+            self.session.commit()
+            log.error("message %s not sent: %s", message.id, exc)
+            return DONE
+        if not self._claim(message, enrollment, now):
+            return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
+        return self._deliver(message, outgoing, step)
+
+    def _message_row(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> Message:
+        query = select(Message).filter_by(enrollment_id=enrollment.id, step_index=index)
+        message = self.session.scalars(query).first()
+        if message is not None:
+            return message
+        message = Message(
+            shop_id=enrollment.shop_id,
+            enrollment_id=enrollment.id,
+            contact_id=enrollment.contact_id,
+            step_index=index,
+            flow_key=flow.key,
+            channel=step.channel,
+            template=step.template,
+            timeline=[{"status": PENDING, "at": self.clock.now().isoformat()}],
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(message)
+        except IntegrityError:
+            return self.session.scalars(query).one()
+        self.session.commit()
+        return message
+
+    def _sending_elsewhere(self, message: Message, now: datetime) -> SendOutcome:
+        """Another worker claimed it; if that worker died mid-send, give up rather than risk a double."""
+        lease = SENDING_LEASE * self.clock.speedup
+        if message.claimed_at is not None and now - message.claimed_at > lease:
+            message.record(
+                FAILED, now, "worker stopped during the provider call; not resent to avoid a duplicate"
+            )
+            self.session.commit()
+            return DONE
+        return SendOutcome(retry_at=now + lease)
+
+    def _refusal(self, flow: Flow, step: Send, contact: Contact, subject: Subject | None) -> str | None:
+        address = contact.email if step.channel == "email" else contact.phone
+        if not address:
+            return f"no {step.channel} address"
+        if flow.purpose == Purpose.MARKETING and not contact.consents_to(step.channel):
+            state = contact.email_consent if step.channel == "email" else contact.sms_consent
+            return f"no {step.channel} marketing consent ({state or 'never given'})"
+        suppressed = self.session.scalars(
+            select(Suppression.reason).filter_by(
+                shop_id=contact.shop_id, channel=step.channel, address=address
+            )
+        ).first()
+        if suppressed:
+            return f"address suppressed ({suppressed})"
+        if isinstance(subject, Checkout) and not subject.recovery_url:
+            return "no recovery link for this checkout"
+        return None
+
+    def _compose(
+        self,
+        shop: Shop,
+        contact: Contact,
+        subject: Subject | None,
+        enrollment: Enrollment,
+        step: Send,
+        message: Message,
+    ) -> OutgoingMessage:
+        link = unsubscribe_url(self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel)
+        rendered = render(step.template, step.channel, template_context(shop, contact, subject, link))
+        address = contact.email if step.channel == "email" else contact.phone
+        assert address is not None
+        message.to_address = address
+        message.subject = rendered.subject
+        message.body_text = rendered.text
+        message.body_html = rendered.html
+        headers = {}
+        if step.channel == "email":
+            # RFC 8058 one-click unsubscribe; Gmail and Yahoo require it of bulk senders.
+            headers = {
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+        return OutgoingMessage(
+            channel=step.channel,
+            to=address,
+            text=rendered.text,
+            reference=str(message.id),
+            sender_address=self.config.mail_from,
+            sender_name=self.config.mail_from_name or shop.display_name,
+            subject=rendered.subject,
+            html=rendered.html,
+            headers=headers,
+            category=enrollment.flow_key,
+        )
+
+    def _claim(self, message: Message, enrollment: Enrollment, now: datetime) -> bool:
+        """Move pending → sending if the enrollment is still active and unchanged; one worker wins."""
+        still_active = self.session.scalars(
+            select(Enrollment.id).where(
+                Enrollment.id == enrollment.id,
+                Enrollment.state == ACTIVE,
+                Enrollment.run_token == enrollment.run_token,
+            )
+        ).first()
+        if still_active is None:
+            self.session.rollback()
+            return False
+        claimed = affected_rows(
+            self.session.execute(
+                update(Message)
+                .where(Message.id == message.id, Message.status == PENDING)
+                .values(status=SENDING, claimed_at=now, attempts=Message.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        self.session.commit()
+        if claimed:
+            self.session.refresh(message)
+        return bool(claimed)
+
+    def _deliver(self, message: Message, outgoing: OutgoingMessage, step: Send) -> SendOutcome:
+        channel = self.channels.get(step.channel)
+        message.provider = channel.provider
+        try:
+            provider_id = channel.send(outgoing)
+        except TransientSendError as exc:
+            now = self.clock.now()
+            if message.attempts >= self.config.send_max_attempts:
+                message.record(FAILED, now, f"gave up after {message.attempts} attempts: {exc}")
+                self.session.commit()
+                log.error("message %s failed for good: %s", message.id, exc)
+                return DONE
+            retry_at = now + retry_delay(message.attempts)
+            message.record(PENDING, now, f"attempt {message.attempts} failed, retrying: {exc}")
+            self.session.commit()
+            log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
+            return SendOutcome(retry_at=retry_at)
+        except PermanentSendError as exc:
+            message.record(FAILED, self.clock.now(), str(exc))
+            self.session.commit()
+            log.error("message %s refused by %s: %s", message.id, channel.provider, exc)
+            return DONE
+        message.provider_message_id = provider_id or None
+        message.sent_at = self.clock.now()
+        message.record(SENT, message.sent_at)
+        self.session.commit()
+        log.info(
+            "sent message %s (%s %s) to %s", message.id, message.flow_key, step.channel, message.to_address
+        )
+        return DONE

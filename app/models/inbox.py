@@ -1,0 +1,55 @@
+"""The webhook inbox: every verified delivery, stored once before it is acknowledged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import utcnow
+from app.extensions import Model
+from app.models.types import BigIntPK, UTCDateTime
+
+PENDING = "pending"
+PROCESSED = "processed"
+IGNORED = "ignored"
+FAILED = "failed"
+
+
+class WebhookEvent(Model):
+    """One platform event, unique per (platform, shop, platform event id).
+
+    ``dispatched_at`` is a lease: a relay that handed the row to RQ may hand it again once the lease
+    runs out and the row is still unprocessed, so a job lost with a Redis restart is not an event lost.
+    """
+
+    __tablename__ = "webhook_event"
+    __table_args__ = (
+        UniqueConstraint("platform", "shop_id", "event_id"),
+        Index(
+            "ix_webhook_event_unprocessed",
+            "id",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
+        Index("ix_webhook_event_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str] = mapped_column(String(128))
+    event_id: Mapped[str] = mapped_column(String(255))
+    webhook_id: Mapped[str | None] = mapped_column(String(255))
+    api_version: Mapped[str | None] = mapped_column(String(32))
+    triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    subject_key: Mapped[str | None] = mapped_column(String(255))

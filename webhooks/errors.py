@@ -1,0 +1,39 @@
+"""Exceptions raised at the webhook edge; views map each family to an HTTP status."""
+
+from __future__ import annotations
+
+
+class WebhookError(Exception):
+    """Base of every webhook rejection; ``status`` is what the view answers."""
+
+    status = 400
+
+
+class WebhookVerificationError(WebhookError):
+    """The request cannot be shown to come from the platform (401, nothing stored)."""
+
+    status = 401
+
+
+class MissingSignatureError(WebhookVerificationError):
+    pass
+
+
+class InvalidSignatureError(WebhookVerificationError):
+    pass
+
+
+class MalformedWebhookError(WebhookError):
+    """Signed, but not a request we can store: bad JSON, missing headers, unknown topic (400)."""
+
+    status = 400
+
+
+class UnknownShopError(WebhookError):
+    """Signed, but for a shop that has not installed (or has uninstalled) the app (404).
+
+    Platforms retry non-2xx answers for hours; with Shopify-managed installs, webhooks can arrive
+    before the merchant first opens the app, so a retry later may well find the shop installed.
+    """
+
+    status = 404

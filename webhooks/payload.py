@@ -1,0 +1,130 @@
+"""Typed reads from untrusted JSON: each wrong type becomes a NormalizationError naming the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.ingest.facts import NormalizationError
+
+JSONObject = dict[str, Any]
+
+
+def obj(value: Any, where: str) -> JSONObject:
+    """Return value if it is a JSON object."""
+    if not isinstance(value, dict):
+        raise NormalizationError(f"{where} must be an object")
+    return value
+
+
+def opt_obj(data: JSONObject, key: str) -> JSONObject | None:
+    """Return an optional nested object (empty lists, as some payloads send, count as absent)."""
+    value = data.get(key)
+    if value is None or value == []:
+        return None
+    return obj(value, key)
+
+
+def opt_list(data: JSONObject, key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise NormalizationError(f"{key} must be a list")
+    return value
+
+
+def opt_str(data: JSONObject, key: str, max_length: int = 2048) -> str | None:
+    """Return a non-empty string, or None when absent, null or blank."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise NormalizationError(f"{key} must be a string")
+    value = value.strip()
+    if len(value) > max_length:
+        raise NormalizationError(f"{key} is longer than {max_length} characters")
+    return value or None
+
+
+def req_str(data: JSONObject, key: str, max_length: int = 255) -> str:
+    value = opt_str(data, key, max_length)
+    if value is None:
+        raise NormalizationError(f"{key} is required")
+    return value
+
+
+def opt_id(data: JSONObject, key: str) -> str | None:
+    """Return an identifier given as a number or a string, as a string."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NormalizationError(f"{key} must be a number or a string")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:255]
+    raise NormalizationError(f"{key} must be a number or a string")
+
+
+def req_id(data: JSONObject, key: str) -> str:
+    value = opt_id(data, key)
+    if value is None:
+        raise NormalizationError(f"{key} is required")
+    return value
+
+
+def opt_bool(data: JSONObject, key: str) -> bool | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise NormalizationError(f"{key} must be true or false")
+    return value
+
+
+def opt_int(data: JSONObject, key: str, default: int = 0) -> int:
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise NormalizationError(f"{key} must be a number")
+    return int(value)
+
+
+def opt_decimal(data: JSONObject, key: str) -> Decimal | None:
+    """Return a money amount given as a string or a number."""
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise NormalizationError(f"{key} must be an amount")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise NormalizationError(f"{key} must be an amount") from None
+    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        raise NormalizationError(f"{key} is out of range")
+    return amount.quantize(Decimal("0.01"))
+
+
+def opt_datetime(data: JSONObject, key: str) -> datetime | None:
+    """Parse an ISO 8601 timestamp into aware UTC; a timestamp without a zone is taken as UTC."""
+    value = opt_str(data, key, 64)
+    if value is None:
+        return None
+    return parse_datetime(value, key)
+
+
+def parse_datetime(value: str, where: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise NormalizationError(f"{where} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Shopify webhooks: HMAC verification, the inbox endpoint, and payload normalization."""
