@@ -96,11 +96,13 @@ def store_event(engine: Engine, event: IncomingEvent) -> bool:
         "attempts": 0,
     }
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    # RETURNING tells a new row from a conflict reliably; rowcount does not under psycopg here.
     statement = (
         insert(WebhookEvent)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["platform", "shop_id", "event_id"])
+        .returning(WebhookEvent.id)
     )
     with engine.begin() as conn:
-        result = conn.execute(statement)
-    return bool(result.rowcount)
+        inserted = conn.execute(statement).first()
+    return inserted is not None

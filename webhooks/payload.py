@@ -97,7 +97,11 @@ def opt_int(data: JSONObject, key: str, default: int = 0) -> int:
 
 
 def opt_decimal(data: JSONObject, key: str) -> Decimal | None:
-    """Return a money amount given as a string or a number."""
+    """Return a money amount given as a string or a number; an unreadable amount counts as absent.
+
+    Amounts only decorate messages, so a placeholder like "example string" drops the amount, not
+    the event; a value of the wrong JSON type is still refused.
+    """
     value = data.get(key)
     if value is None or value == "":
         return None
@@ -106,18 +110,29 @@ def opt_decimal(data: JSONObject, key: str) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise NormalizationError(f"{key} must be an amount") from None
+        return None
     if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-        raise NormalizationError(f"{key} is out of range")
+        return None
     return amount.quantize(Decimal("0.01"))
 
 
+def opt_code(data: JSONObject, key: str, length: int) -> str | None:
+    """Return a fixed-length letter code (currency, country) in upper case, or None if it is not one."""
+    value = opt_str(data, key, 64)
+    if value is None or len(value) != length or not value.isalpha():
+        return None
+    return value.upper()
+
+
 def opt_datetime(data: JSONObject, key: str) -> datetime | None:
-    """Parse an ISO 8601 timestamp into aware UTC; a timestamp without a zone is taken as UTC."""
+    """Parse an ISO 8601 timestamp into aware UTC; an unreadable one counts as absent."""
     value = opt_str(data, key, 64)
     if value is None:
         return None
-    return parse_datetime(value, key)
+    try:
+        return parse_datetime(value, key)
+    except NormalizationError:
+        return None
 
 
 def parse_datetime(value: str, where: str) -> datetime:

@@ -27,6 +27,7 @@ from flows.events import EventKind
 from webhooks.payload import (
     JSONObject,
     obj,
+    opt_code,
     opt_bool,
     opt_datetime,
     opt_decimal,
@@ -66,7 +67,7 @@ def _checkout(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> No
         cart_token=opt_str(payload, "cart_token", 255),
         email=email,
         recovery_url=opt_str(payload, "abandoned_checkout_url"),
-        currency=opt_str(payload, "presentment_currency", 3) or opt_str(payload, "currency", 3),
+        currency=opt_code(payload, "presentment_currency", 3) or opt_code(payload, "currency", 3),
         total_price=opt_decimal(payload, "total_price"),
         line_items=_line_items(payload),
         created_at=opt_datetime(payload, "created_at"),
@@ -110,7 +111,7 @@ def _order(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Norma
         email=email,
         checkout_token=opt_str(payload, "checkout_token", 255),
         cart_token=opt_str(payload, "cart_token", 255),
-        currency=opt_str(payload, "presentment_currency", 3) or opt_str(payload, "currency", 3),
+        currency=opt_code(payload, "presentment_currency", 3) or opt_code(payload, "currency", 3),
         total_price=opt_decimal(payload, "total_price"),
         line_items=_line_items(payload),
         financial_status=opt_str(payload, "financial_status", 32),
@@ -212,7 +213,7 @@ def _contact_from(customer: JSONObject, parent: JSONObject, email: str | None) -
         first_name=opt_str(customer, "first_name", 255) or opt_str(address, "first_name", 255),
         last_name=opt_str(customer, "last_name", 255) or opt_str(address, "last_name", 255),
         locale=opt_str(parent, "customer_locale", 35),
-        country_code=opt_str(address, "country_code", 2),
+        country_code=opt_code(address, "country_code", 2),
     )
     return contact if contact.identifiable else None
 
