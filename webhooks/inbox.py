@@ -78,6 +78,7 @@ class IncomingEvent:
     webhook_id: str | None = None
     api_version: str | None = None
     triggered_at: datetime | None = None
+    received_at: datetime | None = None
 
 
 def store_event(engine: Engine, event: IncomingEvent) -> bool:
@@ -90,7 +91,7 @@ def store_event(engine: Engine, event: IncomingEvent) -> bool:
         "webhook_id": event.webhook_id,
         "api_version": event.api_version,
         "triggered_at": event.triggered_at,
-        "received_at": utcnow(),
+        "received_at": event.received_at or utcnow(),
         "body": event.body,
         "status": "pending",
         "attempts": 0,

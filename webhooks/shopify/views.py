@@ -102,6 +102,7 @@ def _store(raw: bytes, topic: str, domain: str) -> tuple[int, str]:
             webhook_id=_header("X-Shopify-Webhook-Id", required=False),
             api_version=_header("X-Shopify-API-Version", required=False),
             triggered_at=_triggered_at(),
+            received_at=services.clock.now(),
         ),
     )
     return 200, "stored" if stored else "duplicate"
