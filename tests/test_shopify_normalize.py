@@ -39,7 +39,9 @@ def test_every_bundled_sample_normalizes(name):
 
 
 def test_a_checkout_carries_its_token_contact_items_and_recovery_link():
-    normalized = normalize("checkouts/create", sample("shopify", "checkouts_create__shopifydocs-2026-04"), NOW)
+    normalized = normalize(
+        "checkouts/create", sample("shopify", "checkouts_create__shopifydocs-2026-04"), NOW
+    )
 
     checkout = normalized.checkout
     assert normalized.kind == EventKind.CHECKOUT_STARTED
@@ -83,7 +85,9 @@ def test_sms_consent_at_checkout_needs_the_sms_marketing_phone():
 
 
 def test_a_guest_checkout_without_email_has_no_contact():
-    normalized = normalize("checkouts/create", sample("shopify", "checkouts_create__rudderstack-devstore"), NOW)
+    normalized = normalize(
+        "checkouts/create", sample("shopify", "checkouts_create__rudderstack-devstore"), NOW
+    )
 
     assert normalized.contact is None
     assert normalized.checkout.token == "84ad78572dae52a8cbea7d55371afe89"
@@ -148,14 +152,18 @@ def test_a_pre_2025_customer_payload_still_yields_its_consent():
 
 
 def test_a_2026_customer_payload_carries_no_consent():
-    normalized = normalize("customers/update", sample("shopify", "customers_update__shopifydocs-2026-04"), NOW)
+    normalized = normalize(
+        "customers/update", sample("shopify", "customers_update__shopifydocs-2026-04"), NOW
+    )
 
     assert normalized.consents == ()
     assert normalized.contact.email == "bob@biller.com"
 
 
 def test_a_redact_request_names_the_customer_and_orders():
-    normalized = normalize("customers/redact", sample("shopify", "customers_redact__shopifydocs-2026-04"), NOW)
+    normalized = normalize(
+        "customers/redact", sample("shopify", "customers_redact__shopifydocs-2026-04"), NOW
+    )
 
     assert normalized.kind == EventKind.PRIVACY_CUSTOMER_REDACT
     assert normalized.privacy.customer.email == "john@example.com"
@@ -182,7 +190,12 @@ def test_a_payload_of_the_wrong_shape_is_refused_with_the_field_named(topic, pay
 
 
 def test_placeholder_values_in_optional_fields_drop_the_field_not_the_event():
-    payload = {"token": "t", "total_price": "example string", "currency": "example string", "updated_at": "soon"}
+    payload = {
+        "token": "t",
+        "total_price": "example string",
+        "currency": "example string",
+        "updated_at": "soon",
+    }
 
     normalized = normalize("checkouts/update", payload, NOW)
 

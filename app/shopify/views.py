@@ -1,7 +1,57 @@
-"""Shopify install endpoints (filled in by the install module)."""
+"""Shopify install endpoints: the OAuth code grant for the standalone admin, and App Bridge's patch page."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+
+from flask import Blueprint, Response, redirect, request, session
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.extensions import db
+from app.services import current_services
+from app.shopify.errors import InstallRequestError
+from app.shopify.oauth import begin_install, complete_install
+from app.shopify.sdk import shopify_app
+from app.shopify.session_tokens import PATCH_ID_TOKEN_PATH
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("shopify_install", __name__)
+
+
+@bp.get("/shopify/install")
+def install() -> BaseResponse:
+    """Send the merchant to Shopify to approve Storeflow's scopes."""
+    try:
+        url = begin_install(current_services().config, session, request.args)
+    except InstallRequestError as exc:
+        return _refuse("install", exc)
+    return redirect(url)
+
+
+@bp.get("/shopify/callback")
+def callback() -> BaseResponse:
+    """Finish the install and log the merchant into the standalone admin."""
+    try:
+        shop = complete_install(db.session(), current_services(), session, request.args)
+    except InstallRequestError as exc:
+        return _refuse("callback", exc)
+    # A fresh session on login, so nothing set before authentication carries over.
+    session.clear()
+    session["shop_id"] = shop.id
+    return redirect("/admin")
+
+
+@bp.get(PATCH_ID_TOKEN_PATH)
+def patch_id_token() -> Response:
+    """Serve the page where App Bridge obtains a session token and reloads the requested page."""
+    result = shopify_app(current_services().config).app_home_patch_id_token(
+        {"method": request.method, "headers": dict(request.headers), "url": request.url, "body": ""}
+    )
+    return Response(result.response.body, result.response.status, result.response.headers)
+
+
+def _refuse(step: str, exc: InstallRequestError) -> Response:
+    """Answer a refused install step with its status and a plain reason, and log it."""
+    log.warning("shopify %s refused (%s %s): %s", step, exc.status, type(exc).__name__, exc)
+    return Response(f"Shopify install failed: {exc}\n", exc.status, mimetype="text/plain")
