@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 
 from python_http_client.exceptions import HTTPError
@@ -42,7 +43,9 @@ class SendGridChannel:
             if status == 429 or status >= 500:
                 raise TransientSendError(detail) from exc
             raise PermanentSendError(detail) from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+            # HTTPException: a malformed or cut-off answer (BadStatusLine, IncompleteRead); requests
+            # wraps the same failures in ConnectionError, so Twilio already treats them as transient.
             raise TransientSendError(f"SendGrid unreachable: {exc}") from exc
         return str(response.headers.get("X-Message-Id") or "")
 
