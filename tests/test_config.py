@@ -43,10 +43,35 @@ def test_production_starts_when_everything_required_is_set():
 
 def test_production_refuses_a_compressed_clock():
     environ = {s.env: "x" for s in SETTINGS if s.required_in_production}
-    environ.update(STOREFLOW_ENV="production", CLOCK_SPEEDUP="60")
+    environ.update(STOREFLOW_ENV="production", CLOCK_SPEEDUP="60", TOKEN_ENCRYPTION_KEY="k" * 40)
 
     with pytest.raises(ConfigError, match="CLOCK_SPEEDUP"):
         Config.from_env(environ)
+
+
+def test_production_refuses_a_short_token_key():
+    environ = {s.env: "x" for s in SETTINGS if s.required_in_production}
+    environ.update(STOREFLOW_ENV="production", TOKEN_ENCRYPTION_KEY="short")
+
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        Config.from_env(environ)
+
+
+def test_a_generated_secret_works_as_a_token_key():
+    from app.crypto import TokenCipher
+
+    cipher = TokenCipher(("f" * 64,))
+
+    assert cipher.decrypt(cipher.encrypt("shpat_secret")) == "shpat_secret"
+
+
+def test_tokens_written_with_an_old_key_still_decrypt_after_rotation():
+    from app.crypto import TokenCipher
+
+    old = TokenCipher(("old-" + "o" * 40,))
+    rotated = TokenCipher(("new-" + "n" * 40, "old-" + "o" * 40))
+
+    assert rotated.decrypt(old.encrypt("shpat_secret")) == "shpat_secret"
 
 
 def test_an_unknown_environment_name_is_refused():
@@ -64,3 +89,22 @@ def test_readme_documents_every_environment_variable():
 
     missing = [s.env for s in SETTINGS if f"`{s.env}`" not in readme]
     assert missing == []
+
+
+def test_the_heroku_button_asks_for_every_production_setting():
+    import json
+
+    app_json = json.loads((README.parent / "app.json").read_text())
+    provided_elsewhere = {"DATABASE_URL", "REDIS_URL", "CLOCK_SPEEDUP", "CLOCK_EPOCH"}
+
+    missing = [s.env for s in SETTINGS if s.env not in provided_elsewhere and s.env not in app_json["env"]]
+    assert missing == []
+    assert {a["plan"].split(":")[0] for a in app_json["addons"]} == {"heroku-postgresql", "heroku-redis"}
+
+
+def test_the_procfile_declares_the_web_worker_and_release_roles():
+    roles = dict(line.split(":", 1) for line in (README.parent / "Procfile").read_text().splitlines() if line)
+
+    assert roles["web"].strip().startswith("gunicorn wsgi:app")
+    assert "storeflow worker" in roles["worker"]
+    assert roles["release"].strip() == "flask --app wsgi db upgrade"

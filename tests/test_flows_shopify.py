@@ -119,7 +119,9 @@ def test_an_order_for_the_checkout_stops_the_recovery(app, client, harness, shop
 def test_a_real_guest_checkout_and_its_real_order_pair_up(app, client, harness, shop):
     # given the RudderStack pair: a guest checkout (email added later) and the order that completed it
     guest = sample("shopify", "checkouts_create__rudderstack-devstore")
-    guest.update(email="henry@wfls.com", buyer_accepts_marketing=True, updated_at=harness.clock.now().isoformat())
+    guest.update(
+        email="henry@wfls.com", buyer_accepts_marketing=True, updated_at=harness.clock.now().isoformat()
+    )
     deliver(client, "checkouts/update", guest)
     harness.drain()
 
@@ -305,7 +307,9 @@ def test_a_cancelled_order_gets_no_review_request(app, client, harness, shop):
     deliver(client, "orders/fulfilled", order_payload(harness.clock))
     harness.drain()
     harness.advance(24 * HOUR)
-    deliver(client, "orders/cancelled", order_payload(harness.clock, cancelled_at=harness.clock.now().isoformat()))
+    deliver(
+        client, "orders/cancelled", order_payload(harness.clock, cancelled_at=harness.clock.now().isoformat())
+    )
     harness.drain()
     harness.advance(7 * 24 * HOUR)
 

@@ -38,9 +38,8 @@ def test_webhooks_taken_while_redis_is_down_are_processed_when_it_returns(
     assert response.status_code == 200
 
     # when a relay also cannot reach Redis, the event stays undispatched
-    with down.app_context():
-        with pytest.raises(RedisConnectionError):
-            relay_webhooks(db.session(), down.extensions["storeflow"].queue)
+    with down.app_context(), pytest.raises(RedisConnectionError):
+        relay_webhooks(db.session(), down.extensions["storeflow"].queue)
     assert rows(app, WebhookEvent)[0].dispatched_at is None
 
     # then once Redis is back the event is processed and the flow runs
@@ -66,12 +65,16 @@ def test_concurrent_relays_never_hand_out_the_same_event(app, shop):
     with app.app_context():
         for n in range(150):
             db.session.add(
-                WebhookEvent(shop_id=shop.id, platform="shopify", topic="carts/update", event_id=f"e{n}", body="{}")
+                WebhookEvent(
+                    shop_id=shop.id, platform="shopify", topic="carts/update", event_id=f"e{n}", body="{}"
+                )
             )
         db.session.commit()
         queue = app.extensions["storeflow"].queue
         holder = db.session()
-        locked = holder.scalars(select(WebhookEvent.id).order_by(WebhookEvent.id).limit(100).with_for_update()).all()
+        locked = holder.scalars(
+            select(WebhookEvent.id).order_by(WebhookEvent.id).limit(100).with_for_update()
+        ).all()
 
         other = db.engine.connect()
         from sqlalchemy.orm import Session

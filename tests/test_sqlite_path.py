@@ -53,7 +53,9 @@ def test_recovery_and_thank_you_run_on_sqlite(sqlite_app, clock):
 def test_duplicates_are_stored_once_on_sqlite(sqlite_app, clock):
     client = sqlite_app.test_client()
 
-    statuses = [deliver(client, "checkouts/create", checkout_payload(clock), event_id="dup").json for _ in range(3)]
+    statuses = [
+        deliver(client, "checkouts/create", checkout_payload(clock), event_id="dup").json for _ in range(3)
+    ]
 
     assert statuses == [{"status": "stored"}, {"status": "duplicate"}, {"status": "duplicate"}]
     assert count(sqlite_app, WebhookEvent) == 1

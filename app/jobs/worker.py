@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import signal
 import time
+from datetime import timedelta
 from types import FrameType
 
 from flask import Flask
@@ -20,8 +21,6 @@ from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
 from app.services import current_services
 
 log = logging.getLogger(__name__)
-
-SWEEP_EVERY_SECONDS = 5.0
 
 
 class FlaskWorker(SimpleWorker):
@@ -52,13 +51,15 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
     with app.app_context():
         db.engine.dispose(close=False)  # never share the parent's connections after fork
         services = current_services()
-        interval = services.config.relay_interval_seconds
+        config = services.config
+        interval = config.relay_interval_seconds
+        grace = timedelta(seconds=config.sweep_grace_seconds)
         started = last_sweep = time.monotonic()
         while stop_after is None or time.monotonic() - started < stop_after:
             try:
                 relay_webhooks(db.session(), services.queue)
-                if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
-                    enqueue_overdue_steps(db.session(), services.queue, services.clock)
+                if time.monotonic() - last_sweep >= config.sweep_interval_seconds:
+                    enqueue_overdue_steps(db.session(), services.queue, services.clock, grace)
                     last_sweep = time.monotonic()
             except (RedisError, SQLAlchemyError) as exc:
                 db.session.rollback()
@@ -82,7 +83,8 @@ def run_worker(app: Flask, burst: bool = False) -> None:
 
     try:
         worker = make_worker(app)
-        worker.work(with_scheduler=True, burst=burst)
+        level = app.extensions["storeflow"].config.log_level
+        worker.work(with_scheduler=True, burst=burst, logging_level=level)
     finally:
         stop_relay(signal.SIGTERM, None)
         relay.join(timeout=5)

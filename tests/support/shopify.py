@@ -11,7 +11,7 @@ from werkzeug.test import TestResponse
 
 from webhooks.shopify.verify import sign
 
-TEST_SECRET = "test-shopify-secret"
+TEST_SECRET = "test-shopify-client-secret-0123456789abcdef"
 TEST_CLIENT_ID = "test-client-id"
 SHOP_DOMAIN = "demo-shop.myshopify.com"
 

@@ -27,8 +27,8 @@ from flows.events import EventKind
 from webhooks.payload import (
     JSONObject,
     obj,
-    opt_code,
     opt_bool,
+    opt_code,
     opt_datetime,
     opt_decimal,
     opt_id,

