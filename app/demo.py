@@ -22,8 +22,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,8 +39,6 @@ SECRET = "demo-shopify-secret"
 FLOW_HOURS_TO_RUN = 25.5
 TIMEOUT_SECONDS = 150
 
-Patch = Callable[[dict[str, Any]], None]
-
 
 @dataclass
 class Delivery:
@@ -54,31 +51,22 @@ class Delivery:
     forged: bool = False
 
 
+JOHN_CHECKOUT = Delivery(
+    0.0,
+    "checkouts/create",
+    "checkouts_create__shopifydocs-2026-04",
+    "John starts a checkout, ticks 'email me' and 'text me'",
+    {
+        "buyer_accepts_marketing": True,
+        "buyer_accepts_sms_marketing": True,
+        "sms_marketing_phone": "+16135550123",
+    },
+    event_id="demo-john-checkout",
+)
+
 SCENARIO = (
-    Delivery(
-        0.0,
-        "checkouts/create",
-        "checkouts_create__shopifydocs-2026-04",
-        "John starts a checkout, ticks 'email me' and 'text me'",
-        {
-            "buyer_accepts_marketing": True,
-            "buyer_accepts_sms_marketing": True,
-            "sms_marketing_phone": "+16135550123",
-        },
-        event_id="demo-john-checkout",
-    ),
-    Delivery(
-        0.0,
-        "checkouts/create",
-        "checkouts_create__shopifydocs-2026-04",
-        "Shopify retries the same delivery",
-        {
-            "buyer_accepts_marketing": True,
-            "buyer_accepts_sms_marketing": True,
-            "sms_marketing_phone": "+16135550123",
-        },
-        event_id="demo-john-checkout",
-    ),
+    JOHN_CHECKOUT,
+    replace(JOHN_CHECKOUT, story="Shopify retries the same delivery"),
     Delivery(
         0.0,
         "checkouts/create",

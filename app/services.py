@@ -18,7 +18,7 @@ from app.channels.registry import ChannelSet, channels_from_config
 from app.clock import Clock
 from app.config import INSTANCE_DIR, Config, ConfigError
 from app.crypto import TokenCipher
-from webhooks.inbox import ShopDirectory
+from webhooks.inbox import Inbox, ShopDirectory
 
 
 def connect_redis(config: Config) -> Redis:
@@ -50,8 +50,12 @@ class Services:
         return factory(self.config)  # type: ignore[operator]
 
     @cached_property
+    def inbox(self) -> Inbox:
+        return Inbox(self.config.database_url)
+
+    @property
     def shop_directory(self) -> ShopDirectory:
-        return ShopDirectory()
+        return self.inbox.shops
 
     @cached_property
     def channels(self) -> ChannelSet:

@@ -245,3 +245,32 @@ def test_the_shop_header_is_trusted_over_the_body_for_app_uninstalled(app, clien
 
     assert response.status_code == 200
     assert count(app, WebhookEvent, topic="app/uninstalled") == 1
+
+
+def test_the_endpoint_answers_503_so_shopify_retries_when_the_database_is_down(redis, clock):
+    from app import create_app
+    from tests.conftest import test_config
+
+    app = create_app(test_config("postgresql+psycopg://postgres@127.0.0.1:1/nowhere"), clock=clock)
+
+    response = deliver(app.test_client(), "checkouts/create", CHECKOUT)
+
+    assert response.status_code == 503
+
+
+def test_a_connection_cut_by_a_database_restart_is_replaced_without_losing_the_delivery(app, client, shop):
+    import psycopg
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    deliver(client, "checkouts/create", CHECKOUT)
+    database = app.extensions["storeflow"].inbox.engine.url.database
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,)
+        )
+
+    response = deliver(client, "checkouts/create", CHECKOUT)
+
+    assert response.json == {"status": "stored"}
+    assert count(app, WebhookEvent) == 2

@@ -1,23 +1,26 @@
 """Store a verified webhook exactly once, and find the shop it belongs to quickly.
 
-The insert is the only database work on the request path: one statement, ``ON CONFLICT DO NOTHING``
-on (platform, shop, event id), committed before the platform gets its 200.
+The insert is the only database work on the request path: one autocommit statement,
+``ON CONFLICT DO NOTHING`` on (platform, shop, event id), durable before the platform gets its 200.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from threading import Lock
+from typing import TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.clock import utcnow
-from app.models import Shop, WebhookEvent
+from app.models import Shop
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,29 +84,90 @@ class IncomingEvent:
     received_at: datetime | None = None
 
 
-def store_event(engine: Engine, event: IncomingEvent) -> bool:
-    """Insert the event unless already stored; return True when this delivery was new."""
-    values = {
-        "shop_id": event.shop_id,
-        "platform": event.platform,
-        "topic": event.topic,
-        "event_id": event.event_id,
-        "webhook_id": event.webhook_id,
-        "api_version": event.api_version,
-        "triggered_at": event.triggered_at,
-        "received_at": event.received_at or utcnow(),
-        "body": event.body,
-        "status": "pending",
-        "attempts": 0,
-    }
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    # RETURNING tells a new row from a conflict reliably; rowcount does not under psycopg here.
-    statement = (
-        insert(WebhookEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["platform", "shop_id", "event_id"])
-        .returning(WebhookEvent.id)
+_COLUMNS = (
+    "shop_id",
+    "platform",
+    "topic",
+    "event_id",
+    "webhook_id",
+    "api_version",
+    "triggered_at",
+    "received_at",
+    "body",
+    "status",
+    "attempts",
+)
+
+
+def _insert_sql(placeholder: str) -> str:
+    values = ", ".join(placeholder.format(c) for c in _COLUMNS)
+    return (
+        f"INSERT INTO webhook_event ({', '.join(_COLUMNS)}) VALUES ({values}) "
+        "ON CONFLICT (platform, shop_id, event_id) DO NOTHING RETURNING id"
     )
-    with engine.begin() as conn:
-        inserted = conn.execute(statement).first()
-    return inserted is not None
+
+
+class InboxUnavailableError(RuntimeError):
+    """The database did not take the delivery; the platform should retry it later."""
+
+
+class Inbox:
+    """Where verified webhooks are written: its own autocommit pool, one round trip per delivery.
+
+    The ORM path costs a pool pre-ping, BEGIN, INSERT and COMMIT (four round trips) plus statement
+    building; in autocommit one INSERT is its own durable transaction. Without pre-ping a connection
+    broken by a database restart fails once, is discarded, and the insert is retried on a new one.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        options: dict[str, object] = {"isolation_level": "AUTOCOMMIT", "pool_pre_ping": False}
+        if database_url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": 30}
+        self.engine = create_engine(database_url, **options)
+        self.shops = ShopDirectory()
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        self._insert = _insert_sql(":{}" if self._sqlite else "%({})s")
+
+    def find_shop(self, platform: str, domain: str) -> ShopRef | None:
+        """Return the installed-or-not shop for a domain (cached briefly)."""
+        return self._retrying(lambda: self.shops.lookup(self.engine, platform, domain))
+
+    def store(self, event: IncomingEvent) -> bool:
+        """Insert the event unless already stored; return True when this delivery was new."""
+        params = {
+            "shop_id": event.shop_id,
+            "platform": event.platform,
+            "topic": event.topic,
+            "event_id": event.event_id,
+            "webhook_id": event.webhook_id,
+            "api_version": event.api_version,
+            "triggered_at": self._timestamp(event.triggered_at),
+            "received_at": self._timestamp(event.received_at or utcnow()),
+            "body": event.body,
+            "status": "pending",
+            "attempts": 0,
+        }
+
+        def insert() -> bool:
+            with self.engine.connect() as conn:
+                return conn.exec_driver_sql(self._insert, params).first() is not None
+
+        return self._retrying(insert)
+
+    def _timestamp(self, value: datetime | None) -> object:
+        """Bind a time as the models store it: naive UTC (text in SQLite's format)."""
+        if value is None:
+            return None
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else naive
+
+    def _retrying(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise InboxUnavailableError(str(exc.orig)) from exc
+        try:
+            return operation()
+        except DBAPIError as exc:
+            raise InboxUnavailableError(str(exc.orig)) from exc

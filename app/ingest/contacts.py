@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -123,7 +125,7 @@ def apply_consent(contact: Contact, consent: ConsentFacts) -> bool:
     return changed
 
 
-def withdraw_consent(contact: Contact, channel: str, source: str, at: object) -> None:
+def withdraw_consent(contact: Contact, channel: str, source: str, at: datetime) -> None:
     """Record that the shopper withdrew marketing consent on a channel."""
     setattr(contact, f"{channel}_consent", ConsentState.UNSUBSCRIBED.value)
     setattr(contact, f"{channel}_consent_source", source)

@@ -53,7 +53,3 @@ class Harness:
             job = Job.fetch(job_id, connection=queue.connection)
             registry.remove(job)
             queue.enqueue_job(job)
-
-    def scheduled_count(self) -> int:
-        """Return how many jobs wait in RQ's scheduled registry."""
-        return self.services.queue.scheduled_job_registry.count

@@ -14,10 +14,10 @@ from datetime import datetime
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.services import current_services
 from webhooks.errors import MalformedWebhookError, UnknownShopError, WebhookError
-from webhooks.inbox import IncomingEvent, store_event
+from webhooks.inbox import InboxUnavailableError, IncomingEvent
 from webhooks.payload import parse_datetime
 from webhooks.shopify.topics import ACCEPTED_AFTER_UNINSTALL, COMPLIANCE_TOPICS, TOPIC_KINDS
 from webhooks.shopify.verify import SIGNATURE_HEADER, ShopifyWebhookVerifier
@@ -63,6 +63,11 @@ def receive() -> tuple[Response, int]:
             domain,
         )
         return jsonify(error="body too large"), 413
+    except InboxUnavailableError as exc:
+        log.error(
+            "shopify webhook not stored (503, Shopify will retry): %s, topic=%r shop=%r", exc, topic, domain
+        )
+        return jsonify(error="temporarily unavailable"), 503
     except WebhookError as exc:
         log.warning("shopify webhook rejected (%s): %s, topic=%r shop=%r", exc.status, exc, topic, domain)
         return jsonify(error=str(exc)), exc.status
@@ -83,7 +88,7 @@ def _store(raw: bytes, topic: str, domain: str) -> tuple[int, str]:
         raise MalformedWebhookError("X-Shopify-Event-Id and X-Shopify-Webhook-Id are both missing")
     body = _json_object_text(raw)
     services = current_services()
-    shop = services.shop_directory.lookup(db.engine, "shopify", domain)
+    shop = services.inbox.find_shop("shopify", domain)
     if shop is None:
         if topic in COMPLIANCE_TOPICS:
             log.info("compliance webhook %s for unknown shop %s: no data held", topic, domain)
@@ -91,8 +96,7 @@ def _store(raw: bytes, topic: str, domain: str) -> tuple[int, str]:
         raise UnknownShopError(f"shop {domain} has not installed the app")
     if not shop.installed and topic not in ACCEPTED_AFTER_UNINSTALL:
         raise UnknownShopError(f"shop {domain} has uninstalled the app")
-    stored = store_event(
-        db.engine,
+    stored = services.inbox.store(
         IncomingEvent(
             shop_id=shop.id,
             platform="shopify",
