@@ -74,17 +74,23 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.health import bp as health_bp
     from app.messaging.unsubscribe import bp as unsubscribe_bp
+    from app.saleor.views import bp as saleor_app_bp
     from app.shopify.views import bp as shopify_install_bp
+    from webhooks.saleor.views import bp as saleor_webhooks_bp
     from webhooks.shopify.views import bp as shopify_webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(shopify_webhooks_bp)
     app.register_blueprint(shopify_install_bp)
+    app.register_blueprint(saleor_webhooks_bp)
+    app.register_blueprint(saleor_app_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(unsubscribe_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.cli import storeflow_cli
+    from app.saleor.cli import saleor_cli
 
     app.cli.add_command(storeflow_cli)
+    app.cli.add_command(saleor_cli)

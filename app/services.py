@@ -1,4 +1,4 @@
-"""The collaborators one app instance hands to views and jobs: clock, queue, cipher, channels.
+"""The collaborators one app instance hands to views and jobs: clock, queue, cipher, channels, HTTP.
 
 They hang off the Flask app (``current_services()``), so tests replace a collaborator by passing
 their own into ``create_app`` instead of patching module globals.
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import requests
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue
@@ -18,6 +19,7 @@ from app.channels.registry import ChannelSet, channels_from_config
 from app.clock import Clock
 from app.config import INSTANCE_DIR, Config, ConfigError
 from app.crypto import TokenCipher
+from app.saleor.jwks import JwksClient
 from webhooks.inbox import Inbox, ShopDirectory
 
 
@@ -56,6 +58,16 @@ class Services:
     @property
     def shop_directory(self) -> ShopDirectory:
         return self.inbox.shops
+
+    @cached_property
+    def http(self) -> requests.Session:
+        """One pooled HTTP session for the GraphQL calls Storeflow makes to Saleor instances."""
+        return requests.Session()
+
+    @cached_property
+    def saleor_jwks(self) -> JwksClient:
+        """Saleor instances' signing keys, cached for this process."""
+        return JwksClient(requests.Session())
 
     @cached_property
     def channels(self) -> ChannelSet:

@@ -44,11 +44,11 @@ class Prospect:
     last_activity_at: datetime
 
 
-Guard = Callable[[Session, GuardSubject], str | None]
+Guard = Callable[[Session, GuardSubject, datetime], str | None]
 
 
-def checkout_still_open(session: Session, enrollment: GuardSubject) -> str | None:
-    """Stop when the checkout completed, an order names it, or the shopper ordered since."""
+def checkout_still_open(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop when the checkout completed, an order names it, the shopper ordered since, or it expired."""
     checkout = load_subject(session, enrollment.shop_id, enrollment.subject_key)
     if not isinstance(checkout, Checkout):
         return "checkout no longer on record"
@@ -65,10 +65,13 @@ def checkout_still_open(session: Session, enrollment: GuardSubject) -> str | Non
     ).first()
     if later_order is not None:
         return f"shopper placed order {later_order} since"
+    if checkout.expires_at is not None and now >= checkout.expires_at:
+        # Platforms that delete stale checkouts (Saleor) would show the shopper an error page.
+        return f"checkout expired at {checkout.expires_at:%Y-%m-%d %H:%M} UTC (stale checkouts are deleted)"
     return None
 
 
-def order_not_cancelled(session: Session, enrollment: GuardSubject) -> str | None:
+def order_not_cancelled(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
     """Stop when the order was cancelled (or erased)."""
     order = load_subject(session, enrollment.shop_id, enrollment.subject_key)
     if not isinstance(order, Order):
@@ -84,8 +87,8 @@ GUARDS: dict[str, Guard] = {
 }
 
 
-def check_guard(name: str | None, session: Session, enrollment: GuardSubject) -> str | None:
-    """Run the named guard; a flow without one always proceeds."""
+def check_guard(name: str | None, session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Run the named guard as of ``now``; a flow without one always proceeds."""
     if name is None:
         return None
-    return GUARDS[name](session, enrollment)
+    return GUARDS[name](session, enrollment, now)

@@ -112,7 +112,7 @@ class FlowEngine:
         """Do not start a recovery flow for a subject that is already settled (order came first)."""
         assert event.contact_id is not None
         prospect = Prospect(event.shop_id, event.subject_key, event.contact_id, event.occurred_at)
-        reason = check_guard(flow.guard, self.session, prospect)
+        reason = check_guard(flow.guard, self.session, prospect, self.clock.now())
         if reason:
             log.info("not enrolling %s in %s: %s", event.subject_key, flow.key, reason)
         return reason is not None

@@ -1,8 +1,10 @@
 """Who is looking at the admin: every admin request resolves to exactly one shop, or is refused.
 
-Three ways in, none of which lets a request name the shop it wants:
+Four ways in, none of which lets a request name the shop it wants:
 - embedded in Shopify: an App Bridge session token (``Authorization: Bearer`` or ``id_token``),
   verified and exchanged for an offline token on first use;
+- framed by the Saleor dashboard: its JWT (``Authorization: Bearer`` with ``Saleor-Api-Url``),
+  verified against that instance's keys and the app id the installation registered with;
 - after the OAuth install redirect: the shop id in the signed session cookie;
 - a one-time login link made by ``flask storeflow admin-link`` (local demo and operators).
 """
@@ -22,6 +24,7 @@ from app.services import current_services
 log = logging.getLogger(__name__)
 
 LOGIN_LINK_MAX_AGE_SECONDS = 600
+SALEOR_API_URL_HEADER = "Saleor-Api-Url"
 _LOGIN_SALT = "storeflow-admin-login"
 
 
@@ -54,6 +57,8 @@ def _embedded_request() -> bool:
 
 def current_identity() -> AdminIdentity:
     """Resolve the shop of this admin request, or stop it (401, or Shopify's token-refresh redirect)."""
+    if request.headers.get(SALEOR_API_URL_HEADER):
+        return _identity_from_saleor_token()
     if _embedded_request():
         return _identity_from_session_token()
     shop_id = session.get("shop_id")
@@ -82,3 +87,23 @@ def _identity_from_session_token() -> AdminIdentity:
         abort(Response("Shopify did not answer; try again in a moment.", status=503))
     g.embedded_headers = token.response_headers
     return AdminIdentity(shop=shop, via_session_token=True)
+
+
+def _identity_from_saleor_token() -> AdminIdentity:
+    from app.saleor.dashboard import authenticate
+    from app.saleor.errors import DashboardTokenError, JwksUnavailableError
+
+    try:
+        dashboard = authenticate(
+            db.session(),
+            current_services(),
+            request.headers.get("Authorization"),
+            request.headers.get(SALEOR_API_URL_HEADER),
+        )
+    except DashboardTokenError as exc:
+        log.warning("admin request with a rejected Saleor dashboard token: %s", exc)
+        abort(401)
+    except JwksUnavailableError as exc:
+        log.error("could not check a Saleor dashboard token: %s", exc)
+        abort(Response("Saleor did not answer; try again in a moment.", status=503))
+    return AdminIdentity(shop=dashboard.shop, via_session_token=True)

@@ -1,4 +1,8 @@
-"""The minimal admin: a shop's flows with on/off switches, delays and steps, and its recent messages."""
+"""The minimal admin: a shop's flows with on/off switches, delays and steps, and its recent messages.
+
+A Saleor installation also sets its storefront's checkout URL here (Saleor hosts no recovery page)
+and sees the consent rule Storeflow applies to its shoppers.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.admin.auth import current_identity, shop_from_login_token
 from app.extensions import csrf, db
-from app.models import FlowSetting, Message
+from app.models import FlowSetting, Message, Shop
+from app.saleor.installation import PLATFORM as SALEOR
+from app.saleor.settings import (
+    EXAMPLE_TEMPLATE,
+    SettingsError,
+    checkout_url_template,
+    consent_rule,
+    save_checkout_url_template,
+)
+from app.saleor.webhook_sync import queue_sync_if_stale
 from app.services import current_services
 from flows.catalogue import CATALOGUE, UnknownFlowError, get_flow
 from flows.definitions import Flow
@@ -26,7 +39,9 @@ RECENT_MESSAGES = 20
 @bp.get("")
 def flows_page() -> str:
     identity = current_identity()
-    return _render(identity.shop.id, identity.via_session_token)
+    if identity.shop.platform == SALEOR:
+        queue_sync_if_stale(identity.shop, current_services())
+    return _render(identity.shop, identity.via_session_token)
 
 
 @bp.post("/flows/<flow_key>")
@@ -42,7 +57,7 @@ def update_flow(flow_key: str) -> WerkzeugResponse | str | tuple[str, int]:
         overrides = validate_overrides(flow, _submitted_delays(flow), _submitted_steps(flow))
     except FlowSettingsError as exc:
         log.info("shop %s: flow settings refused: %s", identity.shop.id, exc)
-        return _render(identity.shop.id, identity.via_session_token, error=str(exc)), 400
+        return _render(identity.shop, identity.via_session_token, error=str(exc)), 400
     setting = db.session.scalars(
         select(FlowSetting).filter_by(shop_id=identity.shop.id, flow_key=flow.key)
     ).first()
@@ -55,7 +70,24 @@ def update_flow(flow_key: str) -> WerkzeugResponse | str | tuple[str, int]:
     log.info("shop %s turned %s %s", identity.shop.id, flow.key, "on" if setting.enabled else "off")
     if identity.via_session_token:
         # App Bridge posted with a bearer token; a redirect would be followed without it.
-        return _render(identity.shop.id, embedded=True)
+        return _render(identity.shop, embedded=True)
+    return redirect(url_for("admin.flows_page"), code=303)
+
+
+@bp.post("/saleor/settings")
+def update_saleor_settings() -> WerkzeugResponse | str | tuple[str, int]:
+    identity = current_identity()
+    if not identity.via_session_token:
+        csrf.protect()
+    if identity.shop.platform != SALEOR:
+        abort(404)
+    try:
+        save_checkout_url_template(db.session(), identity.shop, request.form.get("checkout_url_template", ""))
+    except SettingsError as exc:
+        log.info("shop %s: checkout URL template refused: %s", identity.shop.id, exc)
+        return _render(identity.shop, identity.via_session_token, error=str(exc)), 400
+    if identity.via_session_token:
+        return _render(identity.shop, embedded=True)
     return redirect(url_for("admin.flows_page"), code=303)
 
 
@@ -90,11 +122,11 @@ def _submitted_steps(flow: Flow) -> dict[str, Any]:
     return {send.setting: request.form.get(f"step_{send.setting}") == "on" for send in flow.sends()}
 
 
-def _render(shop_id: int, embedded: bool, error: str | None = None) -> str:
-    settings = settings_for_shop(db.session(), shop_id)
+def _render(shop: Shop, embedded: bool, error: str | None = None) -> str:
+    settings = settings_for_shop(db.session(), shop.id)
     messages = db.session.scalars(
         select(Message)
-        .where(Message.shop_id == shop_id)
+        .where(Message.shop_id == shop.id)
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(RECENT_MESSAGES)
     ).all()
@@ -104,9 +136,20 @@ def _render(shop_id: int, embedded: bool, error: str | None = None) -> str:
         messages=messages,
         error=error,
         embedded=embedded,
-        api_key=current_services().config.shopify_api_key,
+        platform=shop.platform,
+        api_key=current_services().config.shopify_api_key if shop.platform != SALEOR else None,
         query=_embedded_args(),
+        saleor=_saleor_card(shop) if shop.platform == SALEOR else None,
     )
+
+
+def _saleor_card(shop: Shop) -> dict[str, Any]:
+    """What the Saleor settings card shows: the checkout URL template and the consent rule."""
+    return {
+        "template": checkout_url_template(shop),
+        "example": EXAMPLE_TEMPLATE,
+        "rule": consent_rule(current_services().config),
+    }
 
 
 def _card(flow: Flow, settings: ResolvedSettings) -> dict[str, Any]:

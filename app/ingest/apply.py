@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
-from app.models import Cart, Checkout, Contact, Order
+from app.ingest.recovery_links import link_from, template_of
+from app.models import Cart, Checkout, Contact, Order, Shop
 from flows.events import EventKind, TriggerEvent, subject_key
 
 Row = TypeVar("Row", Checkout, Cart, Order)
@@ -96,12 +97,13 @@ def _merge_checkout(
         row.platform_id = facts.platform_id or row.platform_id
         row.cart_token = facts.cart_token or row.cart_token
         row.email = facts.email or row.email
-        row.recovery_url = facts.recovery_url or row.recovery_url
+        row.recovery_url = facts.recovery_url or row.recovery_url or _templated_link(session, shop_id, facts)
         row.currency = facts.currency or row.currency
         row.total_price = facts.total_price
         row.line_items = _items(facts.line_items)
         row.source_created_at = row.source_created_at or facts.created_at or facts.updated_at
         row.source_updated_at = facts.updated_at
+        row.expires_at = facts.expires_at
         kinds.append(EventKind.CHECKOUT_STARTED if created else EventKind.CHECKOUT_UPDATED)
     if contact_id is not None and row.contact_id is None:
         row.contact_id = contact_id
@@ -121,6 +123,13 @@ def _merge_checkout(
             .values(contact_id=row.contact_id)
         )
     return kinds
+
+
+def _templated_link(session: Session, shop_id: int, facts: CheckoutFacts) -> str | None:
+    """Make a recovery link from the shop's checkout-URL template when the platform hosts none."""
+    shop = session.get(Shop, shop_id)
+    template = template_of(shop.settings) if shop is not None else None
+    return link_from(template, facts.platform_id or facts.token) if template else None
 
 
 def _merge_cart(session: Session, shop_id: int, facts: CartFacts) -> tuple[Cart, bool]:

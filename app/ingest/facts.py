@@ -96,6 +96,8 @@ class CheckoutFacts:
     line_items: tuple[LineItem, ...] = ()
     created_at: datetime | None = None
     completed_at: datetime | None = None
+    # When the platform deletes the checkout (and its link stops working), if it does.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class MessageSender:
 
     def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome:
         """Send (or skip, or schedule a retry of) the message for this step."""
-        stop = check_guard(flow.guard, self.session, enrollment)
+        stop = check_guard(flow.guard, self.session, enrollment, self.clock.now())
         if stop:
             return SendOutcome(exit_reason=stop)
         message = self._message_row(enrollment, flow, step, index)

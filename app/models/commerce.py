@@ -41,6 +41,8 @@ class Checkout(Model):
     source_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Platforms that delete stale checkouts (Saleor) say when; a recovery step after it is pointless.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     order_platform_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,1 @@
+"""Saleor install side: manifest, registration, signing keys, dashboard tokens and shop settings."""

@@ -1,0 +1,24 @@
+"""``flask saleor ...`` commands for operators."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Shop
+from app.saleor.installation import PLATFORM
+from app.saleor.webhook_sync import queue_sync_if_stale
+from app.services import current_services
+
+saleor_cli = AppGroup("saleor", help="Saleor installations.")
+
+
+@saleor_cli.command("sync-webhooks")
+def sync_webhooks_command() -> None:
+    """Queue a webhook update for every installation whose subscription queries are out of date."""
+    services = current_services()
+    shops = db.session.scalars(select(Shop).where(Shop.platform == PLATFORM)).all()
+    queued = sum(1 for shop in shops if queue_sync_if_stale(shop, services))
+    click.echo(f"queued a webhook update for {queued} of {len(shops)} Saleor installation(s)")

@@ -1,0 +1,53 @@
+"""Exceptions of the Saleor install side; each says what went wrong and what the caller should answer."""
+
+from __future__ import annotations
+
+
+class SaleorError(Exception):
+    """Base of every failure talking to a Saleor instance or checking what one sent."""
+
+
+class InvalidApiUrlError(SaleorError, ValueError):
+    """The value is not an absolute http(s) URL we can key an installation by."""
+
+
+class ApiUrlNotAllowedError(SaleorError):
+    """The API URL is well-formed but not on the operator's ``SALEOR_ALLOWED_API_URLS``."""
+
+
+class JwksError(SaleorError):
+    """The instance's signing keys cannot vouch for a signature."""
+
+
+class JwksUnavailableError(JwksError):
+    """The instance's key set could not be fetched or read; worth retrying later."""
+
+
+class UnknownSigningKeyError(JwksError):
+    """The instance publishes no key with the signature's ``kid``, even after a refetch."""
+
+
+class SaleorApiError(SaleorError):
+    """A GraphQL request failed; ``status`` is the HTTP status, None when nothing answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """Tell whether a later retry may succeed (no answer, or a 5xx/429)."""
+        return self.status is None or self.status >= 500 or self.status == 429
+
+
+class RegistrationError(SaleorError):
+    """An install request we refuse; ``code`` and the message are what the Saleor dashboard shows."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class DashboardTokenError(SaleorError):
+    """A request from the Saleor dashboard carried no valid token for this installation."""

@@ -1,0 +1,45 @@
+"""Saleor installations: which API URLs may be one, finding their rows, and their stored settings.
+
+A Saleor installation is a ``Shop`` row with ``platform="saleor"`` keyed by the normalized API URL.
+Everything Saleor-specific that an installation remembers lives under ``settings["saleor"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Config
+from app.models import Shop
+from app.saleor.errors import ApiUrlNotAllowedError
+from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
+
+PLATFORM = "saleor"
+API_URL_HEADER = "Saleor-Api-Url"
+SETTINGS_KEY = "saleor"
+
+
+def allowed_api_url(config: Config, raw: str) -> str:
+    """Return the normalized API URL if the operator allows that instance; raise otherwise."""
+    api_url = normalize_api_url(raw)
+    if not ApiUrlAllowlist(config.saleor_allowed_api_urls).allows(api_url):
+        raise ApiUrlNotAllowedError(f"{api_url} is not in SALEOR_ALLOWED_API_URLS")
+    return api_url
+
+
+def find_shop(db_session: Session, api_url: str) -> Shop | None:
+    """Return the Saleor installation for a normalized API URL, if one was ever stored."""
+    return db_session.scalars(select(Shop).where(Shop.platform == PLATFORM, Shop.domain == api_url)).first()
+
+
+def saleor_settings(shop: Shop) -> dict[str, Any]:
+    """Return what the installation remembers about its Saleor side (app id, webhook queries)."""
+    value = (shop.settings or {}).get(SETTINGS_KEY)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def remember(shop: Shop, **values: Any) -> None:
+    """Store Saleor-side values on the installation (a new dict, so the JSON change is saved)."""
+    shop.settings = {**(shop.settings or {}), SETTINGS_KEY: {**saleor_settings(shop), **values}}

@@ -1,0 +1,62 @@
+"""Saleor install endpoints: the manifest, token registration, the dashboard entry page, privacy."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import csrf, db
+from app.saleor.errors import RegistrationError
+from app.saleor.installation import API_URL_HEADER
+from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
+from app.saleor.registration import register
+from app.saleor.settings import consent_rule
+from app.services import current_services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("saleor_app", __name__)
+
+
+@bp.get(MANIFEST_PATH)
+def app_manifest() -> Response:
+    """Describe Storeflow to a Saleor dashboard installing it from this URL."""
+    return jsonify(manifest(current_services().config))
+
+
+@bp.post(REGISTER_PATH)
+@csrf.exempt
+def register_token() -> tuple[Response, int]:
+    """Take the app token Saleor issues at install; answer errors the way the dashboard shows them."""
+    try:
+        register(
+            db.session(),
+            current_services(),
+            request.headers.get(API_URL_HEADER),
+            request.get_json(silent=True),
+        )
+    except RegistrationError as exc:
+        log.warning("saleor install refused (%s %s): %s", exc.status, exc.code, exc)
+        return _failure(exc.code, str(exc), exc.status)
+    except OperationalError as exc:
+        db.session.rollback()
+        log.error("saleor install not stored: database unavailable: %s", exc.orig)
+        return _failure("TEMPORARILY_UNAVAILABLE", "Storeflow could not store the install; try again.", 503)
+    return jsonify(success=True), 200
+
+
+@bp.get(APP_PATH)
+def dashboard_entry() -> str:
+    """Serve the page the dashboard frames: it takes the dashboard's token and loads the admin with it."""
+    return render_template("admin/saleor_entry.html")
+
+
+@bp.get(PRIVACY_PATH)
+def data_privacy() -> str:
+    """Say what Storeflow keeps about a Saleor store's shoppers, and why."""
+    return render_template("admin/saleor_privacy.html", rule=consent_rule(current_services().config))
+
+
+def _failure(code: str, message: str, status: int) -> tuple[Response, int]:
+    return jsonify(success=False, error={"code": code, "message": message}), status

@@ -1,0 +1,112 @@
+"""Bring an installation's webhooks up to date when our manifest's queries changed since it installed.
+
+Saleor keeps the subscription query it read at install. Each installation remembers the
+fingerprint of the webhook set it got (app/saleor/manifest.py); when that differs from the current
+one, a job rewrites the app's webhooks in place with ``webhookUpdate`` (matched by name, created
+with ``webhookCreate`` when missing) and stores the new fingerprint. The job is queued when the
+merchant opens Storeflow from the dashboard, or for every stale installation by
+``flask --app wsgi saleor sync-webhooks`` (run it after a deploy that changes queries).
+https://docs.saleor.io/api-reference/webhooks/mutations/webhook-update
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq import Retry
+
+from app.extensions import db
+from app.models import Shop
+from app.saleor.errors import SaleorApiError
+from app.saleor.graphql import SaleorApi
+from app.saleor.installation import PLATFORM, remember, saleor_settings
+from app.saleor.manifest import WEBHOOK_PATH, fingerprint, webhook_definitions
+from app.services import Services, current_services
+
+log = logging.getLogger(__name__)
+
+OUR_WEBHOOKS = "query StoreflowWebhooks { app { webhooks { id name } } }"
+UPDATE = """
+mutation StoreflowWebhookUpdate($id: ID!, $input: WebhookUpdateInput!) {
+  webhookUpdate(id: $id, input: $input) { errors { field message } }
+}
+"""
+CREATE = """
+mutation StoreflowWebhookCreate($input: WebhookCreateInput!) {
+  webhookCreate(input: $input) { errors { field message } }
+}
+"""
+
+
+def is_stale(shop: Shop, services: Services) -> bool:
+    """Tell whether the installation's webhooks were made from other queries than ours today."""
+    return saleor_settings(shop).get("webhooks_fingerprint") != fingerprint(services.config)
+
+
+def queue_sync_if_stale(shop: Shop, services: Services) -> bool:
+    """Queue ``sync_webhooks`` for a stale installation; return True if queued."""
+    if not shop.is_installed or not is_stale(shop, services):
+        return False
+    try:
+        services.queue.enqueue(
+            sync_webhooks,
+            shop.id,
+            job_id=f"saleor-sync-webhooks-{shop.id}",
+            retry=Retry(max=3, interval=[30, 120, 600]),
+        )
+    except RedisError as exc:
+        log.warning(
+            "could not queue the webhook update of shop %s; it is tried again next time: %s", shop.id, exc
+        )
+        return False
+    return True
+
+
+def sync_webhooks(shop_id: int) -> str:
+    """Rewrite the installation's webhooks with the current queries (an RQ job)."""
+    services = current_services()
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or shop.platform != PLATFORM or not shop.is_installed or shop.access_token_enc is None:
+        return "not installed"
+    if not is_stale(shop, services):
+        return "current"
+    api = SaleorApi(services.http, shop.domain, services.cipher.decrypt(shop.access_token_enc))
+    try:
+        _rewrite(api, services)
+    except SaleorApiError as exc:
+        if exc.transient:
+            raise  # RQ retries it
+        log.warning("saleor instance %s refused the webhook update; reinstall needed: %s", shop.domain, exc)
+        return "refused"
+    remember(shop, webhooks_fingerprint=fingerprint(services.config))
+    db.session.commit()
+    log.info("saleor instance %s: webhooks updated to the current queries", shop.domain)
+    return "updated"
+
+
+def _rewrite(api: SaleorApi, services: Services) -> None:
+    existing = _existing_webhooks(api)
+    target = services.config.app_url + WEBHOOK_PATH
+    for definition in webhook_definitions(services.config):
+        fields = definition.as_manifest(target)
+        if definition.name in existing:
+            _mutate(api, UPDATE, "webhookUpdate", {"id": existing[definition.name], "input": fields})
+        else:
+            _mutate(api, CREATE, "webhookCreate", {"input": fields})
+
+
+def _existing_webhooks(api: SaleorApi) -> dict[str, str]:
+    app = api.execute(OUR_WEBHOOKS).get("app") or {}
+    webhooks = app.get("webhooks") if isinstance(app, dict) else None
+    return {
+        w["name"]: w["id"] for w in webhooks or [] if isinstance(w, dict) and w.get("name") and w.get("id")
+    }
+
+
+def _mutate(api: SaleorApi, mutation: str, field: str, variables: dict[str, Any]) -> None:
+    result = api.execute(mutation, variables).get(field) or {}
+    errors = result.get("errors") if isinstance(result, dict) else None
+    if errors:
+        raise SaleorApiError(f"{field} refused: {errors}", 400)

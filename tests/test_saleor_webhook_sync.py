@@ -1,0 +1,120 @@
+"""An installation whose webhooks were made from older queries gets them rewritten in place."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+
+from app.models import Shop
+from app.saleor.manifest import fingerprint, webhook_definitions
+from app.saleor.webhook_sync import sync_webhooks
+from tests.support.db import rows
+from tests.support.saleor import ALLOWLIST, API_URL, APP_ID
+
+
+@pytest.fixture
+def config_changes():
+    return {"saleor_allowed_api_urls": ALLOWLIST}
+
+
+@pytest.fixture
+def saleor():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def stale_shop(factory, app):
+    return factory.shop(
+        domain=API_URL,
+        platform="saleor",
+        access_token_enc=app.extensions["storeflow"].cipher.encrypt("app-token"),
+        settings={"saleor": {"app_id": APP_ID, "webhooks_fingerprint": "older-queries"}},
+    )
+
+
+def graphql_answers(saleor, existing):
+    """Answer the app's webhook list, then every mutation, successfully; return the mock."""
+
+    def answer(request):
+        document = json.loads(request.body)
+        if "app { webhooks" in document["query"]:
+            hooks = [{"id": f"V2ViaG9vazo{i}", "name": name} for i, name in enumerate(existing)]
+            return 200, {}, json.dumps({"data": {"app": {"webhooks": hooks}}})
+        field = "webhookUpdate" if "webhookUpdate" in document["query"] else "webhookCreate"
+        return 200, {}, json.dumps({"data": {field: {"errors": []}}})
+
+    return saleor.add_callback(responses.POST, API_URL, callback=answer)
+
+
+def sent(saleor):
+    return [json.loads(call.request.body) for call in saleor.calls]
+
+
+def test_existing_webhooks_are_updated_with_the_current_queries(app, saleor, stale_shop):
+    names = [d.name for d in webhook_definitions(app.extensions["storeflow"].config)]
+    graphql_answers(saleor, names)
+
+    with app.app_context():
+        outcome = sync_webhooks(stale_shop.id)
+
+    updates = [request for request in sent(saleor) if "webhookUpdate" in request["query"]]
+    assert outcome == "updated"
+    assert len(updates) == len(names)
+    assert updates[0]["variables"]["id"] == "V2ViaG9vazo0"
+    assert updates[0]["variables"]["input"]["query"].startswith("subscription StoreflowCheckoutEvents")
+    assert saleor.calls[0].request.headers["Authorization"] == "Bearer app-token"
+
+
+def test_a_webhook_missing_on_the_instance_is_created(app, saleor, stale_shop):
+    graphql_answers(saleor, ["Storeflow checkouts"])
+
+    with app.app_context():
+        sync_webhooks(stale_shop.id)
+
+    created = [r["variables"]["input"]["name"] for r in sent(saleor) if "webhookCreate" in r["query"]]
+    assert created == ["Storeflow orders", "Storeflow customers", "Storeflow app lifecycle"]
+
+
+def test_the_new_fingerprint_is_remembered(app, saleor, stale_shop):
+    graphql_answers(saleor, [])
+
+    with app.app_context():
+        sync_webhooks(stale_shop.id)
+
+    settings = rows(app, Shop)[0].settings["saleor"]
+    assert settings["webhooks_fingerprint"] == fingerprint(app.extensions["storeflow"].config)
+    assert settings["app_id"] == APP_ID
+
+
+def test_a_current_installation_is_left_alone(app, saleor, stale_shop, factory):
+    stale_shop.settings = {
+        "saleor": {"webhooks_fingerprint": fingerprint(app.extensions["storeflow"].config)}
+    }
+    factory.session.commit()
+
+    with app.app_context():
+        outcome = sync_webhooks(stale_shop.id)
+
+    assert (outcome, len(saleor.calls)) == ("current", 0)
+
+
+def test_a_refused_update_is_recorded_not_retried(app, saleor, stale_shop):
+    saleor.post(API_URL, status=401, json={"errors": [{"message": "Invalid token"}]})
+
+    with app.app_context():
+        outcome = sync_webhooks(stale_shop.id)
+
+    assert outcome == "refused"
+    assert rows(app, Shop)[0].settings["saleor"]["webhooks_fingerprint"] == "older-queries"
+
+
+def test_an_unreachable_instance_raises_so_rq_retries(app, saleor, stale_shop):
+    from app.saleor.errors import SaleorApiError
+
+    saleor.post(API_URL, status=503)
+
+    with app.app_context(), pytest.raises(SaleorApiError):
+        sync_webhooks(stale_shop.id)

@@ -1,0 +1,1 @@
+"""Saleor webhooks: JWS verification, the event vocabulary, and normalization to neutral facts."""
