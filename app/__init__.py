@@ -14,6 +14,7 @@ from app.config import INSTANCE_DIR, Config
 from app.crypto import TokenCipher
 from app.extensions import csrf, db, migrate
 from app.services import Services, attach_services
+from app.sessions import CookieSessionExceptWebhooks
 
 
 def create_app(
@@ -39,6 +40,7 @@ def create_app(
         WTF_CSRF_CHECK_DEFAULT=False,
         TESTING=config.env == "test",
     )
+    app.session_interface = CookieSessionExceptWebhooks()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
@@ -54,7 +56,17 @@ def create_app(
     )
     _register_blueprints(app)
     _register_cli(app)
+    _mount_webhook_ingress(app, config)
     return app
+
+
+def _mount_webhook_ingress(app: Flask, config: Config) -> None:
+    """Answer Shopify webhooks at the WSGI layer, before Flask (see webhooks/ingress.py)."""
+    from webhooks.ingress import WebhookIngress
+    from webhooks.shopify.receiver import PATH, ShopifyReceiver
+
+    receiver = ShopifyReceiver(app.extensions["storeflow"])
+    app.wsgi_app = WebhookIngress(app.wsgi_app, {PATH: receiver}, config.webhook_max_bytes)  # type: ignore[method-assign]
 
 
 def _engine_options(database_url: str) -> dict[str, object]:
@@ -77,10 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.saleor.views import bp as saleor_app_bp
     from app.shopify.views import bp as shopify_install_bp
     from webhooks.saleor.views import bp as saleor_webhooks_bp
-    from webhooks.shopify.views import bp as shopify_webhooks_bp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(shopify_webhooks_bp)
     app.register_blueprint(shopify_install_bp)
     app.register_blueprint(saleor_webhooks_bp)
     app.register_blueprint(saleor_app_bp)

@@ -55,6 +55,11 @@ class Services:
     def inbox(self) -> Inbox:
         return Inbox(self.config.database_url)
 
+    def close(self) -> None:
+        """Release the connections this instance opened (tests build many apps in one process)."""
+        if "inbox" in self.__dict__:
+            self.inbox.close()
+
     @property
     def shop_directory(self) -> ShopDirectory:
         return self.inbox.shops

@@ -112,6 +112,7 @@ def app(
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
         db.engine.dispose()
+    app.extensions["storeflow"].close()
 
 
 @pytest.fixture

@@ -6,21 +6,18 @@ The insert is the only database work on the request path: one autocommit stateme
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from threading import Lock
-from typing import TypeVar
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from app.clock import utcnow
 from app.models import Shop
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class ShopDirectory:
     def __init__(self, ttl: float = 30.0) -> None:
         self.ttl = ttl
         self._entries: dict[tuple[str, str], tuple[float, ShopRef | None]] = {}
-        self._lock = Lock()
+        self._lock = threading.Lock()
 
     def lookup(self, engine: Engine, platform: str, domain: str) -> ShopRef | None:
         key = (platform, domain)
@@ -112,25 +109,31 @@ class InboxUnavailableError(RuntimeError):
 
 
 class Inbox:
-    """Where verified webhooks are written: its own autocommit pool, one round trip per delivery.
+    """Where verified webhooks are written: one autocommit INSERT per delivery, no ORM, no pool hop.
 
-    The ORM path costs a pool pre-ping, BEGIN, INSERT and COMMIT (four round trips) plus statement
-    building; in autocommit one INSERT is its own durable transaction. Without pre-ping a connection
-    broken by a database restart fails once, is discarded, and the insert is retried on a new one.
+    Each serving thread keeps one connection of the inbox's own engine (created with AUTOCOMMIT, so
+    the INSERT is its own durable transaction: one round trip instead of pre-ping, BEGIN, INSERT,
+    COMMIT) and runs a static statement on it, which psycopg prepares after a few uses. A connection
+    broken by a database restart fails once, is dropped, and the insert is retried on a new one;
+    a database that stays down raises InboxUnavailableError.
     """
 
     def __init__(self, database_url: str) -> None:
         options: dict[str, object] = {"isolation_level": "AUTOCOMMIT", "pool_pre_ping": False}
         if database_url.startswith("sqlite"):
-            options["connect_args"] = {"timeout": 30}
+            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine = create_engine(database_url, **options)
         self.shops = ShopDirectory()
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._insert = _insert_sql(":{}" if self._sqlite else "%({})s")
+        self._local = threading.local()
 
     def find_shop(self, platform: str, domain: str) -> ShopRef | None:
         """Return the installed-or-not shop for a domain (cached briefly)."""
-        return self._retrying(lambda: self.shops.lookup(self.engine, platform, domain))
+        try:
+            return self.shops.lookup(self.engine, platform, domain)
+        except DBAPIError as exc:
+            raise InboxUnavailableError(str(exc.orig)) from exc
 
     def store(self, event: IncomingEvent) -> bool:
         """Insert the event unless already stored; return True when this delivery was new."""
@@ -147,12 +150,57 @@ class Inbox:
             "status": "pending",
             "attempts": 0,
         }
+        try:
+            return self._insert_row(params)
+        except Exception as exc:
+            if not self._was_disconnect(exc):
+                self._drop_connection()
+                raise InboxUnavailableError(str(exc)) from exc
+        try:
+            return self._insert_row(params)
+        except Exception as exc:
+            self._drop_connection()
+            raise InboxUnavailableError(str(exc)) from exc
 
-        def insert() -> bool:
-            with self.engine.connect() as conn:
-                return conn.exec_driver_sql(self._insert, params).first() is not None
+    def close(self) -> None:
+        """Give back this thread's connection and close the engine's pool."""
+        self._drop_connection()
+        self.engine.dispose()
 
-        return self._retrying(insert)
+    def _insert_row(self, params: dict[str, object]) -> bool:
+        connection = self._connection()
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._insert, params)
+            return cursor.fetchone() is not None
+        finally:
+            cursor.close()
+
+    def _connection(self) -> PoolProxiedConnection:
+        connection: PoolProxiedConnection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self.engine.raw_connection()
+            self._local.connection = connection
+        return connection
+
+    def _was_disconnect(self, exc: Exception) -> bool:
+        """Tell a dead connection (drop it and retry once) from a real refusal."""
+        connection = getattr(self._local, "connection", None)
+        dead = isinstance(exc, self.engine.dialect.loaded_dbapi.Error) and self.engine.dialect.is_disconnect(
+            exc, connection, None
+        )
+        self._drop_connection(invalidate=dead)
+        return dead
+
+    def _drop_connection(self, invalidate: bool = False) -> None:
+        connection: PoolProxiedConnection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is None:
+            return
+        if invalidate:
+            connection.invalidate()
+        else:
+            connection.close()
 
     def _timestamp(self, value: datetime | None) -> object:
         """Bind a time as the models store it: naive UTC (text in SQLite's format)."""
@@ -160,14 +208,3 @@ class Inbox:
             return None
         naive = value.astimezone(UTC).replace(tzinfo=None)
         return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else naive
-
-    def _retrying(self, operation: Callable[[], T]) -> T:
-        try:
-            return operation()
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise InboxUnavailableError(str(exc.orig)) from exc
-        try:
-            return operation()
-        except DBAPIError as exc:
-            raise InboxUnavailableError(str(exc.orig)) from exc
