@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.ingest.facts import NormalizationError
+from webhooks.errors import MalformedWebhookError
 
 JSONObject = dict[str, Any]
 
@@ -143,3 +145,15 @@ def parse_datetime(value: str, where: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def decode_json_object(raw: bytes) -> tuple[JSONObject, str]:
+    """Parse a webhook body that must be a UTF-8 JSON object; return it and its text."""
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedWebhookError("body is not valid UTF-8 JSON") from None
+    if not isinstance(payload, dict):
+        raise MalformedWebhookError("body is not a JSON object")
+    return payload, text

@@ -14,7 +14,6 @@ between events. The signature is not used: it changes if Saleor rotates its key 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -29,7 +28,7 @@ from app.saleor.installation import API_URL_HEADER, PLATFORM, allowed_api_url
 from app.services import current_services
 from webhooks.errors import MalformedWebhookError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
-from webhooks.payload import opt_datetime
+from webhooks.payload import decode_json_object, opt_datetime
 from webhooks.saleor.errors import UnknownInstanceError
 from webhooks.saleor.events import EVENTS
 from webhooks.saleor.verify import SIGNATURE_HEADER, SaleorWebhookVerifier
@@ -102,7 +101,7 @@ def _store(raw: bytes, event: str, shop: ShopRef) -> str:
         raise MalformedWebhookError(
             f"unknown event {event!r}" if event else f"{EVENT_HEADER} header is missing"
         )
-    payload, body = _json_object(raw)
+    payload, body = decode_json_object(raw)
     services = current_services()
     stored = services.inbox.store(
         IncomingEvent(
@@ -117,17 +116,6 @@ def _store(raw: bytes, event: str, shop: ShopRef) -> str:
         )
     )
     return "stored" if stored else "duplicate"
-
-
-def _json_object(raw: bytes) -> tuple[dict[str, Any], str]:
-    try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise MalformedWebhookError("body is not valid UTF-8 JSON") from None
-    if not isinstance(payload, dict):
-        raise MalformedWebhookError("body is not a JSON object")
-    return payload, text
 
 
 def _issued_at(payload: dict[str, Any]) -> datetime | None:

@@ -7,7 +7,6 @@ webhook Shopify sends, so it is served by ``webhooks.ingress`` ahead of Flask (s
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import datetime
@@ -18,7 +17,7 @@ from app.services import Services
 from webhooks.errors import MalformedWebhookError, UnknownShopError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent
 from webhooks.ingress import Reply
-from webhooks.payload import parse_datetime
+from webhooks.payload import decode_json_object, parse_datetime
 from webhooks.shopify.topics import ACCEPTED_AFTER_UNINSTALL, COMPLIANCE_TOPICS, TOPIC_KINDS
 from webhooks.shopify.verify import SIGNATURE_HEADER, ShopifyWebhookVerifier
 
@@ -61,7 +60,7 @@ class ShopifyReceiver:
         event_id = _header(headers, "X-Shopify-Event-Id") or webhook_id
         if event_id is None:
             raise MalformedWebhookError("X-Shopify-Event-Id and X-Shopify-Webhook-Id are both missing")
-        body = _json_object_text(raw)
+        _, body = decode_json_object(raw)
         inbox = self.services.inbox
         shop = inbox.find_shop("shopify", domain)
         if shop is None:
@@ -94,17 +93,6 @@ def _header(headers: Headers, name: str) -> str | None:
     if len(value) > MAX_HEADER_LENGTH:
         raise MalformedWebhookError(f"{name} header is too long")
     return value
-
-
-def _json_object_text(raw: bytes) -> str:
-    try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise MalformedWebhookError("body is not valid UTF-8 JSON") from None
-    if not isinstance(payload, dict):
-        raise MalformedWebhookError("body is not a JSON object")
-    return text
 
 
 def _triggered_at(headers: Headers) -> datetime | None:
