@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
 from app.ingest.recovery_links import link_from, template_of
 from app.models import Cart, Checkout, Contact, Order, Shop
+from app.models.rows import get_or_create
 from flows.events import EventKind, TriggerEvent, subject_key
-
-Row = TypeVar("Row", Checkout, Cart, Order)
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,7 @@ def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> 
 def _merge_checkout(
     session: Session, shop_id: int, facts: CheckoutFacts, contact_id: int | None
 ) -> list[EventKind]:
-    row, created = _get_or_create(session, Checkout, shop_id=shop_id, token=facts.token)
+    row, created = get_or_create(session, Checkout, shop_id=shop_id, token=facts.token)
     kinds: list[EventKind] = []
     if created or _newer(facts.updated_at, row.source_updated_at):
         row.platform_id = facts.platform_id or row.platform_id
@@ -133,7 +131,7 @@ def _templated_link(session: Session, shop_id: int, facts: CheckoutFacts) -> str
 
 
 def _merge_cart(session: Session, shop_id: int, facts: CartFacts) -> tuple[Cart, bool]:
-    row, created = _get_or_create(session, Cart, shop_id=shop_id, token=facts.token)
+    row, created = get_or_create(session, Cart, shop_id=shop_id, token=facts.token)
     changed = created or _newer(facts.updated_at, row.source_updated_at)
     if changed:
         row.currency = facts.currency or row.currency
@@ -154,7 +152,7 @@ def _merge_cart(session: Session, shop_id: int, facts: CartFacts) -> tuple[Cart,
 def _merge_order(
     session: Session, shop_id: int, facts: OrderFacts, contact_id: int | None
 ) -> list[EventKind]:
-    row, created = _get_or_create(session, Order, shop_id=shop_id, platform_id=facts.platform_id)
+    row, created = get_or_create(session, Order, shop_id=shop_id, platform_id=facts.platform_id)
     kinds: list[EventKind] = [EventKind.ORDER_PLACED] if created else []
     if created or _newer(facts.updated_at, row.source_updated_at):
         row.name = facts.name or row.name
@@ -192,22 +190,6 @@ def _merge_order(
             .values(order_platform_id=row.platform_id)
         )
     return kinds
-
-
-def _get_or_create(session: Session, model: type[Row], **keys: Any) -> tuple[Row, bool]:
-    """Return the row with these keys, inserting it if missing; safe against a concurrent insert."""
-    query = select(model).filter_by(**keys)
-    row = session.scalars(query).first()
-    if row is not None:
-        return row, False
-    row = model(**keys)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        existing = session.scalars(query).one()
-        return existing, False
-    return row, True
 
 
 def _newer(incoming: datetime, stored: datetime | None) -> bool:

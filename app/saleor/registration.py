@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Shop
+from app.models.rows import get_or_create
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError, RegistrationError, SaleorApiError
 from app.saleor.graphql import SaleorApi
-from app.saleor.installation import PLATFORM, allowed_api_url, find_shop, remember
+from app.saleor.installation import PLATFORM, allowed_api_url, remember
 from app.saleor.manifest import fingerprint
 from app.saleor.urls import origin
 from app.services import Services
@@ -35,7 +35,7 @@ def register(db_session: Session, services: Services, raw_api_url: str | None, b
     token = _auth_token(body)
     api_url = _allowed(services, raw_api_url)
     app_id, shop_name = _check_token(services, api_url, token)
-    shop = find_shop(db_session, api_url) or _insert_shop(db_session, api_url)
+    shop, _ = get_or_create(db_session, Shop, platform=PLATFORM, domain=api_url)
     shop.access_token_enc = services.cipher.encrypt(token)
     shop.installed_at = services.clock.now()
     shop.uninstalled_at = None
@@ -94,17 +94,3 @@ def _check_token(services: Services, api_url: str, token: str) -> tuple[str, str
     shop = data.get("shop")
     name = shop.get("name") if isinstance(shop, dict) else None
     return app_id, name[:255] if isinstance(name, str) and name.strip() else None
-
-
-def _insert_shop(db_session: Session, api_url: str) -> Shop:
-    """Add the row in a savepoint, so a concurrent retry of the same install wins instead of failing."""
-    shop = Shop(platform=PLATFORM, domain=api_url)
-    try:
-        with db_session.begin_nested():
-            db_session.add(shop)
-    except IntegrityError:
-        existing = find_shop(db_session, api_url)
-        if existing is None:
-            raise
-        return existing
-    return shop

@@ -8,10 +8,10 @@ from datetime import datetime
 from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Shop
+from app.models.rows import get_or_create
 from app.services import Services
 from app.shopify.jobs import after_install
 
@@ -36,7 +36,7 @@ def install_shop(
     refresh_token_expires_at: datetime | None,
 ) -> Shop:
     """Store fresh offline tokens (encrypted) and mark the shop installed, then queue its set-up job."""
-    shop = find_shop(db_session, domain) or _insert_shop(db_session, domain)
+    shop, _ = get_or_create(db_session, Shop, platform=PLATFORM, domain=domain)
     cipher = services.cipher
     shop.access_token_enc = cipher.encrypt(access_token)
     shop.access_token_expires_at = expires_at
@@ -50,20 +50,6 @@ def install_shop(
     services.shop_directory.forget(PLATFORM, domain)
     log.info("shopify shop %s installed (shop id %s, scopes %s)", domain, shop.id, scope)
     _enqueue_after_install(services, shop.id)
-    return shop
-
-
-def _insert_shop(db_session: Session, domain: str) -> Shop:
-    """Add the row in a savepoint, so a concurrent install of the same shop wins instead of failing."""
-    shop = Shop(platform=PLATFORM, domain=domain)
-    try:
-        with db_session.begin_nested():
-            db_session.add(shop)
-    except IntegrityError:
-        existing = find_shop(db_session, domain)
-        if existing is None:
-            raise
-        return existing
     return shop
 
 
