@@ -1,0 +1,1 @@
+"""What the flows earned: delivery, engagement, conversions and attributed revenue, per shop."""
