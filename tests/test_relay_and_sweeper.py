@@ -147,3 +147,24 @@ def test_a_worker_that_died_mid_step_is_replaced_after_the_lease(app, client, ha
     harness.drain()
 
     assert count(app, Message, status="sent") == 1
+
+
+def test_an_event_that_keeps_failing_is_given_up_after_five_attempts(app, harness, shop):
+    from app.jobs.tasks import MAX_EVENT_ATTEMPTS
+
+    with app.app_context():
+        # a row no normalizer can read: processing raises an unexpected error every time
+        db.session.add(
+            WebhookEvent(shop_id=shop.id, platform="bogus", topic="x", event_id="poison", body="{}")
+        )
+        db.session.commit()
+        queue = harness.services.queue
+        for attempt in range(MAX_EVENT_ATTEMPTS + 2):
+            later = utcnow() + (DISPATCH_LEASE + timedelta(seconds=1)) * attempt
+            relay_webhooks(db.session(), queue, now=later)
+            harness.drain()
+
+    (event,) = rows(app, WebhookEvent)
+    assert (event.status, event.attempts) == ("failed", MAX_EVENT_ATTEMPTS)
+    assert event.processed_at is not None
+    assert "KeyError" in event.error

@@ -182,6 +182,9 @@ def test_a_redact_request_names_the_customer_and_orders():
         ("orders/create", {"id": True}, "id must be a number or a string"),
         ("customers_email_marketing_consent/update", {"customer_id": 1}, "must be an object"),
         ("checkouts/create", {"token": "t", "customer": [1]}, "customer must be an object"),
+        ("checkouts/create", {"token": "t", "line_items": [{"quantity": float("nan")}]}, "finite number"),
+        ("checkouts/create", {"token": "t", "line_items": [{"quantity": float("inf")}]}, "finite number"),
+        ("orders/create", {"id": "9" * 65}, "longer than 64 characters"),
     ],
 )
 def test_a_payload_of_the_wrong_shape_is_refused_with_the_field_named(topic, payload, complaint):

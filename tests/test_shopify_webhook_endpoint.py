@@ -87,6 +87,14 @@ def test_json_that_is_not_an_object_gets_400(app, client, shop, body):
     assert count(app, WebhookEvent) == 0
 
 
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_json_with_non_standard_constants_gets_400(app, client, shop, constant):
+    response = deliver(client, "checkouts/create", b'{"token": "t", "total_price": ' + constant + b"}")
+
+    assert response.status_code == 400
+    assert count(app, WebhookEvent) == 0
+
+
 def test_a_signed_body_that_is_not_utf8_gets_400(app, client, shop):
     response = deliver(client, "checkouts/create", b'{"token": "\xff\xfe"}')
 

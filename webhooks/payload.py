@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -57,20 +58,27 @@ def req_str(data: JSONObject, key: str, max_length: int = 255) -> str:
     return value
 
 
-def opt_id(data: JSONObject, key: str) -> str | None:
-    """Return an identifier given as a number or a string, as a string."""
+def opt_id(data: JSONObject, key: str, max_length: int = 64) -> str | None:
+    """Return an identifier given as a number or a string, as a string.
+
+    An identifier too long to store is refused rather than cut: two cut ids could collide.
+    """
     value = data.get(key)
     if value is None:
         return None
     if isinstance(value, bool):
         raise NormalizationError(f"{key} must be a number or a string")
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str) and value.strip():
-        return value.strip()[:255]
-    raise NormalizationError(f"{key} must be a number or a string")
+        text = str(value)
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+    else:
+        raise NormalizationError(f"{key} must be a number or a string")
+    if len(text) > max_length:
+        raise NormalizationError(f"{key} is longer than {max_length} characters")
+    return text
 
 
 def req_id(data: JSONObject, key: str) -> str:
@@ -95,6 +103,8 @@ def opt_int(data: JSONObject, key: str, default: int = 0) -> int:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise NormalizationError(f"{key} must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NormalizationError(f"{key} must be a finite number")
     return int(value)
 
 
@@ -147,11 +157,16 @@ def parse_datetime(value: str, where: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def _refuse_constant(name: str) -> None:
+    """Refuse NaN and Infinity: Python's json accepts them, JSON (RFC 8259) does not."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode_json_object(raw: bytes) -> tuple[JSONObject, str]:
     """Parse a webhook body that must be a UTF-8 JSON object; return it and its text."""
     try:
         text = raw.decode("utf-8")
-        payload = json.loads(text)
+        payload = json.loads(text, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedWebhookError("body is not valid UTF-8 JSON") from None
     if not isinstance(payload, dict):

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-
-from sqlalchemy import update
+from datetime import datetime
 
 from app.extensions import db
 from app.jobs.processing import EventProcessor
 from app.jobs.scheduling import RQStepScheduler
 from app.messaging.sender import MessageSender
 from app.models import WebhookEvent
+from app.models.inbox import FAILED
 from app.services import current_services
 from flows.runner import StepRunner
 
 log = logging.getLogger(__name__)
+
+
+MAX_EVENT_ATTEMPTS = 5
 
 
 class EventBatchError(RuntimeError):
@@ -38,16 +41,25 @@ def process_events(event_ids: list[int]) -> dict[int, str]:
         except Exception as exc:
             db.session.rollback()
             log.exception("webhook %s failed while processing", event_id)
-            db.session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == event_id)
-                .values(attempts=WebhookEvent.attempts + 1, error=f"{type(exc).__name__}: {exc}"[:2000])
-            )
-            db.session.commit()
+            _record_failure(event_id, exc, services.clock.now())
             failed.append(event_id)
     if failed:
         raise EventBatchError(f"{len(failed)} of {len(event_ids)} webhook(s) failed: {failed}")
     return results
+
+
+def _record_failure(event_id: int, exc: Exception, now: datetime) -> None:
+    """Count a failed attempt; after MAX_EVENT_ATTEMPTS stop handing the event out (a poison message)."""
+    event = db.session.get(WebhookEvent, event_id)
+    if event is None:
+        return
+    event.attempts += 1
+    event.error = f"{type(exc).__name__}: {exc}"[:2000]
+    if event.attempts >= MAX_EVENT_ATTEMPTS:
+        event.status = FAILED
+        event.processed_at = now
+        log.error("webhook %s failed %d times; giving up on it", event_id, event.attempts)
+    db.session.commit()
 
 
 def run_step(enrollment_id: int, run_token: int) -> str:
