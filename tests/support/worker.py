@@ -30,7 +30,9 @@ class Harness:
             with self.app.app_context():
                 relay_webhooks(db.session, self.services.queue)
                 pending = db.session.scalars(
-                    select(WebhookEvent.id).where(WebhookEvent.dispatched_at.is_(None))
+                    select(WebhookEvent.id).where(
+                        WebhookEvent.processed_at.is_(None), WebhookEvent.dispatched_at.is_(None)
+                    )
                 ).first()
                 db.session.remove()
             self._release_scheduled()

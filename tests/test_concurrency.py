@@ -1,0 +1,103 @@
+"""Deliveries racing each other over real HTTP and real workers still give one event, one enrollment,
+one message."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.jobs.tasks import process_events
+from app.jobs.worker import make_worker
+from app.models import Enrollment, Message, WebhookEvent
+from tests.support.db import count
+from tests.support.shopify import shopify_headers
+from tests.test_flows_shopify import checkout_payload
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def shop(factory):
+    shop = factory.shop()
+    factory.enable(shop, "abandoned_checkout")
+    return shop
+
+
+class Server:
+    """The app on a real HTTP port, in a thread of the test process."""
+
+    def __init__(self, app) -> None:
+        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(app):
+    running = Server(app)
+    yield running
+    running.stop()
+
+
+def _work(app) -> None:
+    """Be one worker process: fresh connections (never the parent's), then drain the queue."""
+    with app.app_context():
+        db.engine.dispose(close=False)
+    make_worker(app).work(burst=True)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> str:
+    response = requests.post(f"{url}/webhooks/shopify", data=body, headers=headers, timeout=10)
+    response.raise_for_status()
+    return str(response.json()["status"])
+
+
+def test_the_same_delivery_ten_times_at_once_is_stored_once(app, server, shop, clock):
+    body = json.dumps(checkout_payload(clock)).encode()
+    headers = shopify_headers(body, "checkouts/create", event_id="same-event")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(lambda _: _post(server.url, body, headers), range(10)))
+
+    assert sorted(outcomes) == ["duplicate"] * 9 + ["stored"]
+    assert count(app, WebhookEvent) == 1
+
+
+def test_ten_deliveries_of_one_checkout_on_two_workers_enroll_once(app, server, harness, shop, clock):
+    body = json.dumps(checkout_payload(clock)).encode()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(
+            pool.map(lambda n: _post(server.url, body, shopify_headers(body, "checkouts/update")), range(10))
+        )
+    server.stop()  # no threads of ours may be running when the workers fork
+    with app.app_context():
+        # one event per job, so the two workers really interleave on the same checkout
+        for event_id in db.session.scalars(select(WebhookEvent.id)):
+            harness.services.queue.enqueue(process_events, [event_id])
+        db.session.remove()
+
+    workers = [multiprocessing.get_context("fork").Process(target=_work, args=(app,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    harness.drain()
+    harness.advance(HOUR + timedelta(minutes=1))
+
+    assert count(app, WebhookEvent, status="processed") == 10
+    assert count(app, Enrollment) == 1
+    assert count(app, Message, status="sent") == 1
