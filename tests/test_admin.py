@@ -1,4 +1,4 @@
-"""The minimal admin: one shop per credential, flows toggled and tuned, nothing of another shop visible."""
+"""The admin's access rules and flow settings: one shop per credential, nothing of another shop visible."""
 
 from __future__ import annotations
 
@@ -44,11 +44,12 @@ def test_a_forged_login_link_is_refused(client, shop):
 def test_a_logged_in_merchant_sees_every_flow_switched_off(client, shop):
     log_in(client, shop.id)
 
-    page = client.get("/admin").text
+    page = client.get("/admin/flows").text
 
     for name in ("Abandoned checkout recovery", "Thank-you after purchase", "Review request"):
         assert name in page
-    assert page.count(">Off<") == 3
+    assert page.count('role="switch" aria-checked="false"') == 3
+    assert page.count(">Paused<") == 3
 
 
 def test_turning_a_flow_on_with_a_new_delay_is_stored(app, client, shop):
@@ -145,10 +146,10 @@ def test_a_shop_sees_only_its_own_messages(app, client, shop, other_shop, factor
     factory.session.commit()
     log_in(client, shop.id)
 
-    page = client.get("/admin").text
+    overview, log = client.get("/admin").text, client.get("/admin/messages").text
 
-    assert "private@beta.example" not in page
-    assert "No messages yet" in page
+    assert "private@beta.example" not in overview + log
+    assert "No messages yet" in log
 
 
 def test_the_login_link_command_prints_a_working_link(app, client, shop):

@@ -63,13 +63,15 @@ def dashboard(token, api_url=API_URL):
     return {"Authorization": f"Bearer {token}", "Saleor-Api-Url": api_url}
 
 
-def test_the_dashboard_token_opens_that_installations_flows(client, saleor, shop):
+def test_the_dashboard_token_opens_that_installations_admin(client, saleor, shop):
     response = client.get("/admin", headers=dashboard(signing_key("k1").dashboard_token()))
+    settings = client.get("/admin/settings", headers=dashboard(signing_key("k1").dashboard_token()))
 
     assert response.status_code == 200
     assert "Abandoned checkout recovery" in response.text
-    assert "Saleor storefront" in response.text
-    assert "cdn.shopify.com" not in response.text
+    assert 'data-embed="saleor"' in response.text
+    assert "Saleor storefront" in settings.text
+    assert "cdn.shopify.com" not in response.text + settings.text
 
 
 def test_the_page_warns_while_the_checkout_url_is_missing(client, saleor, shop):
@@ -79,8 +81,8 @@ def test_the_page_warns_while_the_checkout_url_is_missing(client, saleor, shop):
     assert "no recovery link for this checkout" in page
 
 
-def test_the_page_shows_the_consent_rule(client, saleor, shop):
-    page = client.get("/admin", headers=dashboard(signing_key("k1").dashboard_token())).text
+def test_the_settings_page_shows_the_consent_rule(client, saleor, shop):
+    page = client.get("/admin/settings", headers=dashboard(signing_key("k1").dashboard_token())).text
 
     assert "<code>storeflow_marketing_consent</code> for email" in page
     assert "<code>storeflow_sms_consent</code> for SMS" in page

@@ -6,13 +6,16 @@ Four ways in, none of which lets a request name the shop it wants:
 - framed by the Saleor dashboard: its JWT (``Authorization: Bearer`` with ``Saleor-Api-Url``),
   verified against that instance's keys and the app id the installation registered with;
 - after the OAuth install redirect: the shop id in the signed session cookie;
-- a one-time login link made by ``flask storeflow admin-link`` (local demo and operators).
+- a one-time login link made by ``flask storeflow admin-link`` (local demo and operators), which
+  puts the shop id in the signed session cookie like the OAuth redirect.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from secrets import token_hex
 
 from flask import Response, abort, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -35,18 +38,25 @@ class AdminIdentity:
 
 
 def login_link_token(secret_key: str, shop_id: int) -> str:
-    """Sign a short-lived admin login for one shop."""
-    return URLSafeTimedSerializer(secret_key, salt=_LOGIN_SALT).dumps({"s": shop_id})
+    """Sign a short-lived, single-use admin login for one shop (the nonce makes each link distinct)."""
+    return URLSafeTimedSerializer(secret_key, salt=_LOGIN_SALT).dumps({"s": shop_id, "n": token_hex(8)})
 
 
 def shop_from_login_token(token: str) -> Shop | None:
-    """Return the shop a login link was made for, if the link is genuine and fresh."""
-    serializer = URLSafeTimedSerializer(current_services().config.secret_key, salt=_LOGIN_SALT)
+    """Return the shop a login link was made for, if the link is genuine, fresh and not used before."""
+    services = current_services()
+    serializer = URLSafeTimedSerializer(services.config.secret_key, salt=_LOGIN_SALT)
     try:
         data = serializer.loads(token, max_age=LOGIN_LINK_MAX_AGE_SECONDS)
-        return db.session.get(Shop, int(data["s"]))
+        shop_id = int(data["s"])
     except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
         return None
+    # One use only: a link left in a terminal's scrollback or a proxy log cannot log in again.
+    used = f"storeflow:admin-login-used:{hashlib.sha256(token.encode()).hexdigest()}"
+    if not services.redis.set(used, 1, nx=True, ex=LOGIN_LINK_MAX_AGE_SECONDS):
+        log.warning("refused a login link for shop %s that was already used", shop_id)
+        return None
+    return db.session.get(Shop, shop_id)
 
 
 def _embedded_request() -> bool:

@@ -3,22 +3,53 @@
 Templates live in ``flows/templates``. HTML is autoescaped, so a product titled ``<script>`` arrives
 as text; undefined variables raise, so a broken template fails its message instead of sending
 half a sentence.
+
+A merchant may override any part of a template (stored in ``FlowSetting.overrides["templates"]``).
+Overrides are compiled in a sandbox (``SandboxedEnvironment``): they see the same variables and
+filters, can extend the bundled layout, and cannot reach Python internals. An override that fails
+to render never stops a running flow: ``render`` then sends the bundled template and says why.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    select_autoescape,
+)
+from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
+OVERRIDES_KEY = "templates"
+# The parts a merchant edits, per channel, and the file each one overrides.
+PARTS: dict[str, tuple[str, ...]] = {"email": ("subject", "text", "html"), "sms": ("text",)}
+SUFFIXES = {"subject": ".subject.txt", "text": ".txt", "html": ".html"}
 
 
 class TemplateRenderError(RuntimeError):
     """A template is missing or failed to render."""
+
+
+class TemplatePartError(TemplateRenderError):
+    """One part of a merchant's template is broken; says which part and, when known, which line."""
+
+    def __init__(self, part: str, message: str, line: int | None = None) -> None:
+        where = f"line {line}: " if line else ""
+        super().__init__(f"{part}: {where}{message}")
+        self.part = part
+        self.line = line
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -26,6 +57,8 @@ class Rendered:
     text: str
     subject: str | None = None
     html: str | None = None
+    # Why a merchant's override was set aside for the bundled template, when it was.
+    fallback: str | None = None
 
 
 def _money(amount: Any, currency: str | None = None) -> str:
@@ -36,10 +69,10 @@ def _money(amount: Any, currency: str | None = None) -> str:
     return f"{value:,} {currency}".strip() if currency else f"{value:,}"
 
 
-def _environment() -> Environment:
-    env = Environment(
+def _environment(env_class: type[Environment] = Environment, autoescape: Any = None) -> Environment:
+    env = env_class(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=select_autoescape(["html"]),
+        autoescape=select_autoescape(["html"]) if autoescape is None else autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -50,16 +83,78 @@ def _environment() -> Environment:
 
 
 _ENV = _environment()
+# Overrides are compiled from strings, which carry no file name to choose escaping by: one sandbox
+# escapes (HTML), the other does not (subject, text, SMS).
+_SANDBOX = {
+    True: _environment(SandboxedEnvironment, autoescape=True),
+    False: _environment(SandboxedEnvironment, autoescape=False),
+}
 
 
-def render(template: str, channel: str, context: dict[str, Any]) -> Rendered:
-    """Render a flow template for a channel."""
+def template_source(template: str, part: str) -> str:
+    """Return the bundled source of one part of a template, as the editor starts from."""
+    return (TEMPLATE_DIR / f"{template}{SUFFIXES[part]}").read_text()
+
+
+def stored_overrides(overrides: Mapping[str, Any] | None, template: str) -> dict[str, str]:
+    """Pick one template's overridden parts out of a flow setting's overrides."""
+    stored = ((overrides or {}).get(OVERRIDES_KEY) or {}).get(template) or {}
+    return {part: source for part, source in stored.items() if part in SUFFIXES and isinstance(source, str)}
+
+
+def compile_part(part: str, source: str) -> Template:
+    """Compile a merchant's part in the sandbox; raise TemplatePartError on a syntax error."""
     try:
-        if channel == "sms":
-            return Rendered(text=_ENV.get_template(f"{template}.txt").render(context).strip())
-        subject = _ENV.get_template(f"{template}.subject.txt").render(context).strip()
-        text = _ENV.get_template(f"{template}.txt").render(context).strip() + "\n"
-        html = _ENV.get_template(f"{template}.html").render(context)
+        return _SANDBOX[part == "html"].from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplatePartError(part, exc.message or "syntax error", exc.lineno) from exc
+
+
+def render(
+    template: str, channel: str, context: dict[str, Any], overrides: Mapping[str, str] | None = None
+) -> Rendered:
+    """Render a flow template for a channel; a broken override falls back to the bundled template."""
+    if overrides:
+        try:
+            return render_strict(template, channel, context, overrides)
+        except TemplateRenderError as exc:
+            return replace(render_strict(template, channel, context), fallback=str(exc))
+    return render_strict(template, channel, context)
+
+
+def render_strict(
+    template: str, channel: str, context: dict[str, Any], overrides: Mapping[str, str] | None = None
+) -> Rendered:
+    """Render a flow template with the given overrides, raising on any error (previews, validation)."""
+    out = {
+        part: _render_part(template, part, context, (overrides or {}).get(part)) for part in PARTS[channel]
+    }
+    if channel == "sms":
+        return Rendered(text=out["text"].strip())
+    return Rendered(
+        text=out["text"].strip() + "\n", subject=" ".join(out["subject"].split()), html=out["html"]
+    )
+
+
+def _render_part(template: str, part: str, context: dict[str, Any], source: str | None) -> str:
+    if source is None:
+        try:
+            return _ENV.get_template(f"{template}{SUFFIXES[part]}").render(context)
+        except TemplateError as exc:
+            raise TemplateRenderError(f"{template} ({part}): {exc}") from exc
+    compiled = compile_part(part, source)
+    try:
+        return compiled.render(context)
     except TemplateError as exc:
-        raise TemplateRenderError(f"{template} ({channel}): {exc}") from exc
-    return Rendered(text=text, subject=" ".join(subject.split()), html=html)
+        raise TemplatePartError(part, exc.message or type(exc).__name__, _template_line(exc)) from exc
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """Find the line of the merchant's template an error was raised on (Jinja rewrites tracebacks)."""
+    line = None
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,58 @@
+"""Flows: the catalogue as cards, each with its switch, status and last 30 days' figures."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.admin.blueprint import bp, current_shop
+from app.admin.figures import recent_report
+from app.admin.flow_status import flow_cards
+from app.admin.page import finish, render_page
+from app.extensions import db
+from app.models import FlowSetting, Shop
+from app.models.rows import get_or_create
+from app.services import current_services
+from flows.catalogue import UnknownFlowError, get_flow
+from flows.definitions import Flow
+from flows.settings import settings_for_shop
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/flows")
+def flows() -> tuple[str, int]:
+    """Show every flow with its switch and status."""
+    shop = current_shop()
+    settings = settings_for_shop(db.session(), shop.id)
+    cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
+    return render_page("admin/flows.html", cards=cards)
+
+
+@bp.post("/flows/<flow_key>/toggle")
+def toggle_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
+    """Switch one flow on or off, leaving its tuning as it is."""
+    shop = current_shop()
+    flow = flow_or_404(flow_key)
+    setting = flow_setting(shop, flow)
+    setting.enabled = request.form.get("enabled") == "on"
+    db.session.commit()
+    log.info("shop %s turned %s %s", shop.id, flow.key, "on" if setting.enabled else "off")
+    state = "on" if setting.enabled else "off"
+    return finish("admin.flows", f"{flow.name} is switched {state}.")
+
+
+def flow_or_404(flow_key: str) -> Flow:
+    """Return the catalogue flow named in the URL, or answer 404."""
+    try:
+        return get_flow(flow_key)
+    except UnknownFlowError:
+        abort(404)
+
+
+def flow_setting(shop: Shop, flow: Flow) -> FlowSetting:
+    """Return the shop's stored setting for a flow, creating it (switched off) if it has none."""
+    setting, _ = get_or_create(db.session(), FlowSetting, shop_id=shop.id, flow_key=flow.key)
+    return setting

@@ -1,0 +1,63 @@
+"""Overview: what the flows earned and sent over the last 30 days, and which flows earn most."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.admin.blueprint import bp, current_shop
+from app.admin.charts import bar_chart, line_chart
+from app.admin.figures import every_day, rate, recent_report
+from app.admin.flow_status import LIVE, flow_cards
+from app.admin.page import render_page
+from app.extensions import db
+from app.models import Message
+from app.saleor.installation import PLATFORM as SALEOR
+from app.saleor.webhook_sync import queue_sync_if_stale
+from app.services import current_services
+from app.shop_settings import sender_identity
+from flows.settings import settings_for_shop
+
+RECENT_ACTIVITY = 6
+
+
+@bp.get("")
+def overview() -> tuple[str, int]:
+    """Show the last 30 days at a glance."""
+    shop = current_shop()
+    services = current_services()
+    if shop.platform == SALEOR:
+        queue_sync_if_stale(shop, services)
+    report = recent_report(shop)
+    days = every_day(report)
+    currency = report.currency or shop.currency
+    cards = flow_cards(db.session(), shop, settings_for_shop(db.session(), shop.id), report, services.config)
+    totals = report.totals
+    identity = sender_identity(shop, services.config)
+    recent = db.session.scalars(
+        select(Message)
+        .where(Message.shop_id == shop.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(RECENT_ACTIVITY)
+    ).all()
+    return render_page(
+        "admin/overview.html",
+        report=report,
+        currency=currency,
+        totals=totals,
+        open_rate=rate(totals.opened, totals.sent),
+        click_rate=rate(totals.clicked, totals.sent),
+        revenue_chart=bar_chart([d.day for d in days], [d.totals.revenue for d in days], currency),
+        message_chart=line_chart(
+            [d.day for d in days],
+            [
+                ("Sent", "sent", [d.totals.sent for d in days]),
+                ("Opened", "opened", [d.totals.opened for d in days]),
+                ("Clicked", "clicked", [d.totals.clicked for d in days]),
+            ],
+        ),
+        top_flows=sorted(cards, key=lambda c: (c.totals.revenue, c.totals.converted), reverse=True),
+        live_flows=sum(1 for card in cards if card.state == LIVE),
+        identity_ok=identity.usable,
+        sender_line=f"{identity.name} <{identity.address}>" if identity.usable else "No sender address yet.",
+        recent=recent,
+    )

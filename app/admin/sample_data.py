@@ -1,0 +1,90 @@
+"""Sample data for previews and test sends: the store's latest real checkout or order, else a made-up one.
+
+Rows are copied into unsaved objects, so a preview can fill in what is missing (a recovery link)
+without ever changing the store's data.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.messaging.context import template_context
+from app.models import Checkout, Contact, Order, Shop
+from flows.definitions import Flow
+
+SAMPLE_ITEMS: list[dict[str, Any]] = [
+    {"title": "Linen shirt", "variant_title": "Medium / Sand", "quantity": 1, "price": "58.00"},
+    {"title": "Canvas tote", "variant_title": None, "quantity": 2, "price": "24.00"},
+]
+SAMPLE_TOTAL = Decimal("106.00")
+
+
+def sample_context(session: Session, shop: Shop, flow: Flow, app_url: str) -> dict[str, Any]:
+    """Build the variables a template of this flow sees, from the store's own data where it has some."""
+    if flow.subject == "checkout":
+        subject: Checkout | Order = _sample_checkout(session, shop)
+    else:
+        subject = _sample_order(session, shop)
+    contact = _sample_contact(session, shop, subject.contact_id)
+    return template_context(shop, contact, subject, f"{app_url}/u/sample-unsubscribe-link")
+
+
+def _sample_checkout(session: Session, shop: Shop) -> Checkout:
+    latest = session.scalars(
+        select(Checkout)
+        .where(Checkout.shop_id == shop.id, Checkout.line_items != [])
+        .order_by(Checkout.id.desc())
+        .limit(1)
+    ).first()
+    fallback_link = f"{shop.store_url}/checkouts/sample/recover"
+    if latest is None:
+        return Checkout(
+            recovery_url=fallback_link,
+            line_items=SAMPLE_ITEMS,
+            total_price=SAMPLE_TOTAL,
+            currency=shop.currency,
+        )
+    return Checkout(
+        contact_id=latest.contact_id,
+        recovery_url=latest.recovery_url or fallback_link,
+        line_items=list(latest.line_items),
+        total_price=latest.total_price,
+        currency=latest.currency,
+    )
+
+
+def _sample_order(session: Session, shop: Shop) -> Order:
+    latest = session.scalars(
+        select(Order)
+        .where(Order.shop_id == shop.id, Order.line_items != [])
+        .order_by(Order.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return Order(
+            name="#1001",
+            line_items=SAMPLE_ITEMS,
+            total_price=SAMPLE_TOTAL,
+            currency=shop.currency,
+            status_url=f"{shop.store_url}/account/orders/sample",
+        )
+    return Order(
+        name=latest.name,
+        platform_id=latest.platform_id,
+        contact_id=latest.contact_id,
+        line_items=list(latest.line_items),
+        total_price=latest.total_price,
+        currency=latest.currency,
+        status_url=latest.status_url,
+    )
+
+
+def _sample_contact(session: Session, shop: Shop, contact_id: int | None) -> Contact:
+    real = session.get(Contact, contact_id) if contact_id else None
+    if real is None or real.shop_id != shop.id or not real.first_name:
+        return Contact(first_name="Jane", last_name="Cooper", email="jane.cooper@example.com")
+    return Contact(first_name=real.first_name, last_name=real.last_name, email=real.email)

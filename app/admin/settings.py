@@ -1,0 +1,249 @@
+"""Settings: sender identity, provider credentials (write-only, checked on save), sending limits,
+the Saleor storefront's checkout URL, and the storefront tracking snippet.
+
+Secrets are encrypted with the token cipher and never rendered back: the page only says whether one
+is saved and when it was checked. Quiet hours and the frequency cap are stored and validated here;
+the flows do not consult them yet, and the page says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import abort, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.admin.blueprint import bp, current_shop
+from app.admin.page import finish, render_page
+from app.admin.provider_checks import ProviderCheckError, check_sendgrid_key, check_twilio_account
+from app.admin.test_send import EMAIL
+from app.extensions import db
+from app.ingest.contacts import normalize_phone
+from app.models import Shop
+from app.saleor.installation import PLATFORM as SALEOR
+from app.saleor.settings import (
+    EXAMPLE_TEMPLATE,
+    SettingsError,
+    checkout_url_template,
+    consent_rule,
+    save_checkout_url_template,
+)
+from app.services import current_services
+from app.shop_settings import (
+    FREQUENCY_CAP,
+    QUIET_HOURS,
+    SENDER,
+    SENDGRID,
+    TWILIO,
+    provider,
+    section,
+    sender_identity,
+    store_provider,
+    store_section,
+)
+
+log = logging.getLogger(__name__)
+
+# Where storefront events go, and the storefront script that sends them (app/storefront/).
+STOREFRONT_EVENTS_PATH = "/storefront/events"
+STOREFRONT_SCRIPT_PATH = "/static/storeflow.js"
+TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+TWILIO_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+MAX_NAME_LENGTH = 100
+
+
+class SettingInputError(ValueError):
+    """A submitted setting was refused; the message says how to fix it."""
+
+
+@bp.get("/settings")
+def settings() -> tuple[str, int]:
+    """Show every setting of the shop."""
+    return render_settings()
+
+
+@bp.post("/settings/sender")
+def save_sender() -> WerkzeugResponse | tuple[str, int]:
+    """Save the name and address the shop's emails come from."""
+    shop = current_shop()
+    name = request.form.get("sender_name", "").strip()
+    address = request.form.get("sender_address", "").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        return render_settings(
+            errors={"sender": f"The sender name must be at most {MAX_NAME_LENGTH} characters."}
+        )
+    if address and not EMAIL.fullmatch(address):
+        return render_settings(errors={"sender": f"“{address}” is not an email address."})
+    store_section(shop, SENDER, {"name": name, "address": address} if name or address else None)
+    db.session.commit()
+    return finish("admin.settings", "Sender saved.")
+
+
+@bp.post("/settings/sendgrid")
+def save_sendgrid() -> WerkzeugResponse | tuple[str, int]:
+    """Check a SendGrid API key with SendGrid, then store it encrypted; or remove the stored key."""
+    shop = current_shop()
+    services = current_services()
+    if request.form.get("action") == "remove":
+        store_provider(shop, SENDGRID, None)
+        db.session.commit()
+        return finish("admin.settings", "SendGrid key removed.")
+    key = request.form.get("sendgrid_api_key", "").strip()
+    if not key:
+        return render_settings(errors={SENDGRID: "Paste your SendGrid API key."})
+    try:
+        check_sendgrid_key(key, services.config.sendgrid_api_host)
+    except ProviderCheckError as exc:
+        return render_settings(errors={SENDGRID: f"Not saved. {exc}"})
+    now = services.clock.now().isoformat()
+    store_provider(shop, SENDGRID, {"api_key": services.cipher.encrypt(key), "checked_at": now})
+    db.session.commit()
+    log.info("shop %s connected its SendGrid account", shop.id)
+    return finish("admin.settings", "SendGrid key checked and saved. Emails now go through your account.")
+
+
+@bp.post("/settings/twilio")
+def save_twilio() -> WerkzeugResponse | tuple[str, int]:
+    """Check a Twilio account with Twilio, then store it (token encrypted); or remove it."""
+    shop = current_shop()
+    services = current_services()
+    if request.form.get("action") == "remove":
+        store_provider(shop, TWILIO, None)
+        db.session.commit()
+        return finish("admin.settings", "Twilio account removed.")
+    try:
+        record = _twilio_record(provider(shop, TWILIO))
+    except SettingInputError as exc:
+        return render_settings(errors={TWILIO: str(exc)})
+    try:
+        check_twilio_account(record["account_sid"], record["auth_token"])
+    except ProviderCheckError as exc:
+        return render_settings(errors={TWILIO: f"Not saved. {exc}"})
+    record["auth_token"] = services.cipher.encrypt(record["auth_token"])
+    record["checked_at"] = services.clock.now().isoformat()
+    store_provider(shop, TWILIO, record)
+    db.session.commit()
+    log.info("shop %s connected its Twilio account", shop.id)
+    return finish("admin.settings", "Twilio account checked and saved. SMS now go through your account.")
+
+
+@bp.post("/settings/limits")
+def save_limits() -> WerkzeugResponse | tuple[str, int]:
+    """Validate and store quiet hours and the frequency cap."""
+    shop = current_shop()
+    try:
+        quiet = _quiet_hours()
+        cap = _frequency_cap()
+    except SettingInputError as exc:
+        return render_settings(errors={"limits": str(exc)})
+    store_section(shop, QUIET_HOURS, quiet)
+    store_section(shop, FREQUENCY_CAP, cap)
+    db.session.commit()
+    return finish("admin.settings", "Quiet hours and frequency cap saved.")
+
+
+@bp.post("/saleor/settings")
+def update_saleor_settings() -> WerkzeugResponse | tuple[str, int]:
+    """Save the Saleor storefront's checkout URL template, relinking open checkouts."""
+    shop = current_shop()
+    if shop.platform != SALEOR:
+        abort(404)
+    try:
+        relinked = save_checkout_url_template(
+            db.session(), shop, request.form.get("checkout_url_template", "")
+        )
+    except SettingsError as exc:
+        log.info("shop %s: checkout URL template refused: %s", shop.id, exc)
+        return render_settings(errors={"saleor": str(exc)})
+    return finish("admin.settings", f"Checkout URL saved; {relinked} open checkout(s) relinked.")
+
+
+def render_settings(errors: dict[str, str] | None = None, status: int | None = None) -> tuple[str, int]:
+    """Render the settings page, with the error of the form that was refused."""
+    shop = current_shop()
+    config = current_services().config
+    return render_page(
+        "admin/settings.html",
+        status=status or (400 if errors else 200),
+        errors=errors or {},
+        form=request.form if errors else {},
+        sender=section(shop, SENDER),
+        identity=sender_identity(shop, config),
+        sendgrid=provider(shop, SENDGRID),
+        twilio={k: v for k, v in provider(shop, TWILIO).items() if k != "auth_token"},
+        deployment_email=bool(config.sendgrid_api_key),
+        deployment_sms=bool(config.twilio_account_sid and config.twilio_auth_token),
+        quiet=section(shop, QUIET_HOURS),
+        cap=section(shop, FREQUENCY_CAP),
+        saleor=_saleor_card(shop) if shop.platform == SALEOR else None,
+        events_url=f"{config.app_url}{STOREFRONT_EVENTS_PATH}",
+        script_url=f"{config.app_url}{STOREFRONT_SCRIPT_PATH}",
+        # Made at install by the storefront events work; absent on shops installed before it.
+        storefront_key=getattr(shop, "storefront_key", None) or "STOREFRONT_KEY",
+    )
+
+
+def _saleor_card(shop: Shop) -> dict[str, Any]:
+    return {
+        "template": checkout_url_template(shop),
+        "example": EXAMPLE_TEMPLATE,
+        "rule": consent_rule(current_services().config),
+    }
+
+
+def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
+    """Read the Twilio form; a blank auth token keeps the saved one for the same account."""
+    sid = request.form.get("twilio_account_sid", "").strip()
+    token = request.form.get("twilio_auth_token", "").strip()
+    number = request.form.get("twilio_from_number", "").strip()
+    service = request.form.get("twilio_messaging_service_sid", "").strip()
+    if not TWILIO_SID.fullmatch(sid):
+        raise SettingInputError("The Account SID starts with AC followed by 32 letters and digits.")
+    if not token:
+        if saved.get("account_sid") != sid or not saved.get("auth_token"):
+            raise SettingInputError("Enter the auth token of this account.")
+        token = current_services().cipher.decrypt(saved["auth_token"])
+    if service and not TWILIO_SERVICE_SID.fullmatch(service):
+        raise SettingInputError("The messaging service SID starts with MG followed by 32 letters and digits.")
+    phone = normalize_phone(number, None) if number else None
+    if number and phone is None:
+        raise SettingInputError(
+            f"“{number}” is not a phone number; write it with its country code, like +15005550006."
+        )
+    if not (phone or service):
+        raise SettingInputError("Enter the number SMS come from, or a messaging service SID.")
+    return {
+        "account_sid": sid,
+        "auth_token": token,
+        "from_number": phone or "",
+        "messaging_service_sid": service,
+    }
+
+
+def _quiet_hours() -> dict[str, str] | None:
+    start = request.form.get("quiet_start", "").strip()
+    end = request.form.get("quiet_end", "").strip()
+    if not start and not end:
+        return None
+    if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
+        raise SettingInputError(
+            "Give quiet hours as two times of day, like 21:00 and 08:00, or leave both empty."
+        )
+    if start == end:
+        raise SettingInputError("Quiet hours must start and end at different times.")
+    return {"start": start, "end": end}
+
+
+def _frequency_cap() -> dict[str, int] | None:
+    messages = request.form.get("cap_messages", "").strip()
+    days = request.form.get("cap_days", "").strip()
+    if not messages and not days:
+        return None
+    if not (messages.isdigit() and days.isdigit() and 1 <= int(messages) <= 20 and 1 <= int(days) <= 30):
+        raise SettingInputError(
+            "The frequency cap is 1 to 20 messages per 1 to 30 days, or leave both empty."
+        )
+    return {"messages": int(messages), "days": int(days)}

@@ -1,0 +1,122 @@
+"""A merchant's sending preferences, kept in ``Shop.settings``: sender, providers, quiet hours, cap.
+
+The admin writes them and the sender reads them, so their shape lives here and nowhere else.
+Provider secrets are stored encrypted with the token cipher and are never read back into a page.
+Quiet hours and the frequency cap are stored for the shop; sending does not consult them yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.channels.base import Channel
+from app.channels.registry import ChannelSet
+from app.config import Config
+from app.crypto import TokenCipher
+from app.models import Shop
+
+SENDER = "sender"
+PROVIDERS = "providers"
+QUIET_HOURS = "quiet_hours"
+FREQUENCY_CAP = "frequency_cap"
+SENDGRID = "sendgrid"
+TWILIO = "twilio"
+# The development default of MAIL_FROM: nothing sent from it would reach anyone.
+PLACEHOLDER_DOMAIN = ".invalid"
+
+
+@dataclass(frozen=True)
+class SenderIdentity:
+    name: str
+    address: str
+
+    @property
+    def usable(self) -> bool:
+        """Tell whether mail from this address can be delivered at all."""
+        return bool(self.address) and not self.address.endswith(PLACEHOLDER_DOMAIN)
+
+
+@dataclass(frozen=True)
+class TwilioAccount:
+    account_sid: str
+    auth_token: str
+    from_number: str = ""
+    messaging_service_sid: str = ""
+
+
+def section(shop: Shop, key: str) -> dict[str, Any]:
+    """Return one stored section of the shop's settings (empty when unset)."""
+    value = (shop.settings or {}).get(key)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def store_section(shop: Shop, key: str, value: dict[str, Any] | None) -> None:
+    """Replace one section of the shop's settings (None removes it), keeping the others."""
+    settings = dict(shop.settings or {})
+    if value is None:
+        settings.pop(key, None)
+    else:
+        settings[key] = value
+    shop.settings = settings
+
+
+def provider(shop: Shop, name: str) -> dict[str, Any]:
+    """Return the stored record of one provider (secrets still encrypted)."""
+    record = section(shop, PROVIDERS).get(name)
+    return dict(record) if isinstance(record, dict) else {}
+
+
+def store_provider(shop: Shop, name: str, record: dict[str, Any] | None) -> None:
+    """Replace or remove one provider's record."""
+    providers = section(shop, PROVIDERS)
+    if record is None:
+        providers.pop(name, None)
+    else:
+        providers[name] = record
+    store_section(shop, PROVIDERS, providers or None)
+
+
+def sender_identity(shop: Shop, config: Config) -> SenderIdentity:
+    """Return who the shop's email comes from: its own sender, else the deployment's."""
+    own = section(shop, SENDER)
+    name = str(own.get("name") or config.mail_from_name or shop.display_name)
+    return SenderIdentity(name=name, address=str(own.get("address") or config.mail_from))
+
+
+def sendgrid_key(shop: Shop, cipher: TokenCipher) -> str | None:
+    """Return the shop's own SendGrid API key, if it saved one."""
+    encrypted = provider(shop, SENDGRID).get("api_key")
+    return cipher.decrypt(encrypted) if isinstance(encrypted, str) else None
+
+
+def twilio_account(shop: Shop, cipher: TokenCipher) -> TwilioAccount | None:
+    """Return the shop's own Twilio account, if it saved one."""
+    record = provider(shop, TWILIO)
+    if not isinstance(record.get("auth_token"), str) or not record.get("account_sid"):
+        return None
+    return TwilioAccount(
+        account_sid=str(record["account_sid"]),
+        auth_token=cipher.decrypt(record["auth_token"]),
+        from_number=str(record.get("from_number") or ""),
+        messaging_service_sid=str(record.get("messaging_service_sid") or ""),
+    )
+
+
+def channels_for_shop(shop: Shop, cipher: TokenCipher, config: Config, default: ChannelSet) -> ChannelSet:
+    """Send through the shop's own providers where it connected them, else through the deployment's."""
+    email: Channel = default.email
+    sms: Channel = default.sms
+    key = sendgrid_key(shop, cipher)
+    if key:
+        from app.channels.sendgrid_email import SendGridChannel
+
+        email = SendGridChannel(key, config.sendgrid_api_host)
+    account = twilio_account(shop, cipher)
+    if account is not None:
+        from app.channels.twilio_sms import TwilioChannel
+
+        sms = TwilioChannel(
+            account.account_sid, account.auth_token, account.from_number, account.messaging_service_sid
+        )
+    return ChannelSet(email=email, sms=sms)

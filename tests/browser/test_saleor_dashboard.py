@@ -1,0 +1,94 @@
+"""Inside the Saleor dashboard, in a real browser: the dashboard frames Storeflow and hands it a
+token; every page, link and form of the admin then travels with that token, never a cookie."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import responses
+from playwright.sync_api import FrameLocator, Page, expect
+
+from app.models import FlowSetting
+from app.saleor.manifest import fingerprint
+from tests.browser.conftest import screenshot
+from tests.support.db import rows
+from tests.support.saleor import ALLOWLIST, API_URL, APP_ID, serve_jwks, signing_key
+
+pytestmark = pytest.mark.browser
+
+# A stand-in for the dashboard: it frames the app and answers its notifyReady with a handshake.
+DASHBOARD = """<!doctype html><title>Saleor dashboard</title>
+<iframe id="app" src="{src}" style="width:1200px;height:1400px;border:0"></iframe>
+<script>
+  window.addEventListener("message", (event) => {{
+    if ((event.data || {{}}).type === "notifyReady") {{
+      document.getElementById("app").contentWindow.postMessage(
+        {{ type: "handshake", payload: {{ token: {token}, version: 1 }} }}, "*");
+    }}
+  }});
+</script>"""
+
+
+@pytest.fixture
+def config_changes():
+    return {"saleor_allowed_api_urls": ALLOWLIST}
+
+
+@pytest.fixture
+def saleor() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        serve_jwks(mock, signing_key("k1"))
+        yield mock
+
+
+@pytest.fixture
+def shop(app, factory):
+    return factory.shop(
+        domain=API_URL,
+        platform="saleor",
+        name="Demo Saleor Store",
+        access_token_enc=app.extensions["storeflow"].cipher.encrypt("app-token"),
+        settings={
+            "saleor": {
+                "app_id": APP_ID,
+                "webhooks_fingerprint": fingerprint(app.extensions["storeflow"].config),
+            }
+        },
+    )
+
+
+def open_in_dashboard(page: Page, live_server: str) -> FrameLocator:
+    token = json.dumps(signing_key("k1").dashboard_token())
+    page.set_content(DASHBOARD.format(src=f"{live_server}/saleor/app?saleorApiUrl={API_URL}", token=token))
+    return page.frame_locator("#app")
+
+
+def test_the_dashboard_token_carries_every_page_link_and_form(app, saleor, shop, live_server, page):
+    # given the dashboard has framed Storeflow and handed it a token
+    admin = open_in_dashboard(page, live_server)
+    expect(admin.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(admin.locator("#saleor-template-missing")).to_be_visible()
+
+    # when the merchant follows a link and flips a switch
+    admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Flows").click()
+    admin.get_by_role("switch", name="Thank-you after purchase").click()
+
+    # then both went through with the dashboard's token, and the switch is stored for this shop
+    expect(admin.locator(".banner[role=status]")).to_contain_text("Thank-you after purchase is switched on.")
+    (setting,) = rows(app, FlowSetting)
+    assert (setting.shop_id, setting.flow_key, setting.enabled) == (shop.id, "thank_you", True)
+
+    # and the live preview of the template editor works with the token too
+    admin.get_by_role("heading", name="Thank-you after purchase").get_by_role("link").click()
+    admin.get_by_label("Subject").fill("Thanks, {{ contact.first_name }}!")
+    expect(admin.locator("#preview-subject")).to_have_text("Thanks, Jane!")
+
+    # and the Saleor settings save the checkout URL
+    admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Settings").click()
+    admin.get_by_label("Checkout URL").fill("https://shop.example/checkout?checkout={checkout_id}")
+    admin.get_by_role("button", name="Save checkout URL").click()
+    expect(admin.locator(".banner[role=status]")).to_contain_text("Checkout URL saved")
+    expect(admin.locator("#saleor-template-missing")).to_have_count(0)
+    screenshot(page, "saleor-dashboard-settings")
