@@ -61,12 +61,15 @@ def create_app(
 
 
 def _mount_webhook_ingress(app: Flask, config: Config) -> None:
-    """Answer Shopify webhooks at the WSGI layer, before Flask (see webhooks/ingress.py)."""
+    """Answer Shopify webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py)."""
+    from app.storefront.ingress import StorefrontIngress
+    from app.storefront.receiver import StorefrontReceiver
     from webhooks.ingress import WebhookIngress
     from webhooks.shopify.receiver import PATH, ShopifyReceiver
 
-    receiver = ShopifyReceiver(app.extensions["storeflow"])
-    app.wsgi_app = WebhookIngress(app.wsgi_app, {PATH: receiver}, config.webhook_max_bytes)  # type: ignore[method-assign]
+    services = app.extensions["storeflow"]
+    webhooks = WebhookIngress(app.wsgi_app, {PATH: ShopifyReceiver(services)}, config.webhook_max_bytes)
+    app.wsgi_app = StorefrontIngress(webhooks, StorefrontReceiver(services))  # type: ignore[method-assign]
 
 
 def _engine_options(database_url: str) -> dict[str, object]:
@@ -83,12 +86,16 @@ def _migrations_dir() -> object:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.admin.views import bp as admin_bp
+    from app.admin import bp as admin_bp
     from app.health import bp as health_bp
+    from app.messaging.clicks import bp as clicks_bp
     from app.messaging.unsubscribe import bp as unsubscribe_bp
+    from app.reports.views import bp as reports_bp
     from app.saleor.views import bp as saleor_app_bp
     from app.shopify.views import bp as shopify_install_bp
     from webhooks.saleor.views import bp as saleor_webhooks_bp
+    from webhooks.sendgrid.views import bp as sendgrid_webhooks_bp
+    from webhooks.twilio.views import bp as twilio_webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(shopify_install_bp)
@@ -96,6 +103,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(saleor_app_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(unsubscribe_bp)
+    app.register_blueprint(clicks_bp)
+    app.register_blueprint(sendgrid_webhooks_bp)
+    app.register_blueprint(twilio_webhooks_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_cli(app: Flask) -> None:

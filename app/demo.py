@@ -121,6 +121,22 @@ SCENARIO = (
 )
 
 
+JOHN_ORDER = Delivery(
+    0,
+    "orders/create",
+    "orders_create__shopifydocs-2026-04",
+    "John orders (order #1018)",
+    {
+        "id": 5778367414999,
+        "name": "#1018",
+        "email": "example@email.com",
+        "contact_email": "example@email.com",
+        "cancelled_at": None,
+        "customer": {"id": 7390000000001, "email": "example@email.com", "first_name": "John"},
+    },
+)
+
+
 def main() -> int:
     """Run the demo; return the process exit code."""
     print(
@@ -169,6 +185,7 @@ def main() -> int:
         _replay(base, clock, printer, saleor)
         _wait_for_flows(app, clock, printer)
         _summarize(app)
+        _feedback_and_report(app, base, clock, printer)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=15)
@@ -191,6 +208,8 @@ def _wait_for_worker(connection: Any) -> None:
 
 
 def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str, str]:
+    from app.reports.demo import sendgrid_public_key
+
     return {
         "STOREFLOW_ENV": "development",
         "DATABASE_URL": f"sqlite:///{DEMO_DIR / 'storeflow.db'}",
@@ -202,6 +221,7 @@ def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str,
         "SHOPIFY_REGISTER_WEBHOOKS": "false",
         "SALEOR_ALLOWED_API_URLS": saleor_api_url,
         "MAIL_FROM": "hello@demo-shop.example",
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": sendgrid_public_key(),
         "SENDGRID_API_KEY": "",
         "TWILIO_ACCOUNT_SID": "",
         "CLOCK_SPEEDUP": str(SPEEDUP),
@@ -392,23 +412,26 @@ class MessagePrinter:
 
         from app.extensions import db
         from app.models import Message, Shop
+        from app.models.messaging import AFTER_SEND, SENT
 
         with self.app.app_context():
             rows = db.session.execute(select(Message, Shop.platform).join(Shop).order_by(Message.id)).all()
             for message, platform in rows:
-                if message.status in {"pending", "sending"} or (message.id, message.status) in self.seen:
+                # What providers report after a send (delivered, opened...) is the aftermath's to tell.
+                status = SENT if message.status in AFTER_SEND else message.status
+                if status in {"pending", "sending"} or (message.id, status) in self.seen:
                     continue
-                self.seen.add((message.id, message.status))
-                self._print(message, platform)
+                self.seen.add((message.id, status))
+                self._print(message, platform, status)
 
-    def _print(self, message: Any, platform: str) -> None:
+    def _print(self, message: Any, platform: str, status: str) -> None:
         # The timeline is kept in flow time; updated_at is wall-clock time.
         when = self.offset(message.sent_at or datetime.fromisoformat(message.timeline[-1]["at"]))
         print(
-            f"\n[{when}] {platform} {message.flow_key}: {message.channel} {message.status.upper()} "
+            f"\n[{when}] {platform} {message.flow_key}: {message.channel} {status.upper()} "
             f"to {message.to_address or '-'}"
         )
-        if message.status != "sent":
+        if status != "sent":
             print(f"          reason: {message.detail}")
             return
         if message.subject:
@@ -445,6 +468,23 @@ def _summarize(app: Any) -> None:
         ):
             reason = f" ({enrollment.exit_reason})" if enrollment.exit_reason else ""
             print(f"  {platform:<8} {enrollment.flow_key:<20} {email:<26} {enrollment.state}{reason}")
+
+
+def _feedback_and_report(app: Any, base: str, clock: Any, printer: MessagePrinter) -> None:
+    """Play what follows the sends (feedback, a click, a visit, an order), then print the report."""
+    from app.reports.demo import aftermath, print_report
+
+    print("\nAfter the sends: provider feedback, a click, a storefront visit, an order\n")
+    aftermath(
+        app,
+        base,
+        SHOP_DOMAIN,
+        place_order=lambda: _post_shopify(base, clock, printer, JOHN_ORDER),
+        offset=lambda: printer.offset(clock.now()),
+    )
+    start = (printer.epoch - timedelta(days=1)).date().isoformat()
+    end = (clock.now() + timedelta(days=1)).date().isoformat()
+    print_report(app, base, start, end)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""The baseline for bench/ingest.py: Flask with one POST route that reads the body and answers JSON.
+"""The baseline for bench/ingest.py and bench/storefront.py: Flask with POST routes that read the body
+and answer JSON.
 
 Served by gunicorn exactly like ``wsgi:app``, so the difference between the two is Storeflow's own
-work on the request path (HMAC check, JSON parse, shop lookup, INSERT and commit).
+work on the request path (webhooks: HMAC check, JSON parse, shop lookup, INSERT and commit;
+storefront events: key and origin checks, validation, the Redis rate limit and enqueue).
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ app = Flask(__name__)
 
 @app.post("/webhooks/shopify")
 def receive() -> tuple[Response, int]:
+    """Read the body and answer a small JSON object, nothing else."""
+    request.get_data(cache=False)
+    return jsonify(status="ok"), 200
+
+
+@app.post("/storefront/events")
+def storefront_events() -> tuple[Response, int]:
     """Read the body and answer a small JSON object, nothing else."""
     request.get_data(cache=False)
     return jsonify(status="ok"), 200

@@ -265,15 +265,21 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) ->
 
 
 @contextmanager
-def serve(target: Target, settings: tuple[str, ...], env: dict[str, str]) -> Iterator[Server]:
+def serve(
+    target: Target,
+    settings: tuple[str, ...],
+    env: dict[str, str],
+    endpoint: str = ENDPOINT,
+    log_prefix: str = "ingest",
+) -> Iterator[Server]:
     """Run gunicorn for the target on a free loopback port; yield it; stop it."""
     port = free_port()
-    log = RESULTS / f"ingest-{target.name}.log"
+    log = RESULTS / f"{log_prefix}-{target.name}.log"
     command = [str(GUNICORN), *settings, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     with log.open("wb") as out:
         process = subprocess.Popen([*command, target.app], cwd=ROOT, env=env, stdout=out, stderr=out)
         try:
-            url = f"http://127.0.0.1:{port}{ENDPOINT}"
+            url = f"http://127.0.0.1:{port}{endpoint}"
             wait_until_serving(url, process, log)
             yield Server(url, process.pid)
         finally:

@@ -93,6 +93,20 @@ def test_body_tags_the_message_with_our_id_and_the_flow_as_category(channel, sen
     assert mail["categories"] == ["abandoned_checkout"]
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_provider_click_tracking_is_switched_as_the_message_asks(channel, sendgrid, enabled):
+    channel.send(email(provider_click_tracking=enabled))
+
+    tracking = sendgrid.requests[0].mail["tracking_settings"]
+    assert tracking == {"click_tracking": {"enable": enabled, "enable_text": enabled}}
+
+
+def test_without_a_click_tracking_choice_the_accounts_setting_applies(channel, sendgrid):
+    channel.send(email())
+
+    assert "tracking_settings" not in sendgrid.requests[0].mail
+
+
 def test_sender_without_a_name_is_sent_as_a_bare_address(channel, sendgrid):
     channel.send(email(sender_name=""))
 

@@ -26,6 +26,7 @@ from app.jobs.tasks import run_step
 from app.messaging.sender import retry_delay
 from app.models import Contact, Enrollment, Message, Suppression
 from tests.support.fake_sendgrid import FakeSendGrid
+from tests.support.links import targets
 from tests.support.samples import sample
 from tests.support.shopify import deliver
 
@@ -147,7 +148,7 @@ def test_sent_email_is_recorded_with_the_provider_id_and_rendered_bodies(
     assert statuses(message) == ["pending", "sent"]
     content = {part["type"]: part["value"] for part in sendgrid.requests[0].mail["content"]}
     assert content == {"text/plain": message.body_text, "text/html": message.body_html}
-    assert RECOVERY_URL in content["text/plain"]
+    assert RECOVERY_URL in targets(client, content["text/plain"])
 
 
 # --- provider failures ---------------------------------------------------------------------------
@@ -289,11 +290,12 @@ def test_sms_goes_to_twilio_when_the_shopper_accepted_sms_marketing(
     form = {key: values[0] for key, values in parse_qs(str(twilio.calls[0].request.body)).items()}
     assert form["To"] == SHOPPER_PHONE
     assert form["From"] == TWILIO_FROM
-    assert RECOVERY_URL in form["Body"]
+    assert targets(client, form["Body"]) == [RECOVERY_URL]
     assert form["Body"].endswith("Reply STOP to opt out")
     sms = messages(app)[1]
     assert (sms.template, sms.status, sms.to_address) == ("abandoned_checkout_sms", "sent", SHOPPER_PHONE)
     assert (sms.provider, sms.provider_message_id) == ("twilio", "SM" + "b" * 32)
+    assert form["StatusCallback"] == f"https://storeflow.test/webhooks/twilio/status?ref={sms.id}"
 
 
 def test_sms_is_skipped_without_sms_consent(app, client, harness, factory, sendgrid, twilio):

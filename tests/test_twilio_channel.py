@@ -94,6 +94,15 @@ def test_request_is_a_form_with_recipient_sender_and_text(channel, twilio):
     assert form(twilio.calls[0]) == {"To": "+16135551111", "From": FROM_NUMBER, "Body": message.text}
 
 
+def test_request_names_the_status_callback_the_message_asks_for(channel, twilio):
+    twilio.post(MESSAGES_URL, json=created(), status=201)
+    callback = "https://storeflow.test/webhooks/twilio/status?ref=7"
+
+    channel.send(sms(status_callback=callback))
+
+    assert form(twilio.calls[0])["StatusCallback"] == callback
+
+
 def test_request_authenticates_with_account_sid_and_auth_token(channel, twilio):
     twilio.post(MESSAGES_URL, json=created(), status=201)
 

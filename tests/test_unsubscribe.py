@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.messaging.unsubscribe import unsubscribe_token, unsubscribe_url
-from app.models import Contact, Suppression
+from app.models import Contact, Message, MessageEvent, Shop, Suppression
+from tests.support.db import rows
+from tests.support.messages import sent_message
 
 EMAIL = "jane@example.com"
 PHONE = "+16135551111"
@@ -173,3 +175,25 @@ def test_link_signed_with_another_key_is_not_found(app, client, contact_id, meth
 
 def test_garbage_token_is_not_found(client):
     assert client.post("/u/not-a-token").status_code == 404
+
+
+def message_link_path(app: Flask, contact_id: int, clock) -> tuple[str, int]:
+    """The unsubscribe link of a message sent to this contact, and the message's id."""
+    config = app.extensions["storeflow"].config
+    with app.app_context():
+        contact = db.session.get_one(Contact, contact_id)
+        shop = db.session.get_one(Shop, contact.shop_id)
+        message = sent_message(db.session, shop, contact, clock.now())
+        url = unsubscribe_url(config.app_url, config.secret_key, shop.id, contact.id, "email", message.id)
+        return urlsplit(url).path, message.id
+
+
+def test_unsubscribing_from_a_message_counts_once_for_that_message(app, client, clock, contact_id):
+    path, message_id = message_link_path(app, contact_id, clock)
+
+    client.post(path)
+    client.post(path)
+
+    (event,) = rows(app, MessageEvent)
+    assert (event.message_id, event.kind, event.provider) == (message_id, "unsubscribed", "storeflow")
+    assert rows(app, Message)[0].status == "unsubscribed"

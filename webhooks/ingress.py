@@ -85,21 +85,22 @@ class WebhookIngress:
         if declared is not None and not declared.isdigit():
             log.warning("webhook rejected (400): Content-Length %r, path=%s", declared[:32], path)
             return Reply.error(400, "Content-Length is not a number")
-        raw = self._read_body(environ["wsgi.input"], int(declared) if declared else None)
+        raw = read_body(environ["wsgi.input"], int(declared) if declared else None, self.max_bytes)
         if raw is None:
             log.warning("webhook rejected (413): body over %s bytes, path=%s", self.max_bytes, path)
             return Reply.error(413, "body too large")
         return receiver(EnvironHeaders(environ), raw)
 
-    def _read_body(self, stream: Any, declared: int | None) -> bytes | None:
-        """Read the raw body, or return None when it is larger than allowed (declared or sent)."""
-        if declared is not None:
-            return None if declared > self.max_bytes else bytes(stream.read(declared))
-        chunks: list[bytes] = []  # no Content-Length (chunked): read up to the limit
-        total = 0
-        while chunk := stream.read(READ_CHUNK):
-            total += len(chunk)
-            if total > self.max_bytes:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+
+def read_body(stream: Any, declared: int | None, max_bytes: int) -> bytes | None:
+    """Read a raw request body, or return None when it is larger than allowed (declared or sent)."""
+    if declared is not None:
+        return None if declared > max_bytes else bytes(stream.read(declared))
+    chunks: list[bytes] = []  # no Content-Length (chunked): read up to the limit
+    total = 0
+    while chunk := stream.read(READ_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

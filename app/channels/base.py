@@ -20,6 +20,10 @@ class OutgoingMessage:
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     category: str | None = None
+    # Where the provider reports delivery (Twilio); None leaves the account's setting.
+    status_callback: str | None = None
+    # Whether the provider rewrites links to count clicks (SendGrid); None leaves the account's setting.
+    provider_click_tracking: bool | None = None
 
 
 class Channel(Protocol):

@@ -7,7 +7,16 @@ import urllib.error
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import Category, CustomArg, Email, Header, Mail, To
+from sendgrid.helpers.mail import (
+    Category,
+    ClickTracking,
+    CustomArg,
+    Email,
+    Header,
+    Mail,
+    To,
+    TrackingSettings,
+)
 
 from app.channels.base import OutgoingMessage
 from app.channels.errors import PermanentSendError, TransientSendError
@@ -35,6 +44,9 @@ class SendGridChannel:
         mail.custom_arg = CustomArg("storeflow_message_id", message.reference)
         if message.category:
             mail.category = Category(message.category)
+        if message.provider_click_tracking is not None:
+            enabled = message.provider_click_tracking
+            mail.tracking_settings = TrackingSettings(click_tracking=ClickTracking(enabled, enabled))
         try:
             response = self._client.send(mail)
         except HTTPError as exc:

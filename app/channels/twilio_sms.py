@@ -32,13 +32,15 @@ class TwilioChannel:
         self._messaging_service_sid = messaging_service_sid
 
     def send(self, message: OutgoingMessage) -> str:
-        sender = (
+        options = (
             {"messaging_service_sid": self._messaging_service_sid}
             if self._messaging_service_sid
             else {"from_": self._from_number}
         )
+        if message.status_callback:
+            options["status_callback"] = message.status_callback
         try:
-            created = self._client.messages.create(to=message.to, body=message.text, **sender)
+            created = self._client.messages.create(to=message.to, body=message.text, **options)
         except TwilioRestException as exc:
             detail = f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}"
             if exc.status == 429 or exc.status >= 500:

@@ -21,6 +21,7 @@ from app.ingest.facts import CartFacts, CheckoutFacts, LineItem, Normalized, Ord
 from app.ingest.recovery_links import link_from, template_of
 from app.models import Cart, Checkout, Contact, Order, Shop
 from app.models.rows import get_or_create
+from app.storefront.visitors import link_checkout_visitors
 from flows.events import EventKind, TriggerEvent, subject_key
 
 
@@ -105,6 +106,8 @@ def _merge_checkout(
         kinds.append(EventKind.CHECKOUT_STARTED if created else EventKind.CHECKOUT_UPDATED)
     if contact_id is not None and row.contact_id is None:
         row.contact_id = contact_id
+        # Whoever reported starting this checkout on the storefront is this shopper.
+        link_checkout_visitors(session, shop_id, facts.token, contact_id, facts.updated_at)
         if not kinds:  # the shopper just became reachable: let flows enroll now
             kinds.append(EventKind.CHECKOUT_UPDATED)
     if facts.completed_at is not None and row.completed_at is None:

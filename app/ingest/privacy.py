@@ -1,7 +1,8 @@
 """Privacy requests (Shopify's mandatory compliance webhooks): export, erase a customer, erase a shop.
 
 Erasing a customer removes their contact, enrollments and messages (by cascade), the checkouts,
-carts and orders we copied, and every stored webhook body that named them. Suppressions stay: an
+carts and orders we copied, every stored webhook body that named them, and the storefront
+visitors linked to them with everything those visitors were seen doing. Suppressions stay: an
 opt-out must outlive the profile, or a re-imported address would be mailed again.
 """
 
@@ -10,12 +11,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.ingest.contacts import normalize_phone
 from app.ingest.facts import ContactFacts, PrivacyRequest
-from app.models import Cart, Checkout, Contact, DataExport, Enrollment, Message, Order, Shop, WebhookEvent
+from app.models import (
+    Cart,
+    Checkout,
+    Contact,
+    DataExport,
+    Enrollment,
+    Message,
+    Order,
+    Shop,
+    StorefrontEvent,
+    Visitor,
+    WebhookEvent,
+)
 from flows.events import subject_key
 
 log = logging.getLogger(__name__)
@@ -73,6 +86,25 @@ def export_customer(session: Session, shop: Shop, request: PrivacyRequest) -> Da
             }
             for m in session.scalars(select(Message).where(Message.contact_id.in_(ids)))
         ],
+        "storefront_events": [
+            {
+                "type": e.kind,
+                "product_id": e.product_id,
+                "collection_id": e.collection_id,
+                "title": e.title,
+                "search": e.search_query,
+                "url": e.url,
+                "at": _iso(e.occurred_at),
+            }
+            for e in session.scalars(
+                select(StorefrontEvent)
+                .where(
+                    StorefrontEvent.shop_id == shop.id,
+                    StorefrontEvent.visitor_key.in_(_visitor_keys(shop.id, ids)),
+                )
+                .order_by(StorefrontEvent.id)
+            )
+        ],
     }
     export = DataExport(
         shop_id=shop.id,
@@ -112,6 +144,13 @@ def redact_customer(session: Session, shop: Shop, request: PrivacyRequest) -> in
         )
     )
     session.execute(delete(Enrollment).where(Enrollment.shop_id == shop.id, Enrollment.subject_key.in_(keys)))
+    visitor_keys = _visitor_keys(shop.id, ids)
+    session.execute(
+        delete(StorefrontEvent).where(
+            StorefrontEvent.shop_id == shop.id, StorefrontEvent.visitor_key.in_(visitor_keys)
+        )
+    )
+    session.execute(delete(Visitor).where(Visitor.shop_id == shop.id, Visitor.contact_id.in_(ids)))
     for row in [*checkouts, *carts, *orders, *contacts]:
         session.delete(row)
     log.info("erased %d contact(s) and %d order(s) of shop %s", len(contacts), len(orders), shop.domain)
@@ -123,6 +162,11 @@ def redact_shop(session: Session, shop: Shop) -> None:
     log.info("erasing all data of shop %s", shop.domain)
     session.execute(delete(WebhookEvent).where(WebhookEvent.shop_id == shop.id))
     session.delete(shop)
+
+
+def _visitor_keys(shop_id: int, contact_ids: list[int]) -> Select[str]:
+    """Select the storefront visitor ids linked to these contacts."""
+    return select(Visitor.visitor_key).where(Visitor.shop_id == shop_id, Visitor.contact_id.in_(contact_ids))
 
 
 def _contact_dict(contact: Contact) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from app.ingest.apply import apply_normalized
 from app.ingest.facts import NormalizationError, Normalized
 from app.ingest.lifecycle import uninstall
 from app.ingest.privacy import export_customer, redact_customer, redact_shop
-from app.models import Shop, WebhookEvent
+from app.models import Order, Shop, WebhookEvent
 from app.models.inbox import FAILED, IGNORED, PROCESSED
+from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
 from flows.events import EventKind
 from flows.scheduling import DeferredScheduler, StepScheduler
@@ -33,11 +34,18 @@ AFTER_UNINSTALL = frozenset(
 )
 
 
+# Order events after which an order may be credited to a message (see app/reports/attribution.py).
+ATTRIBUTES = frozenset({EventKind.ORDER_PLACED, EventKind.ORDER_PAID})
+
+
 class EventProcessor:
-    def __init__(self, session: Session, clock: Clock, scheduler: StepScheduler) -> None:
+    def __init__(
+        self, session: Session, clock: Clock, scheduler: StepScheduler, windows: Windows = DEFAULT_WINDOWS
+    ) -> None:
         self.session = session
         self.clock = clock
         self.scheduler = scheduler
+        self.windows = windows
 
     def process(self, event_id: int) -> str:
         """Process one event exactly once; return its final status."""
@@ -105,6 +113,15 @@ class EventProcessor:
         engine = FlowEngine(self.session, self.clock, deferred)
         for trigger in applied.triggers:
             engine.handle(trigger)
+        if normalized.order is not None and any(t.kind in ATTRIBUTES for t in applied.triggers):
+            self._attribute(shop, normalized.order.platform_id)
+
+    def _attribute(self, shop: Shop, platform_id: str) -> None:
+        order = self.session.scalars(
+            select(Order).filter_by(shop_id=shop.id, platform_id=platform_id)
+        ).first()
+        if order is not None:
+            attribute_order(self.session, order, self.windows, self.clock.now())
 
     def _finish(self, event: WebhookEvent, status: str, error: str | None = None) -> None:
         event.status = status

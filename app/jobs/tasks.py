@@ -11,6 +11,7 @@ from app.jobs.scheduling import RQStepScheduler
 from app.messaging.sender import MessageSender
 from app.models import WebhookEvent
 from app.models.inbox import FAILED
+from app.reports.attribution import Windows
 from app.services import current_services
 from flows.runner import StepRunner
 
@@ -32,7 +33,8 @@ def _scheduler() -> RQStepScheduler:
 def process_events(event_ids: list[int]) -> dict[int, str]:
     """Process a batch of stored webhooks in id order; return each one's status."""
     services = current_services()
-    processor = EventProcessor(db.session(), services.clock, _scheduler())
+    windows = Windows.from_config(services.config)
+    processor = EventProcessor(db.session(), services.clock, _scheduler(), windows)
     results: dict[int, str] = {}
     failed: list[int] = []
     for event_id in event_ids:

@@ -18,7 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
-from app.services import current_services
+from app.services import Services, current_services
+from app.storefront.buffer import EventBuffer, Limits
+from app.storefront.drain import drain_events
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def make_worker(app: Flask, queues: list[Queue] | None = None) -> FlaskWorker:
 
 
 def relay_forever(app: Flask, stop_after: float | None = None) -> None:
-    """Move webhooks to the queue and re-enqueue overdue steps until stopped."""
+    """Move webhooks to the queue, storefront events to the database, and re-enqueue overdue steps."""
     with app.app_context():
         db.engine.dispose(close=False)  # never share the parent's connections after fork
         services = current_services()
@@ -55,9 +57,11 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
         interval = config.relay_interval_seconds
         grace = timedelta(seconds=config.sweep_grace_seconds)
         started = last_sweep = time.monotonic()
+        events = storefront_buffer(services)
         while stop_after is None or time.monotonic() - started < stop_after:
             try:
                 relay_webhooks(db.session(), services.queue)
+                drain_events(db.session(), events, config.secret_key)
                 if time.monotonic() - last_sweep >= config.sweep_interval_seconds:
                     enqueue_overdue_steps(db.session(), services.queue, services.clock, grace)
                     last_sweep = time.monotonic()
@@ -68,6 +72,13 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
             finally:
                 db.session.remove()
             time.sleep(interval)
+
+
+def storefront_buffer(services: Services) -> EventBuffer:
+    """Return the queue of storefront posts, as the events endpoint fills it."""
+    config = services.config
+    limits = Limits(config.storefront_visitor_events_per_minute, config.storefront_shop_events_per_minute)
+    return EventBuffer(services.redis, limits)
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:

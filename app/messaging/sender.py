@@ -8,32 +8,37 @@ the provider. Every decision, including "skipped: no consent", is recorded on th
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.channels.base import OutgoingMessage
+from app.channels.base import Channel, OutgoingMessage
 from app.channels.errors import PermanentSendError, TransientSendError
 from app.channels.registry import ChannelSet
 from app.clock import Clock
 from app.config import Config
+from app.crypto import TokenCipher
 from app.extensions import affected_rows
 from app.messaging.context import template_context
-from app.messaging.render import TemplateRenderError, render
+from app.messaging.links import LinkRewriter, click_url
+from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
 from app.messaging.unsubscribe import unsubscribe_url
-from app.models import Checkout, Contact, Enrollment, Message, Shop, Suppression
+from app.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
 from app.models.automation import ACTIVE
-from app.models.messaging import FAILED, PENDING, SENDING, SENT, SKIPPED
+from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
+from app.shop_settings import channels_for_shop, sender_identity
 from flows.conditions import check_guard
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
 from flows.subjects import Subject, load_subject
+from webhooks.twilio.status import status_callback_url
 
 log = logging.getLogger(__name__)
 
-FINAL_STATUSES = frozenset({SENT, FAILED, SKIPPED})
+FINAL_STATUSES = frozenset({SENT, FAILED, SKIPPED, *AFTER_SEND})
 SENDING_LEASE = timedelta(minutes=10)
 
 
@@ -81,7 +86,12 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return self._deliver(message, outgoing, step)
+        return self._deliver(message, outgoing, self._channel(shop, step))
+
+    def _channel(self, shop: Shop, step: Send) -> Channel:
+        """Use the shop's own provider account when it connected one."""
+        cipher = TokenCipher(self.config.token_encryption_keys)
+        return channels_for_shop(shop, cipher, self.config, self.channels).get(step.channel)
 
     def _message_row(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> Message:
         query = select(Message).filter_by(enrollment_id=enrollment.id, step_index=index)
@@ -144,10 +154,24 @@ class MessageSender:
         step: Send,
         message: Message,
     ) -> OutgoingMessage:
-        link = unsubscribe_url(self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel)
-        rendered = render(step.template, step.channel, template_context(shop, contact, subject, link))
+        link = unsubscribe_url(
+            self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel, message.id
+        )
+        overrides = self.session.scalars(
+            select(FlowSetting.overrides).filter_by(shop_id=shop.id, flow_key=enrollment.flow_key)
+        ).first()
+        context = template_context(shop, contact, subject, link)
+        rendered = render(step.template, step.channel, context, stored_overrides(overrides, step.template))
+        if rendered.fallback:
+            # A merchant's template broke after it was saved (new data): send the bundled one.
+            message.record(
+                PENDING, self.clock.now(), f"custom template failed, sent the default: {rendered.fallback}"
+            )
+            log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
+        rendered = self._track_links(rendered, message)
         address = contact.email if step.channel == "email" else contact.phone
         assert address is not None
+        identity = sender_identity(shop, self.config)
         message.to_address = address
         message.subject = rendered.subject
         message.body_text = rendered.text
@@ -164,13 +188,35 @@ class MessageSender:
             to=address,
             text=rendered.text,
             reference=str(message.id),
-            sender_address=self.config.mail_from,
-            sender_name=self.config.mail_from_name or shop.display_name,
+            sender_address=identity.address,
+            sender_name=identity.name,
             subject=rendered.subject,
             html=rendered.html,
             headers=headers,
             category=enrollment.flow_key,
+            status_callback=status_callback_url(self.config.app_url, message.id)
+            if step.channel == "sms"
+            else None,
+            provider_click_tracking=self.config.sendgrid_click_tracking if step.channel == "email" else None,
         )
+
+    def _track_links(self, rendered: Rendered, message: Message) -> Rendered:
+        """Swap the message's links for our tracked ones, unless SendGrid counts the clicks of emails."""
+        if message.channel == "email" and self.config.sendgrid_click_tracking:
+            message.links = []
+            return rendered
+        app_url, secret_key = self.config.app_url, self.config.secret_key
+        rewriter = LinkRewriter(
+            tracked=lambda index: click_url(app_url, secret_key, message.id, index),
+            keep=lambda url: url.startswith(f"{app_url}/u/"),
+        )
+        tracked = replace(
+            rendered,
+            text=rewriter.text(rendered.text),
+            html=rewriter.html(rendered.html) if rendered.html is not None else None,
+        )
+        message.links = rewriter.urls
+        return tracked
 
     def _claim(self, message: Message, enrollment: Enrollment, now: datetime) -> bool:
         """Move pending → sending if the enrollment is still active and unchanged; one worker wins."""
@@ -197,8 +243,7 @@ class MessageSender:
             self.session.refresh(message)
         return bool(claimed)
 
-    def _deliver(self, message: Message, outgoing: OutgoingMessage, step: Send) -> SendOutcome:
-        channel = self.channels.get(step.channel)
+    def _deliver(self, message: Message, outgoing: OutgoingMessage, channel: Channel) -> SendOutcome:
         message.provider = channel.provider
         try:
             provider_id = channel.send(outgoing)
@@ -224,6 +269,6 @@ class MessageSender:
         message.record(SENT, message.sent_at)
         self.session.commit()
         log.info(
-            "sent message %s (%s %s) to %s", message.id, message.flow_key, step.channel, message.to_address
+            "sent message %s (%s %s) to %s", message.id, message.flow_key, message.channel, message.to_address
         )
         return DONE

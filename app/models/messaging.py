@@ -17,6 +17,30 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 SKIPPED = "skipped"
+# What providers (and our own click and unsubscribe links) report after a send.
+DELIVERED = "delivered"
+OPENED = "opened"
+CLICKED = "clicked"
+BOUNCED = "bounced"
+DROPPED = "dropped"
+COMPLAINED = "complained"
+UNSUBSCRIBED = "unsubscribed"
+AFTER_SEND = frozenset({DELIVERED, OPENED, CLICKED, BOUNCED, DROPPED, COMPLAINED, UNSUBSCRIBED})
+
+# How far a message got. Provider events arrive late, twice and out of order, so they only ever
+# move a message up this scale: a "delivered" after an "opened" changes nothing. A failure to reach
+# the inbox outranks engagement, and the shopper's own "stop" outranks everything.
+PROGRESS = {
+    SENT: 1,
+    FAILED: 1,  # a worker that died mid-send marks the message failed; the provider may still deliver it
+    DELIVERED: 2,
+    OPENED: 3,
+    CLICKED: 4,
+    BOUNCED: 5,
+    DROPPED: 5,
+    COMPLAINED: 6,
+    UNSUBSCRIBED: 6,
+}
 
 
 class Message(Model):
@@ -27,6 +51,7 @@ class Message(Model):
         UniqueConstraint("enrollment_id", "step_index"),
         Index("ix_message_shop_created", "shop_id", "created_at"),
         Index("ix_message_contact", "contact_id"),
+        Index("ix_message_shop_sent", "shop_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +67,8 @@ class Message(Model):
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    # The A/B variant this message was rendered from, once flows have splits.
+    variant: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
@@ -49,6 +76,8 @@ class Message(Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timeline: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    # The URLs our tracked links stand for, in order; a click link names its URL by position here.
+    links: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -60,6 +89,18 @@ class Message(Model):
         if detail:
             entry["detail"] = detail
         self.timeline = [*self.timeline, entry]
+
+    def advance(self, status: str, at: datetime, detail: str | None = None) -> bool:
+        """Record what a provider reported if it moves the message on; return False if it would not.
+
+        A message still pending or being sent is left to its sender, which would overwrite the
+        status when the provider call returns.
+        """
+        current = PROGRESS.get(self.status)
+        if current is None or PROGRESS[status] <= current:
+            return False
+        self.record(status, at, detail)
+        return True
 
 
 class Suppression(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,3 +29,23 @@ def get_or_create(session: Session, model: type[Row], **keys: Any) -> tuple[Row,
     except IntegrityError:
         return session.scalars(query).one(), False
     return row, True
+
+
+def insert_missing(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], keys: tuple[str, ...]
+) -> set[tuple[Any, ...]]:
+    """Insert, in one statement, the rows whose unique keys are not stored yet; return the keys inserted.
+
+    ``ON CONFLICT DO NOTHING`` on those keys, so a redelivered row, or one a concurrent writer
+    stored first, is skipped instead of failing the batch. Rows must carry every column's value.
+    """
+    if not rows:
+        return set()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(model)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(*(getattr(model, key) for key in keys))
+    )
+    return {tuple(row) for row in session.execute(statement)}

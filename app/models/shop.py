@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +14,16 @@ from app.extensions import Model
 from app.models.types import JSONDoc, UTCDateTime
 
 
+def new_storefront_key() -> str:
+    """Make the public key a storefront's snippet or pixel names its shop by."""
+    return secrets.token_urlsafe(16)
+
+
 class Shop(Model):
     """One installation: the platform, how to reach its API, and the merchant's settings."""
 
     __tablename__ = "shop"
-    __table_args__ = (UniqueConstraint("platform", "domain"),)
+    __table_args__ = (UniqueConstraint("platform", "domain"), UniqueConstraint("storefront_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -28,6 +34,9 @@ class Shop(Model):
     currency: Mapped[str | None] = mapped_column(String(3))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     storefront_url: Mapped[str | None] = mapped_column(String(512))
+    # Public, not a secret: it sits in the storefront's page source. It names the shop to the
+    # storefront events endpoint, which then only accepts the shop's own origins.
+    storefront_key: Mapped[str] = mapped_column(String(32), default=new_storefront_key)
     access_token_enc: Mapped[str | None] = mapped_column(Text)
     access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,8 @@
 """A local stand-in for SendGrid's v3 API: a real HTTP server the official client really talks to.
 
 It listens on 127.0.0.1 on a free port, records every request (method, path, headers, JSON body)
-and answers each with the next status from a script, then with ``default_status``::
+and answers each with the next status from a script, then with ``default_status``; a successful
+GET (``/v3/scopes``) answers with ``scopes``::
 
     with FakeSendGrid() as sendgrid:
         sendgrid.respond_with(500, 500)          # two failures, then 202s
@@ -57,6 +58,8 @@ MALFORMED = -2
 @dataclass
 class FakeSendGrid:
     default_status: int = 202
+    # What ``GET /v3/scopes`` answers with: the permissions of the key.
+    scopes: tuple[str, ...] = ("mail.send",)
     requests: list[RecordedRequest] = field(default_factory=list)
     _script: deque[int] = field(default_factory=deque)
     _server: ThreadingHTTPServer | None = None
@@ -139,6 +142,14 @@ class FakeSendGrid:
         if status == MALFORMED:
             handler.wfile.write(b"NOT HTTP AT ALL\r\n\r\n")
             handler.close_connection = True
+            return
+        if status < 300 and handler.command == "GET":
+            scopes = json.dumps({"scopes": list(self.scopes)}).encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(scopes)))
+            handler.end_headers()
+            handler.wfile.write(scopes)
             return
         if status < 300:
             handler.send_response(status)

@@ -1,0 +1,72 @@
+"""GET /c/<token>: record a click on one of our tracked links, then send the shopper on.
+
+The target is the message's own link (``links.py``), http(s) only. A click is recorded once per
+request (a HEAD, as link checkers send, is not a click); if recording fails the shopper still gets
+where they were going. A link into the shop's own storefront also carries the signed clicker
+(``sf_c``), so the storefront snippet can link the browsing visitor to the contact.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Blueprint, abort, redirect, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.links import BadClickLinkError, read_click_token
+from app.models import Message, Shop
+from app.models.feedback import STOREFLOW
+from app.models.messaging import CLICKED
+from app.services import current_services
+from app.storefront.identity import Clicker, clicker_token, with_clicker
+from app.storefront.origins import allowed_origins, origin_of
+
+log = logging.getLogger(__name__)
+bp = Blueprint("clicks", __name__)
+
+
+@bp.get("/c/<token>")
+def follow(token: str) -> Response:
+    """Redirect to the link's URL, recording the click."""
+    services = current_services()
+    try:
+        message_id, index = read_click_token(services.config.secret_key, token)
+    except BadClickLinkError:
+        abort(404)
+    message = db.session.get(Message, message_id)
+    if message is None or index >= len(message.links):
+        abort(404)
+    url = message.links[index]
+    if origin_of(url) is None:
+        abort(404)
+    target = _with_clicker(message, url)
+    if request.method == "GET":
+        _record(message, url)
+    return redirect(target, code=302)
+
+
+def _record(message: Message, url: str) -> None:
+    click = Feedback(
+        message.id, CLICKED, STOREFLOW, uuid.uuid4().hex, current_services().clock.now(), url=url
+    )
+    try:
+        record_feedback(db.session(), [click])
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.error("click on message %s not recorded: %s", message.id, exc)
+
+
+def _with_clicker(message: Message, url: str) -> str:
+    """Add the signed clicker to links into the shop's own storefront, and only those."""
+    shop = db.session.get(Shop, message.shop_id)
+    if shop is None or origin_of(url) not in allowed_origins(
+        shop.platform, shop.domain, shop.storefront_url, shop.settings
+    ):
+        return url
+    clicker = Clicker(message.shop_id, message.contact_id, message.id)
+    return with_clicker(url, clicker_token(current_services().config.secret_key, clicker))

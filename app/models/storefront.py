@@ -1,0 +1,65 @@
+"""Shoppers browsing a storefront, known by a first-party id, and what they looked at."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import utcnow
+from app.extensions import Model
+from app.models.commerce import Money
+from app.models.types import BigIntPK, UTCDateTime
+
+# How a visitor came to be linked to a contact, strongest first. A claimed login never replaces
+# a link made from something only the shopper could have (our signed link, their checkout).
+LINKED_BY_CLICK = "click"
+LINKED_BY_CHECKOUT = "checkout"
+LINKED_BY_LOGIN = "login"
+
+
+class Visitor(Model):
+    """One browser on one storefront, named by the random id our snippet keeps in a first-party cookie."""
+
+    __tablename__ = "visitor"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "visitor_key"),
+        Index("ix_visitor_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    visitor_key: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    linked_by: Mapped[str | None] = mapped_column(String(16))
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StorefrontEvent(Model):
+    """One thing a visitor did on the storefront: viewed a product or collection, searched, added."""
+
+    __tablename__ = "storefront_event"
+    __table_args__ = (
+        Index("ix_storefront_event_visitor", "shop_id", "visitor_key", "occurred_at"),
+        Index("ix_storefront_event_checkout", "shop_id", "checkout_token"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    visitor_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    variant_id: Mapped[str | None] = mapped_column(String(64))
+    collection_id: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(255))
+    search_query: Mapped[str | None] = mapped_column(String(255))
+    quantity: Mapped[int | None]
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    url: Mapped[str | None] = mapped_column(Text)
+    checkout_token: Mapped[str | None] = mapped_column(String(255))

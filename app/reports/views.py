@@ -1,0 +1,90 @@
+"""GET /admin/api/reports?start=YYYY-MM-DD&end=YYYY-MM-DD: the shop's figures as JSON for charts.
+
+Authenticated like every admin request (``current_identity``), so it only ever reports the shop the
+request resolves to. Without dates it reports the last 30 days, today included, in the shop's
+time zone. 400 for a date that is not YYYY-MM-DD, an end before the start, or more than 366 days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, make_response, request
+
+from app.admin.auth import current_identity
+from app.reports.queries import Report, Totals, shop_report, zone_named
+from app.services import current_services
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/api")
+
+MAX_DAYS = 366
+DEFAULT_DAYS = 30
+
+
+class PeriodError(ValueError):
+    """The requested period cannot be reported on."""
+
+
+@bp.get("/reports")
+def report() -> Response:
+    """Return the shop's report for the requested period."""
+    shop = current_identity().shop
+    try:
+        start, end = period(request.args.get("start"), request.args.get("end"), _today(shop.timezone))
+    except PeriodError as exc:
+        abort(make_response(jsonify(error=str(exc)), 400))
+    return jsonify(report_json(shop_report(shop.id, start, end)))
+
+
+def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    """Read the period's dates; either may be left out (end: today; start: 30 days before end)."""
+    last = _date(end, "end") if end else today
+    first = _date(start, "start") if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise PeriodError("end is before start")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise PeriodError(f"the period is longer than {MAX_DAYS} days")
+    return first, last
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """Lay a report out as JSON: amounts as strings, so no revenue is rounded through a float."""
+    return {
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "currency": report.currency,
+        "totals": _totals(report.totals),
+        "per_day": [{"day": row.day.isoformat(), **_totals(row.totals)} for row in report.per_day],
+        "per_flow": [{"flow_key": row.flow_key, **_totals(row.totals)} for row in report.per_flow],
+        "per_step": [
+            {
+                "flow_key": row.flow_key,
+                "step_index": row.step_index,
+                "channel": row.channel,
+                "template": row.template,
+                "variant": row.variant,
+                **_totals(row.totals),
+            }
+            for row in report.per_step
+        ],
+        "per_channel": [{"channel": row.channel, **_totals(row.totals)} for row in report.per_channel],
+    }
+
+
+def _totals(totals: Totals) -> dict[str, Any]:
+    return {**asdict(totals), "revenue": str(totals.revenue)}
+
+
+def _date(value: str, name: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PeriodError(f"{name} must be a date written YYYY-MM-DD") from None
+
+
+def _today(timezone: str) -> date:
+    return current_services().clock.now().astimezone(zone_named(timezone)).date()

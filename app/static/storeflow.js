@@ -1,0 +1,103 @@
+/*
+ * Storeflow storefront snippet: tells Storeflow what a shopper looks at, for browse, search and
+ * cart abandonment flows. No dependencies, about 2 kB. Install with:
+ *
+ *   <script src="https://APP_URL/static/storeflow.js" data-key="STOREFRONT_KEY" async></script>
+ *
+ * then report what happens on the page:
+ *
+ *   storeflow.track("product_viewed", {product_id: "123", title: "Shirt", price: "19.99", currency: "EUR"});
+ *   storeflow.track("collection_viewed", {collection_id: "45", title: "Summer"});
+ *   storeflow.track("search_submitted", {search_query: "linen shirt"});
+ *   storeflow.track("product_added_to_cart", {product_id: "123", variant_id: "9", quantity: 1});
+ *   storeflow.track("wishlist_added", {product_id: "123"});
+ *   storeflow.track("checkout_started", {checkout_token: "<the checkout's token>"});
+ *   storeflow.identify({customer_id: "<the logged-in customer's id>"});
+ *
+ * Calls made before the script loads are queued: window.storeflow = window.storeflow || [];
+ * storeflow.push(["track", "product_viewed", {...}]).
+ *
+ * The visitor is a random id in a first-party cookie (sf_vid, one year). When the shopper arrives
+ * through one of Storeflow's email or SMS links, the URL carries sf_c (a signed "who clicked"):
+ * it is sent with the next events, which links this browser to the shopper, and is then removed
+ * from the address bar. Events go out in small batches as text/plain (no CORS preflight), with
+ * navigator.sendBeacon when the page is being left.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.storeflow && window.storeflow.track) return;
+  var key = script.getAttribute("data-key");
+  var endpoint = new URL(script.src).origin + "/storefront/events?k=" + encodeURIComponent(key || "");
+  var COOKIE = "sf_vid";
+  var MAX_BATCH = 10;
+  var queue = [];
+  var link = null;
+  var customerId = null;
+  var timer = null;
+
+  function randomId() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function visitorId() {
+    var match = document.cookie.match(/(?:^|;\s*)sf_vid=([A-Za-z0-9_-]{16,64})/);
+    var id = match ? match[1] : randomId();
+    var secure = location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = COOKIE + "=" + id + "; Max-Age=31536000; Path=/; SameSite=Lax" + secure;
+    return id;
+  }
+
+  function takeClickLink() {
+    var url = new URL(location.href);
+    var value = url.searchParams.get("sf_c");
+    if (!value) return;
+    link = value;
+    url.searchParams.delete("sf_c");
+    if (history.replaceState) history.replaceState(history.state, "", url.toString());
+  }
+
+  function send(useBeacon) {
+    clearTimeout(timer);
+    timer = null;
+    while (queue.length) {
+      var body = {visitor: visitorId(), events: queue.splice(0, MAX_BATCH), page: location.href};
+      if (link) body.link = link;
+      if (customerId) body.customer_id = customerId;
+      var data = JSON.stringify(body);
+      if (useBeacon && navigator.sendBeacon) {
+        navigator.sendBeacon(endpoint, new Blob([data], {type: "text/plain"}));
+      } else {
+        fetch(endpoint, {method: "POST", body: data, keepalive: true, headers: {"Content-Type": "text/plain"}})
+          .catch(function () {});
+      }
+      link = null;  // one link is enough: the server remembers the visitor
+    }
+  }
+
+  function track(type, fields) {
+    var event = {type: type};
+    for (var name in fields || {}) {
+      if (Object.prototype.hasOwnProperty.call(fields, name)) event[name] = fields[name];
+    }
+    if (!event.url && (type === "product_viewed" || type === "collection_viewed")) event.url = location.href;
+    queue.push(event);
+    if (queue.length >= MAX_BATCH) send(false);
+    else if (!timer) timer = setTimeout(function () { send(false); }, 1000);
+  }
+
+  function identify(fields) {
+    if (fields && fields.customer_id) customerId = String(fields.customer_id);
+  }
+
+  var api = {track: track, identify: identify, push: function (call) { api[call[0]].apply(null, call.slice(1)); }};
+  var waiting = Array.isArray(window.storeflow) ? window.storeflow : [];
+  window.storeflow = api;
+  takeClickLink();
+  waiting.forEach(api.push);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") send(true);
+  });
+})();

@@ -1,0 +1,1 @@
+"""Storefront behaviour: what shoppers look at, sent by our snippet or Shopify web pixel, and who they are."""

@@ -1,0 +1,143 @@
+"""Accept storefront events: name the shop, check the origin, check the events, admit them to the buffer.
+
+Browsers send our snippet's posts as ``text/plain`` (no preflight); anything else gets a preflight,
+answered for the shop's own origins only. Shopify web pixels run in a sandbox with an opaque origin,
+so a Shopify shop also takes posts whose ``Origin`` is ``null`` (or missing) when the page they
+report is on one of its origins; such answers carry no CORS header (the pixel does not read them).
+Nothing here writes to the database: an accepted post is one Redis round trip (``buffer.py``).
+If Redis is unreachable the post is dropped with a 503: storefront events are best-effort signals
+(ad blockers drop more), and writing them straight to PostgreSQL would expose it to an unthrottled
+flood exactly when the limiter is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.services import Services
+from app.storefront.buffer import EventBuffer, Limits
+from app.storefront.errors import (
+    EventsUnavailableError,
+    ForeignOriginError,
+    RateLimitedError,
+    StorefrontError,
+    UnknownStorefrontError,
+)
+from app.storefront.origins import origin_of
+from app.storefront.schema import EventBatch, parse_batch
+from app.storefront.sites import Site, SiteDirectory
+from webhooks.ingress import Reply
+
+log = logging.getLogger(__name__)
+
+OPAQUE_ORIGINS = frozenset({"", "null"})
+PREFLIGHT_MAX_AGE = "86400"
+REDIS_TIMEOUT_SECONDS = 0.5
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    reply: Reply
+    headers: Headers = ()
+
+
+class StorefrontReceiver:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.sites = SiteDirectory()
+        self._buffer: EventBuffer | None = None
+
+    def preflight(self, origin: str, key: str) -> Answer:
+        """Answer a CORS preflight: allowed for the shop's own origins, refused for any other."""
+        try:
+            site = self._site(key)
+            if origin not in site.origins:
+                raise ForeignOriginError(f"{origin or 'no origin'} is not a storefront of this shop")
+        except StorefrontError as exc:
+            return Answer(Reply.error(exc.status, str(exc)))
+        return Answer(
+            Reply(204, b""),
+            (
+                *_cors(origin),
+                ("Access-Control-Allow-Methods", "POST"),
+                ("Access-Control-Allow-Headers", "Content-Type"),
+                ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+            ),
+        )
+
+    def receive(self, origin: str, key: str, raw: bytes) -> Answer:
+        """Take one post of events."""
+        cors: Headers = ()
+        try:
+            site = self._site(key)
+            batch = parse_batch(raw)
+            cors = self._check_origin(site, origin, batch)
+            self._admit(site, batch)
+        except RateLimitedError as exc:
+            return Answer(Reply.error(exc.status, str(exc)), (*cors, ("Retry-After", str(exc.retry_after))))
+        except EventsUnavailableError as exc:
+            log.warning("storefront events dropped (503): %s", exc)
+            return Answer(Reply.error(exc.status, str(exc)), cors)
+        except StorefrontError as exc:
+            log.debug("storefront events refused (%s): %s", exc.status, exc)
+            return Answer(Reply.error(exc.status, str(exc)), cors)
+        return Answer(Reply.status("accepted", 202), cors)
+
+    def _site(self, key: str) -> Site:
+        if not key:
+            raise UnknownStorefrontError("the k query parameter (the storefront key) is missing")
+        try:
+            site = self.sites.lookup(self.services.inbox.engine, key)
+        except SQLAlchemyError as exc:  # the database is down: say so, never a 500
+            raise EventsUnavailableError(f"shop lookup failed: {type(exc).__name__}") from exc
+        if site is None or not site.installed:
+            raise UnknownStorefrontError("no installed shop has this storefront key")
+        return site
+
+    def _check_origin(self, site: Site, origin: str, batch: EventBatch) -> Headers:
+        """Return the CORS headers for an allowed origin; refuse a foreign one."""
+        if origin in site.origins:
+            return _cors(origin)
+        if site.platform == "shopify" and origin in OPAQUE_ORIGINS and origin_of(batch.page) in site.origins:
+            return ()  # a web pixel in Shopify's sandbox, reporting a page of this shop
+        raise ForeignOriginError(f"{origin or 'no origin'} is not a storefront of this shop")
+
+    def _admit(self, site: Site, batch: EventBatch) -> None:
+        try:
+            self._event_buffer().admit(site.shop_id, batch, self.services.clock.now())
+        except RedisError as exc:
+            raise EventsUnavailableError(f"Redis is unavailable: {exc}") from exc
+
+    def _event_buffer(self) -> EventBuffer:
+        if self._buffer is None:
+            config = self.services.config
+            self._buffer = EventBuffer(
+                _redis(self.services),
+                Limits(config.storefront_visitor_events_per_minute, config.storefront_shop_events_per_minute),
+            )
+        return self._buffer
+
+
+def _cors(origin: str) -> Headers:
+    return (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
+
+
+def _redis(services: Services) -> Redis:
+    """Connect with short timeouts: a slow Redis must cost a shopper's page half a second at most."""
+    config = services.config
+    if not config.redis_url:
+        return services.redis  # the embedded development server
+    options: dict[str, object] = {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    }
+    if config.redis_url.startswith("rediss://") and config.redis_tls_insecure:
+        options["ssl_cert_reqs"] = None
+    return Redis.from_url(config.redis_url, **options)

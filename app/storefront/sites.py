@@ -1,0 +1,72 @@
+"""Find the shop a storefront key names, with its origins, quickly: a short per-process cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from app.models import Shop
+from app.storefront.origins import allowed_origins
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the events endpoint needs to know about a shop."""
+
+    shop_id: int
+    platform: str
+    installed: bool
+    origins: frozenset[str]
+
+
+class SiteDirectory:
+    """Cache storefront key → site for ``ttl`` seconds, unknown keys included (a flood of bad keys
+    costs one query per key per ``ttl``). A changed storefront URL or origin list applies within it."""
+
+    def __init__(self, ttl: float = 30.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Site | None]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, engine: Engine, key: str) -> Site | None:
+        """Return the site for a storefront key, or None when no shop has it."""
+        now = time.monotonic()
+        cached = self._entries.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    Shop.id,
+                    Shop.platform,
+                    Shop.domain,
+                    Shop.storefront_url,
+                    Shop.settings,
+                    Shop.installed_at,
+                    Shop.uninstalled_at,
+                ).where(Shop.storefront_key == key)
+            ).first()
+        site = (
+            None
+            if row is None
+            else Site(
+                shop_id=row.id,
+                platform=row.platform,
+                installed=row.installed_at is not None and row.uninstalled_at is None,
+                origins=allowed_origins(row.platform, row.domain, row.storefront_url, row.settings),
+            )
+        )
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (now + self.ttl, site)
+        return site
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

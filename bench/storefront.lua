@@ -1,0 +1,61 @@
+-- wrk script for bench/storefront.py: every request is a product view from a new visitor (so the
+-- per-visitor limit never refuses it), sent like the snippet sends it (text/plain, with Origin).
+-- Script arguments: <origin> <visitor prefix, 16 hex digits>. done() prints one RESULT line of JSON.
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  origin = args[1]
+  prefix = args[2]
+  headers = { ["Content-Type"] = "text/plain", ["Origin"] = origin }
+  sent, received, ok, stored, non_2xx = 0, 0, 0, 0, 0
+end
+
+function request()
+  sent = sent + 1
+  local body = string.format(
+    '{"visitor":"%s%016x","events":[{"type":"product_viewed","product_id":"632910392",'
+      .. '"title":"IPod Nano - 8GB","price":"199.00","currency":"USD","url":"%s/products/ipod-nano"}]}',
+    prefix, sent, origin
+  )
+  return wrk.format("POST", nil, headers, body)
+end
+
+function response(status, _, response_body)
+  received = received + 1
+  if status >= 200 and status <= 299 then
+    ok = ok + 1
+    if response_body:find('"accepted"', 1, true) then
+      stored = stored + 1
+    end
+  else
+    non_2xx = non_2xx + 1
+  end
+end
+
+function done(summary, latency, _)
+  local totals = { sent = 0, received = 0, ok = 0, stored = 0, non_2xx = 0 }
+  for _, thread in ipairs(threads) do
+    for key, value in pairs(totals) do
+      totals[key] = value + thread:get(key)
+    end
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    'RESULT {"seconds": %.6f, "requests": %d, "sent": %d, "ok": %d, "stored": %d, "non_2xx": %d, '
+      .. '"socket_errors": %d, "p50_ms": %.3f, "p99_ms": %.3f}\n',
+    summary.duration / 1e6,
+    totals.received,
+    totals.sent,
+    totals.ok,
+    totals.stored,
+    totals.non_2xx,
+    errors.connect + errors.read + errors.write + errors.timeout,
+    latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000
+  ))
+end

@@ -1,0 +1,88 @@
+// Storeflow web pixel: Shopify's customer events mapped onto Storeflow's storefront events
+// (the same endpoint and body as app/static/storeflow.js). Runs in Shopify's strict sandbox, so
+// requests carry an opaque origin; Storeflow accepts them for the shop whose storefront key is in
+// the settings when the reported page is on one of the shop's own origins.
+import {register} from "@shopify/web-pixels-extension";
+
+const COOKIE = "sf_vid";
+const ONE_YEAR = 31536000;
+
+register(async ({analytics, browser, init, settings}) => {
+  const endpoint = `${settings.endpoint}?k=${encodeURIComponent(settings.storefrontKey)}`;
+  const customerId = init.data?.customer?.id ?? null;
+  let link = new URL(init.context.document.location.href).searchParams.get("sf_c");
+
+  async function visitorId() {
+    let id = await browser.cookie.get(COOKIE);
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(id || "")) {
+      id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    }
+    await browser.cookie.set(`${COOKIE}=${id}; Max-Age=${ONE_YEAR}; Path=/; SameSite=Lax; Secure`);
+    return id;
+  }
+
+  async function send(event, page) {
+    const body = {visitor: await visitorId(), events: [event], page};
+    if (link) body.link = link;
+    if (customerId) body.customer_id = String(customerId);
+    link = null;
+    await browser.sendBeacon(endpoint, JSON.stringify(body));
+  }
+
+  function money(amount) {
+    return amount?.amount != null ? {price: String(amount.amount), currency: amount.currencyCode} : {};
+  }
+
+  analytics.subscribe("product_viewed", (event) => {
+    const variant = event.data.productVariant;
+    send(
+      {
+        type: "product_viewed",
+        product_id: variant.product.id,
+        variant_id: variant.id,
+        title: variant.product.title?.slice(0, 255),
+        url: event.context.document.location.href,
+        ...money(variant.price),
+      },
+      event.context.document.location.href,
+    );
+  });
+
+  analytics.subscribe("collection_viewed", (event) => {
+    const {collection} = event.data;
+    send(
+      {type: "collection_viewed", collection_id: collection.id, title: collection.title?.slice(0, 255),
+       url: event.context.document.location.href},
+      event.context.document.location.href,
+    );
+  });
+
+  analytics.subscribe("search_submitted", (event) => {
+    send(
+      {type: "search_submitted", search_query: event.data.searchResult.query.slice(0, 255)},
+      event.context.document.location.href,
+    );
+  });
+
+  analytics.subscribe("product_added_to_cart", (event) => {
+    const line = event.data.cartLine;
+    send(
+      {
+        type: "product_added_to_cart",
+        product_id: line.merchandise.product.id,
+        variant_id: line.merchandise.id,
+        title: line.merchandise.product.title?.slice(0, 255),
+        quantity: line.quantity,
+        ...money(line.merchandise.price),
+      },
+      event.context.document.location.href,
+    );
+  });
+
+  analytics.subscribe("checkout_started", (event) => {
+    send(
+      {type: "checkout_started", checkout_token: event.data.checkout.token},
+      event.context.document.location.href,
+    );
+  });
+});

@@ -1,0 +1,1 @@
+"""SendGrid's signed Event Webhook: what happened to the emails we sent."""

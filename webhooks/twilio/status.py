@@ -1,0 +1,50 @@
+"""Map a Twilio message status callback onto our message events.
+
+Twilio posts ``MessageStatus`` as the message moves (queued, sent, delivered, undelivered, failed,
+read). Each status comes once per message, so (MessageSid, MessageStatus) names the event for
+dedupe. Undelivered and failed count as bounces; error 21610 means the recipient had replied STOP
+to our number, 30005 and 30006 that the number does not exist or cannot take SMS: those stop
+further texts to it.
+https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from app.messaging.feedback import Feedback
+from app.models.feedback import TWILIO
+from app.models.messaging import BOUNCED, DELIVERED, OPENED, UNSUBSCRIBED
+
+STATUS_PATH = "/webhooks/twilio/status"
+KINDS = {"delivered": DELIVERED, "read": OPENED, "undelivered": BOUNCED, "failed": BOUNCED}
+RECIPIENT_OPTED_OUT = "21610"
+NUMBER_UNUSABLE = frozenset({"30005", "30006"})
+MAX_FIELD_LENGTH = 64
+
+
+def status_callback_url(app_url: str, message_id: int) -> str:
+    """Return where Twilio reports the status of one message: the reference survives any race."""
+    return f"{app_url}{STATUS_PATH}?ref={message_id}"
+
+
+def status_feedback(message_id: int, params: Mapping[str, str], received_at: datetime) -> Feedback | None:
+    """Return the event a status callback reports, or None for statuses nothing here uses."""
+    status = params.get("MessageStatus", "")[:MAX_FIELD_LENGTH]
+    sid = params.get("MessageSid", "")[:MAX_FIELD_LENGTH]
+    kind = KINDS.get(status)
+    if kind is None or not sid:
+        return None
+    error = params.get("ErrorCode", "")[:MAX_FIELD_LENGTH]
+    if error == RECIPIENT_OPTED_OUT:
+        kind = UNSUBSCRIBED
+    return Feedback(
+        message_id=message_id,
+        kind=kind,
+        provider=TWILIO,
+        event_id=f"{sid}:{status}",
+        occurred_at=received_at,
+        detail=f"{status} (error {error})" if error else None,
+        stop=error == RECIPIENT_OPTED_OUT or error in NUMBER_UNUSABLE,
+    )
