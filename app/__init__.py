@@ -61,14 +61,17 @@ def create_app(
 
 
 def _mount_webhook_ingress(app: Flask, config: Config) -> None:
-    """Answer Shopify webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py)."""
+    """Answer webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py)."""
     from app.storefront.ingress import StorefrontIngress
     from app.storefront.receiver import StorefrontReceiver
-    from webhooks.ingress import WebhookIngress
+    from webhooks.ingress import Receiver, WebhookIngress
+    from webhooks.saleor.views import PATH as SALEOR_PATH
+    from webhooks.saleor.views import SaleorReceiver
     from webhooks.shopify.receiver import PATH, ShopifyReceiver
 
     services = app.extensions["storeflow"]
-    webhooks = WebhookIngress(app.wsgi_app, {PATH: ShopifyReceiver(services)}, config.webhook_max_bytes)
+    receivers: dict[str, Receiver] = {PATH: ShopifyReceiver(services), SALEOR_PATH: SaleorReceiver(services)}
+    webhooks = WebhookIngress(app.wsgi_app, receivers, config.webhook_max_bytes)
     app.wsgi_app = StorefrontIngress(webhooks, StorefrontReceiver(services))  # type: ignore[method-assign]
 
 
@@ -89,20 +92,22 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.health import bp as health_bp
     from app.messaging.clicks import bp as clicks_bp
+    from app.messaging.confirm import bp as confirm_bp
     from app.messaging.unsubscribe import bp as unsubscribe_bp
     from app.reports.views import bp as reports_bp
     from app.saleor.views import bp as saleor_app_bp
     from app.shopify.views import bp as shopify_install_bp
-    from webhooks.saleor.views import bp as saleor_webhooks_bp
+    from app.storefront.notify import bp as notify_bp
     from webhooks.sendgrid.views import bp as sendgrid_webhooks_bp
     from webhooks.twilio.views import bp as twilio_webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(shopify_install_bp)
-    app.register_blueprint(saleor_webhooks_bp)
     app.register_blueprint(saleor_app_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(unsubscribe_bp)
+    app.register_blueprint(confirm_bp)
+    app.register_blueprint(notify_bp)
     app.register_blueprint(clicks_bp)
     app.register_blueprint(sendgrid_webhooks_bp)
     app.register_blueprint(twilio_webhooks_bp)

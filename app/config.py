@@ -112,7 +112,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SHOPIFY_API_KEY", "", True, "Shopify app client id."),
     Setting("SHOPIFY_API_SECRET", "", True, "Shopify app client secret (webhook HMAC, session tokens)."),
     Setting("SHOPIFY_API_SECRET_OLD", "", doc="Previous client secret while rotating it."),
-    Setting("SHOPIFY_SCOPES", "read_orders,read_customers", doc="Access scopes requested at install."),
+    Setting(
+        "SHOPIFY_SCOPES",
+        "read_orders,read_customers,read_products,read_inventory,write_discounts",
+        doc="Access scopes requested at install.",
+    ),
     Setting("SHOPIFY_API_VERSION", "2026-04", doc="Admin API version for GraphQL and webhooks."),
     Setting("SHOPIFY_REGISTER_WEBHOOKS", "true", doc="Register webhooks through the Admin API on install."),
     Setting("SENDGRID_API_KEY", "", doc="Empty: email goes to the dev outbox."),
@@ -129,6 +133,11 @@ SETTINGS: tuple[Setting, ...] = (
         "SALEOR_ALLOWED_API_URLS",
         "",
         doc="Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
+    ),
+    Setting(
+        "SALEOR_ALLOW_PRIVATE_NETWORKS",
+        "false",
+        doc="Tests and the demo only: let Saleor URLs reach private and loopback addresses.",
     ),
     Setting(
         "SALEOR_CONSENT_METADATA_KEY",
@@ -171,6 +180,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RELAY_INTERVAL_SECONDS", "0.5", doc="How often a worker moves stored webhooks onto the queue."),
     Setting("SWEEP_INTERVAL_SECONDS", "5", doc="How often a worker looks for overdue flow steps."),
     Setting("SWEEP_GRACE_SECONDS", "30", doc="How late a step may be before the sweeper re-enqueues it."),
+    Setting(
+        "CALENDAR_INTERVAL_SECONDS",
+        "60",
+        doc="How often a worker queues the calendar tick (dates, lapsed shoppers, alert batches).",
+    ),
     Setting("RQ_QUEUE", "storeflow", doc="RQ queue name."),
     Setting("CLOCK_SPEEDUP", "1", doc="Dev/demo only: flow time runs this many times faster."),
     Setting("CLOCK_EPOCH", "", doc="Dev/demo only: Unix time when the compressed clock started."),
@@ -196,6 +210,7 @@ class Config:
     shopify_api_version: str
     shopify_register_webhooks: bool
     saleor_allowed_api_urls: tuple[str, ...]
+    saleor_allow_private_networks: bool
     saleor_consent_metadata_key: str
     saleor_sms_consent_metadata_key: str
     sendgrid_api_key: str
@@ -216,6 +231,7 @@ class Config:
     send_max_attempts: int
     relay_interval_seconds: float
     sweep_interval_seconds: float
+    calendar_interval_seconds: float
     sweep_grace_seconds: float
     rq_queue: str
     clock_speedup: float
@@ -260,6 +276,7 @@ class Config:
                 shopify_api_version=raw["SHOPIFY_API_VERSION"],
                 shopify_register_webhooks=_flag(raw["SHOPIFY_REGISTER_WEBHOOKS"]),
                 saleor_allowed_api_urls=_saleor_allowlist(raw["SALEOR_ALLOWED_API_URLS"]),
+                saleor_allow_private_networks=_flag(raw["SALEOR_ALLOW_PRIVATE_NETWORKS"]),
                 saleor_consent_metadata_key=_metadata_key(raw, "SALEOR_CONSENT_METADATA_KEY"),
                 saleor_sms_consent_metadata_key=_metadata_key(raw, "SALEOR_SMS_CONSENT_METADATA_KEY"),
                 sendgrid_api_key=raw["SENDGRID_API_KEY"],
@@ -281,6 +298,7 @@ class Config:
                 relay_interval_seconds=float(raw["RELAY_INTERVAL_SECONDS"]),
                 sweep_interval_seconds=float(raw["SWEEP_INTERVAL_SECONDS"]),
                 sweep_grace_seconds=float(raw["SWEEP_GRACE_SECONDS"]),
+                calendar_interval_seconds=float(raw["CALENDAR_INTERVAL_SECONDS"]),
                 rq_queue=raw["RQ_QUEUE"],
                 clock_speedup=float(raw["CLOCK_SPEEDUP"]),
                 clock_epoch=float(raw["CLOCK_EPOCH"]) if raw["CLOCK_EPOCH"] else None,
@@ -290,6 +308,8 @@ class Config:
             raise ConfigError(f"Invalid number in the environment: {exc}") from exc
         if mode == "production" and any(len(key) < 32 for key in config.token_encryption_keys):
             raise ConfigError("TOKEN_ENCRYPTION_KEY: each key must be at least 32 characters long")
+        if mode == "production" and config.saleor_allow_private_networks:
+            raise ConfigError("SALEOR_ALLOW_PRIVATE_NETWORKS is for tests and demos; production refuses it")
         if mode == "production" and config.clock_speedup != 1:
             raise ConfigError("CLOCK_SPEEDUP is for development and demos; production must run at 1")
         return config.replace(**overrides) if overrides else config

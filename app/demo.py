@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,12 +32,12 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
+from app.demo_store import MOMENTS, SECRET, SHOP_DOMAIN, Moment, Stage, post_webhook
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "shopify"
 DEMO_DIR = ROOT / "instance" / "demo"
 SPEEDUP = 1800.0  # 1 hour of flow time per 2 seconds
-SHOP_DOMAIN = "demo-shop.myshopify.com"
-SECRET = "demo-shopify-secret"
 FLOW_HOURS_TO_RUN = 25.5
 TIMEOUT_SECONDS = 150
 
@@ -113,7 +112,14 @@ SCENARIO = (
         0.7,
         "customers_email_marketing_consent/update",
         "customers_email_marketing_consent_update__shopifydocs-2026-04",
-        "Bob's email consent is recorded (not subscribed)",
+        "Bob subscribes to the newsletter",
+        {
+            "email_marketing_consent": {
+                "state": "subscribed",
+                "opt_in_level": "single_opt_in",
+                "consent_updated_at": None,
+            }
+        },
     ),
     Delivery(
         0.8, "carts/create", "carts_create__shopifydocs-2026-04", "a cart is created (no email: stored only)"
@@ -182,7 +188,8 @@ def main() -> int:
         _turn_flows_on(app, base, saleor_shop_id, checkout_url_template=CHECKOUT_URL_TEMPLATE)
         clock = app.extensions["storeflow"].clock
         printer = MessagePrinter(app, clock)
-        _replay(base, clock, printer, saleor)
+        stage = Stage(base, clock, _storefront_key(app, shop_id))
+        _replay(base, clock, printer, saleor, stage)
         _wait_for_flows(app, clock, printer)
         _summarize(app)
         _feedback_and_report(app, base, clock, printer)
@@ -220,6 +227,7 @@ def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str,
         "SHOPIFY_API_SECRET": SECRET,
         "SHOPIFY_REGISTER_WEBHOOKS": "false",
         "SALEOR_ALLOWED_API_URLS": saleor_api_url,
+        "SALEOR_ALLOW_PRIVATE_NETWORKS": "true",  # the stand-in Saleor listens on 127.0.0.1
         "MAIL_FROM": "hello@demo-shop.example",
         "SENDGRID_WEBHOOK_PUBLIC_KEY": sendgrid_public_key(),
         "SENDGRID_API_KEY": "",
@@ -229,6 +237,7 @@ def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str,
         "RELAY_INTERVAL_SECONDS": "0.1",
         "SWEEP_INTERVAL_SECONDS": "0.2",
         "SWEEP_GRACE_SECONDS": "0",
+        "CALENDAR_INTERVAL_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -292,6 +301,40 @@ def _install_saleor(app: Any, base: str, saleor: Any) -> int:
         return shop.id
 
 
+# The flows each merchant switches on, and the settings they change from the defaults: the review
+# request after a day (not a week) so the demo's day shows it, and no welcome discount for the
+# Shopify store (the demo has no Shopify Admin API to make codes with; Saleor's stand-in has one).
+DEMO_FLOWS: dict[str, dict[str, str]] = {
+    "abandoned_checkout": {},
+    "thank_you": {},
+    "review_request": {"delay_delay": "24"},
+    "welcome_series": {},
+    "browse_abandonment": {},
+    "back_in_stock": {},
+    "price_drop": {},
+    "birthday": {},
+}
+
+
+def flow_form(key: str, shopify: bool) -> dict[str, str]:
+    """The flow's settings form as the admin shows it, every step switched on, with the demo's changes."""
+    from flows.catalogue import get_flow
+    from flows.definitions import ParamKind
+    from flows.params import display
+    from flows.settings import resolve
+
+    flow = get_flow(key)
+    defaults = resolve(flow, True, {})
+    form = {"enabled": "on", "params_shown": "1", **{f"step_{s.setting}": "on" for s in flow.switchable()}}
+    for param in flow.params:
+        value = display(param, defaults.param(param.setting))
+        if param.kind != ParamKind.SWITCH or value:
+            form[f"param_{param.setting}"] = value
+    if shopify:
+        form.pop("param_discount", None)
+    return {**form, **DEMO_FLOWS[key]}
+
+
 def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str | None = None) -> None:
     """Log in to the admin with a one-time link and switch the flows on, as a merchant would.
 
@@ -306,21 +349,16 @@ def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if csrf is None:
         raise RuntimeError("admin page has no CSRF token")
-    settings = {
-        "abandoned_checkout": {"step_first_email": "on", "step_sms": "on", "step_second_email": "on"},
-        "thank_you": {"step_email": "on"},
-        "review_request": {"step_email": "on", "delay_delay": "24"},
-    }
-    for key, form in settings.items():
+    for key in DEMO_FLOWS:
         response = browser.post(
             f"{base}/admin/flows/{key}",
-            data={"csrf_token": csrf.group(1), "enabled": "on", **form},
+            data={"csrf_token": csrf.group(1), **flow_form(key, shopify=checkout_url_template is None)},
             timeout=10,
         )
         response.raise_for_status()
     print(
-        f"[setup] merchant of shop {shop_id} turned on in the admin: abandoned checkout, thank-you, "
-        "review request (after 1 day)"
+        f"[setup] merchant of shop {shop_id} turned on in the admin: {', '.join(DEMO_FLOWS)} "
+        "(review request after 1 day)"
     )
     if checkout_url_template:
         response = browser.post(
@@ -330,6 +368,14 @@ def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str
         )
         response.raise_for_status()
         print(f"[setup] ... and set the storefront checkout URL {checkout_url_template}")
+
+
+def _storefront_key(app: Any, shop_id: int) -> str:
+    from app.extensions import db
+    from app.models import Shop
+
+    with app.app_context():
+        return db.session.get_one(Shop, shop_id).storefront_key
 
 
 def _load(delivery: Delivery, clock: Any) -> bytes:
@@ -342,14 +388,14 @@ def _load(delivery: Delivery, clock: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def _replay(base: str, clock: Any, printer: MessagePrinter, saleor: Any) -> None:
+def _replay(base: str, clock: Any, printer: MessagePrinter, saleor: Any, stage: Stage) -> None:
     from app.saleor.demo import SCENARIO as SALEOR_SCENARIO
     from app.saleor.demo import SaleorDelivery
 
     print()
     epoch = clock.now()
-    story: list[Delivery | SaleorDelivery] = sorted(
-        [*SCENARIO, *SALEOR_SCENARIO], key=lambda delivery: delivery.at_hours
+    story: list[Delivery | SaleorDelivery | Moment] = sorted(
+        [*SCENARIO, *SALEOR_SCENARIO, *MOMENTS], key=lambda delivery: delivery.at_hours
     )
     for delivery in story:
         while clock.now() < epoch + timedelta(hours=delivery.at_hours):
@@ -357,6 +403,10 @@ def _replay(base: str, clock: Any, printer: MessagePrinter, saleor: Any) -> None
             time.sleep(0.05)
         if isinstance(delivery, Delivery):
             _post_shopify(base, clock, printer, delivery)
+        elif isinstance(delivery, Moment):
+            response = delivery.act(stage)
+            outcome = response.json().get("status") or response.json().get("error")
+            print(f"[{printer.offset(clock.now())}] {delivery.story} -> {response.status_code} {outcome}")
         else:
             _post_saleor(base, clock, printer, delivery, saleor)
 
@@ -372,20 +422,8 @@ def _post_saleor(base: str, clock: Any, printer: MessagePrinter, delivery: Any, 
 
 
 def _post_shopify(base: str, clock: Any, printer: MessagePrinter, delivery: Delivery) -> None:
-    from webhooks.shopify.verify import sign
-
-    body = _load(delivery, clock)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Shopify-Topic": delivery.topic,
-        "X-Shopify-Shop-Domain": SHOP_DOMAIN,
-        "X-Shopify-API-Version": "2026-04",
-        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-        "X-Shopify-Event-Id": delivery.event_id or str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": clock.now().isoformat(),
-        "X-Shopify-Hmac-Sha256": sign(body, "forged-secret" if delivery.forged else SECRET),
-    }
-    response = requests.post(f"{base}/webhooks/shopify", data=body, headers=headers, timeout=10)
+    payload = json.loads(_load(delivery, clock))
+    response = post_webhook(base, delivery.topic, payload, clock.now(), delivery.event_id, delivery.forged)
     outcome = response.json().get("status") or response.json().get("error")
     patched = f"  (patched: {', '.join(delivery.patches)})" if delivery.patches else ""
     print(

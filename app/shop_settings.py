@@ -2,12 +2,14 @@
 
 The admin writes them and the sender reads them, so their shape lives here and nowhere else.
 Provider secrets are stored encrypted with the token cipher and are never read back into a page.
-Quiet hours and the frequency cap are stored for the shop; sending does not consult them yet.
+Quiet hours, the smart-sending window and the frequency cap are enforced at send time
+(app/messaging/send_rules.py); a shop that never set them gets the defaults below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time, timedelta
 from typing import Any
 
 from app.channels.base import Channel
@@ -20,6 +22,11 @@ SENDER = "sender"
 PROVIDERS = "providers"
 QUIET_HOURS = "quiet_hours"
 FREQUENCY_CAP = "frequency_cap"
+SMART_SENDING = "smart_sending"
+# Klaviyo's and Omnisend's peers: texts wait out the night in the shopper's time zone.
+DEFAULT_QUIET_HOURS = (time(21, 0), time(8, 0))
+# Klaviyo's smart-sending window for email.
+DEFAULT_SMART_SENDING_HOURS = 16
 SENDGRID = "sendgrid"
 TWILIO = "twilio"
 # The development default of MAIL_FROM: nothing sent from it would reach anyone.
@@ -75,6 +82,30 @@ def store_provider(shop: Shop, name: str, record: dict[str, Any] | None) -> None
     else:
         providers[name] = record
     store_section(shop, PROVIDERS, providers or None)
+
+
+def quiet_hours(shop: Shop) -> tuple[time, time]:
+    """Return when SMS must not go out, in the shopper's local time (start, end; may span midnight)."""
+    stored = section(shop, QUIET_HOURS)
+    try:
+        return time.fromisoformat(stored["start"]), time.fromisoformat(stored["end"])
+    except (KeyError, TypeError, ValueError):
+        return DEFAULT_QUIET_HOURS
+
+
+def smart_sending_window(shop: Shop) -> timedelta:
+    """Return how long after a marketing message another one on the same channel is held back."""
+    hours = section(shop, SMART_SENDING).get("hours", DEFAULT_SMART_SENDING_HOURS)
+    return timedelta(hours=hours) if isinstance(hours, int | float) and hours >= 0 else timedelta(0)
+
+
+def frequency_cap(shop: Shop) -> tuple[int, int] | None:
+    """Return (messages, days): at most that many marketing messages per that many days, if capped."""
+    cap = section(shop, FREQUENCY_CAP)
+    messages, days = cap.get("messages"), cap.get("days")
+    if isinstance(messages, int) and isinstance(days, int) and messages > 0 and days > 0:
+        return messages, days
+    return None
 
 
 def sender_identity(shop: Shop, config: Config) -> SenderIdentity:

@@ -6,15 +6,17 @@ flow (an order) can arrive late, out of order, or be processed by another worker
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Checkout, Order
+from app.models import Cart, Checkout, Contact, Message, MessageEvent, Order, Product, ProductVariant
+from app.models.messaging import CLICKED, OPENED
 from flows.subjects import load_subject
 
 
@@ -33,6 +35,12 @@ class GuardSubject(Protocol):
     @property
     def last_activity_at(self) -> datetime: ...
 
+    @property
+    def started_at(self) -> datetime: ...
+
+    @property
+    def context(self) -> Mapping[str, Any]: ...
+
 
 @dataclass(frozen=True)
 class Prospect:
@@ -42,6 +50,8 @@ class Prospect:
     subject_key: str
     contact_id: int
     last_activity_at: datetime
+    started_at: datetime
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 Guard = Callable[[Session, GuardSubject, datetime], str | None]
@@ -81,9 +91,108 @@ def order_not_cancelled(session: Session, enrollment: GuardSubject, now: datetim
     return None
 
 
+def cart_still_open(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop when the cart emptied, became an order, or the shopper ordered since."""
+    cart = load_subject(session, enrollment.shop_id, enrollment.subject_key)
+    if not isinstance(cart, Cart):
+        return "cart no longer on record"
+    if not cart.line_items:
+        return "cart is empty"
+    ordered = session.scalars(
+        select(Order.platform_id).where(
+            Order.shop_id == enrollment.shop_id,
+            (Order.cart_token == cart.token)
+            | (
+                (Order.contact_id == enrollment.contact_id) & (Order.placed_at >= enrollment.last_activity_at)
+            ),
+        )
+    ).first()
+    if ordered is not None:
+        return f"shopper placed order {ordered} since"
+    return None
+
+
+def _variants(session: Session, enrollment: GuardSubject) -> list[ProductVariant]:
+    """Return the variants an alert is about: the one named, else every variant of the product."""
+    context = enrollment.context
+    query = (
+        select(ProductVariant)
+        .join(Product)
+        .where(Product.shop_id == enrollment.shop_id, Product.platform_id == str(context.get("product_id")))
+    )
+    if context.get("variant_id"):
+        query = query.where(ProductVariant.platform_id == str(context["variant_id"]))
+    return list(session.scalars(query))
+
+
+def still_in_stock(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop when the product the alert is about sold out again before this shopper's turn."""
+    if not any(variant.in_stock for variant in _variants(session, enrollment)):
+        return "sold out again"
+    return None
+
+
+def price_still_lower(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop when the price went back up before this shopper's turn."""
+    old_price = enrollment.context.get("old_price")
+    prices = [v.price for v in _variants(session, enrollment) if v.price is not None]
+    if old_price is not None and prices and min(prices) >= Decimal(str(old_price)):
+        return "price went back up"
+    return None
+
+
+def not_bought_again(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop a replenishment reminder when the shopper already bought the product again."""
+    wanted = {str(p) for p in enrollment.context.get("product_ids", [])}
+    since = session.scalars(
+        select(Order).where(
+            Order.shop_id == enrollment.shop_id,
+            Order.contact_id == enrollment.contact_id,
+            Order.placed_at > enrollment.last_activity_at,
+            Order.cancelled_at.is_(None),
+        )
+    )
+    for order in since:
+        if any(str(item.get("product_id")) in wanted for item in order.line_items):
+            return f"bought again in order {order.name or order.platform_id}"
+    return None
+
+
+def subscription_pending(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop asking for a confirmation that came, or for a subscription withdrawn since."""
+    contact = session.get(Contact, enrollment.contact_id)
+    if contact is None:
+        return "contact no longer on record"
+    if contact.email_consent != "pending":
+        return f"email consent is {contact.email_consent or 'not given'} now"
+    return None
+
+
+def still_unengaged(session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
+    """Stop sunsetting a subscriber who opened or clicked anything since the flow began."""
+    engaged = session.scalars(
+        select(MessageEvent.kind)
+        .join(Message, MessageEvent.message_id == Message.id)
+        .where(
+            Message.contact_id == enrollment.contact_id,
+            MessageEvent.kind.in_((OPENED, CLICKED)),
+            MessageEvent.occurred_at >= enrollment.started_at,
+        )
+    ).first()
+    if engaged is not None:
+        return f"re-engaged ({engaged} since the flow began)"
+    return None
+
+
 GUARDS: dict[str, Guard] = {
     "checkout_still_open": checkout_still_open,
     "order_not_cancelled": order_not_cancelled,
+    "cart_still_open": cart_still_open,
+    "still_in_stock": still_in_stock,
+    "price_still_lower": price_still_lower,
+    "not_bought_again": not_bought_again,
+    "subscription_pending": subscription_pending,
+    "still_unengaged": still_unengaged,
 }
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from app.models.automation import ACTIVE, COMPLETED, EXITED
 from flows.catalogue import CATALOGUE
 from flows.conditions import Prospect, check_guard
 from flows.definitions import ExitScope, Flow, Wait
+from flows.entry import run_entry
 from flows.events import TriggerEvent
 from flows.scheduling import StepScheduler
 from flows.settings import ResolvedSettings, settings_for_shop
@@ -24,8 +26,15 @@ from flows.settings import ResolvedSettings, settings_for_shop
 log = logging.getLogger(__name__)
 
 
+def wait_for(wait: Wait, settings: ResolvedSettings, context: dict[str, Any]) -> timedelta:
+    """Return how long a wait lasts: what the enrollment's entry decided, else the shop's setting."""
+    if wait.from_context and isinstance(context.get(wait.from_context), int | float):
+        return timedelta(seconds=context[wait.from_context])
+    return settings.delay(wait)
+
+
 def plan_next(enrollment: Enrollment, flow: Flow, settings: ResolvedSettings, base: datetime) -> None:
-    """Walk over the waits ahead and set when the next send is due, or complete the enrollment.
+    """Walk over the waits ahead and set when the next step is due, or complete the enrollment.
 
     ``base`` is when the waiting starts: the shopper's last activity when enrolling, and
     "now or the planned time, whichever is later" after a step ran, so a late start never bursts
@@ -34,7 +43,7 @@ def plan_next(enrollment: Enrollment, flow: Flow, settings: ResolvedSettings, ba
     index = enrollment.step_index
     anchor = base
     while index < len(flow.steps) and isinstance(step := flow.steps[index], Wait):
-        anchor = anchor + settings.delay(step)
+        anchor = anchor + wait_for(step, settings, enrollment.context or {})
         index += 1
     enrollment.step_index = index
     enrollment.anchor_at = anchor
@@ -44,6 +53,15 @@ def plan_next(enrollment: Enrollment, flow: Flow, settings: ResolvedSettings, ba
         enrollment.next_run_at = None
     else:
         enrollment.next_run_at = anchor
+
+
+def enrollment_key(flow: Flow, event: TriggerEvent) -> str | None:
+    """Name what an enrollment of this flow is about, or None when the event has no such subject."""
+    if event.subject_key.startswith(f"{flow.subject}:"):
+        return event.subject_key
+    if flow.subject == "contact" and event.contact_id is not None:
+        return f"contact:{event.contact_id}"
+    return None
 
 
 class FlowEngine:
@@ -72,50 +90,128 @@ class FlowEngine:
                 self._enroll_or_rearm(flow, event, settings[flow.key])
 
     def _enroll_or_rearm(self, flow: Flow, event: TriggerEvent, settings: ResolvedSettings) -> None:
-        existing = self.session.scalars(
-            select(Enrollment).filter_by(
-                shop_id=event.shop_id, flow_key=flow.key, subject_key=event.subject_key
-            )
-        ).first()
+        key = enrollment_key(flow, event)
+        if key is None:
+            return
+        existing = self._find(event.shop_id, flow.key, key)
         if existing is not None:
             if existing.state == ACTIVE and event.kind in flow.rearm_on:
                 self._rearm(existing, flow, settings, event)
-            return
+                return
+            if not self._may_reenter(existing, flow, settings, event):
+                return
         if event.kind not in flow.triggers or not settings.enabled or event.contact_id is None:
             return
-        if flow.guard and self._settled_already(flow, event):
+        context = run_entry(flow.entry, self.session, settings, event)
+        if context is None:
             return
+        if flow.guard and self._settled_already(flow, event, key, context):
+            return
+        if self._in_flow_that_wins(flow, event.shop_id, event.contact_id):
+            return
+        if existing is not None:
+            self._archive(existing, key)
+        self._enroll(flow, event, settings, key, context)
+
+    def _find(self, shop_id: int, flow_key: str, key: str) -> Enrollment | None:
+        return self.session.scalars(
+            select(Enrollment).filter_by(shop_id=shop_id, flow_key=flow_key, subject_key=key)
+        ).first()
+
+    def _may_reenter(
+        self, existing: Enrollment, flow: Flow, settings: ResolvedSettings, event: TriggerEvent
+    ) -> bool:
+        """A finished enrollment may start again once the flow's re-entry days have passed."""
+        if existing.state == ACTIVE or flow.reentry_param is None or existing.ended_at is None:
+            return False
+        return event.occurred_at >= existing.ended_at + timedelta(days=settings.param(flow.reentry_param))
+
+    def _archive(self, existing: Enrollment, key: str) -> None:
+        """Free the subject key for a new enrollment; the old one keeps its messages under a new name."""
+        existing.subject_key = f"{key}~{existing.id}"
+        self.session.flush()
+
+    def _enroll(
+        self, flow: Flow, event: TriggerEvent, settings: ResolvedSettings, key: str, context: dict[str, Any]
+    ) -> None:
+        assert event.contact_id is not None
         now = self.clock.now()
         enrollment = Enrollment(
             shop_id=event.shop_id,
             flow_key=flow.key,
-            subject_key=event.subject_key,
+            subject_key=key,
             contact_id=event.contact_id,
             state=ACTIVE,
             step_index=0,
             anchor_at=event.occurred_at,
             last_activity_at=event.occurred_at,
             started_at=now,
+            context=context,
         )
         plan_next(enrollment, flow, settings, base=event.occurred_at)
         try:
             with self.session.begin_nested():
                 self.session.add(enrollment)
         except IntegrityError:
-            log.info("%s already enrolled in %s by a concurrent worker", event.subject_key, flow.key)
+            log.info("%s already enrolled in %s by a concurrent worker", key, flow.key)
             return
-        log.info("enrolled %s in %s, next step at %s", event.subject_key, flow.key, enrollment.next_run_at)
+        log.info("enrolled %s in %s, next step at %s", key, flow.key, enrollment.next_run_at)
+        self._leave_flows_this_one_beats(flow, enrollment)
         if enrollment.state == ACTIVE and enrollment.next_run_at is not None:
             self.scheduler.schedule(enrollment.id, enrollment.run_token, enrollment.next_run_at)
 
-    def _settled_already(self, flow: Flow, event: TriggerEvent) -> bool:
-        """Do not start a recovery flow for a subject that is already settled (order came first)."""
+    def _settled_already(self, flow: Flow, event: TriggerEvent, key: str, context: dict[str, Any]) -> bool:
+        """Do not start a flow whose guard already fails (the order came first, the stock is gone)."""
         assert event.contact_id is not None
-        prospect = Prospect(event.shop_id, event.subject_key, event.contact_id, event.occurred_at)
-        reason = check_guard(flow.guard, self.session, prospect, self.clock.now())
+        now = self.clock.now()
+        prospect = Prospect(event.shop_id, key, event.contact_id, event.occurred_at, now, context)
+        reason = check_guard(flow.guard, self.session, prospect, now)
         if reason:
-            log.info("not enrolling %s in %s: %s", event.subject_key, flow.key, reason)
+            log.info("not enrolling %s in %s: %s", key, flow.key, reason)
         return reason is not None
+
+    def _in_flow_that_wins(self, flow: Flow, shop_id: int, contact_id: int) -> bool:
+        """Tell whether the shopper is in a flow that ends this one (a checkout beats a cart)."""
+        if not flow.exit_on_entering:
+            return False
+        found = self.session.scalars(
+            select(Enrollment.flow_key).where(
+                Enrollment.shop_id == shop_id,
+                Enrollment.contact_id == contact_id,
+                Enrollment.state == ACTIVE,
+                Enrollment.flow_key.in_(flow.exit_on_entering),
+            )
+        ).first()
+        if found:
+            log.info("not enrolling contact %s in %s: already in %s", contact_id, flow.key, found)
+        return found is not None
+
+    def _leave_flows_this_one_beats(self, flow: Flow, enrollment: Enrollment) -> None:
+        """End the shopper's enrollments in flows that stop when they enter this one."""
+        beaten = [other.key for other in self.catalogue.values() if flow.key in other.exit_on_entering]
+        if not beaten:
+            return
+        ended = affected_rows(
+            self.session.execute(
+                update(Enrollment)
+                .where(
+                    Enrollment.shop_id == enrollment.shop_id,
+                    Enrollment.contact_id == enrollment.contact_id,
+                    Enrollment.state == ACTIVE,
+                    Enrollment.flow_key.in_(beaten),
+                )
+                .values(
+                    state=EXITED,
+                    exit_reason=f"entered {flow.key}",
+                    ended_at=self.clock.now(),
+                    next_run_at=None,
+                    run_token=Enrollment.run_token + 1,
+                )
+                .execution_options(synchronize_session="fetch")
+            )
+        )
+        if ended:
+            log.info("entering %s ended %d other enrollment(s)", flow.key, ended)
 
     def _rearm(
         self, enrollment: Enrollment, flow: Flow, settings: ResolvedSettings, event: TriggerEvent
@@ -127,7 +223,7 @@ class FlowEngine:
         index = enrollment.step_index
         pending = flow.steps[index - 1] if 0 < index <= len(flow.steps) else None
         if isinstance(pending, Wait) and enrollment.next_run_at is not None:
-            due = event.occurred_at + settings.delay(pending)
+            due = event.occurred_at + wait_for(pending, settings, enrollment.context or {})
             if due > enrollment.next_run_at:
                 enrollment.next_run_at = due
                 enrollment.anchor_at = due

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class EventKind(StrEnum):
@@ -23,6 +25,29 @@ class EventKind(StrEnum):
     PRIVACY_DATA_REQUEST = "privacy.data_request"
     PRIVACY_CUSTOMER_REDACT = "privacy.customer_redact"
     PRIVACY_SHOP_REDACT = "privacy.shop_redact"
+    # The store's catalogue changed (products, variants, stock); flows hear of it as the alerts below.
+    PRODUCT_UPDATED = "product.updated"
+    INVENTORY_UPDATED = "inventory.updated"
+    # Email marketing consent became subscribed, or was withdrawn; pending awaits a double opt-in.
+    CONTACT_SUBSCRIBED = "contact.subscribed"
+    CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
+    SUBSCRIPTION_PENDING = "contact.subscription_pending"
+    # What a known shopper did on the storefront (storefront events of a visitor linked to a contact).
+    PRODUCT_VIEWED = "product.viewed"
+    SEARCH_PERFORMED = "search.performed"
+    SITE_VISITED = "site.visited"
+    CART_PRODUCT_ADDED = "cart.product_added"
+    WISHLIST_ADDED = "wishlist.added"
+    # Catalogue changes, one event per interested contact (see app/catalog/alerts.py).
+    PRODUCT_BACK_IN_STOCK = "product.back_in_stock"
+    PRODUCT_PRICE_DROPPED = "product.price_dropped"
+    PRODUCT_LOW_STOCK = "product.low_stock"
+    # The daily calendar (app/calendar/): a contact's day came, or they went quiet.
+    BIRTHDAY = "date.birthday"
+    ORDER_ANNIVERSARY = "date.order_anniversary"
+    DATE_REACHED = "date.reached"
+    CONTACT_LAPSED = "contact.lapsed"
+    CONTACT_UNENGAGED = "contact.unengaged"
 
 
 def subject_key(kind: str, reference: str) -> str:
@@ -44,6 +69,8 @@ class TriggerEvent:
     subject_key: str
     occurred_at: datetime
     related_keys: tuple[str, ...] = ()
+    # What a flow keeps of the event for its messages (the product that came back, the date's name).
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -21,10 +21,13 @@ from app.extensions import affected_rows
 from app.models import Enrollment
 from app.models.automation import ACTIVE, EXITED
 from flows.catalogue import get_flow
-from flows.definitions import Flow, Send, Wait
+from flows.definitions import Act, Flow, Send, Wait
 from flows.engine import plan_next
+from flows.exits import exit_reason
+from flows.facts import facts_for
 from flows.scheduling import StepScheduler
-from flows.settings import settings_for_shop
+from flows.settings import ResolvedSettings, settings_for_shop
+from flows.splits import holds, properties_in
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +46,30 @@ class Sender(Protocol):
     def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome: ...
 
 
+class Actions(Protocol):
+    def act(
+        self, enrollment: Enrollment, flow: Flow, step: Act, settings: ResolvedSettings
+    ) -> SendOutcome: ...
+
+
+class NoActionsError(RuntimeError):
+    """A flow reached an action step, and the runner was given nothing to carry actions out."""
+
+
 class StepRunner:
-    def __init__(self, session: Session, clock: Clock, scheduler: StepScheduler, sender: Sender) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        scheduler: StepScheduler,
+        sender: Sender,
+        actions: Actions | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.scheduler = scheduler
         self.sender = sender
+        self.actions = actions
 
     def run(self, enrollment_id: int, run_token: int) -> str:
         """Run what is due; return a one-word outcome for logs and tests."""
@@ -98,18 +119,13 @@ class StepRunner:
             step = flow.steps[index]
             if isinstance(step, Wait):
                 break
-            if settings.step_enabled(step):
-                outcome = self.sender.send(enrollment, flow, step, index)
+            stop = exit_reason(self.session, enrollment, flow)
+            if stop:
+                return self._exit(enrollment, index, stop)
+            if settings.step_enabled(step) and self._split_allows(enrollment, settings, step, index):
+                outcome = self._run_step(enrollment, flow, step, index, settings)
                 if outcome.exit_reason:
-                    enrollment.state = EXITED
-                    enrollment.exit_reason = outcome.exit_reason
-                    enrollment.ended_at = self.clock.now()
-                    enrollment.next_run_at = None
-                    self.session.commit()
-                    log.info(
-                        "enrollment %s exited before step %d: %s", enrollment.id, index, outcome.exit_reason
-                    )
-                    return "exited"
+                    return self._exit(enrollment, index, outcome.exit_reason)
                 if outcome.retry_at is not None:
                     enrollment.next_run_at = outcome.retry_at
                     self.session.commit()
@@ -124,3 +140,35 @@ class StepRunner:
             self.scheduler.schedule(enrollment.id, enrollment.run_token, enrollment.next_run_at)
             return "waiting"
         return enrollment.state
+
+    def _run_step(
+        self, enrollment: Enrollment, flow: Flow, step: Send | Act, index: int, settings: ResolvedSettings
+    ) -> SendOutcome:
+        if isinstance(step, Send):
+            return self.sender.send(enrollment, flow, step, index)
+        if self.actions is None:
+            raise NoActionsError(f"{flow.key} step {index} ({step.action}) needs an action runner")
+        return self.actions.act(enrollment, flow, step, settings)
+
+    def _split_allows(
+        self, enrollment: Enrollment, settings: ResolvedSettings, step: Send | Act, index: int
+    ) -> bool:
+        """Follow the step's branch of a conditional split: no condition, or one that holds."""
+        condition = settings.condition(step)
+        if condition.always:
+            return True
+        facts = facts_for(self.session, enrollment, index, properties_in(condition))
+        if holds(condition, facts):
+            return True
+        text = settings.conditions[step.setting]
+        log.info("enrollment %s skips step %d: %s does not hold", enrollment.id, index, text)
+        return False
+
+    def _exit(self, enrollment: Enrollment, index: int, reason: str) -> str:
+        enrollment.state = EXITED
+        enrollment.exit_reason = reason
+        enrollment.ended_at = self.clock.now()
+        enrollment.next_run_at = None
+        self.session.commit()
+        log.info("enrollment %s exited before step %d: %s", enrollment.id, index, reason)
+        return "exited"

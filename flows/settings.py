@@ -1,12 +1,15 @@
 """A shop's tuning of a flow: validated overrides on top of the flow's defaults.
 
-Stored overrides look like ``{"delays": {"first_delay": 7200}, "steps": {"sms": false}}``; delays
-are seconds. Validation happens when a merchant saves, so a running enrollment never meets a bad
-value; resolution tolerates stale keys (a setting removed in a later release is simply ignored).
+Stored overrides look like ``{"delays": {"first_delay": 7200}, "steps": {"sms": false},
+"params": {"discount_percent": 15}, "conditions": {"email": "order_count = 0"}, "ab": {"email": 30}}``;
+delays are seconds, ``ab`` is the share (percent) of contacts sent the B variant. Validation happens
+when a merchant saves, so a running enrollment never meets a bad value; resolution tolerates stale
+keys and values (a setting removed or reshaped in a later release falls back to its default).
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.models import FlowSetting
 from flows.catalogue import CATALOGUE
-from flows.definitions import Flow, Send, Wait
+from flows.definitions import Act, Flow, Send, Wait
+from flows.params import ParamError, clean, restore
+from flows.splits import Condition, ConditionError, parse
 
 
 class FlowSettingsError(ValueError):
@@ -29,12 +34,25 @@ class ResolvedSettings:
     enabled: bool
     delays: dict[str, timedelta]
     steps_enabled: dict[str, bool]
+    params: dict[str, Any]
+    conditions: dict[str, str]
+    ab_percent: dict[str, int]
 
     def delay(self, wait: Wait) -> timedelta:
         return self.delays[wait.setting]
 
-    def step_enabled(self, send: Send) -> bool:
-        return self.steps_enabled[send.setting]
+    def step_enabled(self, step: Send | Act) -> bool:
+        return self.steps_enabled[step.setting]
+
+    def param(self, name: str) -> Any:
+        return self.params[name]
+
+    def condition(self, step: Send | Act) -> Condition:
+        """Return the step's split condition (validated on save; a stale one means "always")."""
+        try:
+            return parse(self.conditions[step.setting])
+        except ConditionError:
+            return Condition()
 
 
 def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) -> ResolvedSettings:
@@ -44,22 +62,55 @@ def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) 
     for name, seconds in (overrides.get("delays") or {}).items():
         if name in delays and isinstance(seconds, int | float):
             delays[name] = timedelta(seconds=seconds)
-    steps = {send.setting: send.enabled_by_default for send in flow.sends()}
+    steps = {step.setting: step.enabled_by_default for step in flow.switchable()}
     for name, on in (overrides.get("steps") or {}).items():
         if name in steps and isinstance(on, bool):
             steps[name] = on
+    params = {param.setting: param.default for param in flow.params}
+    for name, value in (overrides.get("params") or {}).items():
+        param = flow.param(name)
+        if param is not None:
+            with suppress(ParamError, TypeError, KeyError):  # reshaped since it was saved: the default stands
+                params[name] = restore(param, value)
+    conditions = {step.setting: step.condition for step in flow.switchable()}
+    for name, text in (overrides.get("conditions") or {}).items():
+        if name in conditions and isinstance(text, str):
+            conditions[name] = text
+    ab = {send.setting: send.ab_percent for send in flow.sends() if send.variant_b}
+    for name, percent in (overrides.get("ab") or {}).items():
+        if name in ab and isinstance(percent, int) and 0 <= percent <= 100:
+            ab[name] = percent
     return ResolvedSettings(
         flow=flow,
         enabled=flow.enabled_by_default if enabled is None else enabled,
         delays=delays,
         steps_enabled=steps,
+        params=params,
+        conditions=conditions,
+        ab_percent=ab,
     )
 
 
-def validate_overrides(flow: Flow, delays: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
-    """Check submitted delays (seconds) and step switches; return the overrides to store."""
+def validate_overrides(
+    flow: Flow,
+    delays: dict[str, Any],
+    steps: dict[str, Any],
+    params: dict[str, Any] | None = None,
+    conditions: dict[str, Any] | None = None,
+    ab: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Check submitted delays (seconds), switches, parameters, conditions and A/B shares."""
+    return {
+        "delays": _delays(flow, delays),
+        "steps": _steps(flow, steps),
+        "params": _params(flow, params or {}),
+        "conditions": _conditions(flow, conditions or {}),
+        "ab": _ab(flow, ab or {}),
+    }
+
+
+def _delays(flow: Flow, delays: dict[str, Any]) -> dict[str, int]:
     waits = {wait.setting: wait for wait in flow.waits()}
-    sends = {send.setting for send in flow.sends()}
     clean_delays: dict[str, int] = {}
     for name, value in delays.items():
         wait = waits.get(name)
@@ -67,24 +118,74 @@ def validate_overrides(flow: Flow, delays: dict[str, Any], steps: dict[str, Any]
             raise FlowSettingsError(f"{flow.name}: there is no delay called {name!r}")
         try:
             seconds = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise FlowSettingsError(f"{wait.label}: {value!r} is not a whole number of seconds") from None
         if not wait.minimum.total_seconds() <= seconds <= wait.maximum.total_seconds():
             raise FlowSettingsError(
-                f"{wait.label}: must be between {_human(wait.minimum)} and {_human(wait.maximum)}"
+                f"{wait.label}: must be between {human(wait.minimum)} and {human(wait.maximum)}"
             )
         clean_delays[name] = seconds
+    return clean_delays
+
+
+def _steps(flow: Flow, steps: dict[str, Any]) -> dict[str, bool]:
+    switchable = {step.setting for step in flow.switchable()}
     clean_steps: dict[str, bool] = {}
     for name, value in steps.items():
-        if name not in sends:
+        if name not in switchable:
             raise FlowSettingsError(f"{flow.name}: there is no step called {name!r}")
         if not isinstance(value, bool):
             raise FlowSettingsError(f"{flow.name}: step {name!r} must be switched on or off")
         clean_steps[name] = value
-    return {"delays": clean_delays, "steps": clean_steps}
+    return clean_steps
 
 
-def _human(delta: timedelta) -> str:
+def _params(flow: Flow, params: dict[str, Any]) -> dict[str, Any]:
+    clean_params: dict[str, Any] = {}
+    for name, value in params.items():
+        param = flow.param(name)
+        if param is None:
+            raise FlowSettingsError(f"{flow.name}: there is no setting called {name!r}")
+        try:
+            clean_params[name] = clean(param, value)
+        except ParamError as exc:
+            raise FlowSettingsError(str(exc)) from None
+    return clean_params
+
+
+def _conditions(flow: Flow, conditions: dict[str, Any]) -> dict[str, str]:
+    steps = {step.setting: step for step in flow.switchable()}
+    clean_conditions: dict[str, str] = {}
+    for name, text in conditions.items():
+        step = steps.get(name)
+        if step is None:
+            raise FlowSettingsError(f"{flow.name}: there is no step called {name!r}")
+        if not isinstance(text, str):
+            raise FlowSettingsError(f"{step.label}: the condition must be text")
+        try:
+            parse(text)
+        except ConditionError as exc:
+            raise FlowSettingsError(f"{step.label}: condition refused: {exc}") from None
+        clean_conditions[name] = " ".join(text.split())
+    return clean_conditions
+
+
+def _ab(flow: Flow, ab: dict[str, Any]) -> dict[str, int]:
+    tested = {send.setting: send for send in flow.sends() if send.variant_b}
+    clean_ab: dict[str, int] = {}
+    for name, value in ab.items():
+        send = tested.get(name)
+        if send is None:
+            raise FlowSettingsError(f"{flow.name}: step {name!r} has no A/B test")
+        text = str(value).strip()
+        if not text.isdigit() or not 0 <= int(text) <= 100:
+            raise FlowSettingsError(f"{send.label}: the B share must be a whole percent from 0 to 100")
+        clean_ab[name] = int(text)
+    return clean_ab
+
+
+def human(delta: timedelta) -> str:
+    """Say a duration in the largest unit that divides it (2 days, 90 minutes)."""
     seconds = int(delta.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds and seconds % size == 0:

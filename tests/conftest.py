@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
+import responses
+import respx
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -20,8 +22,12 @@ from app.channels.registry import ChannelSet
 from app.clock import ManualClock
 from app.config import Config
 from app.extensions import db
+from app.models import Shop
+from tests.support.discount_api import FakeDiscountApi
 from tests.support.factories import Factory
+from tests.support.saleor import serve_jwks, signing_key
 from tests.support.shopify import TEST_CLIENT_ID, TEST_SECRET
+from tests.support.stores import SaleorStore, ShopifyStore, Store
 from tests.support.worker import Harness
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -129,3 +135,29 @@ def harness(app: Flask, clock: ManualClock) -> Harness:
 def factory(app: Flask, clock: ManualClock) -> Iterator[Factory]:
     with app.app_context():
         yield Factory(db.session, clock)
+
+
+@pytest.fixture(params=["shopify", "saleor"])
+def store(request: pytest.FixtureRequest, client: FlaskClient, harness: Harness) -> Iterator[Store]:
+    """The same store on each platform; Saleor's JWKS (and any GraphQL a test adds) on ``store.http``."""
+    if request.param == "shopify":
+        yield ShopifyStore(client, harness)
+        return
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        serve_jwks(mock, signing_key("k1"))
+        saleor_store = SaleorStore(client, harness)
+        saleor_store.http = mock
+        yield saleor_store
+
+
+@pytest.fixture
+def discount_api(app: Flask, store: Store) -> Iterator[Callable[..., FakeDiscountApi]]:
+    """Connect a shop to its platform's (fake) discount API: ``discount_api(shop, failures=0)``."""
+    with respx.mock(assert_all_called=False) as router:
+
+        def connect(shop: Shop, failures: int = 0) -> FakeDiscountApi:
+            api = FakeDiscountApi(failures)
+            api.connect(app, shop.id, router, getattr(store, "http", None))
+            return api
+
+        yield connect

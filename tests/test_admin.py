@@ -8,6 +8,7 @@ import pytest
 
 from app.admin.auth import login_link_token
 from app.models import FlowSetting, Message
+from flows.catalogue import CATALOGUE
 from tests.support.db import rows
 from tests.support.shopify import SHOP_DOMAIN
 
@@ -41,15 +42,17 @@ def test_a_forged_login_link_is_refused(client, shop):
     assert client.get("/admin/login/not-a-real-token").status_code == 404
 
 
-def test_a_logged_in_merchant_sees_every_flow_switched_off(client, shop):
+def test_a_logged_in_merchant_sees_every_flow_off_but_back_in_stock(client, shop):
     log_in(client, shop.id)
 
     page = client.get("/admin/flows").text
 
-    for name in ("Abandoned checkout recovery", "Thank-you after purchase", "Review request"):
-        assert name in page
-    assert page.count('role="switch" aria-checked="false"') == 3
-    assert page.count(">Paused<") == 3
+    for flow in CATALOGUE.values():
+        assert flow.name in page
+    assert page.count('role="switch" aria-checked="false"') == len(CATALOGUE) - 1
+    assert page.count('role="switch" aria-checked="true"') == 1
+    assert 'aria-checked="true"\n                  aria-label="Back in stock"' in page
+    assert page.count(">Paused<") == len(CATALOGUE) - 1
 
 
 def test_turning_a_flow_on_with_a_new_delay_is_stored(app, client, shop):

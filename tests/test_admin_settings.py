@@ -247,6 +247,7 @@ def test_quiet_hours_and_the_cap_are_stored(app, client, shop):
             "csrf_token": csrf,
             "quiet_start": "21:00",
             "quiet_end": "08:00",
+            "smart_hours": "24",
             "cap_messages": "2",
             "cap_days": "1",
         },
@@ -255,8 +256,9 @@ def test_quiet_hours_and_the_cap_are_stored(app, client, shop):
     assert response.status_code == 303
     settings = stored(app)
     assert settings["quiet_hours"] == {"start": "21:00", "end": "08:00"}
+    assert settings["smart_sending"] == {"hours": 24}
     assert settings["frequency_cap"] == {"messages": 2, "days": 1}
-    assert "Sending does not consult them yet" in client.get("/admin/settings").text
+    assert ">Enforced<" in client.get("/admin/settings").text
 
 
 @pytest.mark.parametrize(
@@ -267,6 +269,8 @@ def test_quiet_hours_and_the_cap_are_stored(app, client, shop):
         ({"quiet_start": "08:00", "quiet_end": "08:00"}, "different times"),
         ({"cap_messages": "0", "cap_days": "1"}, "1 to 20 messages per 1 to 30 days"),
         ({"cap_messages": "3"}, "1 to 20 messages per 1 to 30 days"),
+        ({"smart_hours": "200"}, "The smart-sending window is 0 to 168 hours (0 turns it off)"),
+        ({"smart_hours": "-1"}, "The smart-sending window is 0 to 168 hours (0 turns it off)"),
     ],
 )
 def test_unusable_limits_are_refused(app, client, shop, form, message):
@@ -279,7 +283,7 @@ def test_unusable_limits_are_refused(app, client, shop, form, message):
     assert "quiet_hours" not in stored(app)
 
 
-def test_empty_limits_turn_them_off(app, client, shop):
+def test_empty_limits_fall_back_to_the_defaults(app, client, shop):
     csrf = log_in(client, shop.id)
     client.post(
         "/admin/settings/limits", data={"csrf_token": csrf, "quiet_start": "21:00", "quiet_end": "08:00"}

@@ -49,6 +49,16 @@ def test_production_refuses_a_compressed_clock():
         Config.from_env(environ)
 
 
+def test_production_refuses_to_let_saleor_urls_reach_private_networks():
+    environ = {s.env: "x" for s in SETTINGS if s.required_in_production}
+    environ.update(
+        STOREFLOW_ENV="production", SALEOR_ALLOW_PRIVATE_NETWORKS="true", TOKEN_ENCRYPTION_KEY="k" * 40
+    )
+
+    with pytest.raises(ConfigError, match="SALEOR_ALLOW_PRIVATE_NETWORKS"):
+        Config.from_env(environ)
+
+
 def test_production_refuses_a_short_token_key():
     environ = {s.env: "x" for s in SETTINGS if s.required_in_production}
     environ.update(STOREFLOW_ENV="production", TOKEN_ENCRYPTION_KEY="short")
@@ -95,7 +105,13 @@ def test_the_heroku_button_asks_for_every_production_setting():
     import json
 
     app_json = json.loads((README.parent / "app.json").read_text())
-    provided_elsewhere = {"DATABASE_URL", "REDIS_URL", "CLOCK_SPEEDUP", "CLOCK_EPOCH"}
+    provided_elsewhere = {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CLOCK_SPEEDUP",
+        "CLOCK_EPOCH",
+        "SALEOR_ALLOW_PRIVATE_NETWORKS",
+    }
 
     missing = [s.env for s in SETTINGS if s.env not in provided_elsewhere and s.env not in app_json["env"]]
     assert missing == []

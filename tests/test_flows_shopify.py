@@ -242,7 +242,7 @@ def test_a_shopper_without_email_consent_gets_no_recovery_email(app, client, har
     assert (message.status, message.detail) == ("skipped", "no email marketing consent (never given)")
 
 
-def test_withdrawn_consent_stops_a_running_flow(app, client, harness, shop):
+def test_withdrawn_consent_ends_a_running_flow(app, client, harness, shop):
     deliver(client, "checkouts/create", checkout_payload(harness.clock))
     harness.drain()
     harness.advance(30 * timedelta(minutes=1))
@@ -259,9 +259,10 @@ def test_withdrawn_consent_stops_a_running_flow(app, client, harness, shop):
     harness.drain()
     harness.advance(HOUR)
 
-    (message,) = rows(app, Message)
-    assert message.status == "skipped"
-    assert "unsubscribed" in message.detail
+    assert rows(app, Message) == []
+    (recovery,) = rows(app, Enrollment)
+    assert recovery.state == "exited"
+    assert recovery.exit_reason.startswith("contact.unsubscribed")
 
 
 def test_a_disabled_flow_enrolls_nobody(app, client, harness, factory):

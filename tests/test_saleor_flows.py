@@ -129,7 +129,7 @@ def test_without_consent_metadata_no_reminder_is_sent(app, client, harness, shop
     assert (message.status, message.detail) == ("skipped", "no email marketing consent (never given)")
 
 
-def test_consent_withdrawn_in_the_customers_metadata_stops_the_reminders(app, client, harness, shop):
+def test_consent_withdrawn_in_the_customers_metadata_ends_the_reminders(app, client, harness, shop):
     deliver(client, "CHECKOUT_CREATED", checkout_payload(harness.clock))
     harness.drain()
     harness.advance(30 * timedelta(minutes=1))
@@ -143,8 +143,9 @@ def test_consent_withdrawn_in_the_customers_metadata_stops_the_reminders(app, cl
     harness.drain()
     harness.advance(HOUR)
 
-    (message,) = rows(app, Message)
-    assert (message.status, message.detail) == ("skipped", "no email marketing consent (unsubscribed)")
+    assert rows(app, Message) == []
+    (recovery,) = rows(app, Enrollment)
+    assert (recovery.state, recovery.exit_reason[:20]) == ("exited", "contact.unsubscribed")
 
 
 def test_an_order_naming_the_checkout_ends_the_recovery(app, client, harness, shop):

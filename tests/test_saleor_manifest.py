@@ -32,7 +32,13 @@ def test_the_manifest_names_the_app_and_the_saleor_versions_it_needs(config):
 
 
 def test_the_manifest_asks_for_the_least_permissions_the_flows_need(config):
-    assert sorted(manifest(config)["permissions"]) == ["MANAGE_CHECKOUTS", "MANAGE_ORDERS", "MANAGE_USERS"]
+    assert sorted(manifest(config)["permissions"]) == [
+        "MANAGE_CHECKOUTS",
+        "MANAGE_DISCOUNTS",
+        "MANAGE_ORDERS",
+        "MANAGE_PRODUCTS",
+        "MANAGE_USERS",
+    ]
 
 
 def test_the_manifest_points_saleor_at_our_endpoints(config):

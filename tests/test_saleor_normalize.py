@@ -211,7 +211,7 @@ def test_a_payload_missing_its_object_reports_saleors_errors():
 
 def test_an_unknown_event_is_refused():
     with pytest.raises(NormalizationError, match="unknown Saleor event"):
-        normalize("product_created", {"product": {}}, WHEN)
+        normalize("page_created", {"page": {}}, WHEN)
 
 
 def test_a_wrongly_typed_field_is_refused():

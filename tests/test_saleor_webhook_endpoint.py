@@ -195,7 +195,7 @@ def test_a_missing_event_header_gets_400(app, client, saleor, shop):
 
 
 def test_an_event_we_do_not_subscribe_to_gets_400(app, client, saleor, shop):
-    response = deliver(client, "PRODUCT_CREATED", BODY)
+    response = deliver(client, "PAGE_CREATED", BODY)
 
     assert response.status_code == 400
     assert count(app, WebhookEvent) == 0

@@ -75,7 +75,13 @@ def test_a_webhook_missing_on_the_instance_is_created(app, saleor, stale_shop):
         sync_webhooks(stale_shop.id)
 
     created = [r["variables"]["input"]["name"] for r in sent(saleor) if "webhookCreate" in r["query"]]
-    assert created == ["Storeflow orders", "Storeflow customers", "Storeflow app lifecycle"]
+    assert created == [
+        "Storeflow orders",
+        "Storeflow customers",
+        "Storeflow products",
+        "Storeflow product variants",
+        "Storeflow app lifecycle",
+    ]
 
 
 def test_the_new_fingerprint_is_remembered(app, saleor, stale_shop):

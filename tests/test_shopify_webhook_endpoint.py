@@ -122,7 +122,7 @@ def test_a_body_over_the_size_limit_gets_413_and_nothing_is_stored(app, client, 
 
 
 def test_an_unknown_topic_gets_400(app, client, shop):
-    response = deliver(client, "products/create", CHECKOUT)
+    response = deliver(client, "collections/create", CHECKOUT)
 
     assert response.status_code == 400
     assert "unknown topic" in response.json["error"]

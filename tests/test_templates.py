@@ -15,7 +15,7 @@ import pytest
 
 from app.messaging.context import template_context
 from app.messaging.render import Rendered, TemplateRenderError, render
-from app.models import Checkout, Contact, Order, Shop
+from app.models import Cart, Checkout, Contact, Order, Shop
 from flows.catalogue import CATALOGUE
 from tests.support.samples import sample
 from webhooks.shopify.normalize import normalize
@@ -95,6 +95,13 @@ def make_order(**payload_changes: Any) -> Order:
         line_items=[item.as_dict() for item in facts.line_items],
         status_url=facts.status_url,
     )
+
+
+def make_cart() -> Cart:
+    payload = sample("shopify", "carts_create__shopifydocs-2026-04")
+    facts = normalize("carts/create", payload, NOW).cart
+    assert facts is not None
+    return Cart(shop_id=1, token=facts.token, line_items=[item.as_dict() for item in facts.line_items])
 
 
 def context_for(template: str, shop: Shop | None = None, contact: Contact | None = None) -> dict[str, Any]:
@@ -240,10 +247,16 @@ def test_plain_text_carries_the_same_links_as_html(template, shop_email):
 
 @pytest.mark.parametrize(
     ("flow_key", "channel", "template"),
-    [(flow.key, step.channel, step.template) for flow in CATALOGUE.values() for step in flow.sends()],
+    [
+        (flow.key, step.channel, step.template)
+        for flow in CATALOGUE.values()
+        for step in flow.editable_sends()
+    ],
 )
 def test_every_send_step_in_the_catalogue_has_a_template(flow_key, channel, template):
-    subject = make_checkout() if CATALOGUE[flow_key].subject == "checkout" else make_order()
+    subjects = {"checkout": make_checkout, "order": make_order, "cart": make_cart}
+    make_subject = subjects.get(CATALOGUE[flow_key].subject)
+    subject = make_subject() if make_subject else None
     context = template_context(make_shop(), make_contact(), subject, UNSUBSCRIBE_URL)
 
     rendered = render(template, channel, context)

@@ -1,6 +1,8 @@
-"""Flow detail: the steps as a timeline, their delays and switches, the rules that end the flow.
+"""Flow detail: the steps as a timeline (delays, switches, conditions, A/B shares), the flow's own
+settings, the rules that end it, and per-variant results of its A/B tests.
 
-The template editor on the same page is served by ``flow_templates``.
+The template editor on the same page is served by ``flow_templates``; the form is read by
+``flow_form`` and worded by ``flow_phrases``.
 """
 
 from __future__ import annotations
@@ -15,51 +17,56 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.admin.blueprint import bp, current_shop
 from app.admin.figures import recent_report
+from app.admin.flow_form import (
+    submitted_ab,
+    submitted_conditions,
+    submitted_delays,
+    submitted_params,
+    submitted_steps,
+)
+from app.admin.flow_phrases import exit_phrases, guard_phrase, trigger_phrases
 from app.admin.flow_status import FlowCard, flow_cards
 from app.admin.flows import flow_or_404, flow_setting
 from app.admin.page import finish, render_page
 from app.admin.template_editor import Editor, editor_for, find_send
 from app.extensions import db
 from app.models import Shop
+from app.reports.queries import Report, StepTotals
 from app.services import current_services
-from flows.definitions import ExitRule, ExitScope, Flow, Purpose, Send, Wait
-from flows.events import EventKind
+from flows.catalogue import CATALOGUE
+from flows.definitions import Act, Flow, Param, Purpose, Send, Wait
+from flows.params import display
 from flows.settings import FlowSettingsError, ResolvedSettings, settings_for_shop, validate_overrides
+from flows.splits import PROPERTIES
 
 log = logging.getLogger(__name__)
-
-TRIGGERS = {
-    EventKind.CHECKOUT_STARTED: "a shopper starts a checkout with an email address",
-    EventKind.CHECKOUT_UPDATED: "a shopper updates a checkout (this restarts the current wait)",
-    EventKind.ORDER_PAID: "an order is paid",
-    EventKind.ORDER_FULFILLED: "an order is fulfilled",
-}
-EXITS = {
-    (EventKind.CHECKOUT_COMPLETED, ExitScope.SUBJECT): "the checkout is completed",
-    (EventKind.ORDER_PLACED, ExitScope.SUBJECT): "an order is placed from this checkout",
-    (EventKind.ORDER_PLACED, ExitScope.CONTACT): "the shopper places any order since the checkout",
-    (EventKind.ORDER_CANCELLED, ExitScope.SUBJECT): "the order is cancelled",
-}
 
 
 @dataclass(frozen=True)
 class TimelineStep:
-    """One step as the timeline shows it: a wait with its hours, or a message with its switch."""
+    """One step as the timeline shows it: a wait with its hours, or a message or action with its
+    switch, its condition, and (for an A/B test) its B share and each side's results."""
 
-    step: Wait | Send
+    step: Wait | Send | Act
     hours: str = ""
     on: bool = False
     customized: bool = False
+    condition: str = ""
+    ab_percent: int | None = None
+    variants: tuple[StepTotals, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParamField:
+    """One of the flow's own settings as its form field shows it."""
+
+    param: Param
+    value: str
 
 
 def hours(delta: timedelta) -> str:
     """Show a delay in hours without trailing zeros (1, 0.25, 168)."""
     return f"{round(delta.total_seconds() / 3600, 2):g}"
-
-
-def exit_phrase(rule: ExitRule) -> str:
-    """Say in words what ends the flow early."""
-    return EXITS.get((rule.kind, rule.scope), str(rule.kind))
 
 
 @bp.get("/flows/<flow_key>")
@@ -78,13 +85,20 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     flow = flow_or_404(flow_key)
     try:
-        tuned = validate_overrides(flow, _submitted_delays(flow), _submitted_steps(flow))
+        tuned = validate_overrides(
+            flow,
+            submitted_delays(flow),
+            submitted_steps(flow),
+            submitted_params(flow) if request.form.get("params_shown") else {},
+            submitted_conditions(flow),
+            submitted_ab(flow),
+        )
     except FlowSettingsError as exc:
         log.info("shop %s: flow settings refused: %s", shop.id, exc)
         return render_detail(flow, error=str(exc), status=400)
     setting = flow_setting(shop, flow)
     setting.enabled = request.form.get("enabled") == "on"
-    setting.overrides = {**(setting.overrides or {}), **tuned}  # keeps the template overrides
+    setting.overrides = _merged(setting.overrides or {}, tuned)
     db.session.commit()
     log.info("shop %s saved %s (%s)", shop.id, flow.key, "on" if setting.enabled else "off")
     return finish("admin.flow_detail", f"{flow.name} saved.", flow_key=flow.key)
@@ -100,52 +114,67 @@ def render_detail(
     """Render the flow detail page, optionally with an error or an editor holding unsaved input."""
     shop = current_shop()
     settings = settings_for_shop(db.session(), shop.id)
-    card = _card(flow, settings, shop)
+    report = recent_report(shop)
+    card = _card(flow, settings, shop, report)
     editor = editor or editor_for(shop, flow, step)
+    names = {key: other.name for key, other in CATALOGUE.items()}
     return render_page(
         "admin/flow_detail.html",
         status=status,
         card=card,
         flow=flow,
-        timeline=_timeline(card, editor.customized_templates),
-        triggers=[TRIGGERS.get(kind, str(kind)) for kind in flow.triggers],
-        exits=[exit_phrase(rule) for rule in flow.exit_on],
+        timeline=_timeline(card, editor.customized_templates, report.per_step),
+        params=[
+            ParamField(param, display(param, card.settings.param(param.setting))) for param in flow.params
+        ],
+        properties=PROPERTIES,
+        triggers=trigger_phrases(flow),
+        exits=exit_phrases(flow, names),
+        guard=guard_phrase(flow),
         marketing=flow.purpose == Purpose.MARKETING,
+        requested=flow.purpose == Purpose.REQUESTED,
         editor=editor,
         error=error,
     )
 
 
-def _card(flow: Flow, settings: dict[str, ResolvedSettings], shop: Shop) -> FlowCard:
-    cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
+def _merged(stored: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:
+    """Apply what was submitted onto what is stored, keeping template overrides and unsent sections."""
+    merged = dict(stored)
+    for section, values in tuned.items():
+        merged[section] = {**(stored.get(section) or {}), **values} if section == "params" else values
+    return merged
+
+
+def _card(flow: Flow, settings: dict[str, ResolvedSettings], shop: Shop, report: Report) -> FlowCard:
+    cards = flow_cards(db.session(), shop, settings, report, current_services().config)
     return next(card for card in cards if card.flow.key == flow.key)
 
 
-def _timeline(card: FlowCard, customized: frozenset[str]) -> list[TimelineStep]:
+def _timeline(card: FlowCard, customized: frozenset[str], per_step: list[StepTotals]) -> list[TimelineStep]:
     steps = []
-    for step in card.flow.steps:
+    tuning = card.settings
+    for index, step in enumerate(card.flow.steps):
         if isinstance(step, Wait):
-            steps.append(TimelineStep(step, hours=hours(card.settings.delay(step))))
-        else:
-            steps.append(
-                TimelineStep(
-                    step, on=card.settings.step_enabled(step), customized=step.template in customized
-                )
+            steps.append(TimelineStep(step, hours=hours(tuning.delay(step))))
+            continue
+        variants: tuple[StepTotals, ...] = ()
+        ab_percent = None
+        if isinstance(step, Send) and step.variant_b:
+            ab_percent = tuning.ab_percent[step.setting]
+            variants = tuple(
+                row
+                for row in per_step
+                if row.flow_key == card.flow.key and row.step_index == index and row.variant
             )
+        steps.append(
+            TimelineStep(
+                step,
+                on=tuning.step_enabled(step),
+                customized=isinstance(step, Send) and step.template in customized,
+                condition=tuning.conditions[step.setting],
+                ab_percent=ab_percent,
+                variants=variants,
+            )
+        )
     return steps
-
-
-def _submitted_delays(flow: Flow) -> dict[str, Any]:
-    delays: dict[str, Any] = {}
-    for wait in flow.waits():
-        raw = request.form.get(f"delay_{wait.setting}", "").strip()
-        if raw:
-            try:
-                delays[wait.setting] = round(float(raw) * 3600)
-            except (ValueError, OverflowError):  # not a number, or nan / inf
-                raise FlowSettingsError(f"{wait.label}: {raw!r} is not a number of hours") from None
-    return delays
-
-
-def _submitted_steps(flow: Flow) -> dict[str, Any]:
-    return {send.setting: request.form.get(f"step_{send.setting}") == "on" for send in flow.sends()}

@@ -60,6 +60,15 @@ def setup_problems(shop: Shop, flow: Flow, settings: ResolvedSettings, config: C
         problems.append("Set a sender email address in Settings.")
     if flow.subject == "checkout" and shop.platform == SALEOR and not checkout_url_template(shop):
         problems.append("Enter your storefront's checkout URL in Settings, so reminders can link to it.")
+    if flow.subject == "cart" and shop.platform == SALEOR:
+        problems.append(
+            "Saleor keeps carts as checkouts: Abandoned checkout recovery reminds these shoppers."
+        )
+    offers = any(send.offers_discount for send in sends) and settings.params.get("discount")
+    if offers and shop.platform == "shopify" and shop.scopes and "write_discounts" not in shop.scopes:
+        problems.append(
+            "Open Storeflow from your Shopify admin to grant it discounts, or turn the discount off."
+        )
     return tuple(problems)
 
 

@@ -56,7 +56,9 @@ def overview() -> tuple[str, int]:
             ],
         ),
         top_flows=sorted(cards, key=lambda c: (c.totals.revenue, c.totals.converted), reverse=True),
-        live_flows=sum(1 for card in cards if card.state == LIVE),
+        # Back in stock is on from install (its shoppers asked for it), so "getting started" lasts
+        # until the merchant has switched on a flow of their own.
+        flows_switched_on=sum(1 for card in cards if card.state == LIVE and not card.flow.enabled_by_default),
         identity_ok=identity.usable,
         sender_line=f"{identity.name} <{identity.address}>" if identity.usable else "No sender address yet.",
         recent=recent,

@@ -2,8 +2,8 @@
 the Saleor storefront's checkout URL, and the storefront tracking snippet.
 
 Secrets are encrypted with the token cipher and never rendered back: the page only says whether one
-is saved and when it was checked. Quiet hours and the frequency cap are stored and validated here;
-the flows do not consult them yet, and the page says so.
+is saved and when it was checked. Quiet hours, the smart-sending window and the frequency cap are
+validated here and enforced at send time (app/messaging/send_rules.py).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from app.shop_settings import (
     QUIET_HOURS,
     SENDER,
     SENDGRID,
+    SMART_SENDING,
     TWILIO,
     provider,
     section,
@@ -53,6 +54,7 @@ TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 TWILIO_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 MAX_NAME_LENGTH = 100
+MAX_SMART_SENDING_HOURS = 168
 
 
 class SettingInputError(ValueError):
@@ -136,13 +138,15 @@ def save_limits() -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     try:
         quiet = _quiet_hours()
+        smart = _smart_sending()
         cap = _frequency_cap()
     except SettingInputError as exc:
         return render_settings(errors={"limits": str(exc)})
     store_section(shop, QUIET_HOURS, quiet)
+    store_section(shop, SMART_SENDING, smart)
     store_section(shop, FREQUENCY_CAP, cap)
     db.session.commit()
-    return finish("admin.settings", "Quiet hours and frequency cap saved.")
+    return finish("admin.settings", "Quiet hours, smart sending and frequency cap saved.")
 
 
 @bp.post("/saleor/settings")
@@ -177,6 +181,7 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         deployment_email=bool(config.sendgrid_api_key),
         deployment_sms=bool(config.twilio_account_sid and config.twilio_auth_token),
         quiet=section(shop, QUIET_HOURS),
+        smart=section(shop, SMART_SENDING),
         cap=section(shop, FREQUENCY_CAP),
         saleor=_saleor_card(shop) if shop.platform == SALEOR else None,
         events_url=f"{config.app_url}{STOREFRONT_EVENTS_PATH}",
@@ -235,6 +240,18 @@ def _quiet_hours() -> dict[str, str] | None:
     if start == end:
         raise SettingInputError("Quiet hours must start and end at different times.")
     return {"start": start, "end": end}
+
+
+def _smart_sending() -> dict[str, int] | None:
+    hours = request.form.get("smart_hours", "").strip()
+    if not hours:
+        return None
+    if not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS:
+        raise SettingInputError(
+            f"The smart-sending window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
+            "or leave it empty for 16."
+        )
+    return {"hours": int(hours)}
 
 
 def _frequency_cap() -> dict[str, int] | None:

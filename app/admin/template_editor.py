@@ -57,7 +57,7 @@ class Editor:
 
 def find_send(flow: Flow, step: str | None) -> Send | None:
     """Return the flow's send step with this setting name; the first one when none is named."""
-    sends = flow.sends()
+    sends = flow.editable_sends()
     if step is None:
         return sends[0]
     return next((send for send in sends if send.setting == step), None)
@@ -65,7 +65,7 @@ def find_send(flow: Flow, step: str | None) -> Send | None:
 
 def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str] | None = None) -> Editor:
     """Build the editor for a step from what is saved, or from unsaved sources a merchant submitted."""
-    send = find_send(flow, step) or flow.sends()[0]
+    send = find_send(flow, step) or flow.editable_sends()[0]
     stored = _stored(shop, flow)
     saved = stored_overrides(stored, send.template)
     shown = sources if sources is not None else saved
@@ -87,7 +87,7 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
     customized = frozenset(
         template for template, parts_ in ((stored or {}).get(OVERRIDES_KEY) or {}).items() if parts_
     )
-    return Editor(send, flow.sends(), parts, preview, error, customized)
+    return Editor(send, flow.editable_sends(), parts, preview, error, customized)
 
 
 def submitted_sources(send: Send) -> dict[str, str]:

@@ -16,9 +16,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.catalog.alerts import open_alerts
+from app.catalog.merge import merge_inventory, merge_product
+from app.extensions import affected_rows
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
 from app.ingest.recovery_links import link_from, template_of
+from app.ingest.subscriptions import double_opt_in_required, hold_for_confirmation, subscription_triggers
 from app.models import Cart, Checkout, Contact, Order, Shop
 from app.models.rows import get_or_create
 from app.storefront.visitors import link_checkout_visitors
@@ -38,18 +42,29 @@ def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> 
     """Merge the facts of one webhook and return the trigger events it caused."""
     contact = upsert_contact(session, shop_id, normalized.contact)
     consent_changed = False
-    if contact is not None:
+    email_before = contact.email_consent if contact is not None else None
+    if contact is not None and normalized.consents:
+        confirm = double_opt_in_required(session, shop_id)
         for consent in normalized.consents:
-            consent_changed = apply_consent(contact, consent) or consent_changed
+            held = hold_for_confirmation(contact, consent, confirm)
+            consent_changed = apply_consent(contact, held) or consent_changed
     session.flush()
     contact_id = contact.id if contact else None
     triggers: list[TriggerEvent] = []
     key: str | None = None
 
-    if normalized.checkout is not None:
+    if normalized.product is not None or normalized.inventory is not None:
+        triggers += _merge_catalog(session, shop_id, normalized)
+    elif normalized.checkout is not None:
         key = subject_key("checkout", normalized.checkout.token)
-        kinds = _merge_checkout(session, shop_id, normalized.checkout, contact_id)
+        kinds, linked_cart = _merge_checkout(session, shop_id, normalized.checkout, contact_id)
         triggers += [TriggerEvent(k, shop_id, contact_id, key, normalized.occurred_at) for k in kinds]
+        if linked_cart is not None:
+            # The cart this checkout came from now has a shopper: the abandoned-cart flow may start.
+            cart_key = subject_key("cart", linked_cart)
+            triggers.append(
+                TriggerEvent(EventKind.CART_UPDATED, shop_id, contact_id, cart_key, normalized.occurred_at)
+            )
     elif normalized.cart is not None:
         key = subject_key("cart", normalized.cart.token)
         cart, changed = _merge_cart(session, shop_id, normalized.cart)
@@ -74,6 +89,7 @@ def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> 
         if normalized.kind in {EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED}:
             triggers.append(TriggerEvent(normalized.kind, shop_id, contact_id, key, normalized.occurred_at))
     if consent_changed and contact is not None:
+        triggers += subscription_triggers(shop_id, contact, email_before, normalized.occurred_at)
         triggers.append(
             TriggerEvent(
                 EventKind.CONSENT_UPDATED,
@@ -87,9 +103,20 @@ def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> 
     return Applied(contact=contact, subject_key=key, triggers=tuple(triggers))
 
 
+def _merge_catalog(session: Session, shop_id: int, normalized: Normalized) -> list[TriggerEvent]:
+    """Store product or stock news; return the first batch of the alerts it opens."""
+    shop = session.get_one(Shop, shop_id)
+    if normalized.product is not None:
+        changes = merge_product(session, shop, normalized.product)
+    else:
+        assert normalized.inventory is not None
+        changes = merge_inventory(session, shop, normalized.inventory)
+    return open_alerts(session, shop_id, changes, normalized.occurred_at)
+
+
 def _merge_checkout(
     session: Session, shop_id: int, facts: CheckoutFacts, contact_id: int | None
-) -> list[EventKind]:
+) -> tuple[list[EventKind], str | None]:
     row, created = get_or_create(session, Checkout, shop_id=shop_id, token=facts.token)
     kinds: list[EventKind] = []
     if created or _newer(facts.updated_at, row.source_updated_at):
@@ -117,13 +144,17 @@ def _merge_checkout(
         row.order_platform_id = session.scalars(
             select(Order.platform_id).where(Order.shop_id == shop_id, Order.checkout_token == facts.token)
         ).first()
+    linked_cart = None
     if row.cart_token and row.contact_id is not None:
-        session.execute(
-            update(Cart)
-            .where(Cart.shop_id == shop_id, Cart.token == row.cart_token, Cart.contact_id.is_(None))
-            .values(contact_id=row.contact_id)
+        linked = affected_rows(
+            session.execute(
+                update(Cart)
+                .where(Cart.shop_id == shop_id, Cart.token == row.cart_token, Cart.contact_id.is_(None))
+                .values(contact_id=row.contact_id)
+            )
         )
-    return kinds
+        linked_cart = row.cart_token if linked else None
+    return kinds, linked_cart
 
 
 def _templated_link(session: Session, shop_id: int, facts: CheckoutFacts) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
+import phonenumbers.timezone
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -85,10 +87,14 @@ def _merge(session: Session, contact: Contact, facts: ContactFacts, phone: str |
         contact.email = facts.email
     if phone:
         contact.phone = phone
-    for field in ("first_name", "last_name", "locale", "country_code"):
+    for field in ("first_name", "last_name", "locale", "country_code", "birthday"):
         value = getattr(facts, field)
         if value:
             setattr(contact, field, value)
+    if facts.tags:
+        contact.tags = sorted({*(contact.tags or []), *facts.tags})
+    if not contact.timezone and contact.phone:
+        contact.timezone = zone_of_phone(contact.phone)
 
 
 def _taken(session: Session, contact: Contact, field: str, value: str) -> bool:
@@ -101,6 +107,20 @@ def _taken(session: Session, contact: Contact, field: str, value: str) -> bool:
         )
     ).first()
     return other is not None
+
+
+def zone_of_phone(phone: str) -> str | None:
+    """Return the time zone a phone number belongs to, when its zones all keep the same time now."""
+    try:
+        zones = phonenumbers.timezone.time_zones_for_number(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return None
+    known = [zone for zone in zones if zone != "Etc/Unknown"]
+    if not known:
+        return None
+    now = datetime.now(UTC)
+    offsets = {now.astimezone(ZoneInfo(zone)).utcoffset() for zone in known}
+    return known[-1] if len(offsets) == 1 else None
 
 
 def apply_consent(contact: Contact, consent: ConsentFacts) -> bool:

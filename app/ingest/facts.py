@@ -37,6 +37,8 @@ class ContactFacts:
     last_name: str | None = None
     locale: str | None = None
     country_code: str | None = None
+    birthday: str | None = None  # "MM-DD"
+    tags: tuple[str, ...] = ()
 
     @property
     def identifiable(self) -> bool:
@@ -130,6 +132,41 @@ class OrderFacts:
 
 
 @dataclass(frozen=True)
+class VariantFacts:
+    """One variant as a product webhook tells it; ``available`` None means stock is not tracked."""
+
+    platform_id: str
+    title: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    available: int | None = None
+    inventory_item_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """A product and the variants the webhook carried (all of them, or the one a variant event names)."""
+
+    platform_id: str
+    updated_at: datetime
+    title: str | None = None
+    handle: str | None = None
+    image_url: str | None = None
+    collections: tuple[str, ...] = ()
+    variants: tuple[VariantFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class InventoryFacts:
+    """How many of an inventory item one location has (Shopify ``inventory_levels/update``)."""
+
+    inventory_item_id: str
+    location_id: str
+    available: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class PrivacyRequest:
     """A compliance request: export or erase one customer's data, or erase a whole shop's."""
 
@@ -150,4 +187,6 @@ class Normalized:
     cart: CartFacts | None = None
     order: OrderFacts | None = None
     privacy: PrivacyRequest | None = None
+    product: ProductFacts | None = None
+    inventory: InventoryFacts | None = None
     extra: dict[str, object] = field(default_factory=dict)

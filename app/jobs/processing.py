@@ -19,6 +19,7 @@ from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
 from flows.events import EventKind
 from flows.scheduling import DeferredScheduler, StepScheduler
+from webhooks.payload import without_nul
 from webhooks.registry import NORMALIZERS
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ class EventProcessor:
         if shop is None:
             return IGNORED
         payload = json.loads(event.body)
+        if "\\u0000" in event.body:
+            payload = without_nul(payload)
         if not isinstance(payload, dict):
             raise NormalizationError("payload is not a JSON object")
         normalize = NORMALIZERS[event.platform]

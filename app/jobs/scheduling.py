@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -16,6 +16,14 @@ log = logging.getLogger(__name__)
 def step_job_id(enrollment_id: int, run_token: int) -> str:
     """Name a step job so scheduling the same step twice updates one job instead of adding two."""
     return f"step-{enrollment_id}-{run_token}"
+
+
+def next_whole_second(instant: datetime) -> datetime:
+    """Round up to a whole second: RQ scores scheduled jobs in whole seconds, rounding down, so a job
+    due at 12:00:00.7 would be released at 12:00:00, find itself early and wait a scheduler tick more."""
+    if instant.microsecond == 0:
+        return instant
+    return instant.replace(microsecond=0) + timedelta(seconds=1)
 
 
 class RQStepScheduler:
@@ -37,8 +45,7 @@ class RQStepScheduler:
             if due <= self.clock.now():
                 self.queue.enqueue(run_step, enrollment_id, run_token, job_id=job_id)
             else:
-                self.queue.enqueue_at(
-                    self.clock.to_real(due), run_step, enrollment_id, run_token, job_id=job_id
-                )
+                release = next_whole_second(self.clock.to_real(due))
+                self.queue.enqueue_at(release, run_step, enrollment_id, run_token, job_id=job_id)
         except RedisError as exc:
             log.warning("could not schedule %s (the sweeper will): %s", job_id, exc)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
+from rq import Queue
+
+from app.calendar.tick import run_calendar
 from app.extensions import db
 from app.jobs.processing import EventProcessor
 from app.jobs.scheduling import RQStepScheduler
+from app.messaging.actions import ContactActions
 from app.messaging.sender import MessageSender
 from app.models import WebhookEvent
 from app.models.inbox import FAILED
 from app.reports.attribution import Windows
 from app.services import current_services
+from app.storefront.activity import Activity, feed_activity
+from flows.engine import FlowEngine
 from flows.runner import StepRunner
+from flows.scheduling import DeferredScheduler
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +77,40 @@ def run_step(enrollment_id: int, run_token: int) -> str:
     """Run the due steps of one enrollment."""
     services = current_services()
     sender = MessageSender(db.session(), services.clock, services.channels, services.config)
-    runner = StepRunner(db.session(), services.clock, _scheduler(), sender)
+    actions = ContactActions(db.session(), services.clock)
+    runner = StepRunner(db.session(), services.clock, _scheduler(), sender, actions)
     outcome = runner.run(enrollment_id, run_token)
     log.debug("step job for enrollment %s: %s", enrollment_id, outcome)
     return outcome
+
+
+def process_storefront_activity(activities: list[dict[str, Any]]) -> int:
+    """Let the flows react to what known shoppers did on the storefront; return how many activities."""
+    services = current_services()
+    deferred = DeferredScheduler(_scheduler())
+    engine = FlowEngine(db.session(), services.clock, deferred)
+    try:
+        for data in activities:
+            feed_activity(db.session(), engine, Activity.from_job(data))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        deferred.discard()
+        raise
+    deferred.flush()
+    return len(activities)
+
+
+def calendar_tick() -> dict[str, int]:
+    """Start what the calendar says is due: dates, lapsed and unengaged shoppers, alert batches."""
+    services = current_services()
+    return run_calendar(db.session(), services.clock, _scheduler())
+
+
+def enqueue_activity(queue: Queue) -> Callable[[list[Activity]], None]:
+    """Return the drain's reporter: one job per stored batch of storefront activity."""
+
+    def report(activities: list[Activity]) -> None:
+        queue.enqueue(process_storefront_activity, [activity.as_job() for activity in activities])
+
+    return report

@@ -16,8 +16,11 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.clock import Clock, utcnow
 from app.extensions import db
 from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
+from app.jobs.tasks import enqueue_activity
+from app.reconcile.jobs import start_if_due as start_reconciliation
 from app.services import Services, current_services
 from app.storefront.buffer import EventBuffer, Limits
 from app.storefront.drain import drain_events
@@ -57,13 +60,18 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
         interval = config.relay_interval_seconds
         grace = timedelta(seconds=config.sweep_grace_seconds)
         started = last_sweep = time.monotonic()
+        last_tick = 0.0
         events = storefront_buffer(services)
         while stop_after is None or time.monotonic() - started < stop_after:
             try:
                 relay_webhooks(db.session(), services.queue)
-                drain_events(db.session(), events, config.secret_key)
+                drain_events(db.session(), events, config.secret_key, report=enqueue_activity(services.queue))
+                if time.monotonic() - last_tick >= config.calendar_interval_seconds:
+                    enqueue_calendar_tick(services.queue, services.clock)
+                    last_tick = time.monotonic()
                 if time.monotonic() - last_sweep >= config.sweep_interval_seconds:
                     enqueue_overdue_steps(db.session(), services.queue, services.clock, grace)
+                    start_reconciliation(services.redis, services.queue, utcnow())
                     last_sweep = time.monotonic()
             except (RedisError, SQLAlchemyError) as exc:
                 db.session.rollback()
@@ -72,6 +80,14 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
             finally:
                 db.session.remove()
             time.sleep(interval)
+
+
+def enqueue_calendar_tick(queue: Queue, clock: Clock) -> None:
+    """Queue the calendar's tick, once per flow-time minute however many relays ask."""
+    from app.jobs.tasks import calendar_tick
+
+    minute = clock.now().strftime("%Y%m%d%H%M")
+    queue.enqueue(calendar_tick, job_id=f"calendar-{minute}")
 
 
 def storefront_buffer(services: Services) -> EventBuffer:

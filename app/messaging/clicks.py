@@ -1,9 +1,10 @@
 """GET /c/<token>: record a click on one of our tracked links, then send the shopper on.
 
 The target is the message's own link (``links.py``), http(s) only. A click is recorded once per
-request (a HEAD, as link checkers send, is not a click); if recording fails the shopper still gets
-where they were going. A link into the shop's own storefront also carries the signed clicker
-(``sf_c``), so the storefront snippet can link the browsing visitor to the contact.
+request (a HEAD, as link checkers send, is not a click), up to ``CLICKS_PER_MINUTE`` per message so
+a leaked link cannot be used to fill the database; if recording fails or the limit is reached the
+shopper still gets where they were going. A link into the shop's own storefront also carries the
+signed clicker (``sf_c``), so the storefront snippet can link the browsing visitor to the contact.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from app.storefront.origins import allowed_origins, origin_of
 log = logging.getLogger(__name__)
 bp = Blueprint("clicks", __name__)
 
+CLICKS_PER_MINUTE = 30  # recorded per message; a shopper clicks a handful of times at most
+
 
 @bp.get("/c/<token>")
 def follow(token: str) -> Response:
@@ -44,7 +47,7 @@ def follow(token: str) -> Response:
     if origin_of(url) is None:
         abort(404)
     target = _with_clicker(message, url)
-    if request.method == "GET":
+    if request.method == "GET" and services.limiter.allow("click", str(message.id), CLICKS_PER_MINUTE):
         _record(message, url)
     return redirect(target, code=302)
 

@@ -2,8 +2,11 @@
 
 from app.models.attribution import Attribution
 from app.models.automation import Enrollment, FlowSetting
+from app.models.calendar import CalendarRun
+from app.models.catalog import AlertWave, Product, ProductVariant, StockAlert
 from app.models.commerce import Cart, Checkout, Order
 from app.models.contact import Contact
+from app.models.discounts import DiscountCode
 from app.models.feedback import MessageEvent
 from app.models.inbox import WebhookEvent
 from app.models.messaging import DataExport, Message, Suppression
@@ -11,17 +14,23 @@ from app.models.shop import Shop
 from app.models.storefront import StorefrontEvent, Visitor
 
 __all__ = [
+    "AlertWave",
     "Attribution",
+    "CalendarRun",
     "Cart",
     "Checkout",
     "Contact",
     "DataExport",
+    "DiscountCode",
     "Enrollment",
     "FlowSetting",
     "Message",
     "MessageEvent",
     "Order",
+    "Product",
+    "ProductVariant",
     "Shop",
+    "StockAlert",
     "StorefrontEvent",
     "Suppression",
     "Visitor",

@@ -61,6 +61,8 @@ class Enrollment(Model):
     run_token: Mapped[int] = mapped_column(default=0)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
     exit_reason: Mapped[str | None] = mapped_column(Text)
+    # What the flow kept of the event that started it (the product that came back, a date's name).
+    context: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

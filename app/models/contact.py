@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import Model
-from app.models.types import UTCDateTime
+from app.models.types import JSONDoc, UTCDateTime
 
 # Shopify's email consent states; only SUBSCRIBED permits marketing. Anything else, or nothing, is no.
 SUBSCRIBED = "subscribed"
@@ -27,6 +27,7 @@ class Contact(Model):
         UniqueConstraint("shop_id", "email"),
         UniqueConstraint("shop_id", "platform_customer_id"),
         Index("ix_contact_shop_phone", "shop_id", "phone"),
+        Index("ix_contact_shop_birthday", "shop_id", "birthday"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +40,9 @@ class Contact(Model):
     locale: Mapped[str | None] = mapped_column(String(35))
     timezone: Mapped[str | None] = mapped_column(String(64))
     country_code: Mapped[str | None] = mapped_column(String(2))
+    # "MM-DD": the day is all the birthday flow needs, so the year is not kept.
+    birthday: Mapped[str | None] = mapped_column(String(5))
+    tags: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     email_consent: Mapped[str | None] = mapped_column(String(20))
     email_consent_source: Mapped[str | None] = mapped_column(String(64))
     email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

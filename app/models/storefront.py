@@ -46,6 +46,7 @@ class StorefrontEvent(Model):
     __table_args__ = (
         Index("ix_storefront_event_visitor", "shop_id", "visitor_key", "occurred_at"),
         Index("ix_storefront_event_checkout", "shop_id", "checkout_token"),
+        Index("ix_storefront_event_product", "shop_id", "product_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -63,3 +64,5 @@ class StorefrontEvent(Model):
     currency: Mapped[str | None] = mapped_column(String(3))
     url: Mapped[str | None] = mapped_column(Text)
     checkout_token: Mapped[str | None] = mapped_column(String(255))
+    # The platform cart the product went into, when the storefront knows it: links the cart to the visitor.
+    cart_token: Mapped[str | None] = mapped_column(String(255))

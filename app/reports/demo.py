@@ -57,7 +57,7 @@ def aftermath(
     )
     refusal = f"{forged.status_code} {forged.json()['error']}"
     print(f"[{offset()}] sendgrid  someone replays it as spam reports -> {refusal}")
-    last = john[-1]
+    last = [m for m in john if m["flow"] == "abandoned_checkout"][-1]
     link = _storefront_link(app, last["id"])
     click = requests.get(f"{base}{urlsplit(link).path}", allow_redirects=False, timeout=10)
     target = click.headers["Location"]
@@ -134,7 +134,7 @@ def _sent_emails(app: Any) -> list[dict[str, Any]]:
             .where(Message.channel == "email", Message.sent_at.is_not(None))
             .order_by(Message.id)
         )
-        return [{"id": m.id, "to": m.to_address} for m in rows]
+        return [{"id": m.id, "to": m.to_address, "flow": m.flow_key} for m in rows]
 
 
 def _storefront_link(app: Any, message_id: int) -> str:
@@ -170,6 +170,7 @@ def _origin(url: str) -> str:
 
 
 def _visitor_contact(app: Any) -> str | None:
+    """Return John's email once a browser is linked to him (other shoppers' browsers may be too)."""
     from sqlalchemy import select
 
     from app.extensions import db
@@ -177,7 +178,7 @@ def _visitor_contact(app: Any) -> str | None:
 
     with app.app_context():
         return db.session.scalars(
-            select(Contact.email).join(Visitor, Visitor.contact_id == Contact.id)
+            select(Contact.email).join(Visitor, Visitor.contact_id == Contact.id).where(Contact.email == JOHN)
         ).first()
 
 

@@ -82,12 +82,14 @@ def checkout_from_legacy(legacy: Payload) -> Payload:
 
 
 class FakeSaleorInstance:
-    """A Saleor instance's public surface, on a local port: its JWKS and the install's token check."""
+    """A Saleor instance's public surface, on a local port: its JWKS, the install's token check, and
+    the voucher mutations a flow's discount code makes."""
 
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.forger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "demo-key-1"
+        self.vouchers = 0
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -106,10 +108,10 @@ class FakeSaleorInstance:
                 self._answer(200, {"keys": [{**jwk, "use": "sig", "kid": instance.kid}]})
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path != "/graphql/" or self.headers.get("Authorization") != f"Bearer {AUTH_TOKEN}":
                     return self._answer(401, {"errors": [{"message": "Invalid token"}]})
-                self._answer(200, {"data": {"app": {"id": APP_ID}, "shop": {"name": SHOP_NAME}}})
+                self._answer(200, {"data": instance.answer(json.loads(raw or b"{}").get("query", ""))})
 
             def _answer(self, status: int, document: Payload) -> None:
                 body = json.dumps(document).encode()
@@ -125,6 +127,17 @@ class FakeSaleorInstance:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name="demo-saleor", daemon=True).start()
+
+    def answer(self, query: str) -> Payload:
+        """Answer the install's token check, and the voucher mutations a flow's discount makes."""
+        if "voucherCreate" in query:
+            self.vouchers += 1
+            return {"voucherCreate": {"voucher": {"id": f"Vm91Y2hlcjp7{self.vouchers}"}, "errors": []}}
+        if "StoreflowChannels" in query:
+            return {"channels": [{"id": "Q2hhbm5lbDox"}]}
+        if "voucherChannelListingUpdate" in query:
+            return {"voucherChannelListingUpdate": {"errors": []}}
+        return {"app": {"id": APP_ID}, "shop": {"name": SHOP_NAME}}
 
     def stop(self) -> None:
         if self._server is not None:

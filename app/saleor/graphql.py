@@ -36,7 +36,7 @@ class SaleorApi:
             raise SaleorApiError(f"{self.api_url} answered {response.status_code}", response.status_code)
         try:
             document = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SaleorApiError(f"{self.api_url} answered something that is not JSON", 502) from None
         errors = document.get("errors") if isinstance(document, dict) else None
         if errors:

@@ -114,7 +114,7 @@ def _parse(url: str, content: bytes) -> dict[str, jwt.PyJWK]:
         raw_keys = document["keys"]
         if not isinstance(raw_keys, list):
             raise TypeError("keys is not a list")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise JwksUnavailableError(f"{url} is not a JWKS document: {exc}") from None
     keys: dict[str, jwt.PyJWK] = {}
     for raw in raw_keys:

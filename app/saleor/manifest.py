@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.config import Config
-from webhooks.saleor.events import EMAIL_CONSENT_FIELD, SMS_CONSENT_FIELD, SaleorEvent, events_about
+from webhooks.saleor.events import (
+    BIRTHDAY_FIELD,
+    EMAIL_CONSENT_FIELD,
+    SMS_CONSENT_FIELD,
+    SaleorEvent,
+    events_about,
+)
 
 APP_IDENTIFIER = "storeflow"
 APP_VERSION = "0.1.0"
@@ -23,17 +29,23 @@ APP_VERSION = "0.1.0"
 # were checked against 3.20+ (filterable subscriptions), where apps also get their own APP_DELETED.
 REQUIRED_SALEOR_VERSION = "^3.20"
 # MANAGE_CHECKOUTS: checkout events; MANAGE_ORDERS: order events; MANAGE_USERS: customer events
-# and Checkout.user. Nothing else: Storeflow never writes to the store.
-PERMISSIONS = ("MANAGE_CHECKOUTS", "MANAGE_ORDERS", "MANAGE_USERS")
+# and Checkout.user; MANAGE_PRODUCTS: product and variant events with their stock; MANAGE_DISCOUNTS:
+# the one write Storeflow makes, a single-use voucher per shopper when a flow offers a discount.
+PERMISSIONS = ("MANAGE_CHECKOUTS", "MANAGE_ORDERS", "MANAGE_USERS", "MANAGE_PRODUCTS", "MANAGE_DISCOUNTS")
 
 MANIFEST_PATH = "/saleor/manifest"
 REGISTER_PATH = "/saleor/register"
 APP_PATH = "/saleor/app"
 WEBHOOK_PATH = "/webhooks/saleor"
 PRIVACY_PATH = "/saleor/privacy"
+# The public metadata key on a Saleor customer holding their birthday (YYYY-MM-DD or MM-DD).
+BIRTHDAY_METADATA_KEY = "birthday"
 
 _ADDRESS = "fragment StoreflowAddress on Address { firstName lastName phone country { code } }"
-_USER = "fragment StoreflowUser on User { id email firstName lastName languageCode updatedAt {consent} }"
+_USER = (
+    "fragment StoreflowUser on User { id email firstName lastName languageCode updatedAt {consent} "
+    "{birthday} }"
+)
 _CHECKOUT = (
     "fragment StoreflowCheckout on Checkout { id token email created updatedAt languageCode {consent} "
     "user { ...StoreflowUser } billingAddress { ...StoreflowAddress } "
@@ -51,7 +63,21 @@ _ORDER = (
 )
 _CUSTOMER = (
     "fragment StoreflowCustomer on User { id email firstName lastName languageCode updatedAt {consent} "
-    "defaultBillingAddress { ...StoreflowAddress } defaultShippingAddress { ...StoreflowAddress } }"
+    "{birthday} defaultBillingAddress { ...StoreflowAddress } "
+    "defaultShippingAddress { ...StoreflowAddress } }"
+)
+_PRODUCT_BASE = (
+    "fragment StoreflowProductBase on Product { id name slug updatedAt thumbnail { url } "
+    "collections { name } category { name } }"
+)
+_VARIANT = (
+    "fragment StoreflowVariant on ProductVariant { id name sku updatedAt trackInventory "
+    "channelListings { price { amount currency } } stocks { quantity quantityAllocated } }"
+)
+_PRODUCT = "fragment StoreflowProduct on Product { ...StoreflowProductBase variants { ...StoreflowVariant } }"
+_PRODUCT_VARIANT = (
+    "fragment StoreflowProductVariant on ProductVariant { ...StoreflowVariant "
+    "product { ...StoreflowProductBase } }"
 )
 
 
@@ -79,13 +105,22 @@ def webhook_definitions(config: Config) -> tuple[WebhookDefinition, ...]:
         f'{EMAIL_CONSENT_FIELD}: metafield(key: "{config.saleor_consent_metadata_key}") '
         f'{SMS_CONSENT_FIELD}: metafield(key: "{config.saleor_sms_consent_metadata_key}")'
     )
+    birthday = f'{BIRTHDAY_FIELD}: metafield(key: "{BIRTHDAY_METADATA_KEY}")'
     user, checkout, order, customer = (
-        text.replace("{consent}", consent) for text in (_USER, _CHECKOUT, _ORDER, _CUSTOMER)
+        text.replace("{consent}", consent).replace("{birthday}", birthday)
+        for text in (_USER, _CHECKOUT, _ORDER, _CUSTOMER)
     )
     return (
         _definition("Storeflow checkouts", "checkout", "StoreflowCheckout", (checkout, user, _ADDRESS)),
         _definition("Storeflow orders", "order", "StoreflowOrder", (order, user, _ADDRESS)),
         _definition("Storeflow customers", "user", "StoreflowCustomer", (customer, _ADDRESS)),
+        _definition("Storeflow products", "product", "StoreflowProduct", (_PRODUCT, _PRODUCT_BASE, _VARIANT)),
+        _definition(
+            "Storeflow product variants",
+            "productVariant",
+            "StoreflowProductVariant",
+            (_PRODUCT_VARIANT, _PRODUCT_BASE, _VARIANT),
+        ),
         WebhookDefinition(
             "Storeflow app lifecycle",
             events_about("app"),
@@ -119,8 +154,8 @@ def manifest(config: Config) -> dict[str, Any]:
         "name": "Storeflow",
         "author": "Storeflow",
         "about": (
-            "Marketing automation: abandoned checkout recovery, thank-you and review request emails "
-            "and SMS, sent only with the shopper's consent."
+            "Marketing automation: abandoned checkout and cart recovery, welcome, post-purchase, "
+            "back-in-stock, win-back and date flows by email and SMS, sent only with the shopper's consent."
         ),
         "permissions": list(PERMISSIONS),
         "appUrl": base + APP_PATH,

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import csrf, db
-from app.saleor.errors import RegistrationError
+from app.saleor.errors import InvalidApiUrlError, RegistrationError
 from app.saleor.installation import API_URL_HEADER
 from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
 from app.saleor.registration import register
 from app.saleor.settings import consent_rule
+from app.saleor.urls import normalize_api_url
 from app.services import current_services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("saleor_app", __name__)
+
+# Each attempt makes us call the named instance to check the token: cap what a caller can make us send.
+REGISTRATIONS_PER_MINUTE = 10
 
 
 @bp.get(MANIFEST_PATH)
@@ -29,12 +34,18 @@ def app_manifest() -> Response:
 @csrf.exempt
 def register_token() -> tuple[Response, int]:
     """Take the app token Saleor issues at install; answer errors the way the dashboard shows them."""
+    instance = _instance_key(request.headers.get(API_URL_HEADER) or "")
+    if not current_services().limiter.allow("saleor-register", instance, REGISTRATIONS_PER_MINUTE):
+        log.warning("saleor install attempts for %s over %d a minute", instance, REGISTRATIONS_PER_MINUTE)
+        response, status = _failure("TOO_MANY_ATTEMPTS", "Too many install attempts; retry in a minute.", 429)
+        response.headers["Retry-After"] = "60"
+        return response, status
     try:
         register(
             db.session(),
             current_services(),
             request.headers.get(API_URL_HEADER),
-            request.get_json(silent=True),
+            _json_body(),
         )
     except RegistrationError as exc:
         log.warning("saleor install refused (%s %s): %s", exc.status, exc.code, exc)
@@ -56,6 +67,22 @@ def dashboard_entry() -> str:
 def data_privacy() -> str:
     """Say what Storeflow keeps about a Saleor store's shoppers, and why."""
     return render_template("admin/saleor_privacy.html", rule=consent_rule(current_services().config))
+
+
+def _instance_key(raw: str) -> str:
+    """Count attempts per instance, however its URL is spelled."""
+    try:
+        return normalize_api_url(raw)
+    except InvalidApiUrlError:
+        return "invalid"
+
+
+def _json_body() -> object:
+    """Parse the body as JSON, or None: never an error page, whatever a caller sends (deep nesting too)."""
+    try:
+        return json.loads(request.get_data(cache=False))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
 
 
 def _failure(code: str, message: str, status: int) -> tuple[Response, int]:

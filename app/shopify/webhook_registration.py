@@ -17,6 +17,8 @@ from webhooks.shopify.topics import API_REGISTERED_TOPICS, graphql_topic
 
 log = logging.getLogger(__name__)
 
+METAFIELD_TOPICS = frozenset({"customers/create", "customers/update"})
+
 EXISTING_SUBSCRIPTIONS = """
 query ExistingWebhookSubscriptions {
   webhookSubscriptions(first: 100) { nodes { topic uri } }
@@ -25,7 +27,7 @@ query ExistingWebhookSubscriptions {
 
 CREATE_FIELD = """
   {alias}: webhookSubscriptionCreate(
-    topic: {topic}, webhookSubscription: {{uri: $uri, format: JSON}}
+    topic: {topic}, webhookSubscription: {{uri: $uri, format: JSON{extra}}}
   ) {{
     webhookSubscription {{ id topic }}
     userErrors {{ field message }}
@@ -55,8 +57,15 @@ def register_webhooks(admin: ShopifyAdmin, callback_url: str) -> list[str]:
 
 def create_mutation(topics: list[str]) -> str:
     """Build one mutation with an aliased ``webhookSubscriptionCreate`` per topic."""
-    fields = "".join(CREATE_FIELD.format(alias=_alias(t), topic=graphql_topic(t)) for t in topics)
+    fields = "".join(
+        CREATE_FIELD.format(alias=_alias(t), topic=graphql_topic(t), extra=_extra(t)) for t in topics
+    )
     return f"mutation RegisterWebhooks($uri: String!) {{{fields}\n}}\n"
+
+
+def _extra(topic: str) -> str:
+    """Ask customer webhooks to carry the standard birthday metafield (``facts.birth_date``)."""
+    return ', metafieldNamespaces: ["facts"]' if topic in METAFIELD_TOPICS else ""
 
 
 def _alias(topic: str) -> str:

@@ -13,6 +13,10 @@
  *   storeflow.track("wishlist_added", {product_id: "123"});
  *   storeflow.track("checkout_started", {checkout_token: "<the checkout's token>"});
  *   storeflow.identify({customer_id: "<the logged-in customer's id>"});
+ *   storeflow.notify({email: "a@b.example", product_id: "123", variant_id: "9", subscribe: false})
+ *     .then(function (ok) { ... });   // "notify me when available" for an out-of-stock variant
+ *
+ * A product added to a platform cart may carry cart_token: the cart is then linked to the shopper.
  *
  * Calls made before the script loads are queued: window.storeflow = window.storeflow || [];
  * storeflow.push(["track", "product_viewed", {...}]).
@@ -92,7 +96,16 @@
     if (fields && fields.customer_id) customerId = String(fields.customer_id);
   }
 
-  var api = {track: track, identify: identify, push: function (call) { api[call[0]].apply(null, call.slice(1)); }};
+  function notify(fields) {
+    var form = new URLSearchParams();
+    ["email", "product_id", "variant_id"].forEach(function (name) { if (fields[name]) form.set(name, fields[name]); });
+    if (fields.subscribe) form.set("subscribe", "on");
+    var url = endpoint.replace("/storefront/events", "/storefront/notify");
+    return fetch(url, {method: "POST", body: form}).then(function (response) { return response.ok; });
+  }
+
+  var api = {track: track, identify: identify, notify: notify,
+             push: function (call) { return api[call[0]].apply(null, call.slice(1)); }};
   var waiting = Array.isArray(window.storeflow) ? window.storeflow : [];
   window.storeflow = api;
   takeClickLink();

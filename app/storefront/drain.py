@@ -10,6 +10,7 @@ price of keeping the storefront's path to one Redis call.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.models import Contact, Shop, StorefrontEvent, Visitor
 from app.models.rows import insert_missing
 from app.models.storefront import LINKED_BY_CHECKOUT, LINKED_BY_CLICK, LINKED_BY_LOGIN
+from app.storefront.activity import Activity, activities_of
 from app.storefront.buffer import EventBuffer, QueuedPost, decode
 from app.storefront.identity import Clicker, read_clicker
 from app.storefront.schema import CHECKOUT_STARTED, FIELDS
@@ -29,17 +31,28 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
-def drain_events(session: Session, buffer: EventBuffer, secret_key: str, batch_size: int = BATCH_SIZE) -> int:
-    """Store queued posts until the queue is empty; return how many posts were stored."""
+def drain_events(
+    session: Session,
+    buffer: EventBuffer,
+    secret_key: str,
+    batch_size: int = BATCH_SIZE,
+    report: Callable[[list[Activity]], None] | None = None,
+) -> int:
+    """Store queued posts until the queue is empty; return how many posts were stored.
+
+    ``report`` receives what known shoppers did, once stored, for the flows to react to.
+    """
     total = 0
     while raw := buffer.take(batch_size):
         try:
-            store_posts(session, _readable(raw), secret_key)
+            activities = store_posts(session, _readable(raw), secret_key)
             session.commit()
         except Exception:
             session.rollback()
             buffer.give_back(raw)
             raise
+        if report is not None and activities:
+            report(activities)
         total += len(raw)
         if len(raw) < batch_size:
             break
@@ -56,11 +69,12 @@ def _readable(raw: list[bytes]) -> list[QueuedPost]:
     return posts
 
 
-def store_posts(session: Session, posts: list[QueuedPost], secret_key: str) -> None:
-    """Write the posts' events and visitors, and link visitors to contacts where a post proves who."""
+def store_posts(session: Session, posts: list[QueuedPost], secret_key: str) -> list[Activity]:
+    """Write the posts' events and visitors, link visitors to contacts where a post proves who, and
+    return what known shoppers did."""
     posts = [post for post in posts if _shop_exists(session, post.shop_id)]
     if not posts:
-        return
+        return []
     session.execute(
         insert(StorefrontEvent),
         [
@@ -79,6 +93,7 @@ def store_posts(session: Session, posts: list[QueuedPost], secret_key: str) -> N
         visitor = visitors[(post.shop_id, post.batch.visitor)]
         visitor.last_seen_at = max(visitor.last_seen_at, post.received_at)
         _link_from_post(session, visitor, post, secret_key)
+    return activities_of(posts, visitors)
 
 
 def _event_columns(event: dict[str, object]) -> dict[str, object]:

@@ -26,6 +26,7 @@ from app.storefront.origins import origin_of
 MAX_EVENTS = 10
 VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
 IDENTIFIER = re.compile(r"[^\x00-\x20\x7f]{1,64}")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TOKEN = re.compile(r"[A-Za-z0-9_.:=/+-]{1,255}")
 CURRENCY = re.compile(r"[A-Za-z]{3}")
 MAX_TEXT = 255
@@ -63,6 +64,7 @@ FIELDS = (
     "currency",
     "url",
     "checkout_token",
+    "cart_token",
 )
 
 
@@ -105,7 +107,7 @@ def _event(event: Any, n: int) -> dict[str, Any]:
     if not isinstance(event, dict):
         raise InvalidEventsError(f"{where} is not an object")
     kind = event.get("type")
-    if kind not in REQUIRED:
+    if not isinstance(kind, str) or kind not in REQUIRED:
         raise InvalidEventsError(f"{where}.type must be one of {', '.join(REQUIRED)}")
     fields: dict[str, Any] = {
         "kind": kind,
@@ -119,6 +121,7 @@ def _event(event: Any, n: int) -> dict[str, Any]:
         "currency": _currency(event, where),
         "url": _url(event, "url", where),
         "checkout_token": _token(event, "checkout_token", where),
+        "cart_token": _token(event, "cart_token", where),
     }
     for name in REQUIRED[kind]:
         if fields[name] is None:
@@ -135,6 +138,9 @@ def _text(data: dict[str, Any], key: str, limit: int, where: str) -> str | None:
     value = value.strip()
     if len(value) > limit:
         raise InvalidEventsError(f"{where}.{key} is longer than {limit} characters")
+    if CONTROL.search(value):
+        # PostgreSQL cannot store a NUL: one such post accepted would block every post behind it.
+        raise InvalidEventsError(f"{where}.{key} must not contain control characters")
     return value or None
 
 

@@ -62,3 +62,26 @@ def link_checkout_visitors(session: Session, shop_id: int, token: str, contact_i
         .execution_options(synchronize_session=False)
     )
     return affected_rows(result)
+
+
+def events_of_contact(
+    session: Session, shop_id: int, contact_id: int, kinds: tuple[str, ...], since: datetime
+) -> list[StorefrontEvent]:
+    """Return what the contact's browsers reported of these kinds since then, latest first."""
+    return list(
+        session.scalars(
+            select(StorefrontEvent)
+            .join(
+                Visitor,
+                (Visitor.shop_id == StorefrontEvent.shop_id)
+                & (Visitor.visitor_key == StorefrontEvent.visitor_key),
+            )
+            .where(
+                StorefrontEvent.shop_id == shop_id,
+                Visitor.contact_id == contact_id,
+                StorefrontEvent.kind.in_(kinds),
+                StorefrontEvent.occurred_at >= since,
+            )
+            .order_by(StorefrontEvent.occurred_at.desc(), StorefrontEvent.id.desc())
+        )
+    )

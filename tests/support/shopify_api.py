@@ -18,7 +18,7 @@ from app.clock import utcnow
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 
 API_VERSION = "2026-04"
-SCOPES = "read_orders,read_customers"
+SCOPES = "read_orders,read_customers,read_products,read_inventory,write_discounts"
 SHOP_PROFILE = {
     "name": "Demo Shop",
     "email": "owner@demo-shop.test",

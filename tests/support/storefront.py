@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from app.extensions import db
+from app.jobs.tasks import enqueue_activity
 from app.jobs.worker import storefront_buffer
 from app.storefront.buffer import QUEUE_KEY
 from app.storefront.drain import drain_events
@@ -56,6 +57,11 @@ def drain(app: Flask) -> int:
     """Do what the worker's relay loop does: move queued posts into the database."""
     services = app.extensions["storeflow"]
     with app.app_context():
-        stored = drain_events(db.session(), storefront_buffer(services), services.config.secret_key)
+        stored = drain_events(
+            db.session(),
+            storefront_buffer(services),
+            services.config.secret_key,
+            report=enqueue_activity(services.queue),
+        )
         db.session.remove()
     return stored

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from rq.job import Job
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.clock import ManualClock
 from app.extensions import db
 from app.jobs.relay import relay_webhooks
+from app.jobs.tasks import calendar_tick
 from app.jobs.worker import make_worker
 from app.models import WebhookEvent
 from app.services import Services
@@ -42,9 +43,14 @@ class Harness:
         raise AssertionError("the queue never drained")
 
     def advance(self, delta: timedelta) -> None:
-        """Move flow time forward and run what became due."""
+        """Move flow time forward, tick the calendar as the worker would, and run what became due."""
         self.clock.advance(delta)
+        self.services.queue.enqueue(calendar_tick)
         self.drain()
+
+    def advance_to(self, instant: datetime) -> None:
+        """Move flow time to an exact instant (steps due then run at that instant)."""
+        self.advance(instant - self.clock.now())
 
     def _release_scheduled(self) -> None:
         """Do what RQ's scheduler does when the clock passes a job's time."""

@@ -16,13 +16,15 @@ from flows.events import EventKind
 # Aliases of the consent metadata fields in every query (``emailConsent: metafield(key: ...)``).
 EMAIL_CONSENT_FIELD = "emailConsent"
 SMS_CONSENT_FIELD = "smsConsent"
+# Alias of the customer's birthday metadata field (``birthday: metafield(key: "birthday")``).
+BIRTHDAY_FIELD = "birthday"
 
 
 @dataclass(frozen=True)
 class SaleorEvent:
     name: str
     kind: EventKind
-    subject: str  # the payload key holding the object: checkout, order, user or app
+    subject: str  # the payload key holding the object: checkout, order, user, product, productVariant or app
 
     @property
     def header(self) -> str:
@@ -52,6 +54,12 @@ _DECLARED = (
     SaleorEvent("ORDER_CANCELLED", EventKind.ORDER_CANCELLED, "order"),
     SaleorEvent("CUSTOMER_CREATED", EventKind.CUSTOMER_CREATED, "user"),
     SaleorEvent("CUSTOMER_UPDATED", EventKind.CUSTOMER_UPDATED, "user"),
+    SaleorEvent("PRODUCT_CREATED", EventKind.PRODUCT_UPDATED, "product"),
+    SaleorEvent("PRODUCT_UPDATED", EventKind.PRODUCT_UPDATED, "product"),
+    SaleorEvent("PRODUCT_VARIANT_UPDATED", EventKind.PRODUCT_UPDATED, "productVariant"),
+    SaleorEvent("PRODUCT_VARIANT_BACK_IN_STOCK", EventKind.PRODUCT_UPDATED, "productVariant"),
+    SaleorEvent("PRODUCT_VARIANT_OUT_OF_STOCK", EventKind.PRODUCT_UPDATED, "productVariant"),
+    SaleorEvent("PRODUCT_VARIANT_STOCK_UPDATED", EventKind.PRODUCT_UPDATED, "productVariant"),
     SaleorEvent("APP_DELETED", EventKind.APP_UNINSTALLED, "app"),
 )
 

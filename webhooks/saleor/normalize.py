@@ -27,8 +27,11 @@ from app.ingest.facts import (
     NormalizationError,
     Normalized,
     OrderFacts,
+    ProductFacts,
+    VariantFacts,
 )
 from flows.events import EventKind
+from webhooks.birthdays import birthday_of
 from webhooks.payload import (
     JSONObject,
     obj,
@@ -42,7 +45,7 @@ from webhooks.payload import (
     opt_str,
     req_str,
 )
-from webhooks.saleor.events import EMAIL_CONSENT_FIELD, EVENTS, SMS_CONSENT_FIELD, SaleorEvent
+from webhooks.saleor.events import BIRTHDAY_FIELD, EMAIL_CONSENT_FIELD, EVENTS, SMS_CONSENT_FIELD, SaleorEvent
 
 # Saleor's cleanup task (saleor/checkout/tasks.py delete_expired_checkouts, default settings):
 # checkouts without lines go after 6 h, anonymous ones (no email, no user) after 30 days, the rest
@@ -169,6 +172,60 @@ def _customer(event: SaleorEvent, user: JSONObject, occurred: datetime) -> Norma
     )
 
 
+def _product(event: SaleorEvent, product: JSONObject, occurred: datetime) -> Normalized:
+    """A product event carries the product with its variants."""
+    variants = tuple(_variant(obj(raw, "variants[]")) for raw in opt_list(product, "variants")[:250])
+    facts = _product_facts(product, opt_datetime(product, "updatedAt") or occurred, variants)
+    return Normalized(kind=event.kind, occurred_at=facts.updated_at, product=facts)
+
+
+def _product_variant(event: SaleorEvent, variant: JSONObject, occurred: datetime) -> Normalized:
+    """A variant event (updated, stock changed, back in stock, out of stock) carries one variant."""
+    product = opt_obj(variant, "product")
+    if product is None:
+        raise NormalizationError("productVariant.product is missing")
+    updated_at = opt_datetime(variant, "updatedAt") or occurred
+    facts = _product_facts(product, updated_at, (_variant(variant),))
+    return Normalized(kind=event.kind, occurred_at=updated_at, product=facts)
+
+
+def _product_facts(
+    product: JSONObject, updated_at: datetime, variants: tuple[VariantFacts, ...]
+) -> ProductFacts:
+    thumbnail = opt_obj(product, "thumbnail") or {}
+    category = opt_obj(product, "category") or {}
+    names = [opt_str(obj(raw, "collections[]"), "name", 255) for raw in opt_list(product, "collections")[:50]]
+    names.append(opt_str(category, "name", 255))
+    return ProductFacts(
+        platform_id=req_str(product, "id", 255),
+        updated_at=updated_at,
+        title=opt_str(product, "name", 512),
+        handle=opt_str(product, "slug", 255),
+        image_url=opt_str(thumbnail, "url"),
+        collections=tuple(name.lower() for name in names if name),
+        variants=variants,
+    )
+
+
+def _variant(variant: JSONObject) -> VariantFacts:
+    """Read a variant's price (its first channel listing) and stock (every warehouse, less allocations)."""
+    listings = opt_list(variant, "channelListings")
+    price = opt_obj(obj(listings[0], "channelListings[]"), "price") or {} if listings else {}
+    available: int | None = None
+    if opt_bool(variant, "trackInventory") is not False and "stocks" in variant:
+        available = 0
+        for raw in opt_list(variant, "stocks")[:100]:
+            stock = obj(raw, "stocks[]")
+            available += max(opt_int(stock, "quantity", 0) - opt_int(stock, "quantityAllocated", 0), 0)
+    return VariantFacts(
+        platform_id=req_str(variant, "id", 255),
+        title=opt_str(variant, "name", 255),
+        price=opt_decimal(price, "amount"),
+        currency=opt_code(price, "currency", 3),
+        available=available,
+    )
+
+
 def _app(event: SaleorEvent, app: JSONObject, occurred: datetime) -> Normalized:
     return Normalized(kind=event.kind, occurred_at=occurred)
 
@@ -185,6 +242,7 @@ def _contact(
         last_name=opt_str(user, "lastName", 255) or opt_str(address, "lastName", 255),
         locale=_locale(language),
         country_code=opt_code(country, "code", 2),
+        birthday=birthday_of(opt_str(user, BIRTHDAY_FIELD, 64)),
     )
     return contact if contact.identifiable else None
 
@@ -288,5 +346,7 @@ _HANDLERS: dict[str, Callable[[SaleorEvent, JSONObject, datetime], Normalized]] 
     "checkout": _checkout,
     "order": _order,
     "user": _customer,
+    "product": _product,
+    "productVariant": _product_variant,
     "app": _app,
 }

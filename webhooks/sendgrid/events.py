@@ -98,7 +98,10 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
+    """Keep a string field (without NULs, which PostgreSQL refuses and would fail the whole post)."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "")[:limit] or None
 
 
 def _detail(raw: dict[str, Any]) -> str | None:

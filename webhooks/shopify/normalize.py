@@ -8,6 +8,7 @@ and from the checkout checkboxes (``buyer_accepts_marketing``, ``buyer_accepts_s
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,13 +18,17 @@ from app.ingest.facts import (
     ConsentFacts,
     ConsentState,
     ContactFacts,
+    InventoryFacts,
     LineItem,
     NormalizationError,
     Normalized,
     OrderFacts,
     PrivacyRequest,
+    ProductFacts,
+    VariantFacts,
 )
 from flows.events import EventKind
+from webhooks.birthdays import birthday_of
 from webhooks.payload import (
     JSONObject,
     obj,
@@ -136,6 +141,8 @@ def _order(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Norma
 def _customer(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normalized:
     updated_at = opt_datetime(payload, "updated_at") or occurred_at
     contact = _contact_from(payload, {}, opt_str(payload, "email", 320))
+    if contact is not None:
+        contact = replace(contact, birthday=_birthday(payload), tags=_tags(payload))
     consents: list[ConsentFacts] = []
     # Payloads before API 2025-01 still carried consent; honour it when a store sends one.
     for field, channel in (("email_marketing_consent", "email"), ("sms_marketing_consent", "sms")):
@@ -143,6 +150,67 @@ def _customer(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> No
         if block is not None:
             consents.append(_consent(channel, block, "shopify:customer", updated_at))
     return Normalized(kind=kind, occurred_at=updated_at, contact=contact, consents=tuple(consents))
+
+
+def _birthday(customer: JSONObject) -> str | None:
+    """Read the customer's standard birthday metafield (``facts.birth_date``), when the webhook carries it.
+
+    Webhook subscriptions include metafields of the namespaces they name (``metafieldNamespaces``).
+    """
+    for raw in opt_list(customer, "metafields")[:100]:
+        field = obj(raw, "metafields[]")
+        if opt_str(field, "namespace", 255) == "facts" and opt_str(field, "key", 255) == "birth_date":
+            return birthday_of(opt_str(field, "value", 64))
+    return None
+
+
+def _tags(customer: JSONObject) -> tuple[str, ...]:
+    """Read the comma-separated tags payloads before API 2025-01 carried."""
+    raw = opt_str(customer, "tags", 5000) or ""
+    return tuple(tag.strip().lower()[:64] for tag in raw.split(",") if tag.strip())[:50]
+
+
+def _product(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normalized:
+    updated_at = opt_datetime(payload, "updated_at") or occurred_at
+    image = opt_obj(payload, "image") or {}
+    images = opt_list(payload, "images")
+    first_image = obj(images[0], "images[]") if images else {}
+    product_type = opt_str(payload, "product_type", 255)
+    collections = ((product_type.lower(),) if product_type else ()) + _tags(payload)
+    product = ProductFacts(
+        platform_id=req_id(payload, "id"),
+        updated_at=updated_at,
+        title=opt_str(payload, "title", 512),
+        handle=opt_str(payload, "handle", 255),
+        image_url=opt_str(image, "src") or opt_str(first_image, "src"),
+        collections=collections,
+        variants=tuple(_variant(obj(raw, "variants[]")) for raw in opt_list(payload, "variants")[:250]),
+    )
+    return Normalized(kind=kind, occurred_at=updated_at, product=product)
+
+
+def _variant(variant: JSONObject) -> VariantFacts:
+    # A variant that keeps selling when out of stock ("continue") is always available to shoppers.
+    keeps_selling = opt_str(variant, "inventory_policy", 32) == "continue"
+    tracked = not keeps_selling and variant.get("inventory_quantity") is not None
+    return VariantFacts(
+        platform_id=req_id(variant, "id"),
+        title=opt_str(variant, "title", 255),
+        price=opt_decimal(variant, "price"),
+        available=opt_int(variant, "inventory_quantity", 0) if tracked else None,
+        inventory_item_id=opt_id(variant, "inventory_item_id"),
+    )
+
+
+def _inventory(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normalized:
+    updated_at = opt_datetime(payload, "updated_at") or occurred_at
+    inventory = InventoryFacts(
+        inventory_item_id=req_id(payload, "inventory_item_id"),
+        location_id=req_id(payload, "location_id"),
+        available=opt_int(payload, "available", 0),
+        updated_at=updated_at,
+    )
+    return Normalized(kind=kind, occurred_at=updated_at, inventory=inventory)
 
 
 def _email_consent(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normalized:
@@ -287,6 +355,8 @@ _HANDLERS: dict[EventKind, Callable[[EventKind, JSONObject, datetime], Normalize
     EventKind.ORDER_PAID: _order,
     EventKind.ORDER_FULFILLED: _order,
     EventKind.ORDER_CANCELLED: _order,
+    EventKind.PRODUCT_UPDATED: _product,
+    EventKind.INVENTORY_UPDATED: _inventory,
     EventKind.CUSTOMER_CREATED: _customer,
     EventKind.CUSTOMER_UPDATED: _customer,
     EventKind.APP_UNINSTALLED: _app,

@@ -64,6 +64,12 @@ register(async ({analytics, browser, init, settings}) => {
     );
   });
 
+  // The cart's token as carts/create and carts/update webhooks name it: gid://shopify/Cart/<token>?key=...
+  function cartToken(cart) {
+    const token = cart?.id?.replace("gid://shopify/Cart/", "").split("?")[0];
+    return token ? {cart_token: token} : {};
+  }
+
   analytics.subscribe("product_added_to_cart", (event) => {
     const line = event.data.cartLine;
     send(
@@ -74,6 +80,7 @@ register(async ({analytics, browser, init, settings}) => {
         title: line.merchandise.product.title?.slice(0, 255),
         quantity: line.quantity,
         ...money(line.merchandise.price),
+        ...cartToken(init.data.cart),
       },
       event.context.document.location.href,
     );

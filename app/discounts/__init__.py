@@ -1,0 +1,1 @@
+"""Unique single-use discount codes for flow messages, made through each platform's own API."""

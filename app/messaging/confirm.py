@@ -1,0 +1,78 @@
+"""Double opt-in: the signed confirmation link a pending subscriber clicks, and the page behind it.
+
+GET only shows a "Yes, subscribe me" button, because mail scanners follow links; POST confirms:
+the email consent becomes subscribed (source ``storeflow:double_opt_in``) and the flows that wait
+for new subscribers, the welcome series first, start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, render_template, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.extensions import csrf, db
+from app.ingest.contacts import apply_consent
+from app.ingest.facts import ConsentFacts, ConsentState
+from app.ingest.subscriptions import CONFIRMED_SOURCE, subscription_triggers
+from app.jobs.scheduling import RQStepScheduler
+from app.models import Contact, Shop
+from app.services import current_services
+from flows.engine import FlowEngine
+from flows.scheduling import DeferredScheduler
+
+log = logging.getLogger(__name__)
+bp = Blueprint("confirm", __name__)
+
+_SALT = "storeflow-confirm-subscription"
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=_SALT)
+
+
+def confirm_url(app_url: str, secret_key: str, shop_id: int, contact_id: int) -> str:
+    """Return the link that confirms this contact's email subscription."""
+    return f"{app_url}/confirm/{_serializer(secret_key).dumps({'s': shop_id, 'c': contact_id})}"
+
+
+def _contact(token: str) -> Contact:
+    try:
+        data = _serializer(current_services().config.secret_key).loads(token)
+        shop_id, contact_id = int(data["s"]), int(data["c"])
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        abort(404)
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.shop_id != shop_id:
+        abort(404)
+    return contact
+
+
+@bp.get("/confirm/<token>")
+def ask(token: str) -> str:
+    contact = _contact(token)
+    shop = db.session.get_one(Shop, contact.shop_id)
+    done = contact.email_consent == ConsentState.SUBSCRIBED
+    action = None if done else url_for("confirm.confirm", token=token)
+    return render_template("confirm.html", shop_name=shop.display_name, action=action, done=done)
+
+
+@bp.post("/confirm/<token>")
+@csrf.exempt
+def confirm(token: str) -> str:
+    contact = _contact(token)
+    shop = db.session.get_one(Shop, contact.shop_id)
+    services = current_services()
+    now = services.clock.now()
+    before = contact.email_consent
+    if before == ConsentState.PENDING:
+        apply_consent(contact, ConsentFacts("email", ConsentState.SUBSCRIBED, CONFIRMED_SOURCE, now))
+        deferred = DeferredScheduler(RQStepScheduler(services.queue, services.clock))
+        engine = FlowEngine(db.session(), services.clock, deferred)
+        for event in subscription_triggers(shop.id, contact, before, now):
+            engine.handle(event)
+        db.session.commit()
+        deferred.flush()
+        log.info("contact %s of shop %s confirmed their subscription", contact.id, shop.id)
+    return render_template("confirm.html", shop_name=shop.display_name, action=None, done=True)

@@ -1,0 +1,90 @@
+"""Settings and rules several flows share: smart sending, discounts, re-entry, send hour, batches."""
+
+from __future__ import annotations
+
+from flows.definitions import ExitRule, ExitScope, Param, ParamKind
+from flows.events import EventKind
+
+SKIP = "skip"
+DEFER = "defer"
+OFF = "off"
+
+ORDERED = ExitRule(EventKind.ORDER_PLACED, ExitScope.CONTACT)
+UNSUBSCRIBED = ExitRule(EventKind.CONTACT_UNSUBSCRIBED, ExitScope.CONTACT)
+ADDED_TO_CART = ExitRule(EventKind.CART_PRODUCT_ADDED, ExitScope.CONTACT)
+STARTED_CHECKOUT = ExitRule(EventKind.CHECKOUT_STARTED, ExitScope.CONTACT)
+
+
+def smart_sending(default: str = SKIP) -> Param:
+    """What to do with a marketing message when the shopper was messaged within the window."""
+    return Param(
+        "smart_sending",
+        "Smart sending",
+        ParamKind.CHOICE,
+        default,
+        help=(
+            "When the shopper got a marketing message on the same channel within the smart-sending "
+            "window (Settings, 16 hours unless changed) or reached the frequency cap."
+        ),
+        choices=(
+            (SKIP, "Skip the message"),
+            (DEFER, "Send it once the window has passed"),
+            (OFF, "Always send"),
+        ),
+    )
+
+
+def discount(on: bool, percent: int = 10, days: int = 14) -> tuple[Param, ...]:
+    """A unique single-use code, made through the store's own API for each shopper in the flow."""
+    return (
+        Param(
+            "discount",
+            "Include a unique discount code",
+            ParamKind.SWITCH,
+            on,
+            help="Made once per shopper through your store's API (Shopify discount code, Saleor voucher).",
+        ),
+        Param("discount_percent", "Discount (percent)", ParamKind.NUMBER, percent, minimum=1, maximum=90),
+        Param("discount_days", "Code valid for (days)", ParamKind.NUMBER, days, minimum=1, maximum=365),
+    )
+
+
+def reentry(days: int) -> Param:
+    """How soon a shopper who went through the flow may start it again."""
+    return Param(
+        "reentry_days",
+        "Days before a shopper can enter again",
+        ParamKind.NUMBER,
+        days,
+        minimum=0,
+        maximum=365,
+    )
+
+
+def send_hour(default: int = 9) -> Param:
+    """The hour of the shopper's day (their time zone, else the shop's) the flow starts."""
+    return Param(
+        "send_hour",
+        "Hour of the shopper's day to send (0-23)",
+        ParamKind.NUMBER,
+        default,
+        help="In the shopper's time zone when known, else the shop's.",
+        minimum=0,
+        maximum=23,
+    )
+
+
+def batches(size: int, minutes: int = 60) -> tuple[Param, ...]:
+    """Notify interested shoppers in waves, so a restock of 5 units does not email 5,000 at once."""
+    return (
+        Param("batch_size", "Shoppers notified per batch", ParamKind.NUMBER, size, minimum=1, maximum=10_000),
+        Param(
+            "batch_minutes",
+            "Minutes between batches",
+            ParamKind.NUMBER,
+            minutes,
+            help="The next batch goes only if the product is still available.",
+            minimum=1,
+            maximum=1440,
+        ),
+    )
