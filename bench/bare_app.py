@@ -3,6 +3,7 @@ and answer JSON.
 
 Served by gunicorn exactly like ``wsgi:app``, so the difference between the two is Storeflow's own
 work on the request path (webhooks: HMAC check, JSON parse, shop lookup, INSERT and commit;
+Saleor webhooks: JWS check with the instance's cached keys, JSON parse, INSERT and commit;
 storefront events: key and origin checks, validation, the Redis rate limit and enqueue).
 """
 
@@ -15,6 +16,13 @@ app = Flask(__name__)
 
 @app.post("/webhooks/shopify")
 def receive() -> tuple[Response, int]:
+    """Read the body and answer a small JSON object, nothing else."""
+    request.get_data(cache=False)
+    return jsonify(status="ok"), 200
+
+
+@app.post("/webhooks/saleor")
+def receive_saleor() -> tuple[Response, int]:
     """Read the body and answer a small JSON object, nothing else."""
     request.get_data(cache=False)
     return jsonify(status="ok"), 200

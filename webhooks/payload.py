@@ -157,6 +157,18 @@ def parse_datetime(value: str, where: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def without_nul(value: Any) -> Any:
+    """Drop NUL characters from every string of a JSON document: PostgreSQL stores none, so one would
+    fail the event on every retry. JSON can only carry them escaped, so callers check for ``\\u0000``."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 def _refuse_constant(name: str) -> None:
     """Refuse NaN and Infinity: Python's json accepts them, JSON (RFC 8259) does not."""
     raise ValueError(f"{name} is not JSON")

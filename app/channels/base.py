@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,28 @@ class Channel(Protocol):
 
     def send(self, message: OutgoingMessage) -> str:
         """Hand the message to the provider and return the provider's message id."""
+
+
+@dataclass(frozen=True)
+class SentQuery:
+    """What we know of an attempt whose outcome we never learned, to find it in a provider's records."""
+
+    reference: str
+    to: str
+    text: str
+    attempted_at: datetime
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """A channel that can tell whether its provider accepted a message we are unsure about.
+
+    ``settle`` is how long after an attempt the provider's records can be trusted to show it; a
+    "not found" earlier than that proves nothing.
+    """
+
+    provider: str
+    settle: timedelta
+
+    def find_sent(self, query: SentQuery) -> str | None:
+        """Return the provider's id for the message if it accepted it, None if it has no record of it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,17 +23,22 @@ from app.clock import Clock
 from app.config import Config
 from app.crypto import TokenCipher
 from app.extensions import affected_rows
-from app.messaging.context import template_context
+from app.messaging.content import ContentBuilder
+from app.messaging.context import message_context
 from app.messaging.links import LinkRewriter, click_url
+from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
+from app.messaging.send_rules import SendRules
 from app.messaging.unsubscribe import unsubscribe_url
 from app.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
 from app.models.automation import ACTIVE
 from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.shop_settings import channels_for_shop, sender_identity
+from flows.ab import variant_for
 from flows.conditions import check_guard
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
+from flows.settings import settings_for_shop
 from flows.subjects import Subject, load_subject
 from webhooks.twilio.status import status_callback_url
 
@@ -66,9 +72,11 @@ class MessageSender:
         now = self.clock.now()
         if message.status in FINAL_STATUSES:
             return DONE
-        if message.status == SENDING:
-            return self._sending_elsewhere(message, now)
         shop = self.session.get_one(Shop, enrollment.shop_id)
+        if message.status == SENDING:
+            settled = self._recovery(self._channel(shop, step)).settle(message, now)
+            if settled is not None:
+                return settled
         contact = self.session.get_one(Contact, enrollment.contact_id)
         subject = load_subject(self.session, enrollment.shop_id, enrollment.subject_key)
         reason = self._refusal(flow, step, contact, subject)
@@ -77,8 +85,16 @@ class MessageSender:
             self.session.commit()
             log.info("skipped %s step %d for contact %s: %s", flow.key, index, contact.id, reason)
             return DONE
+        held = SendRules(self.session, self.clock).hold(shop, contact, enrollment, flow, step, message)
+        if held is not None:
+            return held
+        content = ContentBuilder(self.session, self.clock, self.config).build(
+            shop, contact, subject, enrollment, flow, step, message
+        )
+        if content.outcome is not None:
+            return content.outcome
         try:
-            outgoing = self._compose(shop, contact, subject, enrollment, step, message)
+            outgoing = self._compose(shop, contact, subject, enrollment, step, message, content.variables)
         except TemplateRenderError as exc:
             message.record(FAILED, now, f"template error: {exc}")
             self.session.commit()
@@ -98,6 +114,8 @@ class MessageSender:
         message = self.session.scalars(query).first()
         if message is not None:
             return message
+        settings = settings_for_shop(self.session, enrollment.shop_id)[flow.key]
+        variant = variant_for(flow.key, step, enrollment.contact_id, settings.ab_percent.get(step.setting, 0))
         message = Message(
             shop_id=enrollment.shop_id,
             enrollment_id=enrollment.id,
@@ -105,7 +123,8 @@ class MessageSender:
             step_index=index,
             flow_key=flow.key,
             channel=step.channel,
-            template=step.template,
+            template=variant.template,
+            variant=variant.name,
             timeline=[{"status": PENDING, "at": self.clock.now().isoformat()}],
         )
         try:
@@ -116,16 +135,10 @@ class MessageSender:
         self.session.commit()
         return message
 
-    def _sending_elsewhere(self, message: Message, now: datetime) -> SendOutcome:
-        """Another worker claimed it; if that worker died mid-send, give up rather than risk a double."""
+    def _recovery(self, channel: Channel) -> SendRecovery:
+        """Settle calls that ended without an answer by asking the provider (app/messaging/recovery.py)."""
         lease = SENDING_LEASE * self.clock.speedup
-        if message.claimed_at is not None and now - message.claimed_at > lease:
-            message.record(
-                FAILED, now, "worker stopped during the provider call; not resent to avoid a duplicate"
-            )
-            self.session.commit()
-            return DONE
-        return SendOutcome(retry_at=now + lease)
+        return SendRecovery(self.session, channel, lease, self.clock.speedup, self.config.send_max_attempts)
 
     def _refusal(self, flow: Flow, step: Send, contact: Contact, subject: Subject | None) -> str | None:
         address = contact.email if step.channel == "email" else contact.phone
@@ -153,6 +166,7 @@ class MessageSender:
         enrollment: Enrollment,
         step: Send,
         message: Message,
+        extras: dict[str, Any],
     ) -> OutgoingMessage:
         link = unsubscribe_url(
             self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel, message.id
@@ -160,8 +174,9 @@ class MessageSender:
         overrides = self.session.scalars(
             select(FlowSetting.overrides).filter_by(shop_id=shop.id, flow_key=enrollment.flow_key)
         ).first()
-        context = template_context(shop, contact, subject, link)
-        rendered = render(step.template, step.channel, context, stored_overrides(overrides, step.template))
+        context = message_context(shop, contact, subject, link, extras)
+        template = message.template
+        rendered = render(template, step.channel, context, stored_overrides(overrides, template))
         if rendered.fallback:
             # A merchant's template broke after it was saved (new data): send the bundled one.
             message.record(
@@ -249,6 +264,8 @@ class MessageSender:
             provider_id = channel.send(outgoing)
         except TransientSendError as exc:
             now = self.clock.now()
+            if exc.unanswered:
+                return self._recovery(channel).unanswered(message, now, exc)
             if message.attempts >= self.config.send_max_attempts:
                 message.record(FAILED, now, f"gave up after {message.attempts} attempts: {exc}")
                 self.session.commit()

@@ -9,6 +9,7 @@ ever contacted (token check, signing keys).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from app.saleor.errors import InvalidApiUrlError
@@ -19,12 +20,16 @@ JWKS_PATH = "/.well-known/jwks.json"
 _WILDCARD_LABEL = "storeflowwildcardlabel"  # a label re.escape leaves alone
 
 
+@lru_cache(maxsize=1024)
 def normalize_api_url(raw: str) -> str:
-    """Return the API URL in the one form installations are keyed by."""
+    """Return the API URL in the one form installations are keyed by (cached: every delivery asks)."""
     value = raw.strip()
     if not value or len(value) > MAX_URL_LENGTH:
         raise InvalidApiUrlError("Saleor API URL is empty or too long")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unbalanced or invalid [IPv6] host
+        raise InvalidApiUrlError("Saleor API URL cannot be parsed") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise InvalidApiUrlError("Saleor API URL must use https (or http)")
@@ -52,6 +57,7 @@ def origin(api_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+@lru_cache(maxsize=1024)
 def jwks_url(api_url: str) -> str:
     """Return where the instance publishes its signing keys: ``<origin>/.well-known/jwks.json``."""
     return origin(api_url) + JWKS_PATH

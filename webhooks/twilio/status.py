@@ -31,12 +31,12 @@ def status_callback_url(app_url: str, message_id: int) -> str:
 
 def status_feedback(message_id: int, params: Mapping[str, str], received_at: datetime) -> Feedback | None:
     """Return the event a status callback reports, or None for statuses nothing here uses."""
-    status = params.get("MessageStatus", "")[:MAX_FIELD_LENGTH]
-    sid = params.get("MessageSid", "")[:MAX_FIELD_LENGTH]
+    status = _field(params, "MessageStatus")
+    sid = _field(params, "MessageSid")
     kind = KINDS.get(status)
     if kind is None or not sid:
         return None
-    error = params.get("ErrorCode", "")[:MAX_FIELD_LENGTH]
+    error = _field(params, "ErrorCode")
     if error == RECIPIENT_OPTED_OUT:
         kind = UNSUBSCRIBED
     return Feedback(
@@ -48,3 +48,8 @@ def status_feedback(message_id: int, params: Mapping[str, str], received_at: dat
         detail=f"{status} (error {error})" if error else None,
         stop=error == RECIPIENT_OPTED_OUT or error in NUMBER_UNUSABLE,
     )
+
+
+def _field(params: Mapping[str, str], name: str) -> str:
+    """Read a form field as it can be stored: bounded, and without NULs (PostgreSQL refuses them)."""
+    return params.get(name, "").replace("\x00", "")[:MAX_FIELD_LENGTH]

@@ -65,12 +65,12 @@ def inbound() -> Response:
     """Act on a reply to our number: STOP, START or HELP; anything else gets no answer."""
     reply = MessagingResponse()
     try:
-        _verify(_shops_with_account(request.form.get("AccountSid", "")))
-        phone = request.form.get("From", "")[:32]
+        _verify(_shops_with_account(request.form.get("AccountSid", "").replace("\x00", "")))
+        phone = request.form.get("From", "").replace("\x00", "")[:32]
         word = keyword(request.form.get("Body", "")[:160])
         now = current_services().clock.now()
         if word == Keyword.STOP:
-            opt_out(db.session(), phone, now, request.form.get("MessageSid", "")[:64])
+            opt_out(db.session(), phone, now, request.form.get("MessageSid", "").replace("\x00", "")[:64])
         elif word == Keyword.START:
             opt_in(db.session(), phone, now)
         elif word == Keyword.HELP:

@@ -1,0 +1,103 @@
+"""Run reconciliation for one shop against one platform source, and remember how far it got."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Shop
+from app.reconcile.missed import (
+    RemoteCheckout,
+    RemoteOrder,
+    Synthetic,
+    missing_checkout,
+    missing_orders,
+    store,
+)
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(hours=24)  # the first run's window, and the furthest back any run looks
+OVERLAP = timedelta(minutes=5)  # each window starts a little before the last one ended
+SETTINGS_KEY = "reconcile"
+
+
+class Source(Protocol):
+    """One platform's recent checkouts and orders, reshaped as its webhook payloads."""
+
+    platform: str
+    checkout_topics: tuple[str, str]
+    order_topics: dict[str, str]
+    checkout_settle: timedelta
+    order_settle: timedelta
+
+    def checkouts(self, since: datetime, until: datetime) -> Iterator[RemoteCheckout]: ...
+
+    def orders(self, since: datetime, until: datetime) -> Iterator[RemoteOrder]: ...
+
+
+@dataclass(frozen=True)
+class Report:
+    checkouts_seen: int
+    orders_seen: int
+    stored: int
+
+
+class Reconciler:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+
+    def run(self, shop: Shop, source: Source) -> Report:
+        """Store what the platform has and we lack; move the shop's marks to the end of each window."""
+        marks = dict((shop.settings or {}).get(SETTINGS_KEY) or {})
+        found: list[Synthetic] = []
+        checkouts_until = self.now - source.checkout_settle
+        checkouts_since = self._since(marks, "checkouts", checkouts_until)
+        seen_checkouts = 0
+        for remote in source.checkouts(checkouts_since, checkouts_until):
+            seen_checkouts += 1
+            synthetic = missing_checkout(self.session, shop.id, remote, source.checkout_topics)
+            if synthetic is not None:
+                found.append(synthetic)
+        orders_until = self.now - source.order_settle
+        seen_orders = 0
+        for remote_order in source.orders(self._since(marks, "orders", orders_until), orders_until):
+            seen_orders += 1
+            found += missing_orders(self.session, shop.id, remote_order, source.order_topics)
+        stored = store(self.session, shop.id, source.platform, found, self.now)
+        self._remember(
+            shop.id, {"checkouts": checkouts_until.isoformat(), "orders": orders_until.isoformat()}
+        )
+        self.session.commit()
+        if stored:
+            log.warning(
+                "shop %s: %d webhook(s) never arrived; reconciled from the %s API",
+                shop.id,
+                stored,
+                source.platform,
+            )
+        return Report(seen_checkouts, seen_orders, stored)
+
+    def _since(self, marks: dict[str, Any], kind: str, until: datetime) -> datetime:
+        floor = until - LOOKBACK
+        try:
+            mark = datetime.fromisoformat(str(marks[kind])) - OVERLAP
+        except (KeyError, ValueError):
+            return floor
+        return max(mark, floor)
+
+    def _remember(self, shop_id: int, marks: dict[str, str]) -> None:
+        """Write the marks under the shop row's lock, so a settings save in between is not lost."""
+        shop = self.session.scalars(
+            select(Shop).where(Shop.id == shop_id).with_for_update().execution_options(populate_existing=True)
+        ).one()
+        settings = dict(shop.settings or {})
+        settings[SETTINGS_KEY] = {**dict(settings.get(SETTINGS_KEY) or {}), **marks}
+        shop.settings = settings
