@@ -20,6 +20,7 @@ from flows.conditions import Prospect, check_guard
 from flows.definitions import ExitScope, Flow, Wait
 from flows.entry import run_entry
 from flows.events import TriggerEvent
+from flows.holdout import in_holdout
 from flows.scheduling import StepScheduler
 from flows.settings import ResolvedSettings, settings_for_shop
 
@@ -147,6 +148,7 @@ class FlowEngine:
             last_activity_at=event.occurred_at,
             started_at=now,
             context=context,
+            holdout=in_holdout(flow.key, event.contact_id, settings.holdout_percent),
         )
         plan_next(enrollment, flow, settings, base=event.occurred_at)
         try:

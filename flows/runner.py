@@ -122,7 +122,12 @@ class StepRunner:
             stop = exit_reason(self.session, enrollment, flow)
             if stop:
                 return self._exit(enrollment, index, stop)
-            if settings.step_enabled(step) and self._split_allows(enrollment, settings, step, index):
+            # A held-out enrollment walks the same steps and exits, but is sent nothing (flows/holdout.py).
+            if (
+                settings.step_enabled(step)
+                and not enrollment.holdout
+                and self._split_allows(enrollment, settings, step, index)
+            ):
                 outcome = self._run_step(enrollment, flow, step, index, settings)
                 if outcome.exit_reason:
                     return self._exit(enrollment, index, outcome.exit_reason)

@@ -1,8 +1,9 @@
 """A shop's tuning of a flow: validated overrides on top of the flow's defaults.
 
 Stored overrides look like ``{"delays": {"first_delay": 7200}, "steps": {"sms": false},
-"params": {"discount_percent": 15}, "conditions": {"email": "order_count = 0"}, "ab": {"email": 30}}``;
-delays are seconds, ``ab`` is the share (percent) of contacts sent the B variant. Validation happens
+"params": {"discount_percent": 15}, "conditions": {"email": "order_count = 0"}, "ab": {"email": 30},
+"holdout": 10}``; delays are seconds, ``ab`` is the share (percent) of contacts sent the B variant,
+``holdout`` the share (percent, 0-50) of enrollments sent nothing (``flows/holdout.py``). Validation happens
 when a merchant saves, so a running enrollment never meets a bad value; resolution tolerates stale
 keys and values (a setting removed or reshaped in a later release falls back to its default).
 """
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.models import FlowSetting
 from flows.catalogue import CATALOGUE
 from flows.definitions import Act, Flow, Send, Wait
+from flows.holdout import MAX_HOLDOUT_PERCENT
 from flows.params import ParamError, clean, restore
 from flows.splits import Condition, ConditionError, parse
 
@@ -37,6 +39,7 @@ class ResolvedSettings:
     params: dict[str, Any]
     conditions: dict[str, str]
     ab_percent: dict[str, int]
+    holdout_percent: int = 0
 
     def delay(self, wait: Wait) -> timedelta:
         return self.delays[wait.setting]
@@ -80,6 +83,9 @@ def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) 
     for name, percent in (overrides.get("ab") or {}).items():
         if name in ab and isinstance(percent, int) and 0 <= percent <= 100:
             ab[name] = percent
+    holdout = overrides.get("holdout")
+    if not (isinstance(holdout, int) and 0 <= holdout <= MAX_HOLDOUT_PERCENT):
+        holdout = 0
     return ResolvedSettings(
         flow=flow,
         enabled=flow.enabled_by_default if enabled is None else enabled,
@@ -88,6 +94,7 @@ def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) 
         params=params,
         conditions=conditions,
         ab_percent=ab,
+        holdout_percent=holdout,
     )
 
 
@@ -98,15 +105,19 @@ def validate_overrides(
     params: dict[str, Any] | None = None,
     conditions: dict[str, Any] | None = None,
     ab: dict[str, Any] | None = None,
+    holdout: Any = None,
 ) -> dict[str, Any]:
-    """Check submitted delays (seconds), switches, parameters, conditions and A/B shares."""
-    return {
+    """Check submitted delays (seconds), switches, parameters, conditions, A/B and holdout shares."""
+    tuned = {
         "delays": _delays(flow, delays),
         "steps": _steps(flow, steps),
         "params": _params(flow, params or {}),
         "conditions": _conditions(flow, conditions or {}),
         "ab": _ab(flow, ab or {}),
     }
+    if holdout is not None:
+        tuned["holdout"] = _holdout(flow, holdout)
+    return tuned
 
 
 def _delays(flow: Flow, delays: dict[str, Any]) -> dict[str, int]:
@@ -182,6 +193,15 @@ def _ab(flow: Flow, ab: dict[str, Any]) -> dict[str, int]:
             raise FlowSettingsError(f"{send.label}: the B share must be a whole percent from 0 to 100")
         clean_ab[name] = int(text)
     return clean_ab
+
+
+def _holdout(flow: Flow, value: Any) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 0 <= int(text) <= MAX_HOLDOUT_PERCENT:
+        raise FlowSettingsError(
+            f"{flow.name}: the holdout share must be a whole percent from 0 to {MAX_HOLDOUT_PERCENT}"
+        )
+    return int(text)
 
 
 def human(delta: timedelta) -> str:

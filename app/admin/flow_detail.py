@@ -16,11 +16,12 @@ from flask import abort, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.admin.blueprint import bp, current_shop
-from app.admin.figures import recent_report
+from app.admin.figures import last_30_days, recent_report
 from app.admin.flow_form import (
     submitted_ab,
     submitted_conditions,
     submitted_delays,
+    submitted_holdout,
     submitted_params,
     submitted_steps,
 )
@@ -31,6 +32,8 @@ from app.admin.page import finish, render_page
 from app.admin.template_editor import Editor, editor_for, find_send
 from app.extensions import db
 from app.models import Shop
+from app.reports.attribution import Windows
+from app.reports.incrementality import Incrementality, shop_incrementality
 from app.reports.queries import Report, StepTotals
 from app.services import current_services
 from flows.catalogue import CATALOGUE
@@ -92,6 +95,7 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
             submitted_params(flow) if request.form.get("params_shown") else {},
             submitted_conditions(flow),
             submitted_ab(flow),
+            submitted_holdout(),
         )
     except FlowSettingsError as exc:
         log.info("shop %s: flow settings refused: %s", shop.id, exc)
@@ -135,7 +139,16 @@ def render_detail(
         requested=flow.purpose == Purpose.REQUESTED,
         editor=editor,
         error=error,
+        incremental=_incremental(shop, flow),
     )
+
+
+def _incremental(shop: Shop, flow: Flow) -> Incrementality | None:
+    """Return the flow's treated-against-held-out figures for the last 30 days, if it has a holdout."""
+    start, end = last_30_days(shop)
+    window = Windows.from_config(current_services().config).click
+    rows = shop_incrementality(db.session(), shop.id, start, end, window)
+    return next((row for row in rows if row.flow_key == flow.key), None)
 
 
 def _merged(stored: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:

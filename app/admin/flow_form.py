@@ -1,4 +1,5 @@
-"""Read a flow's settings form: delays in hours, step switches, conditions, A/B shares, parameters.
+"""Read a flow's settings form: delays in hours, step switches, conditions, A/B and holdout shares,
+parameters.
 
 Everything read here is validated by ``flows.settings.validate_overrides`` before it is stored; a
 value that cannot even be read (hours that are not a number) is refused here with the same error.
@@ -58,3 +59,8 @@ def submitted_params(flow: Flow) -> dict[str, Any]:
         elif name in request.form:
             params[param.setting] = request.form[name]
     return params
+
+
+def submitted_holdout() -> str | None:
+    """Read the share of enrollments held out (None when the form did not show the field)."""
+    return request.form.get("holdout")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -63,6 +63,8 @@ class Enrollment(Model):
     exit_reason: Mapped[str | None] = mapped_column(Text)
     # What the flow kept of the event that started it (the product that came back, a date's name).
     context: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # Held out: the flow runs its course but sends nothing, so its orders measure the flow's lift.
+    holdout: Mapped[bool] = mapped_column(default=False, server_default=false())
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
