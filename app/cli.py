@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+
+if TYPE_CHECKING:
+    from app.models import Shop
 
 storeflow_cli = AppGroup("storeflow", help="Storeflow operations.")
 
@@ -58,3 +62,53 @@ def storefront_key_command(domain: str, platform: str) -> None:
     click.echo(f'snippet: <script src="{app_url}/static/storeflow.js" data-key="{key}" async></script>')
     pixel = json.dumps({"storefrontKey": key, "endpoint": f"{app_url}/storefront/events"})
     click.echo(f"web pixel settings: {pixel}")
+
+
+@storeflow_cli.group("flows")
+def flows_cli() -> None:
+    """Export and import a shop's flow settings as YAML or JSON files."""
+
+
+@flows_cli.command("export")
+@click.option("--shop", "domain", required=True, help="The shop's domain.")
+@click.option("--platform", default="shopify", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--output", "-o", type=click.File("w"), default="-", help="File to write (default: stdout).")
+def export_flows_command(domain: str, platform: str, fmt: str, output: TextIO) -> None:
+    """Write every flow's settings of one shop to a file."""
+    from app.extensions import db
+    from app.flow_files import dump, export_document
+
+    shop = _find_shop(domain, platform)
+    output.write(dump(export_document(db.session(), shop.id), fmt))
+
+
+@flows_cli.command("import")
+@click.option("--shop", "domain", required=True, help="The shop's domain.")
+@click.option("--platform", default="shopify", show_default=True)
+@click.argument("source", type=click.File("rb"))
+def import_flows_command(domain: str, platform: str, source: BinaryIO) -> None:
+    """Check a flow file and store its settings in one shop: all of it, or nothing."""
+    from app.extensions import db
+    from app.flow_files import MAX_FILE_BYTES, FlowFileError, import_text
+
+    shop = _find_shop(domain, platform)
+    try:
+        imported = import_text(db.session(), shop.id, source.read(MAX_FILE_BYTES + 1))
+    except FlowFileError as exc:
+        db.session.rollback()
+        raise click.ClickException("nothing imported:\n  " + "\n  ".join(exc.problems)) from None
+    db.session.commit()
+    click.echo(f"imported settings of {len(imported)} flow(s) into {platform} shop {domain}")
+
+
+def _find_shop(domain: str, platform: str) -> Shop:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Shop
+
+    shop = db.session.scalars(select(Shop).filter_by(platform=platform, domain=domain)).first()
+    if shop is None:
+        raise click.ClickException(f"no {platform} shop {domain!r}")
+    return shop

@@ -1,12 +1,23 @@
 """The merchant's admin: one module per page, all on one blueprint that scopes every request to a shop."""
 
-from app.admin import contacts, flow_detail, flow_templates, flows, login, messages, overview, settings
+from app.admin import (
+    contacts,
+    flow_detail,
+    flow_files,
+    flow_templates,
+    flows,
+    login,
+    messages,
+    overview,
+    settings,
+)
 from app.admin.blueprint import bp
 
 __all__ = [
     "bp",
     "contacts",
     "flow_detail",
+    "flow_files",
     "flow_templates",
     "flows",
     "login",

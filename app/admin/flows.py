@@ -25,10 +25,15 @@ log = logging.getLogger(__name__)
 @bp.get("/flows")
 def flows() -> tuple[str, int]:
     """Show every flow with its switch and status."""
+    return render_flows()
+
+
+def render_flows(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    """Render the flows page, optionally with an error (a refused flow file)."""
     shop = current_shop()
     settings = settings_for_shop(db.session(), shop.id)
     cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
-    return render_page("admin/flows.html", cards=cards)
+    return render_page("admin/flows.html", status=status, cards=cards, error=error)
 
 
 @bp.post("/flows/<flow_key>/toggle")
