@@ -8,6 +8,7 @@ the provider. Every decision, including "skipped: no consent", is recorded on th
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ from app.channels.registry import ChannelSet
 from app.clock import Clock
 from app.config import Config
 from app.crypto import TokenCipher
+from app.discounts.issuer import DiscountIssuer
+from app.discounts.platforms import issuer_for
 from app.extensions import affected_rows
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
@@ -57,11 +60,19 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 class MessageSender:
-    def __init__(self, session: Session, clock: Clock, channels: ChannelSet, config: Config) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        channels: ChannelSet,
+        config: Config,
+        issuers: Callable[[Shop], DiscountIssuer] = issuer_for,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.channels = channels
         self.config = config
+        self.issuers = issuers  # the flow simulator makes codes without asking the platform
 
     def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome:
         """Send (or skip, or schedule a retry of) the message for this step."""
@@ -88,7 +99,7 @@ class MessageSender:
         held = SendRules(self.session, self.clock).hold(shop, contact, enrollment, flow, step, message)
         if held is not None:
             return held
-        content = ContentBuilder(self.session, self.clock, self.config).build(
+        content = ContentBuilder(self.session, self.clock, self.config, self.issuers).build(
             shop, contact, subject, enrollment, flow, step, message
         )
         if content.outcome is not None:

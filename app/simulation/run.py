@@ -1,0 +1,356 @@
+"""Run one flow for one shopper on a virtual clock with the real engine, runner and sender, in a
+transaction that is rolled back (``sandbox.py``), and read back what happened as a timeline.
+
+What differs from production is only at the edges: step jobs run in-process when the virtual clock
+reaches them (instead of through RQ), messages go to a channel that keeps them (instead of a
+provider), and discount codes are made up (instead of created on the platform). Every decision
+(guards, exits, conditions, consent, suppression, quiet hours, smart sending, frequency caps,
+holdouts) is the production code's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from app.channels.base import Channel, OutgoingMessage
+from app.channels.registry import ChannelSet
+from app.clock import ManualClock
+from app.config import Config
+from app.extensions import affected_rows
+from app.messaging.actions import ContactActions
+from app.messaging.sender import MessageSender
+from app.models import DiscountCode, Enrollment, FlowSetting, Message, Shop
+from app.models.automation import ACTIVE, COMPLETED, EXITED
+from app.models.messaging import FAILED, PENDING, SENT, SKIPPED
+from app.models.rows import get_or_create
+from app.simulation.errors import SimulationError
+from app.simulation.sandbox import rolled_back_session
+from app.simulation.scenarios import Setup, real, scenario_named, synthetic
+from flows.catalogue import UnknownFlowError, get_flow
+from flows.definitions import Act, Flow, Send, Wait
+from flows.engine import FlowEngine, enrollment_key
+from flows.events import TriggerEvent
+from flows.runner import StepRunner
+from flows.settings import ResolvedSettings, settings_for_shop
+
+HORIZON = timedelta(days=60)
+MAX_RUNS = 500
+MAX_SIMULATION_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: when, what kind of thing, which step or event, and why."""
+
+    at: datetime
+    kind: str  # event, enrolled, sent, deferred, skipped, failed, note, action, exited, completed, waiting
+    what: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Simulation:
+    flow: Flow
+    shopper: str
+    start: datetime
+    entries: list[Entry]
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for entry in self.entries if entry.kind == kind)
+
+
+class KeepingChannel:
+    """A channel that keeps what it is given instead of sending it."""
+
+    provider = "simulation"
+
+    def __init__(self) -> None:
+        self.kept: list[OutgoingMessage] = []
+
+    def send(self, message: OutgoingMessage) -> str:
+        self.kept.append(message)
+        return f"simulated-{message.reference}"
+
+
+class MadeUpDiscounts:
+    """Stands in for the platform: a simulated discount code is stored (then rolled back), not created."""
+
+    def create(self, shop: Shop, code: DiscountCode) -> str:
+        return f"simulated-{code.code}"
+
+
+class DryRunSender(MessageSender):
+    """The production sender, handing every message to the keeping channel, whatever the shop uses."""
+
+    def __init__(self, session: Session, clock: ManualClock, channel: KeepingChannel, config: Config) -> None:
+        keeping: Channel = channel
+        super().__init__(
+            session, clock, ChannelSet(email=keeping, sms=keeping), config, lambda shop: MadeUpDiscounts()
+        )
+        self.keeping = keeping
+
+    def _channel(self, shop: Shop, step: Send) -> Channel:
+        return self.keeping
+
+
+class RecordingScheduler:
+    """Remember each enrollment's next step job; the simulation runs them as the clock reaches them."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[int, tuple[int, datetime]] = {}
+
+    def schedule(self, enrollment_id: int, run_token: int, due: datetime) -> None:
+        self.jobs[enrollment_id] = (run_token, due)
+
+    def take(self, enrollment_id: int) -> tuple[int, datetime] | None:
+        return self.jobs.pop(enrollment_id, None)
+
+
+def simulate(
+    engine: Engine,
+    config: Config,
+    shop_id: int,
+    flow_key: str,
+    start: datetime,
+    scenario: str = "engaged",
+    email: str | None = None,
+    horizon: timedelta = HORIZON,
+) -> Simulation:
+    """Run the flow for a synthetic scenario, or for the contact with ``email``; change nothing."""
+    try:
+        flow = get_flow(flow_key)
+    except UnknownFlowError:
+        raise SimulationError(f"no flow {flow_key!r}") from None
+    if not timedelta(0) < horizon <= timedelta(days=MAX_SIMULATION_DAYS):
+        raise SimulationError(f"the horizon must be between 1 and {MAX_SIMULATION_DAYS} days")
+    with rolled_back_session(engine) as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            raise SimulationError(f"no shop {shop_id}")
+        run = _Run(session, config, shop, flow, start)
+        notes = run.prepare()
+        if email:
+            setup = real(session, shop, flow, email, start)
+            notes.extend(run.clear_way(setup.start))
+            who = f"{setup.contact.email} (real contact, their stored history)"
+        else:
+            chosen = scenario_named(scenario)
+            setup = synthetic(session, shop, flow, chosen, _start_for(shop, chosen.start_hour, start))
+            who = f"synthetic: {chosen.name} ({chosen.description})"
+        session.commit()
+        entries = run.play(setup, horizon)
+        return Simulation(flow, who, setup.start.occurred_at, entries, notes)
+
+
+def _start_for(shop: Shop, hour: int | None, now: datetime) -> datetime:
+    """Return the next time the shop's clock shows ``hour``:00, or now."""
+    if hour is None:
+        return now
+    from app.reports.queries import zone_named
+
+    local = now.astimezone(zone_named(shop.timezone))
+    candidate = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return candidate if candidate >= local else candidate + timedelta(days=1)
+
+
+class _Run:
+    def __init__(self, session: Session, config: Config, shop: Shop, flow: Flow, start: datetime) -> None:
+        self.session = session
+        self.config = config
+        self.shop = shop
+        self.flow = flow
+        self.clock = ManualClock(start)
+        self.scheduler = RecordingScheduler()
+        self.channel = KeepingChannel()
+        self.entries: list[Entry] = []
+
+    def prepare(self) -> list[str]:
+        """Switch the flow on inside the sandbox, so a flow still off can be tried before it goes live."""
+        setting, _ = get_or_create(self.session, FlowSetting, shop_id=self.shop.id, flow_key=self.flow.key)
+        notes = []
+        if not setting.enabled:
+            setting.enabled = True
+            notes.append(f"{self.flow.name} is switched off in this shop; simulated as if it were on.")
+        return notes
+
+    def clear_way(self, event: TriggerEvent) -> list[str]:
+        """Set aside the contact's earlier enrollment on the same subject, as re-entry would."""
+        key = enrollment_key(self.flow, event)
+        moved = affected_rows(
+            self.session.execute(
+                update(Enrollment)
+                .where(
+                    Enrollment.shop_id == self.shop.id,
+                    Enrollment.flow_key == self.flow.key,
+                    Enrollment.subject_key == key,
+                )
+                .values(subject_key=Enrollment.subject_key + "~simulated", state=EXITED)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if moved:
+            return ["Their earlier enrollment on the same subject was set aside to run the flow again."]
+        return []
+
+    def play(self, setup: Setup, horizon: timedelta) -> list[Entry]:
+        """Start the flow, play later events and step jobs in time order, and read back the timeline."""
+        engine = FlowEngine(self.session, self.clock, self.scheduler, catalogue={self.flow.key: self.flow})
+        self._event(engine, setup.start)
+        key = enrollment_key(self.flow, setup.start)
+        enrollment = self.session.scalars(
+            select(Enrollment).filter_by(shop_id=self.shop.id, flow_key=self.flow.key, subject_key=key)
+        ).first()
+        if enrollment is None:
+            self.entries.append(
+                Entry(
+                    self.clock.now(),
+                    "skipped",
+                    self.flow.name,
+                    "not enrolled: the flow's entry rules left them out",
+                )
+            )
+            return self.entries
+        self._enrolled(enrollment)
+        settings = settings_for_shop(self.session, self.shop.id)[self.flow.key]
+        runner = StepRunner(
+            self.session,
+            self.clock,
+            self.scheduler,
+            DryRunSender(self.session, self.clock, self.channel, self.config),
+            ContactActions(self.session, self.clock),
+        )
+        later = sorted(setup.later, key=lambda happening: happening.at)
+        until = setup.start.occurred_at + horizon
+        for _ in range(MAX_RUNS):
+            job = self.scheduler.take(enrollment.id)
+            if later and (job is None or later[0].at <= job[1]):
+                if job is not None:
+                    self.scheduler.schedule(enrollment.id, *job)
+                happening = later.pop(0)
+                self._move_to(happening.at)
+                self._event(engine, happening.happen(self.session))
+                continue
+            if job is None:
+                break
+            token, due = job
+            if due > until:
+                self.entries.append(
+                    Entry(until, "waiting", self.flow.name, f"next step due {due:%Y-%m-%d %H:%M} UTC")
+                )
+                break
+            self._run_step(runner, enrollment.id, token, due, settings)
+        self._messages(enrollment.id)
+        self._ending(enrollment.id)
+        return sorted(self.entries, key=lambda entry: entry.at)
+
+    def _event(self, engine: FlowEngine, event: TriggerEvent) -> None:
+        self._move_to(event.occurred_at)
+        engine.handle(event)
+        self.session.commit()
+        self.entries.append(Entry(event.occurred_at, "event", event.kind.value, event.subject_key))
+
+    def _enrolled(self, enrollment: Enrollment) -> None:
+        detail = "held out: the flow runs its course but sends nothing" if enrollment.holdout else ""
+        self.entries.append(Entry(enrollment.started_at, "enrolled", self.flow.name, detail))
+
+    def _run_step(
+        self, runner: StepRunner, enrollment_id: int, token: int, due: datetime, settings: ResolvedSettings
+    ) -> None:
+        self._move_to(due)
+        before = self.session.get_one(Enrollment, enrollment_id).step_index
+        runner.run(enrollment_id, token)
+        enrollment = self.session.get_one(Enrollment, enrollment_id)
+        passed = range(before, min(enrollment.step_index, len(self.flow.steps)))
+        for index in passed:
+            self._passed(enrollment, index, settings)
+
+    def _passed(self, enrollment: Enrollment, index: int, settings: ResolvedSettings) -> None:
+        """Say what became of a step the runner went past without a message row: why it was skipped."""
+        step = self.flow.steps[index]
+        if isinstance(step, Wait):
+            return
+        has_message = self.session.scalars(
+            select(Message.id).filter_by(enrollment_id=enrollment.id, step_index=index)
+        ).first()
+        if has_message is not None:
+            return
+        now = self.clock.now()
+        if not settings.step_enabled(step):
+            self.entries.append(Entry(now, "skipped", step.label, "step switched off"))
+        elif enrollment.holdout:
+            self.entries.append(Entry(now, "skipped", step.label, "held out"))
+        elif isinstance(step, Act):
+            self.entries.append(Entry(now, "action", step.label, step.action))
+        else:
+            condition = settings.conditions[step.setting]
+            self.entries.append(Entry(now, "skipped", step.label, f"condition does not hold: {condition}"))
+
+    def _messages(self, enrollment_id: int) -> None:
+        """Turn each message's recorded timeline into entries (sent, deferred, skipped, failed, notes)."""
+        for message in self.session.scalars(
+            select(Message).filter_by(enrollment_id=enrollment_id).order_by(Message.step_index)
+        ):
+            step = self.flow.steps[message.step_index]
+            what = f"{step.label} [{message.channel}: {message.template}]"
+            for item in message.timeline:
+                kind = _kind(item.get("status", ""), item.get("detail"))
+                if kind is None:
+                    continue
+                detail = item.get("detail") or ""
+                if kind == "sent":
+                    detail = f"to {message.to_address}" + (
+                        f", subject {message.subject!r}" if message.subject else ""
+                    )
+                self.entries.append(Entry(datetime.fromisoformat(item["at"]), kind, what, detail))
+
+    def _ending(self, enrollment_id: int) -> None:
+        enrollment = self.session.get_one(Enrollment, enrollment_id)
+        at = enrollment.ended_at or self.clock.now()
+        if enrollment.state == EXITED:
+            self.entries.append(Entry(at, "exited", self.flow.name, enrollment.exit_reason or ""))
+        elif enrollment.state == COMPLETED:
+            self.entries.append(Entry(at, "completed", self.flow.name))
+        elif enrollment.state == ACTIVE and not any(entry.kind == "waiting" for entry in self.entries):
+            self.entries.append(Entry(at, "waiting", self.flow.name, "still in the flow"))
+
+    def _move_to(self, instant: datetime) -> None:
+        if instant > self.clock.now():
+            self.clock.advance(instant - self.clock.now())
+
+
+def _kind(status: str, detail: str | None) -> str | None:
+    """Classify one recorded status change of a message for the timeline (None: not worth a line)."""
+    if status == SENT:
+        return "sent"
+    if status == SKIPPED:
+        return "skipped"
+    if status == FAILED:
+        return "failed"
+    if status == PENDING and detail:
+        return "deferred" if "deferred" in detail else "note"
+    return None
+
+
+def timeline_text(simulation: Simulation) -> list[str]:
+    """Lay the timeline out as lines: offset from the start, kind, step or event, and why."""
+    lines = [f"Simulating {simulation.flow.name} for {simulation.shopper}", *simulation.notes]
+    lines.append(f"start {simulation.start:%Y-%m-%d %H:%M} UTC; nothing is sent and nothing is kept")
+    for entry in simulation.entries:
+        offset = _offset(entry.at - simulation.start)
+        detail = f" — {entry.detail}" if entry.detail else ""
+        lines.append(f"{offset:>10}  {entry.kind:<9} {entry.what}{detail}")
+    counts = ", ".join(f"{simulation.count(kind)} {kind}" for kind in ("sent", "deferred", "skipped"))
+    lines.append(f"would be: {counts}")
+    return lines
+
+
+def _offset(delta: timedelta) -> str:
+    """Show time since the start as +Dd HH:MM."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 1440)
+    return f"+{days}d {rest // 60:02d}:{rest % 60:02d}"
