@@ -112,3 +112,43 @@ def _find_shop(domain: str, platform: str) -> Shop:
     if shop is None:
         raise click.ClickException(f"no {platform} shop {domain!r}")
     return shop
+
+
+@storeflow_cli.command("simulate")
+@click.option("--shop", "domain", required=True, help="The shop's domain.")
+@click.option("--platform", default="shopify", show_default=True)
+@click.option("--flow", "flow_key", required=True, help="The flow's key, e.g. abandoned_checkout.")
+@click.option("--contact", "email", default=None, help="Run it for this real contact's history.")
+@click.option(
+    "--scenario", default="engaged", show_default=True, help="Synthetic scenario (without --contact)."
+)
+@click.option(
+    "--days", type=click.IntRange(1, 365), default=60, show_default=True, help="How far the clock may run."
+)
+def simulate_command(
+    domain: str, platform: str, flow_key: str, email: str | None, scenario: str, days: int
+) -> None:
+    """Show what a flow would send, defer and skip for one shopper, without sending or keeping anything."""
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.services import current_services
+    from app.simulation.errors import SimulationError
+    from app.simulation.run import simulate, timeline_text
+
+    shop = _find_shop(domain, platform)
+    services = current_services()
+    try:
+        simulation = simulate(
+            db.engine,
+            services.config,
+            shop.id,
+            flow_key,
+            services.clock.now(),
+            scenario=scenario,
+            email=email,
+            horizon=timedelta(days=days),
+        )
+    except SimulationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(timeline_text(simulation)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from app.models import (
 )
 from app.simulation.errors import SimulationError
 from app.simulation.run import simulate, timeline_text
+from tests.support.admin import log_in
 
 COUNTED = (Contact, Checkout, Order, Enrollment, Message, FlowSetting, DiscountCode)
 # 07:00 in New York.
@@ -179,3 +181,76 @@ def test_the_timeline_reads_as_text(app, shop):
     assert " +0d 01:00  sent      First reminder email [email: abandoned_checkout_1]" in text
     assert " +0d 04:00  skipped   SMS reminder" in text
     assert "would be: 2 sent, 0 deferred, 1 skipped" in text
+
+
+def test_the_cli_prints_the_timeline(app, shop):
+    before = row_counts(app)
+
+    result = app.test_cli_runner().invoke(
+        args=[
+            "storeflow",
+            "simulate",
+            "--shop",
+            shop.domain,
+            "--flow",
+            "abandoned_checkout",
+            "--scenario",
+            "evening",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Simulating Abandoned checkout recovery for synthetic: evening" in result.output
+    assert (
+        "deferred  SMS reminder (only with SMS consent) [sms: abandoned_checkout_sms] — quiet hours"
+        in result.output
+    )
+    assert "would be: 3 sent, 1 deferred, 0 skipped" in result.output
+    assert row_counts(app) == before
+
+
+def test_the_cli_refuses_an_unknown_flow_clearly(app, shop):
+    result = app.test_cli_runner().invoke(
+        args=["storeflow", "simulate", "--shop", shop.domain, "--flow", "nope"]
+    )
+
+    assert result.exit_code == 1
+    assert "Error: no flow 'nope'" in result.output
+
+
+def test_the_flow_page_simulates_a_scenario(app, client, shop):
+    csrf = log_in(client, shop.id)
+    assert (
+        'action="/admin/flows/abandoned_checkout/simulate"'
+        in client.get("/admin/flows/abandoned_checkout").text
+    )
+
+    response = client.post(
+        "/admin/flows/abandoned_checkout/simulate", data={"csrf_token": csrf, "scenario": "email_only"}
+    )
+
+    page = unescape(response.text)
+    assert response.status_code == 200
+    assert "Nothing was sent and nothing was kept" in page
+    assert "Would be: 2 sent, 0 deferred, 1 skipped." in page
+    assert "no sms marketing consent (never given)" in page
+
+
+def test_the_flow_page_refuses_an_unknown_contact_with_400(client, shop):
+    csrf = log_in(client, shop.id)
+
+    response = client.post(
+        "/admin/flows/abandoned_checkout/simulate", data={"csrf_token": csrf, "contact": "ghost@example.com"}
+    )
+
+    assert response.status_code == 400
+    assert "no contact with email 'ghost@example.com' in this shop" in unescape(response.text)
+
+
+def test_a_simulation_needs_the_csrf_token(client, shop):
+    log_in(client, shop.id)
+
+    response = client.post("/admin/flows/abandoned_checkout/simulate", data={"scenario": "engaged"})
+
+    assert response.status_code == 400
+    assert "This form has expired" in response.text

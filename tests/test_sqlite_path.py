@@ -66,3 +66,20 @@ def test_a_forged_webhook_stores_nothing_on_sqlite(sqlite_app, clock):
 
     assert response.status_code == 401
     assert count(sqlite_app, WebhookEvent) == 0
+
+
+def test_the_flow_simulator_keeps_nothing_on_sqlite(sqlite_app, clock):
+    from app.models import Contact, FlowSetting, Shop
+    from app.simulation.run import simulate
+
+    with sqlite_app.app_context():
+        shop_id = db.session.query(Shop.id).scalar()
+        config = sqlite_app.extensions["storeflow"].config
+        simulation = simulate(db.engine, config, shop_id, "welcome_series", clock.now())
+        db.session.remove()
+
+    assert simulation.count("sent") >= 2
+    assert count(sqlite_app, Contact) == 0
+    assert count(sqlite_app, Enrollment) == 0
+    assert count(sqlite_app, Message) == 0
+    assert count(sqlite_app, FlowSetting) == 2

@@ -36,6 +36,7 @@ from app.reports.attribution import Windows
 from app.reports.incrementality import Incrementality, shop_incrementality
 from app.reports.queries import Report, StepTotals
 from app.services import current_services
+from app.simulation.scenarios import SCENARIOS
 from flows.catalogue import CATALOGUE
 from flows.definitions import Act, Flow, Param, Purpose, Send, Wait
 from flows.params import display
@@ -140,6 +141,7 @@ def render_detail(
         editor=editor,
         error=error,
         incremental=_incremental(shop, flow),
+        scenarios=SCENARIOS,
     )
 
 
