@@ -103,6 +103,8 @@ def parse(text: str | bytes) -> dict[str, Any]:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise FlowFileError([f"not YAML or JSON: {_first_line(exc)}"]) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise FlowFileError(["the file nests too deeply to be flow settings"]) from None
     if not isinstance(document, dict) or not isinstance(document.get("flows"), dict):
         raise FlowFileError(["the file must be a mapping with a 'flows' mapping of flow keys"])
     if document.get("storeflow_flows", FORMAT_VERSION) != FORMAT_VERSION:

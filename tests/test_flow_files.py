@@ -106,6 +106,7 @@ def test_import_changes_only_what_the_file_names(app, source):
         ),
         ("flows: [1, 2]\n", "'flows' mapping"),
         ("flows: {a: [\n", "not YAML or JSON"),
+        ("flows: " + "[" * 20000, "nests too deeply"),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_flow_and_setting_and_nothing_changes(app, source, text, message):
