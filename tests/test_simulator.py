@@ -254,3 +254,30 @@ def test_a_simulation_needs_the_csrf_token(client, shop):
 
     assert response.status_code == 400
     assert "This form has expired" in response.text
+
+
+def test_a_real_contact_the_flow_would_not_enroll_is_told_why(app, factory, shop, clock):
+    bob = factory.contact(shop, email="bob@example.com", email_consent="subscribed")
+    with app.app_context():
+        db.session.add(
+            Checkout(
+                shop_id=shop.id,
+                token="tok-2",
+                contact_id=bob.id,
+                recovery_url="https://demo.example/recover",
+                source_created_at=clock.now() - timedelta(hours=3),
+            )
+        )
+        db.session.add(Order(shop_id=shop.id, platform_id="5001", contact_id=bob.id, placed_at=clock.now()))
+        db.session.commit()
+
+    simulation = run(app, shop, "abandoned_checkout", email="bob@example.com")
+
+    assert lines(simulation, "skipped") == [
+        (
+            timedelta(0),
+            "skipped",
+            "Abandoned checkout recovery",
+            "not enrolled: shopper placed order 5001 since",
+        )
+    ]

@@ -31,8 +31,10 @@ from app.simulation.errors import SimulationError
 from app.simulation.sandbox import rolled_back_session
 from app.simulation.scenarios import Setup, real, scenario_named, synthetic
 from flows.catalogue import UnknownFlowError, get_flow
+from flows.conditions import Prospect, check_guard
 from flows.definitions import Act, Flow, Send, Wait
 from flows.engine import FlowEngine, enrollment_key
+from flows.entry import run_entry
 from flows.events import TriggerEvent
 from flows.runner import StepRunner
 from flows.settings import ResolvedSettings, settings_for_shop
@@ -206,14 +208,8 @@ class _Run:
             select(Enrollment).filter_by(shop_id=self.shop.id, flow_key=self.flow.key, subject_key=key)
         ).first()
         if enrollment is None:
-            self.entries.append(
-                Entry(
-                    self.clock.now(),
-                    "skipped",
-                    self.flow.name,
-                    "not enrolled: the flow's entry rules left them out",
-                )
-            )
+            why = self._why_not_enrolled(setup.start)
+            self.entries.append(Entry(self.clock.now(), "skipped", self.flow.name, f"not enrolled: {why}"))
             return self.entries
         self._enrolled(enrollment)
         settings = settings_for_shop(self.session, self.shop.id)[self.flow.key]
@@ -253,6 +249,31 @@ class _Run:
         engine.handle(event)
         self.session.commit()
         self.entries.append(Entry(event.occurred_at, "event", event.kind.value, event.subject_key))
+
+    def _why_not_enrolled(self, event: TriggerEvent) -> str:
+        """Ask the engine's own checks, in its order, which one kept the shopper out."""
+        settings = settings_for_shop(self.session, self.shop.id)[self.flow.key]
+        context = run_entry(self.flow.entry, self.session, settings, event)
+        if context is None:
+            return "the flow's entry check left them out"
+        key = enrollment_key(self.flow, event)
+        if self.flow.guard and key is not None and event.contact_id is not None:
+            now = self.clock.now()
+            prospect = Prospect(event.shop_id, key, event.contact_id, event.occurred_at, now, context)
+            reason = check_guard(self.flow.guard, self.session, prospect, now)
+            if reason:
+                return reason
+        winning = self.session.scalars(
+            select(Enrollment.flow_key).where(
+                Enrollment.shop_id == self.shop.id,
+                Enrollment.contact_id == event.contact_id,
+                Enrollment.state == ACTIVE,
+                Enrollment.flow_key.in_(self.flow.exit_on_entering),
+            )
+        ).first()
+        if winning:
+            return f"already in {winning}, which this flow gives way to"
+        return "the engine declined (see the flow's rules)"
 
     def _enrolled(self, enrollment: Enrollment) -> None:
         detail = "held out: the flow runs its course but sends nothing" if enrollment.holdout else ""
