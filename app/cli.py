@@ -134,7 +134,8 @@ def simulate_command(
     from app.extensions import db
     from app.services import current_services
     from app.simulation.errors import SimulationError
-    from app.simulation.run import simulate, timeline_text
+    from app.simulation.run import simulate
+    from app.simulation.timeline import timeline_text
 
     shop = _find_shop(domain, platform)
     services = current_services()

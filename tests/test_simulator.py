@@ -23,7 +23,8 @@ from app.models import (
     Suppression,
 )
 from app.simulation.errors import SimulationError
-from app.simulation.run import simulate, timeline_text
+from app.simulation.run import simulate
+from app.simulation.timeline import timeline_text
 from tests.support.admin import log_in
 
 COUNTED = (Contact, Checkout, Order, Enrollment, Message, FlowSetting, DiscountCode)

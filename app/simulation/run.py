@@ -10,29 +10,27 @@ holdouts) is the production code's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, OutgoingMessage
-from app.channels.registry import ChannelSet
 from app.clock import ManualClock
 from app.config import Config
 from app.extensions import affected_rows
 from app.messaging.actions import ContactActions
-from app.messaging.sender import MessageSender
-from app.models import DiscountCode, Enrollment, FlowSetting, Message, Shop
+from app.models import Enrollment, FlowSetting, Message, Shop
 from app.models.automation import ACTIVE, COMPLETED, EXITED
-from app.models.messaging import FAILED, PENDING, SENT, SKIPPED
 from app.models.rows import get_or_create
+from app.reports.queries import zone_named
+from app.simulation.edges import DryRunSender, KeepingChannel, RecordingScheduler
 from app.simulation.errors import SimulationError
 from app.simulation.sandbox import rolled_back_session
 from app.simulation.scenarios import Setup, real, scenario_named, synthetic
+from app.simulation.timeline import Entry, Simulation, message_kind
 from flows.catalogue import UnknownFlowError, get_flow
 from flows.conditions import Prospect, check_guard
-from flows.definitions import Act, Flow, Send, Wait
+from flows.definitions import Act, Flow, Wait
 from flows.engine import FlowEngine, enrollment_key
 from flows.entry import run_entry
 from flows.events import TriggerEvent
@@ -42,75 +40,6 @@ from flows.settings import ResolvedSettings, settings_for_shop
 HORIZON = timedelta(days=60)
 MAX_RUNS = 500
 MAX_SIMULATION_DAYS = 365
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the timeline: when, what kind of thing, which step or event, and why."""
-
-    at: datetime
-    kind: str  # event, enrolled, sent, deferred, skipped, failed, note, action, exited, completed, waiting
-    what: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Simulation:
-    flow: Flow
-    shopper: str
-    start: datetime
-    entries: list[Entry]
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, kind: str) -> int:
-        return sum(1 for entry in self.entries if entry.kind == kind)
-
-
-class KeepingChannel:
-    """A channel that keeps what it is given instead of sending it."""
-
-    provider = "simulation"
-
-    def __init__(self) -> None:
-        self.kept: list[OutgoingMessage] = []
-
-    def send(self, message: OutgoingMessage) -> str:
-        self.kept.append(message)
-        return f"simulated-{message.reference}"
-
-
-class MadeUpDiscounts:
-    """Stands in for the platform: a simulated discount code is stored (then rolled back), not created."""
-
-    def create(self, shop: Shop, code: DiscountCode) -> str:
-        return f"simulated-{code.code}"
-
-
-class DryRunSender(MessageSender):
-    """The production sender, handing every message to the keeping channel, whatever the shop uses."""
-
-    def __init__(self, session: Session, clock: ManualClock, channel: KeepingChannel, config: Config) -> None:
-        keeping: Channel = channel
-        super().__init__(
-            session, clock, ChannelSet(email=keeping, sms=keeping), config, lambda shop: MadeUpDiscounts()
-        )
-        self.keeping = keeping
-
-    def _channel(self, shop: Shop, step: Send) -> Channel:
-        return self.keeping
-
-
-class RecordingScheduler:
-    """Remember each enrollment's next step job; the simulation runs them as the clock reaches them."""
-
-    def __init__(self) -> None:
-        self.jobs: dict[int, tuple[int, datetime]] = {}
-
-    def schedule(self, enrollment_id: int, run_token: int, due: datetime) -> None:
-        self.jobs[enrollment_id] = (run_token, due)
-
-    def take(self, enrollment_id: int) -> tuple[int, datetime] | None:
-        return self.jobs.pop(enrollment_id, None)
 
 
 def simulate(
@@ -153,8 +82,6 @@ def _start_for(shop: Shop, hour: int | None, now: datetime) -> datetime:
     """Return the next time the shop's clock shows ``hour``:00, or now."""
     if hour is None:
         return now
-    from app.reports.queries import zone_named
-
     local = now.astimezone(zone_named(shop.timezone))
     candidate = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     return candidate if candidate >= local else candidate + timedelta(days=1)
@@ -319,7 +246,7 @@ class _Run:
             step = self.flow.steps[message.step_index]
             what = f"{step.label} [{message.channel}: {message.template}]"
             for item in message.timeline:
-                kind = _kind(item.get("status", ""), item.get("detail"))
+                kind = message_kind(item.get("status", ""), item.get("detail"))
                 if kind is None:
                     continue
                 detail = item.get("detail") or ""
@@ -342,36 +269,3 @@ class _Run:
     def _move_to(self, instant: datetime) -> None:
         if instant > self.clock.now():
             self.clock.advance(instant - self.clock.now())
-
-
-def _kind(status: str, detail: str | None) -> str | None:
-    """Classify one recorded status change of a message for the timeline (None: not worth a line)."""
-    if status == SENT:
-        return "sent"
-    if status == SKIPPED:
-        return "skipped"
-    if status == FAILED:
-        return "failed"
-    if status == PENDING and detail:
-        return "deferred" if "deferred" in detail else "note"
-    return None
-
-
-def timeline_text(simulation: Simulation) -> list[str]:
-    """Lay the timeline out as lines: offset from the start, kind, step or event, and why."""
-    lines = [f"Simulating {simulation.flow.name} for {simulation.shopper}", *simulation.notes]
-    lines.append(f"start {simulation.start:%Y-%m-%d %H:%M} UTC; nothing is sent and nothing is kept")
-    for entry in simulation.entries:
-        offset = _offset(entry.at - simulation.start)
-        detail = f" — {entry.detail}" if entry.detail else ""
-        lines.append(f"{offset:>10}  {entry.kind:<9} {entry.what}{detail}")
-    counts = ", ".join(f"{simulation.count(kind)} {kind}" for kind in ("sent", "deferred", "skipped"))
-    lines.append(f"would be: {counts}")
-    return lines
-
-
-def _offset(delta: timedelta) -> str:
-    """Show time since the start as +Dd HH:MM."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 1440)
-    return f"+{days}d {rest // 60:02d}:{rest % 60:02d}"

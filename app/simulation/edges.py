@@ -1,0 +1,63 @@
+"""Where the simulation differs from production, all at the edges: step jobs are remembered instead
+of queued, messages are kept instead of sent, and discount codes are made up instead of created."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.channels.base import Channel, OutgoingMessage
+from app.channels.registry import ChannelSet
+from app.clock import ManualClock
+from app.config import Config
+from app.messaging.sender import MessageSender
+from app.models import DiscountCode, Shop
+from flows.definitions import Send
+
+
+class KeepingChannel:
+    """A channel that keeps what it is given instead of sending it."""
+
+    provider = "simulation"
+
+    def __init__(self) -> None:
+        self.kept: list[OutgoingMessage] = []
+
+    def send(self, message: OutgoingMessage) -> str:
+        self.kept.append(message)
+        return f"simulated-{message.reference}"
+
+
+class MadeUpDiscounts:
+    """Stands in for the platform: a simulated discount code is stored (then rolled back), not created."""
+
+    def create(self, shop: Shop, code: DiscountCode) -> str:
+        return f"simulated-{code.code}"
+
+
+class DryRunSender(MessageSender):
+    """The production sender, handing every message to the keeping channel, whatever the shop uses."""
+
+    def __init__(self, session: Session, clock: ManualClock, channel: KeepingChannel, config: Config) -> None:
+        keeping: Channel = channel
+        super().__init__(
+            session, clock, ChannelSet(email=keeping, sms=keeping), config, lambda shop: MadeUpDiscounts()
+        )
+        self.keeping = keeping
+
+    def _channel(self, shop: Shop, step: Send) -> Channel:
+        return self.keeping
+
+
+class RecordingScheduler:
+    """Remember each enrollment's next step job; the simulation runs them as the clock reaches them."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[int, tuple[int, datetime]] = {}
+
+    def schedule(self, enrollment_id: int, run_token: int, due: datetime) -> None:
+        self.jobs[enrollment_id] = (run_token, due)
+
+    def take(self, enrollment_id: int) -> tuple[int, datetime] | None:
+        return self.jobs.pop(enrollment_id, None)
