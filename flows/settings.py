@@ -3,7 +3,8 @@
 Stored overrides look like ``{"delays": {"first_delay": 7200}, "steps": {"sms": false},
 "params": {"discount_percent": 15}, "conditions": {"email": "order_count = 0"}, "ab": {"email": 30},
 "holdout": 10}``; delays are seconds, ``ab`` is the share (percent) of contacts sent the B variant,
-``holdout`` the share (percent, 0-50) of enrollments sent nothing (``flows/holdout.py``). Validation happens
+``holdout`` the share (percent, 0-50) of enrollments sent nothing (``flows/holdout.py``; never for
+flows whose messages the shopper asked for). Validation happens
 when a merchant saves, so a running enrollment never meets a bad value; resolution tolerates stale
 keys and values (a setting removed or reshaped in a later release falls back to its default).
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.models import FlowSetting
 from flows.catalogue import CATALOGUE
-from flows.definitions import Act, Flow, Send, Wait
+from flows.definitions import Act, Flow, Purpose, Send, Wait
 from flows.holdout import MAX_HOLDOUT_PERCENT
 from flows.params import ParamError, clean, restore
 from flows.splits import Condition, ConditionError, parse
@@ -84,7 +85,10 @@ def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) 
         if name in ab and isinstance(percent, int) and 0 <= percent <= 100:
             ab[name] = percent
     holdout = overrides.get("holdout")
-    if not (isinstance(holdout, int) and 0 <= holdout <= MAX_HOLDOUT_PERCENT):
+    if (
+        not (isinstance(holdout, int) and 0 <= holdout <= MAX_HOLDOUT_PERCENT)
+        or flow.purpose == Purpose.REQUESTED
+    ):
         holdout = 0
     return ResolvedSettings(
         flow=flow,
@@ -201,6 +205,8 @@ def _holdout(flow: Flow, value: Any) -> int:
         raise FlowSettingsError(
             f"{flow.name}: the holdout share must be a whole percent from 0 to {MAX_HOLDOUT_PERCENT}"
         )
+    if int(text) and flow.purpose == Purpose.REQUESTED:
+        raise FlowSettingsError(f"{flow.name}: shoppers asked for these messages, so none may be held out")
     return int(text)
 
 

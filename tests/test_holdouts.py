@@ -51,6 +51,14 @@ def test_a_holdout_share_outside_0_to_50_is_refused_naming_the_flow(value):
         validate_overrides(get_flow("welcome_series"), {}, {}, holdout=value)
 
 
+def test_a_flow_whose_messages_shoppers_asked_for_has_no_holdout(client, factory):
+    with pytest.raises(FlowSettingsError, match="Double opt-in: shoppers asked for these messages"):
+        validate_overrides(get_flow("double_opt_in"), {}, {}, holdout="10")
+    shop = factory.shop()
+    log_in(client, shop.id)
+    assert 'name="holdout"' not in client.get("/admin/flows/back_in_stock").text
+
+
 def test_a_stale_stored_holdout_falls_back_to_none():
     assert resolve(get_flow("welcome_series"), True, {"holdout": 80}).holdout_percent == 0
 

@@ -62,5 +62,7 @@ def submitted_params(flow: Flow) -> dict[str, Any]:
 
 
 def submitted_holdout() -> str | None:
-    """Read the share of enrollments held out (None when the form did not show the field)."""
-    return request.form.get("holdout")
+    """Read the share of enrollments held out (None when the form did not show it; empty means none)."""
+    if "holdout" not in request.form:
+        return None
+    return request.form["holdout"].strip() or "0"
