@@ -149,8 +149,8 @@ def _incremental(shop: Shop, flow: Flow) -> Incrementality | None:
     """Return the flow's treated-against-held-out figures for the last 30 days, if it has a holdout."""
     start, end = last_30_days(shop)
     window = Windows.from_config(current_services().config).click
-    rows = shop_incrementality(db.session(), shop.id, start, end, window)
-    return next((row for row in rows if row.flow_key == flow.key), None)
+    rows = shop_incrementality(db.session(), shop.id, start, end, window, flow.key)
+    return rows[0] if rows else None
 
 
 def _merged(stored: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:

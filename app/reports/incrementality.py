@@ -68,25 +68,32 @@ class _Side:
 
 
 def shop_incrementality(
-    session: Session, shop_id: int, start: date, end: date, window: timedelta
+    session: Session, shop_id: int, start: date, end: date, window: timedelta, flow_key: str | None = None
 ) -> list[Incrementality]:
     """Compare the groups of enrollments started over [start, end] (inclusive, the shop's days)."""
     shop = session.get(Shop, shop_id)
     zone = zone_named(shop.timezone if shop else "UTC")
     since = datetime.combine(start, time(), zone)
     until = datetime.combine(end + timedelta(days=1), time(), zone)
-    return incrementality(session, shop_id, since, until, window)
+    return incrementality(session, shop_id, since, until, window, flow_key)
 
 
 def incrementality(
-    session: Session, shop_id: int, since: datetime, until: datetime, window: timedelta
+    session: Session,
+    shop_id: int,
+    since: datetime,
+    until: datetime,
+    window: timedelta,
+    flow_key: str | None = None,
 ) -> list[Incrementality]:
-    """Compare treated and held-out enrollments started in [since, until), for flows with a holdout."""
-    enrollments = session.execute(
-        select(Enrollment.flow_key, Enrollment.contact_id, Enrollment.started_at, Enrollment.holdout).where(
-            Enrollment.shop_id == shop_id, Enrollment.started_at >= since, Enrollment.started_at < until
-        )
-    ).all()
+    """Compare treated and held-out enrollments started in [since, until), for flows with a holdout
+    (or for one flow only)."""
+    query = select(
+        Enrollment.flow_key, Enrollment.contact_id, Enrollment.started_at, Enrollment.holdout
+    ).where(Enrollment.shop_id == shop_id, Enrollment.started_at >= since, Enrollment.started_at < until)
+    if flow_key is not None:
+        query = query.where(Enrollment.flow_key == flow_key)
+    enrollments = session.execute(query).all()
     held_out_flows = {row.flow_key for row in enrollments if row.holdout}
     if not held_out_flows:
         return []

@@ -10,6 +10,7 @@ holdouts) is the production code's.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select, update
@@ -37,6 +38,8 @@ from flows.events import TriggerEvent
 from flows.runner import StepRunner
 from flows.settings import ResolvedSettings, settings_for_shop
 
+log = logging.getLogger(__name__)
+
 HORIZON = timedelta(days=60)
 MAX_RUNS = 500
 MAX_SIMULATION_DAYS = 365
@@ -59,6 +62,9 @@ def simulate(
         raise SimulationError(f"no flow {flow_key!r}") from None
     if not timedelta(0) < horizon <= timedelta(days=MAX_SIMULATION_DAYS):
         raise SimulationError(f"the horizon must be between 1 and {MAX_SIMULATION_DAYS} days")
+    log.info(
+        "simulating %s for shop %s: what is logged until it ends is rolled back, not sent", flow.key, shop_id
+    )
     with rolled_back_session(engine) as session:
         shop = session.get(Shop, shop_id)
         if shop is None:
@@ -75,7 +81,8 @@ def simulate(
             who = f"synthetic: {chosen.name} ({chosen.description})"
         session.commit()
         entries = run.play(setup, horizon)
-        return Simulation(flow, who, setup.start.occurred_at, entries, notes)
+    log.info("simulation of %s for shop %s ended; nothing was sent or kept", flow.key, shop_id)
+    return Simulation(flow, who, setup.start.occurred_at, entries, notes)
 
 
 def _start_for(shop: Shop, hour: int | None, now: datetime) -> datetime:
