@@ -237,3 +237,16 @@ def test_decided_times_are_the_flows_clock(app, client, harness, factory):
     (decision,) = decisions(app)
     assert decision.decided_at == start + HOUR
     assert decision.decided_at.tzinfo == UTC
+
+
+def test_erasing_the_contact_erases_what_was_decided_about_them(app, client, harness, factory):
+    shop = factory.shop()
+    factory.enable(shop, "abandoned_checkout")
+    abandon_checkout(client, harness)
+    harness.advance(HOUR)
+    (contact,) = rows(app, Contact)
+    csrf = log_in(client, shop.id)
+
+    client.post(f"/admin/contacts/{contact.id}/erase", data={"csrf_token": csrf, "confirm": "erase"})
+
+    assert rows(app, Decision) == []

@@ -1,10 +1,21 @@
 """The merchant's admin: one module per page, all on one blueprint that scopes every request to a shop."""
 
-from app.admin import contacts, flow_detail, flow_templates, flows, login, messages, overview, settings
+from app.admin import (
+    consent_settings,
+    contacts,
+    flow_detail,
+    flow_templates,
+    flows,
+    login,
+    messages,
+    overview,
+    settings,
+)
 from app.admin.blueprint import bp
 
 __all__ = [
     "bp",
+    "consent_settings",
     "contacts",
     "flow_detail",
     "flow_templates",
