@@ -341,3 +341,12 @@ def test_a_customers_redact_webhook_deletes_their_ledger(app, client, harness, f
 
     assert count(app, Contact) == 0
     assert count(app, ConsentChange) == 0
+
+
+def test_the_admins_data_export_includes_the_consent_history(app, client, unsubscribed):
+    csrf = log_in(client, unsubscribed.shop_id)
+
+    response = client.post(f"/admin/contacts/{unsubscribed.id}/export", data={"csrf_token": csrf})
+
+    (change,) = json.loads(response.data)["consent_changes"]
+    assert (change["source"], change["ip"]) == ("unsubscribe_link", SHOPPER_IP)

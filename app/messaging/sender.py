@@ -280,6 +280,8 @@ class MessageSender:
                 return DONE
             retry_at = now + retry_delay(message.attempts)
             message.record(PENDING, now, f"attempt {message.attempts} failed, retrying: {exc}")
+            retry = {"rule": "provider_retry", "attempt": message.attempts, "until": retry_at}
+            record_message_decision(self.session, message, decided.DEFERRED, message.detail or "", now, retry)
             self.session.commit()
             log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
             return SendOutcome(retry_at=retry_at)
