@@ -30,14 +30,12 @@ def record_decision(
     reason: str,
     at: datetime,
     facts: Facts | None = None,
-    message_id: int | None = None,
 ) -> Decision:
-    """Add what was decided about the enrollment's step, and why, to the log."""
+    """Add what was decided about a step that is not (or not yet) a message, and why, to the log."""
     decision = Decision(
         shop_id=enrollment.shop_id,
         contact_id=enrollment.contact_id,
         enrollment_id=enrollment.id,
-        message_id=message_id,
         flow_key=enrollment.flow_key,
         step_index=step_index,
         outcome=outcome,
@@ -49,10 +47,20 @@ def record_decision(
     return decision
 
 
+# What an UPDATE ... RETURNING that ends enrollments in bulk hands to ``record_exits``.
+EXIT_COLUMNS = (
+    Enrollment.id,
+    Enrollment.shop_id,
+    Enrollment.contact_id,
+    Enrollment.flow_key,
+    Enrollment.step_index,
+)
+
+
 def record_exits(
     session: Session, ended: Sequence[Row[int, int, int, str, int]], reason: str, at: datetime, facts: Facts
 ) -> None:
-    """Log the exit of enrollments an event ended in bulk (rows of id, contact, flow, step)."""
+    """Log the exit of enrollments an event ended in bulk (rows of ``EXIT_COLUMNS``)."""
     for enrollment_id, shop_id, contact_id, flow_key, step_index in ended:
         session.add(
             Decision(
@@ -67,15 +75,6 @@ def record_exits(
                 decided_at=at,
             )
         )
-
-
-EXIT_COLUMNS = (
-    Enrollment.id,
-    Enrollment.shop_id,
-    Enrollment.contact_id,
-    Enrollment.flow_key,
-    Enrollment.step_index,
-)
 
 
 def record_message_decision(

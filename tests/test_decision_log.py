@@ -14,6 +14,7 @@ from tests.support.db import rows
 from tests.support.samples import sample
 from tests.support.shopify import deliver
 from tests.support.store import abandon_checkout
+from tests.support.storefront import batch, drain, post, visitor_id
 from tests.support.stores import Line, ShopifyStore, Shopper
 
 MINUTE = timedelta(minutes=1)
@@ -250,3 +251,45 @@ def test_erasing_the_contact_erases_what_was_decided_about_them(app, client, har
     client.post(f"/admin/contacts/{contact.id}/erase", data={"csrf_token": csrf, "confirm": "erase"})
 
     assert rows(app, Decision) == []
+
+
+def test_smart_sending_records_the_rule_and_until_when(app, client, shopify, factory, harness):
+    # given a welcome email just went out, and the shopper then browses collections
+    shop = shopify.shop(factory)
+    shopify.order(
+        Shopper("bo@example.com", "Bo", "1009"), 900, [Line("1", "11", "Canvas tote", "24.00")], "placed"
+    )
+    factory.enable(shop, "welcome_series", "site_abandonment")
+    start = harness.clock.now()
+    shopify.subscribe(ANN)
+    event = {"type": "collection_viewed", "collection_id": "summer"}
+    post(client, shop.storefront_key, batch(visitor_id(), event, customer_id=ANN.customer_id))
+    drain(app)
+    harness.drain()
+
+    # when the site-abandonment email comes due 3 hours later
+    harness.advance_to(start + 3 * HOUR)
+
+    # then it was skipped by smart sending, and the log says which rule and until when
+    (skipped,) = decisions(app, flow_key="site_abandonment")
+    assert skipped.outcome == "skipped"
+    assert skipped.reason == "smart sending: Welcome series email sent 3 h ago (window 16 h)"
+    assert skipped.facts["rule"] == "smart sending"
+    assert skipped.facts["mode"] == "skip"
+    assert skipped.facts["until"] == (start + 16 * HOUR).isoformat()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/api/contacts/99999999999999999999/decisions",
+        "/admin/api/messages/99999999999999999999/decisions",
+        "/admin/api/contacts/99999999999999999999/consent",
+        "/admin/contacts/99999999999999999999/consent.csv",
+    ],
+)
+def test_an_id_too_large_for_the_database_answers_404(app, client, factory, path):
+    shop = factory.shop()
+    log_in(client, shop.id)
+
+    assert client.get(path).status_code == 404

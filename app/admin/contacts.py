@@ -9,6 +9,7 @@ from flask import Response, abort, request
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.admin.audit_api import MAX_ROW_ID
 from app.admin.blueprint import bp, current_shop
 from app.admin.decision_log import contact_decisions
 from app.admin.messages import page_number
@@ -120,7 +121,7 @@ def export_contact(contact_id: int) -> Response:
     )
 
 
-@bp.get("/contacts/<int:contact_id>/consent.json")
+@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.json")
 def download_consent_json(contact_id: int) -> Response:
     """Download the contact's consent ledger as JSON (proof of consent, per change)."""
     contact = contact_or_404(contact_id)
@@ -128,7 +129,7 @@ def download_consent_json(contact_id: int) -> Response:
     return _attachment(body, "application/json", f"storeflow-consent-{contact.id}.json")
 
 
-@bp.get("/contacts/<int:contact_id>/consent.csv")
+@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.csv")
 def download_consent_csv(contact_id: int) -> Response:
     """Download the contact's consent ledger as CSV."""
     contact = contact_or_404(contact_id)

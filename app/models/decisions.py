@@ -18,7 +18,6 @@ SKIPPED = "skipped"
 EXITED = "exited"
 FAILED = "failed"
 ACTED = "acted"
-OUTCOMES = (SENT, DEFERRED, SKIPPED, EXITED, FAILED, ACTED)
 
 
 class Decision(Model):
