@@ -90,6 +90,7 @@ def _migrations_dir() -> object:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.admin.audit_api import bp as audit_api_bp
     from app.health import bp as health_bp
     from app.messaging.clicks import bp as clicks_bp
     from app.messaging.confirm import bp as confirm_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sendgrid_webhooks_bp)
     app.register_blueprint(twilio_webhooks_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(audit_api_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.clock import Clock
-from app.extensions import affected_rows
 from app.models import Enrollment
 from app.models.automation import ACTIVE, COMPLETED, EXITED
 from flows.catalogue import CATALOGUE
 from flows.conditions import Prospect, check_guard
+from flows.decisions import EXIT_COLUMNS, record_exits
 from flows.definitions import ExitScope, Flow, Wait
 from flows.entry import run_entry
 from flows.events import TriggerEvent
@@ -193,27 +193,27 @@ class FlowEngine:
         beaten = [other.key for other in self.catalogue.values() if flow.key in other.exit_on_entering]
         if not beaten:
             return
-        ended = affected_rows(
-            self.session.execute(
-                update(Enrollment)
-                .where(
-                    Enrollment.shop_id == enrollment.shop_id,
-                    Enrollment.contact_id == enrollment.contact_id,
-                    Enrollment.state == ACTIVE,
-                    Enrollment.flow_key.in_(beaten),
-                )
-                .values(
-                    state=EXITED,
-                    exit_reason=f"entered {flow.key}",
-                    ended_at=self.clock.now(),
-                    next_run_at=None,
-                    run_token=Enrollment.run_token + 1,
-                )
-                .execution_options(synchronize_session="fetch")
+        ended = self.session.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.shop_id == enrollment.shop_id,
+                Enrollment.contact_id == enrollment.contact_id,
+                Enrollment.state == ACTIVE,
+                Enrollment.flow_key.in_(beaten),
             )
-        )
+            .values(
+                state=EXITED,
+                exit_reason=f"entered {flow.key}",
+                ended_at=self.clock.now(),
+                next_run_at=None,
+                run_token=Enrollment.run_token + 1,
+            )
+            .returning(*EXIT_COLUMNS)
+            .execution_options(synchronize_session="fetch")
+        ).all()
+        record_exits(self.session, ended, f"entered {flow.key}", self.clock.now(), {"entered": flow.key})
         if ended:
-            log.info("entering %s ended %d other enrollment(s)", flow.key, ended)
+            log.info("entering %s ended %d other enrollment(s)", flow.key, len(ended))
 
     def _rearm(
         self, enrollment: Enrollment, flow: Flow, settings: ResolvedSettings, event: TriggerEvent
@@ -247,24 +247,25 @@ class FlowEngine:
                 )
         if not clauses:
             return
-        ended = affected_rows(
-            self.session.execute(
-                update(Enrollment)
-                .where(
-                    Enrollment.shop_id == event.shop_id,
-                    Enrollment.flow_key == flow.key,
-                    Enrollment.state == ACTIVE,
-                    or_(*clauses),
-                )
-                .values(
-                    state=EXITED,
-                    exit_reason=f"{event.kind.value} ({event.subject_key})",
-                    ended_at=self.clock.now(),
-                    next_run_at=None,
-                    run_token=Enrollment.run_token + 1,
-                )
-                .execution_options(synchronize_session="fetch")
+        reason = f"{event.kind.value} ({event.subject_key})"
+        ended = self.session.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.shop_id == event.shop_id,
+                Enrollment.flow_key == flow.key,
+                Enrollment.state == ACTIVE,
+                or_(*clauses),
             )
-        )
+            .values(
+                state=EXITED,
+                exit_reason=reason,
+                ended_at=self.clock.now(),
+                next_run_at=None,
+                run_token=Enrollment.run_token + 1,
+            )
+            .returning(*EXIT_COLUMNS)
+            .execution_options(synchronize_session="fetch")
+        ).all()
+        record_exits(self.session, ended, reason, self.clock.now(), {"condition": event.kind.value})
         if ended:
-            log.info("%s ended %d %s enrollment(s)", event.kind.value, ended, flow.key)
+            log.info("%s ended %d %s enrollment(s)", event.kind.value, len(ended), flow.key)

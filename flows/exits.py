@@ -8,6 +8,7 @@ whether one of the flow's exit rules already holds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,13 +84,21 @@ CHECKS: dict[tuple[EventKind, ExitScope], Check] = {
 }
 
 
-def exit_reason(session: Session, enrollment: Enrollment, flow: Flow) -> str | None:
-    """Return why the enrollment should end before its next step, or None to go on."""
+@dataclass(frozen=True)
+class ExitMatch:
+    """The exit condition that holds (as the flow declares it) and what happened, in words."""
+
+    condition: str
+    reason: str
+
+
+def exit_reason(session: Session, enrollment: Enrollment, flow: Flow) -> ExitMatch | None:
+    """Return the exit condition that ends the enrollment before its next step, or None to go on."""
     for rule in flow.exit_on:
         check = CHECKS.get((rule.kind, rule.scope))
         reason = check(session, enrollment) if check else None
         if reason:
-            return reason
+            return ExitMatch(f"{rule.kind.value} ({rule.scope.value})", reason)
     if flow.exit_on_entering:
         entered = session.scalars(
             select(Enrollment.flow_key).where(
@@ -100,5 +109,5 @@ def exit_reason(session: Session, enrollment: Enrollment, flow: Flow) -> str | N
             )
         ).first()
         if entered is not None:
-            return f"entered {entered}"
+            return ExitMatch(f"entered one of {', '.join(flow.exit_on_entering)}", f"entered {entered}")
     return None

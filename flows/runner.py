@@ -19,8 +19,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.clock import Clock
 from app.extensions import affected_rows
 from app.models import Enrollment
+from app.models import decisions as decided
 from app.models.automation import ACTIVE, EXITED
 from flows.catalogue import get_flow
+from flows.decisions import Facts, record_decision
 from flows.definitions import Act, Flow, Send, Wait
 from flows.engine import plan_next
 from flows.exits import exit_reason
@@ -121,16 +123,16 @@ class StepRunner:
                 break
             stop = exit_reason(self.session, enrollment, flow)
             if stop:
-                return self._exit(enrollment, index, stop)
-            # A held-out enrollment walks the same steps and exits, but is sent nothing (flows/holdout.py).
-            if (
-                settings.step_enabled(step)
-                and not enrollment.holdout
-                and self._split_allows(enrollment, settings, step, index)
-            ):
+                return self._exit(enrollment, index, stop.reason, {"condition": stop.condition})
+            if not settings.step_enabled(step):
+                self._skip(enrollment, index, "step switched off", {"step": step.setting})
+            elif enrollment.holdout:
+                # A held-out enrollment walks the same steps and exits, but is sent nothing (flows/holdout.py).
+                self._skip(enrollment, index, "holdout group", {"holdout": True})
+            elif self._split_allows(enrollment, settings, step, index):
                 outcome = self._run_step(enrollment, flow, step, index, settings)
                 if outcome.exit_reason:
-                    return self._exit(enrollment, index, outcome.exit_reason)
+                    return self._exit(enrollment, index, outcome.exit_reason, {"guard": flow.guard})
                 if outcome.retry_at is not None:
                     enrollment.next_run_at = outcome.retry_at
                     self.session.commit()
@@ -166,10 +168,15 @@ class StepRunner:
         if holds(condition, facts):
             return True
         text = settings.conditions[step.setting]
+        self._skip(enrollment, index, f"condition not met: {text}", {"condition": text, **facts})
         log.info("enrollment %s skips step %d: %s does not hold", enrollment.id, index, text)
         return False
 
-    def _exit(self, enrollment: Enrollment, index: int, reason: str) -> str:
+    def _skip(self, enrollment: Enrollment, index: int, reason: str, facts: Facts) -> None:
+        record_decision(self.session, enrollment, index, decided.SKIPPED, reason, self.clock.now(), facts)
+
+    def _exit(self, enrollment: Enrollment, index: int, reason: str, facts: Facts) -> str:
+        record_decision(self.session, enrollment, index, decided.EXITED, reason, self.clock.now(), facts)
         enrollment.state = EXITED
         enrollment.exit_reason = reason
         enrollment.ended_at = self.clock.now()

@@ -1,6 +1,7 @@
 """The merchant's admin: one module per page, all on one blueprint that scopes every request to a shop."""
 
 from app.admin import (
+    consent_settings,
     contacts,
     flow_detail,
     flow_files,
@@ -16,6 +17,7 @@ from app.admin.blueprint import bp
 
 __all__ = [
     "bp",
+    "consent_settings",
     "contacts",
     "flow_detail",
     "flow_files",

@@ -9,10 +9,14 @@ from flask import Response, abort, request
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.admin.audit_api import MAX_ROW_ID
 from app.admin.blueprint import bp, current_shop
+from app.admin.decision_log import contact_decisions
 from app.admin.messages import page_number
 from app.admin.page import finish, render_page
 from app.admin.search import like_pattern
+from app.consent.export import ledger, ledger_csv, ledger_json
+from app.consent.ledger import request_origin
 from app.extensions import db
 from app.ingest.facts import ContactFacts, PrivacyRequest
 from app.ingest.privacy import export_customer, redact_customer
@@ -84,6 +88,8 @@ def _render_contact(contact: Contact, error: str | None = None, status: int = 20
             select(Message).where(Message.contact_id == contact.id).order_by(Message.id.desc()).limit(50)
         ).all(),
         erase_confirmation=ERASE_CONFIRMATION,
+        decisions=contact_decisions(db.session(), contact.id),
+        consent_changes=ledger(db.session(), contact),
     )
 
 
@@ -94,7 +100,7 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     channel = request.form.get("channel", "")
     if channel not in CHANNELS:
         abort(400)
-    unsubscribe(contact.shop_id, contact.id, channel, "admin")
+    unsubscribe(contact.shop_id, contact.id, channel, "admin", origin=request_origin())
     label = "email" if channel == "email" else "SMS"
     return finish("admin.contact_detail", f"Unsubscribed from {label}.", contact_id=contact.id)
 
@@ -112,6 +118,29 @@ def export_contact(contact_id: int) -> Response:
         body,
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="storeflow-contact-{contact.id}.json"'},
+    )
+
+
+@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.json")
+def download_consent_json(contact_id: int) -> Response:
+    """Download the contact's consent ledger as JSON (proof of consent, per change)."""
+    contact = contact_or_404(contact_id)
+    body = json.dumps(ledger_json(contact, ledger(db.session(), contact)), indent=2)
+    return _attachment(body, "application/json", f"storeflow-consent-{contact.id}.json")
+
+
+@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.csv")
+def download_consent_csv(contact_id: int) -> Response:
+    """Download the contact's consent ledger as CSV."""
+    contact = contact_or_404(contact_id)
+    return _attachment(
+        ledger_csv(ledger(db.session(), contact)), "text/csv", f"storeflow-consent-{contact.id}.csv"
+    )
+
+
+def _attachment(body: str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
 
 

@@ -6,6 +6,7 @@ from flask import abort, request
 from sqlalchemy import select
 
 from app.admin.blueprint import bp, current_shop
+from app.admin.decision_log import message_decisions
 from app.admin.page import render_page
 from app.admin.search import message_matches
 from app.extensions import db
@@ -72,4 +73,5 @@ def message_detail(message_id: int) -> tuple[str, int]:
         contact=db.session.get(Contact, message.contact_id),
         enrollment=db.session.get(Enrollment, message.enrollment_id),
         flow=CATALOGUE.get(message.flow_key),
+        decisions=message_decisions(db.session(), message.id),
     )

@@ -19,6 +19,7 @@ from app.admin.blueprint import bp, current_shop
 from app.admin.page import finish, render_page
 from app.admin.provider_checks import ProviderCheckError, check_sendgrid_key, check_twilio_account
 from app.admin.test_send import EMAIL
+from app.consent.ledger import DISCLOSURE_SECTION
 from app.extensions import db
 from app.ingest.contacts import normalize_phone
 from app.models import Shop
@@ -183,6 +184,7 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         quiet=section(shop, QUIET_HOURS),
         smart=section(shop, SMART_SENDING),
         cap=section(shop, FREQUENCY_CAP),
+        consent=section(shop, DISCLOSURE_SECTION),
         saleor=_saleor_card(shop) if shop.platform == SALEOR else None,
         events_url=f"{config.app_url}{STOREFRONT_EVENTS_PATH}",
         script_url=f"{config.app_url}{STOREFRONT_SCRIPT_PATH}",

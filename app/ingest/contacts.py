@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts
+from app.consent.ledger import record_consent_change
+from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts, Origin
 from app.models import Contact
 
 
@@ -139,14 +140,21 @@ def apply_consent(contact: Contact, consent: ConsentFacts) -> bool:
         if phone:
             contact.phone = phone
     changed = current_state != consent.state.value
+    record_consent_change(
+        contact, prefix, current_state, consent.state.value, consent.source, consent.at, consent.origin
+    )
     setattr(contact, f"{prefix}_consent", consent.state.value)
     setattr(contact, f"{prefix}_consent_source", consent.source)
     setattr(contact, f"{prefix}_consent_at", consent.at)
     return changed
 
 
-def withdraw_consent(contact: Contact, channel: str, source: str, at: datetime) -> None:
+def withdraw_consent(
+    contact: Contact, channel: str, source: str, at: datetime, origin: Origin | None = None
+) -> None:
     """Record that the shopper withdrew marketing consent on a channel."""
+    previous = getattr(contact, f"{channel}_consent")
+    record_consent_change(contact, channel, previous, ConsentState.UNSUBSCRIBED.value, source, at, origin)
     setattr(contact, f"{channel}_consent", ConsentState.UNSUBSCRIBED.value)
     setattr(contact, f"{channel}_consent_source", source)
     setattr(contact, f"{channel}_consent_at", at)

@@ -46,6 +46,14 @@ class ContactFacts:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a consent statement was made, when we saw it made: the shopper's IP and browser."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
 class ConsentFacts:
     """A consent statement for one channel.
 
@@ -59,6 +67,7 @@ class ConsentFacts:
     at: datetime
     grant_only: bool = False
     phone: str | None = None
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Privacy requests (Shopify's mandatory compliance webhooks): export, erase a customer, erase a shop.
 
-Erasing a customer removes their contact, enrollments and messages (by cascade), the checkouts,
-carts and orders we copied, every stored webhook body that named them, and the storefront
-visitors linked to them with everything those visitors were seen doing. Suppressions stay: an
-opt-out must outlive the profile, or a re-imported address would be mailed again.
+Erasing a customer removes their contact, enrollments, messages, decision log and consent ledger
+(by cascade), the checkouts, carts and orders we copied, every stored webhook body that named them,
+and the storefront visitors linked to them with everything those visitors were seen doing.
+Suppressions stay: an opt-out must outlive the profile, or a re-imported address would be mailed
+again.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
+from app.consent.export import change_json
 from app.ingest.contacts import normalize_phone
 from app.ingest.facts import ContactFacts, PrivacyRequest
 from app.models import (
     Cart,
     Checkout,
+    ConsentChange,
     Contact,
     DataExport,
     Enrollment,
@@ -62,6 +65,12 @@ def export_customer(session: Session, shop: Shop, request: PrivacyRequest) -> Da
     ).all()
     payload: dict[str, Any] = {
         "contacts": [_contact_dict(c) for c in contacts],
+        "consent_changes": [
+            change_json(c)
+            for c in session.scalars(
+                select(ConsentChange).where(ConsentChange.contact_id.in_(ids)).order_by(ConsentChange.id)
+            )
+        ],
         "checkouts": [
             {
                 "token": c.token,

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.messaging.suppression import suppress
 from app.models import Contact, Enrollment
+from app.models import decisions as decided
 from flows.conditions import check_guard
+from flows.decisions import record_decision
 from flows.definitions import Act, Flow
 from flows.runner import SendOutcome
 from flows.settings import ResolvedSettings
@@ -52,6 +54,10 @@ class ContactActions:
             return SendOutcome(exit_reason=stop)
         contact = self.session.get_one(Contact, enrollment.contact_id)
         done = ACTIONS[step.action](self.session, contact, settings)
+        index = enrollment.step_index
+        record_decision(
+            self.session, enrollment, index, decided.ACTED, done, self.clock.now(), {"action": step.action}
+        )
         self.session.commit()
         log.info("enrollment %s step %s: %s", enrollment.id, step.setting, done)
         return SendOutcome()

@@ -12,6 +12,7 @@ import logging
 from flask import Blueprint, abort, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.consent.ledger import request_origin
 from app.extensions import csrf, db
 from app.ingest.contacts import apply_consent
 from app.ingest.facts import ConsentFacts, ConsentState
@@ -67,7 +68,10 @@ def confirm(token: str) -> str:
     now = services.clock.now()
     before = contact.email_consent
     if before == ConsentState.PENDING:
-        apply_consent(contact, ConsentFacts("email", ConsentState.SUBSCRIBED, CONFIRMED_SOURCE, now))
+        confirmed = ConsentFacts(
+            "email", ConsentState.SUBSCRIBED, CONFIRMED_SOURCE, now, origin=request_origin()
+        )
+        apply_consent(contact, confirmed)
         deferred = DeferredScheduler(RQStepScheduler(services.queue, services.clock))
         engine = FlowEngine(db.session(), services.clock, deferred)
         for event in subscription_triggers(shop.id, contact, before, now):

@@ -25,7 +25,9 @@ from app.messaging.blocks import BlockInput, fill_blocks
 from app.messaging.confirm import confirm_url
 from app.messaging.products import images_of
 from app.models import Contact, Enrollment, Message, Shop
+from app.models import decisions as decided
 from app.models.messaging import PENDING, SKIPPED
+from flows.decisions import record_message_decision
 from flows.definitions import Flow, Send
 from flows.runner import SendOutcome
 from flows.settings import ResolvedSettings, settings_for_shop
@@ -73,7 +75,8 @@ class ContentBuilder:
         variables, empty = fill_blocks(flow.blocks, data)
         missing = [name for name in step.needs if name in empty]
         if missing:
-            return self._skip(message, f"nothing to show: no {', '.join(missing)} products for this shopper")
+            reason = f"nothing to show: no {', '.join(missing)} products for this shopper"
+            return self._skip(message, reason, missing)
         variables["params"] = dict(settings.params)
         variables["event"] = dict(enrollment.context or {})
         _add_images(self.session, shop, variables, subject)
@@ -111,8 +114,11 @@ class ContentBuilder:
         self.session.commit()
         log.warning("message %s: %s", message.id, detail)
 
-    def _skip(self, message: Message, reason: str) -> Content:
+    def _skip(self, message: Message, reason: str, missing: list[str]) -> Content:
         message.record(SKIPPED, self.clock.now(), reason)
+        record_message_decision(
+            self.session, message, decided.SKIPPED, reason, self.clock.now(), {"empty": missing}
+        )
         self.session.commit()
         log.info("message %s skipped: %s", message.id, reason)
         return Content(outcome=SendOutcome())

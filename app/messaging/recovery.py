@@ -31,7 +31,9 @@ from app.channels.base import Channel, SentLookup, SentQuery
 from app.channels.errors import LookupUnavailableError, LookupUnsupportedError
 from app.extensions import affected_rows
 from app.models import Message, MessageEvent
+from app.models import decisions as decided
 from app.models.messaging import FAILED, PENDING, SENDING, SENT
+from flows.decisions import record_message_decision, sent_facts
 from flows.runner import SendOutcome
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class SendRecovery:
                 f"worker stopped during the provider call and {provider} cannot tell whether the "
                 f"message arrived ({exc}); not resent to avoid a duplicate",
             )
+            record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
             self.session.commit()
             return SendOutcome()
         if provider_id is None:
@@ -102,6 +105,9 @@ class SendRecovery:
         message.provider_message_id = provider_id
         message.sent_at = message.claimed_at or now
         message.record(SENT, now, f"{provider} had accepted attempt {message.attempts}; not resent")
+        record_message_decision(
+            self.session, message, decided.SENT, message.detail or "", now, sent_facts(message)
+        )
         self.session.commit()
         log.info("message %s: %s confirms it accepted the last attempt", message.id, provider)
         return SendOutcome()
@@ -138,6 +144,7 @@ class SendRecovery:
         """Send again as a new attempt, unless the attempts are spent."""
         if message.attempts >= self.max_attempts:
             message.record(FAILED, now, f"gave up after {message.attempts} attempts: {why}")
+            record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
             self.session.commit()
             log.error("message %s failed for good: %s", message.id, why)
             return SendOutcome()

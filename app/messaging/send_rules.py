@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import Contact, Enrollment, Message, Shop
+from app.models import decisions as decided
 from app.models.messaging import PENDING, SKIPPED
 from app.shop_settings import frequency_cap, quiet_hours, smart_sending_window
 from app.zones import contact_zone
 from flows.catalogue import CATALOGUE
 from flows.catalogue.common import DEFER, OFF, SKIP
+from flows.decisions import Facts, record_message_decision
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
 from flows.settings import settings_for_shop
@@ -62,7 +64,15 @@ class SendRules:
             resume = quiet_until(start, end, now.astimezone(zone))
             if resume is not None:
                 detail = f"quiet hours ({start:%H:%M}-{end:%H:%M} {zone.key}): deferred to {resume:%H:%M}"
-                return self._defer(message, now, resume, detail)
+                facts = {
+                    "rule": "quiet_hours",
+                    "window": f"{start:%H:%M}-{end:%H:%M}",
+                    "timezone": zone.key,
+                    "contact_timezone": contact.timezone,
+                    "local_time": now.astimezone(zone),
+                    "until": resume,
+                }
+                return self._defer(message, now, resume, detail, facts)
         if flow.purpose != Purpose.MARKETING:
             return None
         mode = settings_for_shop(self.session, shop.id)[flow.key].params.get("smart_sending", SKIP)
@@ -72,17 +82,23 @@ class SendRules:
         if blocked is None:
             return None
         reason, until = blocked
+        facts = {"rule": reason.split(":")[0], "mode": mode, "until": until}
         first_tried = datetime.fromisoformat(message.timeline[0]["at"]) if message.timeline else now
         if mode == DEFER and until - first_tried <= MAX_DEFERRAL:
-            return self._defer(message, now, until, f"{reason}: deferred to {until:%Y-%m-%d %H:%M} UTC")
+            detail = f"{reason}: deferred to {until:%Y-%m-%d %H:%M} UTC"
+            return self._defer(message, now, until, detail, facts)
         message.record(SKIPPED, now, reason)
+        record_message_decision(self.session, message, decided.SKIPPED, reason, now, facts)
         self.session.commit()
         log.info("message %s skipped: %s", message.id, reason)
         return DONE
 
-    def _defer(self, message: Message, now: datetime, until: datetime, detail: str) -> SendOutcome:
+    def _defer(
+        self, message: Message, now: datetime, until: datetime, detail: str, facts: Facts
+    ) -> SendOutcome:
         if message.detail != detail:
             message.record(PENDING, now, detail)
+            record_message_decision(self.session, message, decided.DEFERRED, detail, now, facts)
             self.session.commit()
         log.info("message %s deferred: %s", message.id, detail)
         return SendOutcome(retry_at=until)

@@ -34,11 +34,13 @@ from app.messaging.render import Rendered, TemplateRenderError, render, stored_o
 from app.messaging.send_rules import SendRules
 from app.messaging.unsubscribe import unsubscribe_url
 from app.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
+from app.models import decisions as decided
 from app.models.automation import ACTIVE
 from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.shop_settings import channels_for_shop, sender_identity
 from flows.ab import variant_for
 from flows.conditions import check_guard
+from flows.decisions import consent_facts, record_message_decision, sent_facts
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
 from flows.settings import settings_for_shop
@@ -93,6 +95,9 @@ class MessageSender:
         reason = self._refusal(flow, step, contact, subject)
         if reason:
             message.record(SKIPPED, now, reason)
+            record_message_decision(
+                self.session, message, decided.SKIPPED, reason, now, consent_facts(contact, step.channel)
+            )
             self.session.commit()
             log.info("skipped %s step %d for contact %s: %s", flow.key, index, contact.id, reason)
             return DONE
@@ -108,6 +113,7 @@ class MessageSender:
             outgoing = self._compose(shop, contact, subject, enrollment, step, message, content.variables)
         except TemplateRenderError as exc:
             message.record(FAILED, now, f"template error: {exc}")
+            record_message_decision(self.session, message, decided.FAILED, f"template error: {exc}", now)
             self.session.commit()
             log.error("message %s not sent: %s", message.id, exc)
             return DONE
@@ -279,22 +285,29 @@ class MessageSender:
                 return self._recovery(channel).unanswered(message, now, exc)
             if message.attempts >= self.config.send_max_attempts:
                 message.record(FAILED, now, f"gave up after {message.attempts} attempts: {exc}")
+                record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
                 self.session.commit()
                 log.error("message %s failed for good: %s", message.id, exc)
                 return DONE
             retry_at = now + retry_delay(message.attempts)
             message.record(PENDING, now, f"attempt {message.attempts} failed, retrying: {exc}")
+            retry = {"rule": "provider_retry", "attempt": message.attempts, "until": retry_at}
+            record_message_decision(self.session, message, decided.DEFERRED, message.detail or "", now, retry)
             self.session.commit()
             log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
             return SendOutcome(retry_at=retry_at)
         except PermanentSendError as exc:
             message.record(FAILED, self.clock.now(), str(exc))
+            record_message_decision(self.session, message, decided.FAILED, str(exc), self.clock.now())
             self.session.commit()
             log.error("message %s refused by %s: %s", message.id, channel.provider, exc)
             return DONE
         message.provider_message_id = provider_id or None
         message.sent_at = self.clock.now()
         message.record(SENT, message.sent_at)
+        record_message_decision(
+            self.session, message, decided.SENT, "sent", message.sent_at, sent_facts(message)
+        )
         self.session.commit()
         log.info(
             "sent message %s (%s %s) to %s", message.id, message.flow_key, message.channel, message.to_address

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.consent.ledger import record_consent_change
 from app.ingest.facts import ConsentState
 from app.messaging.feedback import Feedback, record_feedback
 from app.messaging.suppression import lift, suppress, withdraw
@@ -73,6 +74,9 @@ def opt_in(session: Session, phone: str, at: datetime) -> int:
     restored = 0
     for contact in _contacts(session, phone):
         if contact.sms_consent_source == STOP_SOURCE:
+            record_consent_change(
+                contact, "sms", contact.sms_consent, ConsentState.SUBSCRIBED, START_SOURCE, at
+            )
             contact.sms_consent = ConsentState.SUBSCRIBED.value
             contact.sms_consent_source = START_SOURCE
             contact.sms_consent_at = at

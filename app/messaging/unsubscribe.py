@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.consent.ledger import request_origin
 from app.extensions import csrf, db
 from app.ingest.contacts import withdraw_consent
+from app.ingest.facts import Origin
 from app.messaging.feedback import Feedback, record_feedback
 from app.messaging.suppression import suppress
 from app.models import Contact, Shop
@@ -58,14 +60,19 @@ class Subscription:
 
 
 def unsubscribe(
-    shop_id: int, contact_id: int, channel: str, source: str, message_id: int | None = None
+    shop_id: int,
+    contact_id: int,
+    channel: str,
+    source: str,
+    message_id: int | None = None,
+    origin: Origin | None = None,
 ) -> Contact | None:
     """Withdraw consent and suppress the address, so no later send on this channel goes out."""
     now = current_services().clock.now()
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.shop_id != shop_id:
         return None
-    withdraw_consent(contact, channel, source, now)
+    withdraw_consent(contact, channel, source, now, origin)
     address = contact.email if channel == "email" else contact.phone
     if address:
         suppress(db.session(), shop_id, channel, address, "unsubscribed")
@@ -116,6 +123,7 @@ def one_click(token: str) -> str:
         subscription.channel,
         "unsubscribe_link",
         subscription.message_id,
+        request_origin(),
     )
     shop = db.session.get(Shop, subscription.shop_id)
     return render_template(

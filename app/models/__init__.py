@@ -5,7 +5,9 @@ from app.models.automation import Enrollment, FlowSetting
 from app.models.calendar import CalendarRun
 from app.models.catalog import AlertWave, Product, ProductVariant, StockAlert
 from app.models.commerce import Cart, Checkout, Order
+from app.models.consent import ConsentChange
 from app.models.contact import Contact
+from app.models.decisions import Decision
 from app.models.discounts import DiscountCode
 from app.models.feedback import MessageEvent
 from app.models.inbox import WebhookEvent
@@ -19,8 +21,10 @@ __all__ = [
     "CalendarRun",
     "Cart",
     "Checkout",
+    "ConsentChange",
     "Contact",
     "DataExport",
+    "Decision",
     "DiscountCode",
     "Enrollment",
     "FlowSetting",

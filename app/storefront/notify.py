@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
+from app.consent.ledger import request_origin
 from app.extensions import csrf, db
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts
@@ -149,7 +150,9 @@ def _record(shop: Shop, product_id: str, variant_id: str, email: str, subscribe:
     deferred = DeferredScheduler(RQStepScheduler(services.queue, services.clock))
     if subscribe:
         before = contact.email_consent
-        consent = ConsentFacts("email", ConsentState.SUBSCRIBED, SOURCE, now, grant_only=True)
+        consent = ConsentFacts(
+            "email", ConsentState.SUBSCRIBED, SOURCE, now, grant_only=True, origin=request_origin()
+        )
         apply_consent(
             contact, hold_for_confirmation(contact, consent, double_opt_in_required(db.session(), shop.id))
         )

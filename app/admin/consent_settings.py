@@ -1,0 +1,39 @@
+"""Settings: the consent wording the shop shows shoppers, whose version every ledger row keeps.
+
+The version is derived from the wording itself (``sha256:`` and 12 hex digits of its hash, spaces
+collapsed), so it changes exactly when the words do and cannot be forgotten when they are edited.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.admin.blueprint import bp, current_shop
+from app.admin.page import finish
+from app.admin.settings import render_settings
+from app.consent.ledger import DISCLOSURE_SECTION, wording_version
+from app.extensions import db
+from app.shop_settings import store_section
+
+log = logging.getLogger(__name__)
+
+MAX_WORDING_LENGTH = 2000
+
+
+@bp.post("/settings/consent")
+def save_consent_wording() -> WerkzeugResponse | tuple[str, int]:
+    """Store the consent wording and its version; empty wording removes both."""
+    shop = current_shop()
+    wording = request.form.get("consent_wording", "").strip()
+    if len(wording) > MAX_WORDING_LENGTH:
+        return render_settings(errors={"consent": f"Keep the wording under {MAX_WORDING_LENGTH} characters."})
+    version = wording_version(wording) if wording else None
+    store_section(shop, DISCLOSURE_SECTION, {"wording": wording, "version": version} if wording else None)
+    db.session.commit()
+    log.info("shop %s consent wording set to version %s", shop.id, version)
+    if version is None:
+        return finish("admin.settings", "Consent wording removed.")
+    return finish("admin.settings", f"Consent wording saved as version {version}.")

@@ -1,0 +1,1 @@
+"""Marketing consent: the ledger of every change, and its exports."""
