@@ -150,4 +150,4 @@ def channels_for_shop(shop: Shop, cipher: TokenCipher, config: Config, default: 
         sms = TwilioChannel(
             account.account_sid, account.auth_token, account.from_number, account.messaging_service_sid
         )
-    return ChannelSet(email=email, sms=sms)
+    return ChannelSet(email=email, sms=sms, push=default.push)
