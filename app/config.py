@@ -157,6 +157,11 @@ SETTINGS: tuple[Setting, ...] = (
         doc="Contact for push services (mailto: or https:); empty uses MAIL_FROM.",
     ),
     Setting(
+        "PUSH_SERVICE_HOSTS",
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+        doc="Hosts (and their subdomains) a browser push subscription may point to, comma-separated.",
+    ),
+    Setting(
         "SALEOR_ALLOWED_API_URLS",
         "",
         doc="Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
@@ -253,6 +258,7 @@ class Config:
     vapid_private_key: str
     vapid_public_key: str
     vapid_subject: str
+    push_service_hosts: tuple[str, ...]
     attribution_click_window_hours: float
     attribution_open_window_hours: float
     storefront_visitor_events_per_minute: int
@@ -329,6 +335,9 @@ class Config:
                 vapid_private_key=vapid_private,
                 vapid_public_key=vapid_public,
                 vapid_subject=raw["VAPID_SUBJECT"] or f"mailto:{mail_from}",
+                push_service_hosts=tuple(
+                    host.strip().lower() for host in raw["PUSH_SERVICE_HOSTS"].split(",") if host.strip()
+                ),
                 attribution_click_window_hours=float(raw["ATTRIBUTION_CLICK_WINDOW_HOURS"]),
                 attribution_open_window_hours=float(raw["ATTRIBUTION_OPEN_WINDOW_HOURS"]),
                 storefront_visitor_events_per_minute=int(raw["STOREFRONT_VISITOR_EVENTS_PER_MINUTE"]),
