@@ -20,6 +20,7 @@ from tests.support.db import count, rows
 from tests.support.fake_push import FakePushService, b64url
 from tests.support.links import targets
 from tests.support.outbox import not_sent, sent
+from tests.support.storefront import batch, drain, post, visitor_id
 from tests.support.stores import ShopifyStore, Shopper
 
 ANN = Shopper("ann@example.com", "Ann", "1001")
@@ -195,3 +196,56 @@ def test_push_steps_are_off_until_the_merchant_switches_them_on(
 
     assert push_service.deliveries == []
     assert count(app, Message, channel="push") == 0
+
+
+def test_a_push_waits_for_the_shoppers_morning(app, client, shopify, factory, harness, push_service):
+    # given a shopper in Los Angeles, whose push is due at 14:00 UTC (06:00 there)
+    start = harness.clock.now()
+    shop = welcome_with_push(app, shopify, factory, push_service)
+    with app.app_context():
+        contact = db.session.query(Contact).filter_by(shop_id=shop.id, email=ANN.email).one()
+        contact.timezone = "America/Los_Angeles"
+        db.session.commit()
+
+    # when
+    until_push_due(harness, start)
+    held = list(push_service.deliveries)
+    harness.advance_to(start + 4 * HOUR)  # 08:00 in Los Angeles
+
+    # then it goes at 08:00 their time, the default push window's start
+    assert held == []
+    assert sent(app, start) == [("welcome_series", "push", "welcome_push", 4 * HOUR)]
+    (message,) = rows(app, Message, channel="push")
+    assert message.timeline[1]["detail"] == (
+        "push window (08:00-21:00 America/Los_Angeles, contact): deferred to 08:00"
+    )
+
+
+def test_a_subscription_made_before_the_shopper_was_known_reaches_them_once_linked(
+    app, client, shopify, factory, harness, push_service
+):
+    # given a browser that allowed push while anonymous
+    start = harness.clock.now()
+    shop = welcome_with_push(app, shopify, factory, None)
+    visitor = visitor_id()
+    info = push_service.subscribe()
+    with app.app_context():
+        db.session.add(
+            PushSubscription(
+                shop_id=shop.id,
+                visitor_key=visitor,
+                endpoint=info["endpoint"],
+                p256dh=info["keys"]["p256dh"],
+                auth=info["keys"]["auth"],
+            )
+        )
+        db.session.commit()
+
+    # when the shopper logs in on that browser
+    post(client, shop.storefront_key, batch(visitor, customer_id=ANN.customer_id))
+    drain(app)
+    until_push_due(harness, start)
+
+    # then the flow's push reaches that browser
+    assert len(push_service.deliveries) == 1
+    assert sent(app, start) == [("welcome_series", "push", "welcome_push", PUSH_DUE)]
