@@ -58,3 +58,13 @@ def storefront_key_command(domain: str, platform: str) -> None:
     click.echo(f'snippet: <script src="{app_url}/static/storeflow.js" data-key="{key}" async></script>')
     pixel = json.dumps({"storefrontKey": key, "endpoint": f"{app_url}/storefront/events"})
     click.echo(f"web pixel settings: {pixel}")
+
+
+@storeflow_cli.command("vapid-keys")
+def vapid_keys_command() -> None:
+    """Print a new web push key pair to set as VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY, once."""
+    from app.push.vapid import new_key_pair
+
+    private_key, public_key = new_key_pair()
+    click.echo(f"VAPID_PRIVATE_KEY={private_key}")
+    click.echo(f"VAPID_PUBLIC_KEY={public_key}")

@@ -44,3 +44,11 @@ def checked_public_key(private_key: str, public_key: str) -> str:
     if public_key and public_key.strip().rstrip("=") != derived:
         raise VapidKeyError("VAPID_PUBLIC_KEY is not the public half of VAPID_PRIVATE_KEY")
     return derived
+
+
+def new_key_pair() -> tuple[str, str]:
+    """Make a new (private, public) key pair, base64url, for a new deployment."""
+    signer = Vapid02()
+    signer.generate_keys()
+    scalar = signer.private_key.private_numbers().private_value.to_bytes(32, "big")
+    return b64urlencode(scalar), public_key_of(signer)

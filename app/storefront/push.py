@@ -37,11 +37,9 @@ SHOP_LIMIT = 1200
 @bp.get(f"{PATH}/key")
 def public_key() -> ResponseReturnValue:
     """Answer the key a browser must subscribe with (``applicationServerKey``)."""
-    shop = _shop()
+    _shop()
     origin = request.headers.get("Origin", "")
-    return _cors(
-        jsonify(public_key=current_services().config.vapid_public_key, shop=shop.display_name), origin
-    )
+    return _cors(jsonify(public_key=current_services().config.vapid_public_key), origin)
 
 
 @bp.post(PATH)
