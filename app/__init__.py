@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.saleor.views import bp as saleor_app_bp
     from app.shopify.views import bp as shopify_install_bp
     from app.storefront.notify import bp as notify_bp
+    from app.storefront.push import bp as storefront_push_bp
     from webhooks.sendgrid.views import bp as sendgrid_webhooks_bp
     from webhooks.twilio.views import bp as twilio_webhooks_bp
 
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(unsubscribe_bp)
     app.register_blueprint(confirm_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(storefront_push_bp)
     app.register_blueprint(clicks_bp)
     app.register_blueprint(sendgrid_webhooks_bp)
     app.register_blueprint(twilio_webhooks_bp)

@@ -153,3 +153,13 @@ def simulate_command(
     except SimulationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("\n".join(timeline_text(simulation)))
+
+
+@storeflow_cli.command("vapid-keys")
+def vapid_keys_command() -> None:
+    """Print a new web push key pair to set as VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY, once."""
+    from app.push.vapid import new_key_pair
+
+    private_key, public_key = new_key_pair()
+    click.echo(f"VAPID_PRIVATE_KEY={private_key}")
+    click.echo(f"VAPID_PUBLIC_KEY={public_key}")

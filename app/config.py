@@ -80,6 +80,20 @@ def _sendgrid_public_key(value: str) -> str:
     return value
 
 
+def _vapid_keys(mode: str, private_key: str, public_key: str) -> tuple[str, str]:
+    """Check the web push key pair now; development without one gets the built-in public key."""
+    from app.push.vapid import DEV_PUBLIC_KEY, VapidKeyError, checked_public_key  # imports no app code
+
+    if not private_key:
+        if public_key:
+            raise ConfigError("VAPID_PUBLIC_KEY is set without VAPID_PRIVATE_KEY")
+        return "", "" if mode == "production" else DEV_PUBLIC_KEY
+    try:
+        return private_key, checked_public_key(private_key, public_key)
+    except VapidKeyError as exc:
+        raise ConfigError(f"VAPID keys: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its default and whether production refuses to start without it."""
@@ -128,6 +142,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_FROM_NUMBER", "", doc="Sender number (E.164) for SMS."),
     Setting(
         "TWILIO_MESSAGING_SERVICE_SID", "", doc="Messaging service; used instead of the number when set."
+    ),
+    Setting(
+        "VAPID_PRIVATE_KEY", "", doc="Web push signing key (base64url); empty: pushes go to the dev outbox."
+    ),
+    Setting(
+        "VAPID_PUBLIC_KEY",
+        "",
+        doc="Its public half (base64url), checked against the private key; development has a built-in one.",
+    ),
+    Setting(
+        "VAPID_SUBJECT",
+        "",
+        doc="Contact for push services (mailto: or https:); empty uses MAIL_FROM.",
+    ),
+    Setting(
+        "PUSH_SERVICE_HOSTS",
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+        doc="Hosts (and their subdomains) a browser push subscription may point to, comma-separated.",
     ),
     Setting(
         "SALEOR_ALLOWED_API_URLS",
@@ -223,6 +255,10 @@ class Config:
     twilio_messaging_service_sid: str
     sendgrid_webhook_public_key: str
     sendgrid_click_tracking: bool
+    vapid_private_key: str
+    vapid_public_key: str
+    vapid_subject: str
+    push_service_hosts: tuple[str, ...]
     attribution_click_window_hours: float
     attribution_open_window_hours: float
     storefront_visitor_events_per_minute: int
@@ -243,6 +279,11 @@ class Config:
     def is_production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def push_enabled(self) -> bool:
+        """Tell whether storefronts may ask shoppers for push (a real key, or development's own)."""
+        return bool(self.vapid_public_key)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
         """Build the configuration; in production, refuse to start when a required variable is missing."""
@@ -260,6 +301,8 @@ class Config:
         secret_key = raw["SECRET_KEY"] or DEV_SECRET_KEY
         token_keys = raw["TOKEN_ENCRYPTION_KEY"] or _derived_fernet_key(secret_key)
         database_url = raw["DATABASE_URL"] or f"sqlite:///{INSTANCE_DIR / 'storeflow.db'}"
+        vapid_private, vapid_public = _vapid_keys(mode, raw["VAPID_PRIVATE_KEY"], raw["VAPID_PUBLIC_KEY"])
+        mail_from = raw["MAIL_FROM"] or "store@storeflow.invalid"
         try:
             config = cls(
                 env=mode,
@@ -281,7 +324,7 @@ class Config:
                 saleor_sms_consent_metadata_key=_metadata_key(raw, "SALEOR_SMS_CONSENT_METADATA_KEY"),
                 sendgrid_api_key=raw["SENDGRID_API_KEY"],
                 sendgrid_api_host=raw["SENDGRID_API_HOST"].rstrip("/"),
-                mail_from=raw["MAIL_FROM"] or "store@storeflow.invalid",
+                mail_from=mail_from,
                 mail_from_name=raw["MAIL_FROM_NAME"],
                 twilio_account_sid=raw["TWILIO_ACCOUNT_SID"],
                 twilio_auth_token=raw["TWILIO_AUTH_TOKEN"],
@@ -289,6 +332,12 @@ class Config:
                 twilio_messaging_service_sid=raw["TWILIO_MESSAGING_SERVICE_SID"],
                 sendgrid_webhook_public_key=_sendgrid_public_key(raw["SENDGRID_WEBHOOK_PUBLIC_KEY"]),
                 sendgrid_click_tracking=_flag(raw["SENDGRID_CLICK_TRACKING"]),
+                vapid_private_key=vapid_private,
+                vapid_public_key=vapid_public,
+                vapid_subject=raw["VAPID_SUBJECT"] or f"mailto:{mail_from}",
+                push_service_hosts=tuple(
+                    host.strip().lower() for host in raw["PUSH_SERVICE_HOSTS"].split(",") if host.strip()
+                ),
                 attribution_click_window_hours=float(raw["ATTRIBUTION_CLICK_WINDOW_HOURS"]),
                 attribution_open_window_hours=float(raw["ATTRIBUTION_OPEN_WINDOW_HOURS"]),
                 storefront_visitor_events_per_minute=int(raw["STOREFRONT_VISITOR_EVENTS_PER_MINUTE"]),

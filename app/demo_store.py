@@ -1,15 +1,18 @@
 """The demo's catalogue and storefront moments: products syncing, a "notify me" signup, shoppers
-subscribing and browsing, stock arriving and a price dropping, in one Shopify store's day.
+subscribing, browsing and allowing web push, stock arriving and a price dropping, in one Shopify
+store's day.
 
 Product payloads follow Shopify's product resource example (the IPod Nano, product 632910392,
 variant 808950810, inventory item 341629), the product John's sample checkout holds. Each moment is
-real traffic: signed webhooks to /webhooks/shopify, posts to /storefront/notify and
-/storefront/events from the storefront's origin.
+real traffic: signed webhooks to /webhooks/shopify, posts to /storefront/notify, /storefront/events
+and /storefront/push from the storefront's origin.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "shopify"
 SHOP_DOMAIN = "demo-shop.myshopify.com"
@@ -27,6 +32,7 @@ STOREFRONT = "https://demo-shop.example"
 SHOP_ZONE = ZoneInfo("America/New_York")
 BOB = 706405506930370000  # the customers/create sample's customer
 KARINE = 706405506930370001
+BOB_BROWSER = uuid.uuid4().hex  # the sf_vid cookie of Bob's browser
 
 
 def post_webhook(
@@ -154,7 +160,7 @@ def _karine_signs_up(stage: Stage) -> requests.Response:
 
 def _bob_browses(stage: Stage) -> requests.Response:
     visit = {
-        "visitor": uuid.uuid4().hex,
+        "visitor": BOB_BROWSER,
         "customer_id": str(BOB),
         "page": f"{STOREFRONT}/products/ipod-nano",
         "events": [
@@ -177,6 +183,30 @@ def _bob_browses(stage: Stage) -> requests.Response:
     )
 
 
+def _bob_allows_push(stage: Stage) -> requests.Response:
+    """Bob clicks "Get updates" and allows notifications: his browser's subscription, as Chrome makes one."""
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    subscription = {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/demo-{secrets.token_urlsafe(12)}",
+        "keys": {"p256dh": _b64url(point), "auth": _b64url(secrets.token_bytes(16))},
+    }
+    body = {"visitor": BOB_BROWSER, "subscription": subscription, "timezone": "America/Toronto"}
+    return requests.post(
+        f"{stage.base}/storefront/push?k={stage.storefront_key}",
+        data=json.dumps(body),
+        headers={"Content-Type": "text/plain", "Origin": STOREFRONT},
+        timeout=10,
+    )
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 MOMENTS = (
     Moment(0.3, "shopify products/update         the catalogue syncs: the IPod Nano is sold out", _sold_out),
     Moment(
@@ -189,6 +219,11 @@ MOMENTS = (
         0.8,
         "storefront events              Bob (logged in) browses the IPods, views the IPod Nano",
         _bob_browses,
+    ),
+    Moment(
+        0.85,
+        "storefront push signup         Bob clicks “Get updates” and allows notifications",
+        _bob_allows_push,
     ),
     Moment(2.0, "shopify inventory_levels/update 25 IPod Nanos arrive at the warehouse", _restocked),
     Moment(20.0, "shopify products/update         the IPod Nano drops from 199.00 to 149.00", _cheaper),

@@ -21,10 +21,15 @@ from app.models import Shop
 SENDER = "sender"
 PROVIDERS = "providers"
 QUIET_HOURS = "quiet_hours"
+SEND_WINDOWS = "send_windows"
 FREQUENCY_CAP = "frequency_cap"
 SMART_SENDING = "smart_sending"
 # Klaviyo's and Omnisend's peers: texts wait out the night in the shopper's time zone.
 DEFAULT_QUIET_HOURS = (time(21, 0), time(8, 0))
+# The hours of the shopper's day a channel may reach them in, when the merchant set none. A push
+# lights up a phone like a text, so it keeps to daytime; an email waits silently in the inbox, so
+# it goes whenever its flow says (a merchant may still give it a window).
+DEFAULT_SEND_WINDOWS: dict[str, tuple[time, time] | None] = {"push": (time(8, 0), time(21, 0)), "email": None}
 # Klaviyo's smart-sending window for email.
 DEFAULT_SMART_SENDING_HOURS = 16
 SENDGRID = "sendgrid"
@@ -93,6 +98,25 @@ def quiet_hours(shop: Shop) -> tuple[time, time]:
         return DEFAULT_QUIET_HOURS
 
 
+def send_window(shop: Shop, channel: str) -> tuple[time, time] | None:
+    """Return the hours of the shopper's day email or push may go out in (start, end), or None: any time."""
+    stored = section(shop, SEND_WINDOWS).get(channel)
+    if not isinstance(stored, dict):
+        return DEFAULT_SEND_WINDOWS.get(channel)
+    try:
+        return time.fromisoformat(stored["start"]), time.fromisoformat(stored["end"])
+    except (KeyError, TypeError, ValueError):
+        return DEFAULT_SEND_WINDOWS.get(channel)
+
+
+def quiet_hours_for(shop: Shop, channel: str) -> tuple[time, time] | None:
+    """Return when a channel must not reach the shopper (start, end; may span midnight), or None."""
+    if channel == "sms":
+        return quiet_hours(shop)
+    window = send_window(shop, channel)
+    return (window[1], window[0]) if window is not None else None
+
+
 def smart_sending_window(shop: Shop) -> timedelta:
     """Return how long after a marketing message another one on the same channel is held back."""
     hours = section(shop, SMART_SENDING).get("hours", DEFAULT_SMART_SENDING_HOURS)
@@ -150,4 +174,4 @@ def channels_for_shop(shop: Shop, cipher: TokenCipher, config: Config, default: 
         sms = TwilioChannel(
             account.account_sid, account.auth_token, account.from_number, account.messaging_service_sid
         )
-    return ChannelSet(email=email, sms=sms)
+    return ChannelSet(email=email, sms=sms, push=default.push)

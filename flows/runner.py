@@ -127,7 +127,8 @@ class StepRunner:
             if not settings.step_enabled(step):
                 self._skip(enrollment, index, "step switched off", {"step": step.setting})
             elif enrollment.holdout:
-                # A held-out enrollment walks the same steps and exits, but is sent nothing (flows/holdout.py).
+                # A held-out enrollment walks the same steps and exits, but is sent nothing
+                # (flows/holdout.py).
                 self._skip(enrollment, index, "holdout group", {"holdout": True})
             elif self._split_allows(enrollment, settings, step, index):
                 outcome = self._run_step(enrollment, flow, step, index, settings)

@@ -67,7 +67,12 @@ def test_turning_a_flow_on_with_a_new_delay_is_stored(app, client, shop):
     (setting,) = rows(app, FlowSetting)
     assert setting.enabled is True
     assert setting.overrides["delays"]["first_delay"] == 4 * 3600
-    assert setting.overrides["steps"] == {"first_email": True, "sms": False, "second_email": False}
+    assert setting.overrides["steps"] == {
+        "first_email": True,
+        "sms": False,
+        "second_email": False,
+        "push": False,
+    }
 
 
 def test_a_delay_out_of_range_is_refused_with_a_clear_message(app, client, shop):

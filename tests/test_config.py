@@ -124,3 +124,27 @@ def test_the_procfile_declares_the_web_worker_and_release_roles():
     assert roles["web"].strip().startswith("gunicorn wsgi:app")
     assert "storeflow worker" in roles["worker"]
     assert roles["release"].strip() == "flask --app wsgi db upgrade"
+
+
+def test_vapid_keys_are_checked_at_start_up():
+    from app.push.vapid import new_key_pair
+
+    private_key, public_key = new_key_pair()
+    _, other_public = new_key_pair()
+
+    assert Config.from_env({"VAPID_PRIVATE_KEY": private_key}).vapid_public_key == public_key
+    with pytest.raises(ConfigError, match="VAPID_PUBLIC_KEY is not the public half"):
+        Config.from_env({"VAPID_PRIVATE_KEY": private_key, "VAPID_PUBLIC_KEY": other_public})
+    with pytest.raises(ConfigError, match="not a base64url P-256 private key"):
+        Config.from_env({"VAPID_PRIVATE_KEY": "not-a-key"})
+
+
+def test_development_offers_push_with_its_own_public_key_and_production_needs_keys():
+    from app.push.vapid import DEV_PUBLIC_KEY
+
+    environ = {s.env: "x" for s in SETTINGS if s.required_in_production}
+    environ.update(STOREFLOW_ENV="production", TOKEN_ENCRYPTION_KEY="k" * 40)
+
+    assert Config.from_env({}).vapid_public_key == DEV_PUBLIC_KEY
+    assert Config.from_env({}).vapid_private_key == ""
+    assert not Config.from_env(environ).push_enabled

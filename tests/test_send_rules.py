@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from app.messaging.send_rules import quiet_until
+from app.messaging.local_time import quiet_until
 from app.models import Message, Shop
 from tests.support.db import rows
 from tests.support.outbox import not_sent, sent

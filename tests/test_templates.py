@@ -262,7 +262,9 @@ def test_every_send_step_in_the_catalogue_has_a_template(flow_key, channel, temp
     rendered = render(template, channel, context)
 
     assert rendered.text.strip()
-    assert (rendered.subject is not None) == (channel == "email")
+    # A push's title is kept where an email's subject is.
+    assert (rendered.subject is not None) == (channel in {"email", "push"})
+    assert (rendered.url is not None) == (channel == "push")
 
 
 # --- abandoned checkout --------------------------------------------------------------------------

@@ -34,7 +34,9 @@ def preview_template(flow_key: str, step: str) -> Response:
         rendered = preview_parts(current_shop(), flow, send, submitted_sources(send))
     except TemplatePartError as exc:
         return jsonify(error={"part": exc.part, "line": exc.line, "message": str(exc)})
-    return jsonify(subject=rendered.subject, text=rendered.text, html=rendered.html, error=None)
+    return jsonify(
+        subject=rendered.subject, text=rendered.text, html=rendered.html, url=rendered.url, error=None
+    )
 
 
 @bp.post("/flows/<flow_key>/templates/<step>")

@@ -35,6 +35,7 @@ from app.services import current_services
 from app.shop_settings import (
     FREQUENCY_CAP,
     QUIET_HOURS,
+    SEND_WINDOWS,
     SENDER,
     SENDGRID,
     SMART_SENDING,
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 # Where storefront events go, and the storefront script that sends them (app/storefront/).
 STOREFRONT_EVENTS_PATH = "/storefront/events"
 STOREFRONT_SCRIPT_PATH = "/static/storeflow.js"
+PUSH_WORKER_PATH = "/static/storeflow-sw.js"
 TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 TWILIO_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
@@ -135,19 +137,21 @@ def save_twilio() -> WerkzeugResponse | tuple[str, int]:
 
 @bp.post("/settings/limits")
 def save_limits() -> WerkzeugResponse | tuple[str, int]:
-    """Validate and store quiet hours and the frequency cap."""
+    """Validate and store quiet hours, send windows, smart sending and the frequency cap."""
     shop = current_shop()
     try:
         quiet = _quiet_hours()
+        windows = _send_windows()
         smart = _smart_sending()
         cap = _frequency_cap()
     except SettingInputError as exc:
         return render_settings(errors={"limits": str(exc)})
     store_section(shop, QUIET_HOURS, quiet)
+    store_section(shop, SEND_WINDOWS, windows)
     store_section(shop, SMART_SENDING, smart)
     store_section(shop, FREQUENCY_CAP, cap)
     db.session.commit()
-    return finish("admin.settings", "Quiet hours, smart sending and frequency cap saved.")
+    return finish("admin.settings", "Quiet hours, send windows, smart sending and frequency cap saved.")
 
 
 @bp.post("/saleor/settings")
@@ -182,6 +186,9 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         deployment_email=bool(config.sendgrid_api_key),
         deployment_sms=bool(config.twilio_account_sid and config.twilio_auth_token),
         quiet=section(shop, QUIET_HOURS),
+        windows=section(shop, SEND_WINDOWS),
+        push_ready=config.push_enabled,
+        worker_url=f"{config.app_url}{PUSH_WORKER_PATH}",
         smart=section(shop, SMART_SENDING),
         cap=section(shop, FREQUENCY_CAP),
         consent=section(shop, DISCLOSURE_SECTION),
@@ -242,6 +249,25 @@ def _quiet_hours() -> dict[str, str] | None:
     if start == end:
         raise SettingInputError("Quiet hours must start and end at different times.")
     return {"start": start, "end": end}
+
+
+def _send_windows() -> dict[str, dict[str, str]] | None:
+    """Read the email and push windows; a channel left empty keeps its default."""
+    windows = {}
+    for channel, label in (("email", "Email"), ("push", "Push")):
+        start = request.form.get(f"{channel}_window_start", "").strip()
+        end = request.form.get(f"{channel}_window_end", "").strip()
+        if not start and not end:
+            continue
+        if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
+            raise SettingInputError(
+                f"Give the {label.lower()} window as two times of day, like 08:00 and 21:00, "
+                "or leave both empty."
+            )
+        if start == end:
+            raise SettingInputError(f"The {label.lower()} window must start and end at different times.")
+        windows[channel] = {"start": start, "end": end}
+    return windows or None
 
 
 def _smart_sending() -> dict[str, int] | None:

@@ -31,8 +31,15 @@ from app.services import current_services
 from flows.definitions import Flow, Send
 
 MAX_PART_LENGTH = 100_000
-LABELS = {"subject": "Subject", "text": "Plain text", "html": "HTML"}
+LABELS = {
+    "subject": "Subject",
+    "text": "Plain text",
+    "html": "HTML",
+    "title": "Title",
+    "url": "Link opened on tap",
+}
 SMS_LABEL = "SMS text"
+PUSH_BODY_LABEL = "Notification text"
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
     parts = [
         EditorPart(
             part,
-            SMS_LABEL if send.channel == "sms" else LABELS[part],
+            _label(send.channel, part),
             shown.get(part, template_source(send.template, part)),
             _normal(shown.get(part, template_source(send.template, part)))
             != _normal(template_source(send.template, part)),
@@ -88,6 +95,14 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
         template for template, parts_ in ((stored or {}).get(OVERRIDES_KEY) or {}).items() if parts_
     )
     return Editor(send, flow.editable_sends(), parts, preview, error, customized)
+
+
+def _label(channel: str, part: str) -> str:
+    if channel == "sms":
+        return SMS_LABEL
+    if channel == "push" and part == "text":
+        return PUSH_BODY_LABEL
+    return LABELS[part]
 
 
 def submitted_sources(send: Send) -> dict[str, str]:

@@ -58,6 +58,11 @@ def send_test(shop: Shop, send: Send, rendered: Rendered, to: str) -> str:
 
 
 def _address(channel: str, to: str, shop: Shop) -> str:
+    if channel == "push":
+        # A push goes to a browser's subscription, which has no address a merchant could type.
+        raise TestSendError(
+            "Pushes have no test address: allow notifications on your storefront, then trigger the flow."
+        )
     if channel == "email":
         if not EMAIL.fullmatch(to):
             raise TestSendError("Enter the email address to send the test to, like you@example.com.")

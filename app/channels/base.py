@@ -25,6 +25,10 @@ class OutgoingMessage:
     status_callback: str | None = None
     # Whether the provider rewrites links to count clicks (SendGrid); None leaves the account's setting.
     provider_click_tracking: bool | None = None
+    # Web push: the subscription's keys (p256dh, auth) that encrypt the payload for ``to`` (its
+    # endpoint), and the page a tap on the notification opens.
+    push_keys: tuple[str, str] | None = None
+    url: str | None = None
 
 
 class Channel(Protocol):

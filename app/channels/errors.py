@@ -24,6 +24,14 @@ class PermanentSendError(SendError):
     """Retrying cannot help: the provider refused the request (4xx other than 429)."""
 
 
+class ExpiredSubscriptionError(PermanentSendError):
+    """The push service no longer knows this browser subscription (404 or 410): forget it."""
+
+    def __init__(self, message: str, endpoint: str) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+
+
 class SentLookupError(SendError):
     """Asking the provider whether it accepted a message did not give an answer."""
 

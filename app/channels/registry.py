@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.channels.base import Channel
 from app.channels.outbox import OutboxChannel
@@ -13,19 +13,23 @@ from app.config import Config
 class ChannelSet:
     email: Channel
     sms: Channel
+    push: Channel = field(default_factory=OutboxChannel)
 
     def get(self, name: str) -> Channel:
         if name == "email":
             return self.email
         if name == "sms":
             return self.sms
+        if name == "push":
+            return self.push
         raise KeyError(f"no channel called {name!r}")
 
 
 def channels_from_config(config: Config) -> ChannelSet:
-    """Use SendGrid and Twilio when their credentials are set, the outbox otherwise."""
+    """Use SendGrid, Twilio and web push when their credentials are set, the outbox otherwise."""
     email: Channel = OutboxChannel()
     sms: Channel = OutboxChannel()
+    push: Channel = OutboxChannel()
     if config.sendgrid_api_key:
         from app.channels.sendgrid_email import SendGridChannel
 
@@ -39,4 +43,8 @@ def channels_from_config(config: Config) -> ChannelSet:
             config.twilio_from_number,
             config.twilio_messaging_service_sid,
         )
-    return ChannelSet(email=email, sms=sms)
+    if config.vapid_private_key:
+        from app.channels.web_push import WebPushChannel
+
+        push = WebPushChannel(config.vapid_private_key, config.vapid_subject)
+    return ChannelSet(email=email, sms=sms, push=push)

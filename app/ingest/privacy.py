@@ -32,6 +32,7 @@ from app.models import (
     Visitor,
     WebhookEvent,
 )
+from app.push.privacy import erase_subscriptions, exported_subscriptions
 from flows.events import subject_key
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def export_customer(session: Session, shop: Shop, request: PrivacyRequest) -> Da
             }
             for m in session.scalars(select(Message).where(Message.contact_id.in_(ids)))
         ],
+        "push_subscriptions": exported_subscriptions(session, shop.id, ids, _visitor_keys(shop.id, ids)),
         "storefront_events": [
             {
                 "type": e.kind,
@@ -154,6 +156,7 @@ def redact_customer(session: Session, shop: Shop, request: PrivacyRequest) -> in
     )
     session.execute(delete(Enrollment).where(Enrollment.shop_id == shop.id, Enrollment.subject_key.in_(keys)))
     visitor_keys = _visitor_keys(shop.id, ids)
+    erase_subscriptions(session, shop.id, ids, visitor_keys)
     session.execute(
         delete(StorefrontEvent).where(
             StorefrontEvent.shop_id == shop.id, StorefrontEvent.visitor_key.in_(visitor_keys)

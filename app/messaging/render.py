@@ -1,4 +1,5 @@
-"""Render flow message templates (Jinja2): subject, plain text and HTML for email; text for SMS.
+"""Render flow message templates (Jinja2): subject, text and HTML for email; text for SMS; title, body
+and link for web push.
 
 Templates live in ``flows/templates``. HTML is autoescaped, so a product titled ``<script>`` arrives
 as text; undefined variables raise, so a broken template fails its message instead of sending
@@ -33,8 +34,21 @@ from jinja2.sandbox import SandboxedEnvironment
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
 OVERRIDES_KEY = "templates"
 # The parts a merchant edits, per channel, and the file each one overrides.
-PARTS: dict[str, tuple[str, ...]] = {"email": ("subject", "text", "html"), "sms": ("text",)}
-SUFFIXES = {"subject": ".subject.txt", "text": ".txt", "html": ".html"}
+PARTS: dict[str, tuple[str, ...]] = {
+    "email": ("subject", "text", "html"),
+    "sms": ("text",),
+    "push": ("title", "text", "url"),
+}
+SUFFIXES = {
+    "subject": ".subject.txt",
+    "text": ".txt",
+    "html": ".html",
+    "title": ".title.txt",
+    "url": ".url.txt",
+}
+# Browsers cut a notification's title and body short; longer ones would only be truncated.
+PUSH_TITLE_LIMIT = 80
+PUSH_BODY_LIMIT = 240
 
 
 class TemplateRenderError(RuntimeError):
@@ -57,6 +71,8 @@ class Rendered:
     text: str
     subject: str | None = None
     html: str | None = None
+    # The page a push notification opens when tapped.
+    url: str | None = None
     # Why a merchant's override was set aside for the bundled template, when it was.
     fallback: str | None = None
 
@@ -131,9 +147,22 @@ def render_strict(
     }
     if channel == "sms":
         return Rendered(text=out["text"].strip())
+    if channel == "push":
+        return Rendered(
+            text=_clip(" ".join(out["text"].split()), PUSH_BODY_LIMIT),
+            subject=_clip(" ".join(out["title"].split()), PUSH_TITLE_LIMIT),
+            url=out["url"].strip() or None,
+        )
     return Rendered(
         text=out["text"].strip() + "\n", subject=" ".join(out["subject"].split()), html=out["html"]
     )
+
+
+def _clip(text: str, limit: int) -> str:
+    """Shorten to the limit at a word, with an ellipsis, as a notification would show it."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 def _render_part(template: str, part: str, context: dict[str, Any], source: str | None) -> str:

@@ -1,7 +1,8 @@
-"""Send-time rules that hold a message back: SMS quiet hours, smart sending and the frequency cap.
+"""Send-time rules that hold a message back: local send time, smart sending and the frequency cap.
 
-- **Quiet hours** (every SMS): inside the shop's quiet hours (Settings; 21:00-08:00 unless changed)
-  in the shopper's time zone, the SMS is deferred to the end of them, never dropped.
+- **Local send time** (every channel, ``app/messaging/local_time.py``): outside the shop's hours for
+  the channel (Settings; SMS quiet 21:00-08:00, push 08:00-21:00, email any time unless changed) in
+  the shopper's time zone, the message is deferred to the end of them, never dropped.
 - **Smart sending** (marketing only): a shopper who got a marketing message on the same channel
   within the window (Settings; 16 hours unless changed) from a flow ranked at least as high is not
   messaged again; the flow's ``smart_sending`` setting says whether to skip or defer. A flow's own
@@ -13,17 +14,17 @@ Transactional and requested messages are exempt from the last two.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.messaging.local_time import hold_for_local_time
 from app.models import Contact, Enrollment, Message, Shop
 from app.models import decisions as decided
 from app.models.messaging import PENDING, SKIPPED
-from app.shop_settings import frequency_cap, quiet_hours, smart_sending_window
-from app.zones import contact_zone
+from app.shop_settings import frequency_cap, smart_sending_window
 from flows.catalogue import CATALOGUE
 from flows.catalogue.common import DEFER, OFF, SKIP
 from flows.decisions import Facts, record_message_decision
@@ -38,16 +39,6 @@ MAX_DEFERRAL = timedelta(days=3)
 DONE = SendOutcome()
 
 
-def quiet_until(start: time, end: time, local: datetime) -> datetime | None:
-    """Return when quiet hours end if ``local`` is inside them (they may span midnight), else None."""
-    now = local.time()
-    inside = start <= now < end if start < end else now >= start or now < end
-    if not inside:
-        return None
-    resume = datetime.combine(local.date(), end, local.tzinfo)
-    return resume if resume > local else resume + timedelta(days=1)
-
-
 class SendRules:
     def __init__(self, session: Session, clock: Clock) -> None:
         self.session = session
@@ -58,21 +49,9 @@ class SendRules:
     ) -> SendOutcome | None:
         """Return what to do instead of sending now (defer or skip, recorded on the message), or None."""
         now = self.clock.now()
-        if step.channel == "sms":
-            zone = contact_zone(contact, shop)
-            start, end = quiet_hours(shop)
-            resume = quiet_until(start, end, now.astimezone(zone))
-            if resume is not None:
-                detail = f"quiet hours ({start:%H:%M}-{end:%H:%M} {zone.key}): deferred to {resume:%H:%M}"
-                facts = {
-                    "rule": "quiet_hours",
-                    "window": f"{start:%H:%M}-{end:%H:%M}",
-                    "timezone": zone.key,
-                    "contact_timezone": contact.timezone,
-                    "local_time": now.astimezone(zone),
-                    "until": resume,
-                }
-                return self._defer(message, now, resume, detail, facts)
+        local = hold_for_local_time(self.session, shop, contact, step.channel, flow.purpose, now)
+        if local is not None:
+            return self._defer(message, now, local.until, local.detail, local.facts)
         if flow.purpose != Purpose.MARKETING:
             return None
         mode = settings_for_shop(self.session, shop.id)[flow.key].params.get("smart_sending", SKIP)

@@ -29,6 +29,7 @@ from app.extensions import affected_rows
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
 from app.messaging.links import LinkRewriter, click_url
+from app.messaging.recipients import recipient, unreachable
 from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
 from app.messaging.send_rules import SendRules
@@ -37,6 +38,7 @@ from app.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop
 from app.models import decisions as decided
 from app.models.automation import ACTIVE
 from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
+from app.push.subscriptions import forget_expired
 from app.shop_settings import channels_for_shop, sender_identity
 from flows.ab import variant_for
 from flows.conditions import check_guard
@@ -158,10 +160,16 @@ class MessageSender:
         return SendRecovery(self.session, channel, lease, self.clock.speedup, self.config.send_max_attempts)
 
     def _refusal(self, flow: Flow, step: Send, contact: Contact, subject: Subject | None) -> str | None:
-        address = contact.email if step.channel == "email" else contact.phone
-        if not address:
-            return f"no {step.channel} address"
-        if flow.purpose == Purpose.MARKETING and not contact.consents_to(step.channel):
+        found = recipient(self.session, contact, step.channel)
+        if found is None:
+            return unreachable(step.channel)
+        address = found.address
+        # A push subscription is itself the shopper's consent: it exists only while they allow push.
+        if (
+            flow.purpose == Purpose.MARKETING
+            and step.channel != "push"
+            and not contact.consents_to(step.channel)
+        ):
             state = contact.email_consent if step.channel == "email" else contact.sms_consent
             return f"no {step.channel} marketing consent ({state or 'never given'})"
         suppressed = self.session.scalars(
@@ -201,10 +209,10 @@ class MessageSender:
             )
             log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
         rendered = self._track_links(rendered, message)
-        address = contact.email if step.channel == "email" else contact.phone
-        assert address is not None
+        found = recipient(self.session, contact, step.channel)
+        assert found is not None
         identity = sender_identity(shop, self.config)
-        message.to_address = address
+        message.to_address = found.address
         message.subject = rendered.subject
         message.body_text = rendered.text
         message.body_html = rendered.html
@@ -217,7 +225,7 @@ class MessageSender:
             }
         return OutgoingMessage(
             channel=step.channel,
-            to=address,
+            to=found.to,
             text=rendered.text,
             reference=str(message.id),
             sender_address=identity.address,
@@ -230,6 +238,8 @@ class MessageSender:
             if step.channel == "sms"
             else None,
             provider_click_tracking=self.config.sendgrid_click_tracking if step.channel == "email" else None,
+            push_keys=found.push_keys,
+            url=rendered.url,
         )
 
     def _track_links(self, rendered: Rendered, message: Message) -> Rendered:
@@ -246,6 +256,7 @@ class MessageSender:
             rendered,
             text=rewriter.text(rendered.text),
             html=rewriter.html(rendered.html) if rendered.html is not None else None,
+            url=rewriter.text(rendered.url) if rendered.url is not None else None,
         )
         message.links = rewriter.urls
         return tracked
@@ -297,6 +308,7 @@ class MessageSender:
             log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
             return SendOutcome(retry_at=retry_at)
         except PermanentSendError as exc:
+            forget_expired(self.session, message.shop_id, exc)
             message.record(FAILED, self.clock.now(), str(exc))
             record_message_decision(self.session, message, decided.FAILED, str(exc), self.clock.now())
             self.session.commit()

@@ -12,6 +12,7 @@ from app.models.discounts import DiscountCode
 from app.models.feedback import MessageEvent
 from app.models.inbox import WebhookEvent
 from app.models.messaging import DataExport, Message, Suppression
+from app.models.push import PushSubscription
 from app.models.shop import Shop
 from app.models.storefront import StorefrontEvent, Visitor
 
@@ -33,6 +34,7 @@ __all__ = [
     "Order",
     "Product",
     "ProductVariant",
+    "PushSubscription",
     "Shop",
     "StockAlert",
     "StorefrontEvent",

@@ -37,6 +37,8 @@ class Visitor(Model):
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The browser's IANA zone as the snippet reports it: when to message a shopper who never said.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class StorefrontEvent(Model):

@@ -18,6 +18,18 @@
  *
  * A product added to a platform cart may carry cart_token: the cart is then linked to the shopper.
  *
+ * Web push: a button marked data-storeflow-push asks the shopper for notifications when clicked
+ * (or call storeflow.enablePush() from your own click handler). Storeflow never asks on page load:
+ * browsers punish sites that do, and shoppers say no to a prompt they did not ask for.
+ *
+ *   <button type="button" data-storeflow-push>Get updates</button>
+ *   storeflow.enablePush().then(function (ok) { ... });   // ok: subscribed
+ *   storeflow.disablePush();
+ *
+ * Push needs Storeflow's service worker on the storefront's own origin: serve
+ * APP_URL/static/storeflow-sw.js as /storeflow-sw.js (or name another path in data-push-worker).
+ * Posts report the browser's time zone, so messages arrive in the shopper's own hours.
+ *
  * Calls made before the script loads are queued: window.storeflow = window.storeflow || [];
  * storeflow.push(["track", "product_viewed", {...}]).
  *
@@ -32,7 +44,10 @@
   var script = document.currentScript;
   if (!script || window.storeflow && window.storeflow.track) return;
   var key = script.getAttribute("data-key");
-  var endpoint = new URL(script.src).origin + "/storefront/events?k=" + encodeURIComponent(key || "");
+  var base = new URL(script.src).origin;
+  var query = "?k=" + encodeURIComponent(key || "");
+  var endpoint = base + "/storefront/events?k=" + encodeURIComponent(key || "");
+  var pushWorker = script.getAttribute("data-push-worker") || "/storeflow-sw.js";
   var COOKIE = "sf_vid";
   var MAX_BATCH = 10;
   var queue = [];
@@ -68,6 +83,8 @@
     timer = null;
     while (queue.length) {
       var body = {visitor: visitorId(), events: queue.splice(0, MAX_BATCH), page: location.href};
+      var zone = timeZone();
+      if (zone) body.timezone = zone;
       if (link) body.link = link;
       if (customerId) body.customer_id = customerId;
       var data = JSON.stringify(body);
@@ -104,12 +121,77 @@
     return fetch(url, {method: "POST", body: form}).then(function (response) { return response.ok; });
   }
 
-  var api = {track: track, identify: identify, notify: notify,
+  function timeZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; }
+  }
+
+  function pushSupported() {
+    return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  }
+
+  function keyBytes(text) {
+    var base64 = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = atob(base64);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function pushRegistration() {
+    return navigator.serviceWorker.register(pushWorker).then(function () { return navigator.serviceWorker.ready; });
+  }
+
+  // Ask for notifications and hand the subscription to Storeflow. Call it only from a shopper's click.
+  function enablePush() {
+    if (!pushSupported()) return Promise.resolve(false);
+    // Asked first, while the click still counts as the shopper's gesture (Safari requires it).
+    var asked = Notification.requestPermission();
+    return Promise.resolve(asked).then(function (state) {
+      if (state !== "granted") return false;
+      return Promise.all([
+        pushRegistration(),
+        fetch(base + "/storefront/push/key" + query).then(function (response) { return response.json(); })
+      ]).then(function (found) {
+        var manager = found[0].pushManager;
+        return manager.getSubscription().then(function (existing) {
+          return existing || manager.subscribe({userVisibleOnly: true, applicationServerKey: keyBytes(found[1].public_key)});
+        });
+      }).then(function (subscription) {
+        var body = {visitor: visitorId(), subscription: subscription.toJSON(), timezone: timeZone()};
+        return fetch(base + "/storefront/push" + query,
+                     {method: "POST", body: JSON.stringify(body), headers: {"Content-Type": "text/plain"}});
+      }).then(function (response) { return response.ok; });
+    }).catch(function () { return false; });
+  }
+
+  function disablePush() {
+    if (!pushSupported()) return Promise.resolve(false);
+    return navigator.serviceWorker.getRegistration(pushWorker).then(function (registration) {
+      return registration && registration.pushManager.getSubscription();
+    }).then(function (subscription) {
+      if (!subscription) return false;
+      var body = JSON.stringify({visitor: visitorId(), endpoint: subscription.endpoint});
+      return subscription.unsubscribe().then(function () {
+        return fetch(base + "/storefront/push/unsubscribe" + query,
+                     {method: "POST", body: body, headers: {"Content-Type": "text/plain"}});
+      }).then(function (response) { return response.ok; });
+    }).catch(function () { return false; });
+  }
+
+  function onPushButton(event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-storeflow-push]") : null;
+    if (!button) return;
+    event.preventDefault();
+    enablePush().then(function (ok) { button.setAttribute("data-storeflow-push", ok ? "subscribed" : "refused"); });
+  }
+
+  var api = {track: track, identify: identify, notify: notify, enablePush: enablePush, disablePush: disablePush,
              push: function (call) { return api[call[0]].apply(null, call.slice(1)); }};
   var waiting = Array.isArray(window.storeflow) ? window.storeflow : [];
   window.storeflow = api;
   takeClickLink();
   waiting.forEach(api.push);
+  document.addEventListener("click", onPushButton);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") send(true);
   });

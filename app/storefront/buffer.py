@@ -102,6 +102,8 @@ def encode(shop_id: int, batch: EventBatch, received_at: datetime) -> str:
         post["l"] = batch.link
     if batch.customer_id:
         post["c"] = batch.customer_id
+    if batch.timezone:
+        post["z"] = batch.timezone
     return json.dumps(post, separators=(",", ":"))
 
 
@@ -116,5 +118,6 @@ def decode(raw: bytes) -> QueuedPost:
             events=tuple(post["e"]),
             link=post.get("l"),
             customer_id=post.get("c"),
+            timezone=post.get("z"),
         ),
     )

@@ -92,6 +92,7 @@ def store_posts(session: Session, posts: list[QueuedPost], secret_key: str) -> l
     for post in posts:
         visitor = visitors[(post.shop_id, post.batch.visitor)]
         visitor.last_seen_at = max(visitor.last_seen_at, post.received_at)
+        visitor.timezone = post.batch.timezone or visitor.timezone
         _link_from_post(session, visitor, post, secret_key)
     return activities_of(posts, visitors)
 

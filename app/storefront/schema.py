@@ -6,7 +6,7 @@ The body is JSON (sent as ``text/plain`` by our snippet, so browsers skip the pr
      "events": [{"type": "product_viewed", "product_id": "123", "title": "Shirt", "price": "19.99",
                  "currency": "USD", "url": "https://shop.example/products/shirt"}],
      "link": "<the sf_c parameter our click links add>", "customer_id": "<logged-in customer>",
-     "page": "<the page's URL>"}
+     "page": "<the page's URL>", "timezone": "<the browser's IANA zone, e.g. Europe/Paris>"}
 
 Up to 10 events a post. Unknown top-level keys and unknown event fields are ignored (newer
 snippets may send more); a field of the wrong type, too long, or out of range refuses the post.
@@ -22,6 +22,7 @@ from typing import Any
 
 from app.storefront.errors import InvalidEventsError
 from app.storefront.origins import origin_of
+from app.zones import zone
 
 MAX_EVENTS = 10
 VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -77,6 +78,7 @@ class EventBatch:
     link: str | None = None
     customer_id: str | None = None
     page: str | None = None
+    timezone: str | None = None
 
 
 def parse_batch(raw: bytes) -> EventBatch:
@@ -99,7 +101,14 @@ def parse_batch(raw: bytes) -> EventBatch:
         link=_text(body, "link", MAX_LINK_TOKEN, "body"),
         customer_id=_identifier(body, "customer_id", "body"),
         page=_url(body, "page", "body"),
+        timezone=_zone(body),
     )
+
+
+def _zone(body: dict[str, Any]) -> str | None:
+    """Accept the browser's zone name; one this server does not know is left out, not refused."""
+    text = _text(body, "timezone", 64, "body")
+    return text if text is not None and zone(text) is not None else None
 
 
 def _event(event: Any, n: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from flows.catalogue.common import (
     ORDERED,
     STARTED_CHECKOUT,
     UNSUBSCRIBED,
+    push,
     reentry,
     smart_sending,
 )
@@ -37,6 +38,7 @@ BROWSE_ABANDONMENT = Flow(
     steps=(
         Wait("delay", timedelta(hours=2), "Wait after the last product view", minimum=timedelta(minutes=30)),
         Send("email", "email", "browse_abandonment", "Products you looked at", needs=("viewed",)),
+        push("browse_abandonment_push", needs=("viewed",)),
     ),
     params=(reentry(7), smart_sending()),
 )
@@ -58,6 +60,7 @@ SEARCH_ABANDONMENT = Flow(
     steps=(
         Wait("delay", timedelta(hours=2), "Wait after the last search", minimum=timedelta(minutes=30)),
         Send("email", "email", "search_abandonment", "Results for your search", needs=("searches",)),
+        push("search_abandonment_push", needs=("searches",)),
     ),
     params=(reentry(7), smart_sending()),
 )
@@ -87,6 +90,7 @@ SITE_ABANDONMENT = Flow(
             minimum=timedelta(minutes=30),
         ),
         Send("email", "email", "site_abandonment", "Come back email", needs=("bestsellers",)),
+        push("site_abandonment_push", needs=("bestsellers",)),
     ),
     params=(reentry(14), smart_sending()),
 )
@@ -107,6 +111,7 @@ WISHLIST_REMINDER = Flow(
     steps=(
         Wait("delay", timedelta(days=3), "Wait after the last wishlist addition", minimum=timedelta(hours=1)),
         Send("email", "email", "wishlist_reminder", "Wishlist reminder email", needs=("wishlist",)),
+        push("wishlist_reminder_push", needs=("wishlist",)),
     ),
     params=(reentry(14), smart_sending()),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import UNSUBSCRIBED, discount, send_hour, smart_sending
+from flows.catalogue.common import UNSUBSCRIBED, discount, push, send_hour, smart_sending
 from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -25,6 +25,7 @@ BIRTHDAY = Flow(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "birthday", "Birthday email", offers_discount=True),
         Send("sms", "sms", "birthday_sms", "Birthday SMS (only with SMS consent)", offers_discount=True),
+        push("birthday_push"),
     ),
     params=(send_hour(9), *discount(True, percent=15, days=30), smart_sending()),
 )
@@ -42,6 +43,7 @@ ORDER_ANNIVERSARY = Flow(
     steps=(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "order_anniversary", "Anniversary email", offers_discount=True),
+        push("order_anniversary_push"),
     ),
     params=(send_hour(9), *discount(False, percent=10, days=14), smart_sending()),
 )
@@ -59,6 +61,7 @@ DATE_BASED = Flow(
     steps=(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "date_reminder", "Date email", offers_discount=True),
+        push("date_reminder_push"),
     ),
     params=(
         Param(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.definitions import ExitRule, ExitScope, Param, ParamKind
+from flows.definitions import ExitRule, ExitScope, Param, ParamKind, Send
 from flows.events import EventKind
 
 SKIP = "skip"
@@ -87,4 +87,20 @@ def batches(size: int, minutes: int = 60) -> tuple[Param, ...]:
             minimum=1,
             maximum=1440,
         ),
+    )
+
+
+def push(template: str, needs: tuple[str, ...] = ()) -> Send:
+    """A web push to shoppers who allowed notifications on the storefront, after the flow's messages.
+
+    Off until the merchant switches it on (the storefront must offer push first), and last in the
+    flow, so switching it on changes no step an enrollment already in the flow is waiting on.
+    """
+    return Send(
+        "push",
+        "push",
+        template,
+        "Web push (only to shoppers who allowed notifications)",
+        enabled_by_default=False,
+        needs=needs,
     )

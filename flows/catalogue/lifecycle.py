@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import ORDERED, UNSUBSCRIBED, discount, reentry, send_hour, smart_sending
+from flows.catalogue.common import ORDERED, UNSUBSCRIBED, discount, push, reentry, send_hour, smart_sending
 from flows.definitions import Act, ExitRule, ExitScope, Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -63,6 +63,7 @@ WELCOME_SERIES = Flow(
             "preferences_delay", timedelta(days=2), "Wait before the last email", minimum=timedelta(hours=1)
         ),
         Send("preferences_email", "email", "welcome_3", "Preferences and unsubscribe reminder"),
+        push("welcome_push"),
     ),
     params=(
         Param(
@@ -94,6 +95,7 @@ VIP = Flow(
         Wait("delay", timedelta(hours=1), "Wait after the qualifying order", minimum=timedelta(0)),
         Act("tag", "tag_contact", "Tag the shopper (for your own segments)"),
         Send("email", "email", "vip", "VIP welcome email", offers_discount=True),
+        push("vip_push"),
     ),
     params=(
         Param("vip_orders", "VIP after this many orders", ParamKind.NUMBER, 5, minimum=1, maximum=1000),
@@ -128,6 +130,7 @@ WIN_BACK = Flow(
             "bestsellers_delay", timedelta(days=7), "Wait before the bestsellers", minimum=timedelta(hours=1)
         ),
         Send("bestsellers", "email", "win_back_3", "Bestsellers email", needs=("bestsellers",)),
+        push("win_back_push"),
     ),
     params=(
         Param(

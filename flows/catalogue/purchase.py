@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import UNSUBSCRIBED, smart_sending
+from flows.catalogue.common import UNSUBSCRIBED, push, smart_sending
 from flows.definitions import ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -33,6 +33,7 @@ THANK_YOU = Flow(
             "Repeat-purchase thank-you",
             condition="order_count > 1",
         ),
+        push("thank_you_push"),
     ),
 )
 
@@ -50,6 +51,7 @@ CROSS_SELL = Flow(
     steps=(
         Wait("delay", timedelta(days=5), "Wait after payment", minimum=timedelta(hours=1)),
         Send("email", "email", "cross_sell", "Often bought together email", needs=("related",)),
+        push("cross_sell_push", needs=("related",)),
     ),
     params=(smart_sending(),),
 )
@@ -67,6 +69,7 @@ REVIEW_REQUEST = Flow(
     steps=(
         Wait("delay", timedelta(days=7), "Wait after fulfilment", minimum=timedelta(hours=1)),
         Send("email", "email", "review_request", "Review request email"),
+        push("review_request_push"),
     ),
     params=(smart_sending(),),
 )
@@ -84,6 +87,7 @@ POST_PURCHASE_SURVEY = Flow(
     steps=(
         Wait("delay", timedelta(days=3), "Wait after fulfilment", minimum=timedelta(hours=1)),
         Send("email", "email", "post_purchase_survey", "Survey email"),
+        push("post_purchase_survey_push"),
     ),
     params=(
         Param(
@@ -111,6 +115,7 @@ PRODUCT_USAGE_TIPS = Flow(
     steps=(
         Wait("delay", timedelta(days=2), "Wait after fulfilment", minimum=timedelta(hours=1)),
         Send("email", "email", "usage_tips", "Usage tips email", needs=("tips",)),
+        push("usage_tips_push", needs=("tips",)),
     ),
     params=(
         Param(
@@ -150,6 +155,7 @@ REPLENISHMENT = Flow(
             from_context="replenish_after_seconds",
         ),
         Send("email", "email", "replenishment", "Time to restock email"),
+        push("replenishment_push"),
     ),
     params=(
         Param(

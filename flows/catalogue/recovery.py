@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import DEFER, ORDERED, UNSUBSCRIBED, discount, smart_sending
+from flows.catalogue.common import DEFER, ORDERED, UNSUBSCRIBED, discount, push, smart_sending
 from flows.definitions import ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -37,6 +37,7 @@ ABANDONED_CHECKOUT = Flow(
         Send("sms", "sms", "abandoned_checkout_sms", "SMS reminder (only with SMS consent)"),
         Wait("second_delay", timedelta(hours=20), "Wait before the last email"),
         Send("second_email", "email", "abandoned_checkout_2", "Last reminder email", offers_discount=True),
+        push("abandoned_checkout_push"),
     ),
     params=(
         *discount(False, percent=10, days=7),
@@ -72,6 +73,7 @@ ABANDONED_CART = Flow(
         Send("first_email", "email", "abandoned_cart_1", "First reminder email"),
         Wait("second_delay", timedelta(hours=23), "Wait before the last email"),
         Send("second_email", "email", "abandoned_cart_2", "Last reminder email", offers_discount=True),
+        push("abandoned_cart_push"),
     ),
     params=(*discount(False, percent=10, days=7), smart_sending(DEFER)),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import UNSUBSCRIBED, batches, smart_sending
+from flows.catalogue.common import UNSUBSCRIBED, batches, push, smart_sending
 from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -43,6 +43,7 @@ BACK_IN_STOCK = Flow(
     steps=(
         Wait("delay", timedelta(0), "Wait after the restock", minimum=timedelta(0)),
         Send("email", "email", "back_in_stock", "Back-in-stock email"),
+        push("back_in_stock_push"),
     ),
     params=batches(50),
 )
@@ -62,6 +63,7 @@ PRICE_DROP = Flow(
     steps=(
         Wait("delay", timedelta(0), "Wait after the price change", minimum=timedelta(0)),
         Send("email", "email", "price_drop", "Price-drop email"),
+        push("price_drop_push"),
     ),
     params=(
         Param(
@@ -93,6 +95,7 @@ LOW_STOCK = Flow(
     steps=(
         Wait("delay", timedelta(0), "Wait after stock runs low", minimum=timedelta(0)),
         Send("email", "email", "low_stock", "Low-stock email"),
+        push("low_stock_push"),
     ),
     params=(
         Param(

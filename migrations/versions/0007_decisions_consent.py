@@ -6,7 +6,7 @@ marketing consent with its source, IP, user agent and disclosure version). Both 
 contact, so erasing a shopper erases them.
 
 Revision ID: 0007_decisions_consent
-Revises: 0005_flow_catalogue
+Revises: 0006_web_push
 Create Date: 2026-11-26 10:47:50.066455
 
 """
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0007_decisions_consent'
-down_revision = '0005_flow_catalogue'
+down_revision = '0006_web_push'
 branch_labels = None
 depends_on = None
 

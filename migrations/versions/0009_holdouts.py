@@ -4,7 +4,7 @@ A held-out enrollment runs through its flow but is sent nothing, so the orders o
 measure what the flow adds. Existing enrollments were all treated: they default to false.
 
 Revision ID: 0009_holdouts
-Revises: 0005_flow_catalogue
+Revises: 0007_decisions_consent
 Create Date: 2026-11-26 10:50:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_holdouts'
-down_revision = '0005_flow_catalogue'
+down_revision = '0007_decisions_consent'
 branch_labels = None
 depends_on = None
 

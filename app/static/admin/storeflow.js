@@ -112,6 +112,8 @@
       if (frame) { frame.srcdoc = data.html || ""; }
       var text = document.getElementById("preview-text");
       if (text) { text.textContent = data.text || ""; }
+      var link = document.getElementById("preview-url");
+      if (link) { link.textContent = data.url || "the store"; }
       var count = document.getElementById("preview-length");
       if (count) { count.textContent = String((data.text || "").length); }
     }
