@@ -95,7 +95,8 @@ def test_a_step_the_shopper_cannot_receive_is_shown_skipped_with_the_reason(app,
             "skipped",
             "SMS reminder (only with SMS consent) [sms: abandoned_checkout_sms]",
             "no sms marketing consent (never given)",
-        )
+        ),
+        (timedelta(days=1), "skipped", "Web push (only to shoppers who allowed notifications)", "step switched off"),
     ]
     assert simulation.count("sent") == 2
 
@@ -112,6 +113,7 @@ def test_a_step_switched_off_or_held_by_its_condition_is_shown_skipped(app, fact
     assert [(what, why) for _, _, what, why in lines(simulation, "skipped")] == [
         ("SMS reminder (only with SMS consent)", "step switched off"),
         ("Last reminder email", "condition does not hold: order_count >= 3"),
+        ("Web push (only to shoppers who allowed notifications)", "step switched off"),
     ]
 
 
@@ -164,7 +166,10 @@ def test_a_real_contact_is_simulated_with_their_own_history(app, factory, shop, 
 
     assert "ann@example.com (real contact" in simulation.shopper
     assert lines(simulation, "event")[0][3] == "checkout:tok-1"
-    assert [why for _, _, _, why in lines(simulation, "skipped")] == ["address suppressed (STOP)"]
+    assert [why for _, _, _, why in lines(simulation, "skipped")] == [
+        "address suppressed (STOP)",
+        "step switched off",  # the web push step, off until the merchant switches it on
+    ]
     assert row_counts(app) == before
 
 
@@ -181,7 +186,7 @@ def test_the_timeline_reads_as_text(app, shop):
     assert "Abandoned checkout recovery is switched off in this shop; simulated as if it were on." in text
     assert " +0d 01:00  sent      First reminder email [email: abandoned_checkout_1]" in text
     assert " +0d 04:00  skipped   SMS reminder" in text
-    assert "would be: 2 sent, 0 deferred, 1 skipped" in text
+    assert "would be: 2 sent, 0 deferred, 2 skipped" in text
 
 
 def test_the_cli_prints_the_timeline(app, shop):
@@ -206,7 +211,7 @@ def test_the_cli_prints_the_timeline(app, shop):
         "deferred  SMS reminder (only with SMS consent) [sms: abandoned_checkout_sms] — quiet hours"
         in result.output
     )
-    assert "would be: 3 sent, 1 deferred, 0 skipped" in result.output
+    assert "would be: 3 sent, 1 deferred, 1 skipped" in result.output
     assert row_counts(app) == before
 
 
@@ -233,7 +238,7 @@ def test_the_flow_page_simulates_a_scenario(app, client, shop):
     page = unescape(response.text)
     assert response.status_code == 200
     assert "Nothing was sent and nothing was kept" in page
-    assert "Would be: 2 sent, 0 deferred, 1 skipped." in page
+    assert "Would be: 2 sent, 0 deferred, 2 skipped." in page
     assert "no sms marketing consent (never given)" in page
 
 
