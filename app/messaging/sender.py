@@ -34,6 +34,7 @@ from app.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop
 from app.models.automation import ACTIVE
 from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.shop_settings import channels_for_shop, sender_identity
+from app.storecheck.platforms import store_check
 from flows.ab import variant_for
 from flows.conditions import check_guard
 from flows.definitions import Flow, Purpose, Send
@@ -86,6 +87,8 @@ class MessageSender:
             log.info("skipped %s step %d for contact %s: %s", flow.key, index, contact.id, reason)
             return DONE
         held = SendRules(self.session, self.clock).hold(shop, contact, enrollment, flow, step, message)
+        if held is None:
+            held = store_check(self.session, self.clock, shop).hold(shop, flow, enrollment, subject, message)
         if held is not None:
             return held
         content = ContentBuilder(self.session, self.clock, self.config).build(
