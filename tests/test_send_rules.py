@@ -164,6 +164,31 @@ def test_the_frequency_cap_counts_every_marketing_message(app, client, shopify, 
     ]
 
 
+def test_a_lower_flow_waits_for_a_recovery_message_due_and_goes_when_the_shopper_buys_first(
+    app, shopify, factory, harness
+):
+    # given Ann left a checkout and subscribed; the welcome series skips what the budget holds back
+    shop = shopify.shop(factory)
+    factory.enable(shop, "abandoned_checkout", "welcome_series")
+    start = harness.clock.now()
+    shopify.checkout(ANN, "ann-checkout", [Line("1", "11", "Linen shirt", "58.00")])
+    shopify.subscribe(ANN)
+    harness.advance_to(start + 30 * MINUTE)
+
+    # when she buys before the reminder is due
+    shopify.order(ANN, 1001, [Line("1", "11", "Linen shirt", "58.00")], "placed")
+    harness.advance_to(start + HOUR + 2 * MINUTE)
+
+    # then the welcome email waited for the reminder instead of being skipped, and went without it
+    assert [(flow, template) for flow, _, template, _ in sent(app, start)] == [
+        ("welcome_series", "welcome_1")
+    ]
+    (welcome,) = rows(app, Message, flow_key="welcome_series")
+    assert welcome.timeline[1]["detail"].startswith(
+        "contact budget: the last message of the window is kept for Abandoned checkout recovery"
+    )
+
+
 def texted_checkout(client, token: str, at: datetime) -> None:
     """A checkout whose buyer gave email and SMS consent, with a phone in Ottawa."""
     payload = sample("shopify", "checkouts_create__shopifydocs-2026-04")

@@ -6,8 +6,10 @@
 - **Priority**: only messages of flows ranked at least as high count against a flow's budget, so a
   welcome email never holds back a checkout reminder (app/messaging/flow_priority.py). And a lower
   flow may not spend the last unit of the window while a higher flow has a message due for the same
-  shopper within it: the lower one yields (skips or waits, per its flow's setting), so the shopper
-  gets the more useful message instead of both.
+  shopper within it: the lower one yields, so the shopper gets the more useful message instead of
+  both. Yielding always waits (``Held.waits``), whatever the flow's skip-or-defer setting: the higher
+  message may never go (the shopper buys first, and recovery ends), and then the lower one should.
+  Once the higher message went, the ordinary budget rule applies.
 - **Frequency cap** (optional): at most M marketing messages per D days, counting every flow.
 
 A flow's own earlier messages do not count: its cadence is the merchant's choice. Transactional and
@@ -35,10 +37,15 @@ RECHECK = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Held:
-    """Why the budget holds a message back, and when it would next have room."""
+    """Why the budget holds a message back, and when it would next have room.
+
+    ``waits``: the message yields to a higher one that is only due, so it waits even in a flow set
+    to skip.
+    """
 
     reason: str
     until: datetime
+    waits: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ class ContactBudget:
                         f"contact budget: the last message of the window is kept for {higher.name}, "
                         f"due {at:%Y-%m-%d %H:%M} UTC ({allowance})"
                     )
-                    return Held(reason, max(at, now) + RECHECK)
+                    return Held(reason, max(at, now) + RECHECK, waits=True)
         if cap:
             messages, days = cap
             period = timedelta(days=days)

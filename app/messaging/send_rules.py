@@ -70,7 +70,7 @@ class SendRules:
             return None
         reason, until = held.reason, held.until
         first_tried = datetime.fromisoformat(message.timeline[0]["at"]) if message.timeline else now
-        if mode == DEFER and until - first_tried <= MAX_DEFERRAL:
+        if (mode == DEFER or held.waits) and until - first_tried <= MAX_DEFERRAL:
             return self._defer(message, now, until, f"{reason}: deferred to {until:%Y-%m-%d %H:%M} UTC")
         message.record(SKIPPED, now, reason)
         self.session.commit()

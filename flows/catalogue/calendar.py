@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import UNSUBSCRIBED, discount, send_hour, smart_sending
+from flows.catalogue.common import DEFER, UNSUBSCRIBED, discount, send_hour, smart_sending
 from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -25,7 +25,9 @@ BIRTHDAY = Flow(
         Send("email", "email", "birthday", "Birthday email", offers_discount=True),
         Send("sms", "sms", "birthday_sms", "Birthday SMS (only with SMS consent)", offers_discount=True),
     ),
-    params=(send_hour(9), *discount(True, percent=15, days=30), smart_sending()),
+    # Deferred, not skipped, when the contact budget is spent: a birthday gift a few hours late beats
+    # none, and it ranks with the welcome series (both lifecycle mail), which often lands the same day.
+    params=(send_hour(9), *discount(True, percent=15, days=30), smart_sending(DEFER)),
 )
 
 ORDER_ANNIVERSARY = Flow(
