@@ -33,6 +33,9 @@ from flows.definitions import Flow, Purpose, Send
 
 # A message that yields to a higher flow due right now looks again a minute later, after it went.
 RECHECK = timedelta(minutes=1)
+# A higher send overdue by more than this is stuck, not about to go: it reserves nothing, so a lower
+# message never re-checks every minute for days behind it.
+OVERDUE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class ContactBudget:
                 )
                 return Held(reason, counted[len(counted) - budget.messages].at + budget.window)
             if len(counted) + 1 == budget.messages:
-                due = self._higher_due(order, own, contact, enrollment, now + budget.window)
+                due = self._higher_due(order, own, contact, enrollment, now - OVERDUE, now + budget.window)
                 if due is not None:
                     higher, at = due
                     reason = (
@@ -119,7 +122,13 @@ class ContactBudget:
         ]
 
     def _higher_due(
-        self, order: tuple[str, ...], own: int, contact: Contact, enrollment: Enrollment, before: datetime
+        self,
+        order: tuple[str, ...],
+        own: int,
+        contact: Contact,
+        enrollment: Enrollment,
+        after: datetime,
+        before: datetime,
     ) -> tuple[Flow, datetime] | None:
         """Return the soonest marketing message of a higher-ranked flow due for the contact, if any."""
         rows = self.session.execute(
@@ -128,7 +137,7 @@ class ContactBudget:
                 Enrollment.contact_id == contact.id,
                 Enrollment.id != enrollment.id,
                 Enrollment.state == ACTIVE,
-                Enrollment.next_run_at.is_not(None),
+                Enrollment.next_run_at >= after,
                 Enrollment.next_run_at <= before,
             )
             .order_by(Enrollment.next_run_at)
