@@ -368,6 +368,15 @@ def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str
         )
         response.raise_for_status()
         print(f"[setup] ... and set the storefront checkout URL {checkout_url_template}")
+        # A merchant who mails less often than Klaviyo's one-a-day: two marketing messages per
+        # 16 hours across channels, so Linda's welcome gift and her last reminder both go.
+        response = browser.post(
+            f"{base}/admin/settings/limits",
+            data={"csrf_token": csrf.group(1), "budget_messages": "2", "smart_hours": "16"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        print("[setup] ... and allowed each shopper 2 marketing messages per 16 hours (contact budget)")
 
 
 def _storefront_key(app: Any, shop_id: int) -> str:

@@ -1,9 +1,10 @@
-"""A merchant's sending preferences, kept in ``Shop.settings``: sender, providers, quiet hours, cap.
+"""A merchant's sending preferences, kept in ``Shop.settings``: sender, providers, quiet hours, budget.
 
 The admin writes them and the sender reads them, so their shape lives here and nowhere else.
 Provider secrets are stored encrypted with the token cipher and are never read back into a page.
-Quiet hours, the smart-sending window and the frequency cap are enforced at send time
-(app/messaging/send_rules.py); a shop that never set them gets the defaults below.
+Quiet hours, the contact budget, the flow priority and the frequency cap are enforced at send time
+(app/messaging/send_rules.py, app/messaging/budget.py), the live-store check just before sending
+(app/storecheck/); a shop that never set them gets the defaults below.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from app.channels.base import Channel
 from app.channels.registry import ChannelSet
 from app.config import Config
 from app.crypto import TokenCipher
+from app.messaging.flow_priority import DEFAULT_ORDER, PriorityOrderError, checked_order
 from app.models import Shop
 
 SENDER = "sender"
@@ -23,15 +25,23 @@ PROVIDERS = "providers"
 QUIET_HOURS = "quiet_hours"
 SEND_WINDOWS = "send_windows"
 FREQUENCY_CAP = "frequency_cap"
+# The contact budget's section keeps the key smart sending was stored under: the budget replaced
+# it, and shops that saved a window keep it.
 SMART_SENDING = "smart_sending"
+FLOW_PRIORITY = "flow_priority"
+STORE_CHECK = "store_check"
+# What to do with a message when the store's API cannot be asked whether it is still true.
+SEND_ANYWAY = "send"
+SKIP_MESSAGE = "skip"
 # Klaviyo's and Omnisend's peers: texts wait out the night in the shopper's time zone.
 DEFAULT_QUIET_HOURS = (time(21, 0), time(8, 0))
 # The hours of the shopper's day a channel may reach them in, when the merchant set none. A push
 # lights up a phone like a text, so it keeps to daytime; an email waits silently in the inbox, so
 # it goes whenever its flow says (a merchant may still give it a window).
 DEFAULT_SEND_WINDOWS: dict[str, tuple[time, time] | None] = {"push": (time(8, 0), time(21, 0)), "email": None}
-# Klaviyo's smart-sending window for email.
+# Klaviyo's smart-sending window for email: one marketing message per 16 hours, here across channels.
 DEFAULT_SMART_SENDING_HOURS = 16
+DEFAULT_BUDGET_MESSAGES = 1
 SENDGRID = "sendgrid"
 TWILIO = "twilio"
 # The development default of MAIL_FROM: nothing sent from it would reach anyone.
@@ -47,6 +57,14 @@ class SenderIdentity:
     def usable(self) -> bool:
         """Tell whether mail from this address can be delivered at all."""
         return bool(self.address) and not self.address.endswith(PLACEHOLDER_DOMAIN)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``messages`` marketing messages per contact within ``window``, on any channel."""
+
+    messages: int
+    window: timedelta
 
 
 @dataclass(frozen=True)
@@ -117,10 +135,30 @@ def quiet_hours_for(shop: Shop, channel: str) -> tuple[time, time] | None:
     return (window[1], window[0]) if window is not None else None
 
 
-def smart_sending_window(shop: Shop) -> timedelta:
-    """Return how long after a marketing message another one on the same channel is held back."""
-    hours = section(shop, SMART_SENDING).get("hours", DEFAULT_SMART_SENDING_HOURS)
-    return timedelta(hours=hours) if isinstance(hours, int | float) and hours >= 0 else timedelta(0)
+def contact_budget(shop: Shop) -> Budget:
+    """Return the shop's contact budget (a zero window turns it off)."""
+    stored = section(shop, SMART_SENDING)
+    hours = stored.get("hours", DEFAULT_SMART_SENDING_HOURS)
+    messages = stored.get("messages", DEFAULT_BUDGET_MESSAGES)
+    window = timedelta(hours=hours) if isinstance(hours, int | float) and hours >= 0 else timedelta(0)
+    if not isinstance(messages, int) or messages < 1:
+        messages = DEFAULT_BUDGET_MESSAGES
+    return Budget(messages=messages, window=window)
+
+
+def flow_priority_order(shop: Shop) -> tuple[str, ...]:
+    """Return the shop's order of flow groups, first to last (app/messaging/flow_priority.py)."""
+    stored = section(shop, FLOW_PRIORITY).get("order")
+    try:
+        return checked_order(list(stored)) if isinstance(stored, list) else DEFAULT_ORDER
+    except PriorityOrderError:
+        return DEFAULT_ORDER
+
+
+def when_store_unreachable(shop: Shop) -> str:
+    """Return whether a message goes when the store's API cannot confirm it (send, the default)."""
+    choice = section(shop, STORE_CHECK).get("unreachable")
+    return SKIP_MESSAGE if choice == SKIP_MESSAGE else SEND_ANYWAY
 
 
 def frequency_cap(shop: Shop) -> tuple[int, int] | None:

@@ -125,8 +125,8 @@ class Flow:
     ``exit_on_entering`` ends this flow when the shopper enters one of those flows.
     ``entry`` names a check (flows/entry.py) that decides, with the flow's settings, whether an
     event enrolls at all and what the enrollment keeps; ``blocks`` names the content its messages show.
-    ``priority`` ranks flows for smart sending: only a recent message of a flow ranked at least as
-    high holds a message back, so a welcome email never delays a checkout reminder.
+    How flows rank against each other for the contact budget is the shop's choice, by group
+    (app/messaging/flow_priority.py), not part of the definition.
     """
 
     key: str
@@ -145,7 +145,6 @@ class Flow:
     params: tuple[Param, ...] = ()
     blocks: tuple[str, ...] = ()
     enabled_by_default: bool = False
-    priority: int = 10
     theme: str = ""
     notes: tuple[str, ...] = field(default=())
 

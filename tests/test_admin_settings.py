@@ -261,6 +261,30 @@ def test_quiet_hours_and_the_cap_are_stored(app, client, shop):
     assert ">Enforced<" in client.get("/admin/settings").text
 
 
+def test_the_contact_budget_flow_priority_and_store_check_are_stored(app, client, shop):
+    csrf = log_in(client, shop.id)
+    order = ["catalogue", "recovery", "lifecycle", "browsing", "winback"]
+
+    response = client.post(
+        "/admin/settings/limits",
+        data={
+            "csrf_token": csrf,
+            "budget_messages": "2",
+            "smart_hours": "24",
+            **{f"priority_{n}": group for n, group in enumerate(order, 1)},
+            "store_unreachable": "skip",
+        },
+    )
+
+    assert response.status_code == 303
+    settings = stored(app)
+    assert settings["smart_sending"] == {"hours": 24, "messages": 2}
+    assert settings["flow_priority"] == {"order": order}
+    assert settings["store_check"] == {"unreachable": "skip"}
+    page = client.get("/admin/settings").text
+    assert '<option value="catalogue" selected>' in page.split('id="priority_1"')[1].split("</select>")[0]
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [
@@ -269,8 +293,16 @@ def test_quiet_hours_and_the_cap_are_stored(app, client, shop):
         ({"quiet_start": "08:00", "quiet_end": "08:00"}, "different times"),
         ({"cap_messages": "0", "cap_days": "1"}, "1 to 20 messages per 1 to 30 days"),
         ({"cap_messages": "3"}, "1 to 20 messages per 1 to 30 days"),
-        ({"smart_hours": "200"}, "The smart-sending window is 0 to 168 hours (0 turns it off)"),
-        ({"smart_hours": "-1"}, "The smart-sending window is 0 to 168 hours (0 turns it off)"),
+        ({"smart_hours": "200"}, "The contact budget window is 0 to 168 hours (0 turns it off)"),
+        ({"smart_hours": "-1"}, "The contact budget window is 0 to 168 hours (0 turns it off)"),
+        ({"budget_messages": "0"}, "The contact budget is 1 to 10 messages per window"),
+        ({"budget_messages": "two"}, "The contact budget is 1 to 10 messages per window"),
+        (
+            {f"priority_{n}": group for n, group in enumerate(["recovery"] * 5, 1)},
+            "Rank each group of flows exactly once",
+        ),
+        ({"priority_1": "browsing"}, "Rank each group of flows exactly once"),
+        ({"store_unreachable": "maybe"}, "choose to send the message or to skip it"),
     ],
 )
 def test_unusable_limits_are_refused(app, client, shop, form, message):

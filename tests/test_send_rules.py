@@ -39,10 +39,54 @@ def with_bestseller(shopify: ShopifyStore) -> None:
     shopify.order(bo, 900, [Line("1", "11", "Canvas tote", "24.00")], "placed")
 
 
-def test_smart_sending_skips_a_marketing_email_within_sixteen_hours_of_another(
-    app, client, shopify, factory, harness
+def becomes_vip(shopify: ShopifyStore) -> None:
+    """Ann's first paid order: with ``vip_orders`` at 1 it makes her a VIP (a lifecycle flow)."""
+    shopify.order(ANN, 1001, [Line("1", "11", "Linen shirt", "58.00")], "paid")
+
+
+def test_the_budget_skips_a_marketing_email_within_sixteen_hours_of_one_ranked_as_high(
+    app, shopify, factory, harness
 ):
     shop = shopify.shop(factory)
+    factory.enable(shop, "welcome_series", "vip", vip={"params": {"vip_orders": 1}})
+    start = harness.clock.now()
+
+    shopify.subscribe(ANN)
+    becomes_vip(shopify)
+    harness.advance_to(start + 3 * HOUR)
+
+    assert sent(app, start) == [("welcome_series", "email", "welcome_1", timedelta(0))]
+    assert not_sent(app) == [
+        (
+            "vip",
+            "vip",
+            "skipped",
+            "contact budget: Welcome series email sent 3 h ago (1 per 16 h across channels)",
+        )
+    ]
+
+
+def test_the_budget_can_defer_until_the_window_has_passed(app, shopify, factory, harness):
+    shop = shopify.shop(factory)
+    factory.enable(shop, "welcome_series", "vip", vip={"params": {"vip_orders": 1, "smart_sending": "defer"}})
+    start = harness.clock.now()
+
+    shopify.subscribe(ANN)
+    becomes_vip(shopify)
+    harness.advance_to(start + 3 * HOUR)
+    harness.advance_to(start + 16 * HOUR)
+
+    assert sent(app, start) == [
+        ("welcome_series", "email", "welcome_1", timedelta(0)),
+        ("vip", "email", "vip", 16 * HOUR),
+    ]
+    (deferred,) = rows(app, Message, flow_key="vip")
+    assert deferred.timeline[1]["detail"].startswith("contact budget: Welcome series email sent 3 h ago")
+
+
+def test_a_shop_may_rank_lifecycle_mail_above_browsing(app, client, shopify, factory, harness):
+    order = ["recovery", "catalogue", "lifecycle", "browsing", "winback"]
+    shop = shopify.shop(factory, settings={"flow_priority": {"order": order}})
     with_bestseller(shopify)
     factory.enable(shop, "welcome_series", "site_abandonment")
     start = harness.clock.now()
@@ -52,35 +96,23 @@ def test_smart_sending_skips_a_marketing_email_within_sixteen_hours_of_another(
     harness.advance_to(start + 3 * HOUR)
 
     assert sent(app, start) == [("welcome_series", "email", "welcome_1", timedelta(0))]
-    assert not_sent(app) == [
-        (
-            "site_abandonment",
-            "site_abandonment",
-            "skipped",
-            "smart sending: Welcome series email sent 3 h ago (window 16 h)",
-        )
-    ]
+    assert [status for _, _, status, _ in not_sent(app)] == ["skipped"]
 
 
-def test_smart_sending_can_defer_until_the_window_has_passed(app, client, shopify, factory, harness):
+def test_by_default_browsing_outranks_lifecycle_mail(app, client, shopify, factory, harness):
     shop = shopify.shop(factory)
     with_bestseller(shopify)
-    factory.enable(
-        shop, "welcome_series", "site_abandonment", site_abandonment={"params": {"smart_sending": "defer"}}
-    )
+    factory.enable(shop, "welcome_series", "site_abandonment")
     start = harness.clock.now()
 
     shopify.subscribe(ANN)
     browses_collections(app, client, shopify, shop)
     harness.advance_to(start + 3 * HOUR)
-    harness.advance_to(start + 16 * HOUR)
 
     assert sent(app, start) == [
         ("welcome_series", "email", "welcome_1", timedelta(0)),
-        ("site_abandonment", "email", "site_abandonment", 16 * HOUR),
+        ("site_abandonment", "email", "site_abandonment", 3 * HOUR),
     ]
-    (deferred,) = rows(app, Message, flow_key="site_abandonment")
-    assert deferred.timeline[1]["detail"].startswith("smart sending: Welcome series email sent 3 h ago")
 
 
 def test_a_flow_ranked_higher_is_not_held_back_by_a_lower_one(app, client, shopify, factory, harness):
@@ -130,6 +162,109 @@ def test_the_frequency_cap_counts_every_marketing_message(app, client, shopify, 
             "frequency cap: 1 marketing messages per 1 days reached",
         )
     ]
+
+
+def test_a_lower_flow_waits_for_a_recovery_message_due_and_goes_when_the_shopper_buys_first(
+    app, shopify, factory, harness
+):
+    # given Ann left a checkout and subscribed; the welcome series skips what the budget holds back
+    shop = shopify.shop(factory)
+    factory.enable(shop, "abandoned_checkout", "welcome_series")
+    start = harness.clock.now()
+    shopify.checkout(ANN, "ann-checkout", [Line("1", "11", "Linen shirt", "58.00")])
+    shopify.subscribe(ANN)
+    harness.advance_to(start + 30 * MINUTE)
+
+    # when she buys before the reminder is due
+    shopify.order(ANN, 1001, [Line("1", "11", "Linen shirt", "58.00")], "placed")
+    harness.advance_to(start + HOUR + 2 * MINUTE)
+
+    # then the welcome email waited for the reminder instead of being skipped, and went without it
+    assert [(flow, template) for flow, _, template, _ in sent(app, start)] == [
+        ("welcome_series", "welcome_1")
+    ]
+    (welcome,) = rows(app, Message, flow_key="welcome_series")
+    assert welcome.timeline[1]["detail"].startswith(
+        "contact budget: the last message of the window is kept for Abandoned checkout recovery"
+    )
+
+
+def texted_checkout(client, token: str, at: datetime) -> None:
+    """A checkout whose buyer gave email and SMS consent, with a phone in Ottawa."""
+    payload = sample("shopify", "checkouts_create__shopifydocs-2026-04")
+    payload.update(
+        token=token,
+        buyer_accepts_marketing=True,
+        buyer_accepts_sms_marketing=True,
+        sms_marketing_phone="+16135550123",
+        updated_at=at.isoformat(),
+    )
+    deliver(client, "checkouts/create", payload)
+
+
+def test_the_budget_counts_email_and_sms_together(app, client, factory, harness):
+    # given a shopper whose first checkout's SMS reminder went out 13 hours before her second
+    # checkout's first email comes due
+    shop = factory.shop(timezone="UTC")
+    factory.enable(shop, "abandoned_checkout")
+    start = harness.clock.now() + 2 * HOUR  # 14:00 UTC, 09:00 in Ottawa: no quiet hours
+    harness.advance_to(start)
+    texted_checkout(client, "first-checkout", start)
+    harness.drain()
+    harness.advance_to(start + HOUR)
+    harness.advance_to(start + 4 * HOUR)
+    harness.advance_to(start + 16 * HOUR)
+    texted_checkout(client, "second-checkout", start + 16 * HOUR)
+    harness.drain()
+
+    # when the second checkout's first email comes due
+    harness.advance_to(start + 17 * HOUR)
+    harness.advance_to(start + 20 * HOUR)
+
+    # then the SMS counted against the email: it waited until the window had passed
+    assert sent(app, start) == [
+        ("abandoned_checkout", "email", "abandoned_checkout_1", HOUR),
+        ("abandoned_checkout", "sms", "abandoned_checkout_sms", 4 * HOUR),
+        ("abandoned_checkout", "email", "abandoned_checkout_1", 20 * HOUR),
+    ]
+    second = [m for m in rows(app, Message, channel="email") if m.sent_at == start + 20 * HOUR]
+    assert (
+        second[0]
+        .timeline[1]["detail"]
+        .startswith(
+            "contact budget: Abandoned checkout recovery sms sent 13 h ago (1 per 16 h across channels)"
+        )
+    )
+
+
+def test_a_lower_flow_yields_the_last_message_of_the_window_to_a_recovery_message_due(
+    app, shopify, factory, harness
+):
+    # given Ann left a checkout (its reminder is due in an hour), then subscribes to the newsletter
+    # (browse abandonment cannot be pending beside a recovery flow: the engine ends it, so the
+    # lower flow here is the welcome series)
+    shop = shopify.shop(factory)
+    factory.enable(
+        shop, "abandoned_checkout", "welcome_series", welcome_series={"params": {"smart_sending": "defer"}}
+    )
+    start = harness.clock.now()
+    shopify.checkout(ANN, "ann-checkout", [Line("1", "11", "Linen shirt", "58.00")])
+    shopify.subscribe(ANN)
+
+    # when the welcome email and then the reminder come due
+    harness.advance_to(start + HOUR)
+    harness.advance_to(start + HOUR + 2 * MINUTE)
+    harness.advance_to(start + 17 * HOUR)
+
+    # then the welcome email waited for the reminder, and for the window after it
+    assert sent(app, start) == [
+        ("abandoned_checkout", "email", "abandoned_checkout_1", HOUR),
+        ("welcome_series", "email", "welcome_1", 17 * HOUR),
+    ]
+    (welcome,) = rows(app, Message, flow_key="welcome_series")
+    assert welcome.timeline[1]["detail"].startswith(
+        "contact budget: the last message of the window is kept for Abandoned checkout recovery, due "
+    )
 
 
 def test_an_sms_due_in_quiet_hours_waits_for_the_morning_in_the_shoppers_time_zone(

@@ -96,7 +96,12 @@ def test_a_step_the_shopper_cannot_receive_is_shown_skipped_with_the_reason(app,
             "SMS reminder (only with SMS consent) [sms: abandoned_checkout_sms]",
             "no sms marketing consent (never given)",
         ),
-        (timedelta(days=1), "skipped", "Web push (only to shoppers who allowed notifications)", "step switched off"),
+        (
+            timedelta(days=1),
+            "skipped",
+            "Web push (only to shoppers who allowed notifications)",
+            "step switched off",
+        ),
     ]
     assert simulation.count("sent") == 2
 

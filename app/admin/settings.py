@@ -2,8 +2,9 @@
 the Saleor storefront's checkout URL, and the storefront tracking snippet.
 
 Secrets are encrypted with the token cipher and never rendered back: the page only says whether one
-is saved and when it was checked. Quiet hours, the smart-sending window and the frequency cap are
-validated here and enforced at send time (app/messaging/send_rules.py).
+is saved and when it was checked. Quiet hours, the contact budget (window and size), the flow
+priority, the frequency cap and what to do when the store's API cannot be asked are validated here
+and enforced at send time (app/messaging/send_rules.py, app/messaging/budget.py, app/storecheck/).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.admin.test_send import EMAIL
 from app.consent.ledger import DISCLOSURE_SECTION
 from app.extensions import db
 from app.ingest.contacts import normalize_phone
+from app.messaging.flow_priority import GROUP_LABELS, PriorityOrderError, checked_order
 from app.models import Shop
 from app.saleor.installation import PLATFORM as SALEOR
 from app.saleor.settings import (
@@ -33,13 +35,18 @@ from app.saleor.settings import (
 )
 from app.services import current_services
 from app.shop_settings import (
+    FLOW_PRIORITY,
     FREQUENCY_CAP,
     QUIET_HOURS,
+    SEND_ANYWAY,
     SEND_WINDOWS,
     SENDER,
     SENDGRID,
+    SKIP_MESSAGE,
     SMART_SENDING,
+    STORE_CHECK,
     TWILIO,
+    flow_priority_order,
     provider,
     section,
     sender_identity,
@@ -58,6 +65,7 @@ TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 TWILIO_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 MAX_NAME_LENGTH = 100
 MAX_SMART_SENDING_HOURS = 168
+MAX_BUDGET_MESSAGES = 10
 
 
 class SettingInputError(ValueError):
@@ -137,21 +145,27 @@ def save_twilio() -> WerkzeugResponse | tuple[str, int]:
 
 @bp.post("/settings/limits")
 def save_limits() -> WerkzeugResponse | tuple[str, int]:
-    """Validate and store quiet hours, send windows, smart sending and the frequency cap."""
+    """Validate and store quiet hours, send windows, contact budget, flow priority, cap and store check."""
     shop = current_shop()
     try:
         quiet = _quiet_hours()
         windows = _send_windows()
-        smart = _smart_sending()
+        budget = _contact_budget()
+        priority = _flow_priority()
         cap = _frequency_cap()
+        store_check = _store_check()
     except SettingInputError as exc:
         return render_settings(errors={"limits": str(exc)})
     store_section(shop, QUIET_HOURS, quiet)
     store_section(shop, SEND_WINDOWS, windows)
-    store_section(shop, SMART_SENDING, smart)
+    store_section(shop, SMART_SENDING, budget)
+    store_section(shop, FLOW_PRIORITY, priority)
     store_section(shop, FREQUENCY_CAP, cap)
+    store_section(shop, STORE_CHECK, store_check)
     db.session.commit()
-    return finish("admin.settings", "Quiet hours, send windows, smart sending and frequency cap saved.")
+    return finish(
+        "admin.settings", "Quiet hours, send windows, contact budget, flow priority and frequency cap saved."
+    )
 
 
 @bp.post("/saleor/settings")
@@ -190,6 +204,9 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         push_ready=config.push_enabled,
         worker_url=f"{config.app_url}{PUSH_WORKER_PATH}",
         smart=section(shop, SMART_SENDING),
+        priority=flow_priority_order(shop),
+        groups=GROUP_LABELS,
+        store_check=section(shop, STORE_CHECK),
         cap=section(shop, FREQUENCY_CAP),
         consent=section(shop, DISCLOSURE_SECTION),
         saleor=_saleor_card(shop) if shop.platform == SALEOR else None,
@@ -270,16 +287,45 @@ def _send_windows() -> dict[str, dict[str, str]] | None:
     return windows or None
 
 
-def _smart_sending() -> dict[str, int] | None:
+def _contact_budget() -> dict[str, int] | None:
     hours = request.form.get("smart_hours", "").strip()
-    if not hours:
+    messages = request.form.get("budget_messages", "").strip()
+    budget: dict[str, int] = {}
+    if hours:
+        if not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS:
+            raise SettingInputError(
+                f"The contact budget window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
+                "or leave it empty for 16."
+            )
+        budget["hours"] = int(hours)
+    if messages:
+        if not messages.isdigit() or not 1 <= int(messages) <= MAX_BUDGET_MESSAGES:
+            raise SettingInputError(
+                f"The contact budget is 1 to {MAX_BUDGET_MESSAGES} messages per window, "
+                "or leave it empty for 1."
+            )
+        budget["messages"] = int(messages)
+    return budget or None
+
+
+def _flow_priority() -> dict[str, list[str]] | None:
+    """Read the ranked groups (``priority_1`` first); all left empty keeps the default order."""
+    groups = [request.form.get(f"priority_{n}", "").strip() for n in range(1, len(GROUP_LABELS) + 1)]
+    if not any(groups):
         return None
-    if not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS:
-        raise SettingInputError(
-            f"The smart-sending window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
-            "or leave it empty for 16."
-        )
-    return {"hours": int(hours)}
+    try:
+        return {"order": list(checked_order(groups))}
+    except PriorityOrderError as exc:
+        raise SettingInputError(str(exc)) from None
+
+
+def _store_check() -> dict[str, str] | None:
+    choice = request.form.get("store_unreachable", "").strip()
+    if not choice:
+        return None
+    if choice not in (SEND_ANYWAY, SKIP_MESSAGE):
+        raise SettingInputError("When the store cannot be asked, choose to send the message or to skip it.")
+    return {"unreachable": choice}
 
 
 def _frequency_cap() -> dict[str, int] | None:

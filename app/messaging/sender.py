@@ -40,6 +40,7 @@ from app.models.automation import ACTIVE
 from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.push.subscriptions import forget_expired
 from app.shop_settings import channels_for_shop, sender_identity
+from app.storecheck.platforms import store_check
 from flows.ab import variant_for
 from flows.conditions import check_guard
 from flows.decisions import consent_facts, record_message_decision, sent_facts
@@ -104,6 +105,8 @@ class MessageSender:
             log.info("skipped %s step %d for contact %s: %s", flow.key, index, contact.id, reason)
             return DONE
         held = SendRules(self.session, self.clock).hold(shop, contact, enrollment, flow, step, message)
+        if held is None:
+            held = store_check(self.session, self.clock, shop).hold(shop, flow, enrollment, subject, message)
         if held is not None:
             return held
         content = ContentBuilder(self.session, self.clock, self.config, self.issuers).build(

@@ -34,7 +34,6 @@ BROWSE_ABANDONMENT = Flow(
     exit_on_entering=("abandoned_cart", "abandoned_checkout"),
     reentry_param="reentry_days",
     blocks=("viewed", "related"),
-    priority=20,
     steps=(
         Wait("delay", timedelta(hours=2), "Wait after the last product view", minimum=timedelta(minutes=30)),
         Send("email", "email", "browse_abandonment", "Products you looked at", needs=("viewed",)),
@@ -56,7 +55,6 @@ SEARCH_ABANDONMENT = Flow(
     exit_on_entering=("browse_abandonment", "abandoned_cart", "abandoned_checkout"),
     reentry_param="reentry_days",
     blocks=("searches",),
-    priority=20,
     steps=(
         Wait("delay", timedelta(hours=2), "Wait after the last search", minimum=timedelta(minutes=30)),
         Send("email", "email", "search_abandonment", "Results for your search", needs=("searches",)),
@@ -81,7 +79,6 @@ SITE_ABANDONMENT = Flow(
     exit_on_entering=("browse_abandonment", "search_abandonment", "abandoned_cart", "abandoned_checkout"),
     reentry_param="reentry_days",
     blocks=("bestsellers",),
-    priority=15,
     steps=(
         Wait(
             "delay",
@@ -107,7 +104,6 @@ WISHLIST_REMINDER = Flow(
     exit_on=(ORDERED, UNSUBSCRIBED),
     reentry_param="reentry_days",
     blocks=("wishlist",),
-    priority=15,
     steps=(
         Wait("delay", timedelta(days=3), "Wait after the last wishlist addition", minimum=timedelta(hours=1)),
         Send("email", "email", "wishlist_reminder", "Wishlist reminder email", needs=("wishlist",)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.catalogue.common import UNSUBSCRIBED, discount, push, send_hour, smart_sending
+from flows.catalogue.common import DEFER, UNSUBSCRIBED, discount, push, send_hour, smart_sending
 from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
@@ -20,14 +20,15 @@ BIRTHDAY = Flow(
     purpose=Purpose.MARKETING,
     triggers=(EventKind.BIRTHDAY,),
     exit_on=(UNSUBSCRIBED,),
-    priority=20,
     steps=(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "birthday", "Birthday email", offers_discount=True),
         Send("sms", "sms", "birthday_sms", "Birthday SMS (only with SMS consent)", offers_discount=True),
         push("birthday_push"),
     ),
-    params=(send_hour(9), *discount(True, percent=15, days=30), smart_sending()),
+    # Deferred, not skipped, when the contact budget is spent: a birthday gift a few hours late beats
+    # none, and it ranks with the welcome series (both lifecycle mail), which often lands the same day.
+    params=(send_hour(9), *discount(True, percent=15, days=30), smart_sending(DEFER)),
 )
 
 ORDER_ANNIVERSARY = Flow(
@@ -39,7 +40,6 @@ ORDER_ANNIVERSARY = Flow(
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_ANNIVERSARY,),
     exit_on=(UNSUBSCRIBED,),
-    priority=15,
     steps=(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "order_anniversary", "Anniversary email", offers_discount=True),
@@ -57,7 +57,6 @@ DATE_BASED = Flow(
     purpose=Purpose.MARKETING,
     triggers=(EventKind.DATE_REACHED,),
     exit_on=(UNSUBSCRIBED,),
-    priority=10,
     steps=(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "date_reminder", "Date email", offers_discount=True),

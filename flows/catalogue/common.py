@@ -23,12 +23,13 @@ def smart_sending(default: str = SKIP) -> Param:
         ParamKind.CHOICE,
         default,
         help=(
-            "When the shopper got a marketing message on the same channel within the smart-sending "
-            "window (Settings, 16 hours unless changed) or reached the frequency cap."
+            "When the contact budget holds the message back (Settings: one marketing message per "
+            "16 hours across channels unless changed, counting flows ranked at least as high), a "
+            "higher-ranked flow has a message due within the window, or the frequency cap is reached."
         ),
         choices=(
             (SKIP, "Skip the message"),
-            (DEFER, "Send it once the window has passed"),
+            (DEFER, "Send it once there is room"),
             (OFF, "Always send"),
         ),
     )

@@ -23,7 +23,6 @@ DOUBLE_OPT_IN = Flow(
     guard="subscription_pending",
     reentry_param="reentry_days",
     blocks=("confirm",),
-    priority=40,
     steps=(
         Wait("delay", timedelta(0), "Wait after signing up", minimum=timedelta(0)),
         Send("email", "email", "double_opt_in_1", "Confirm your subscription email"),
@@ -45,7 +44,6 @@ WELCOME_SERIES = Flow(
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CONTACT_SUBSCRIBED,),
     exit_on=(UNSUBSCRIBED,),
-    priority=15,
     steps=(
         Wait("delay", timedelta(0), "Wait after subscribing", minimum=timedelta(0)),
         Send("welcome_email", "email", "welcome_1", "Thanks and brand story"),
@@ -90,7 +88,6 @@ VIP = Flow(
     triggers=(EventKind.ORDER_PAID,),
     exit_on=(UNSUBSCRIBED,),
     entry="vip_threshold",
-    priority=15,
     steps=(
         Wait("delay", timedelta(hours=1), "Wait after the qualifying order", minimum=timedelta(0)),
         Act("tag", "tag_contact", "Tag the shopper (for your own segments)"),
@@ -120,7 +117,6 @@ WIN_BACK = Flow(
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CONTACT_LAPSED,),
     exit_on=(ORDERED, UNSUBSCRIBED),
-    priority=5,
     steps=(
         Wait("delay", timedelta(0), "Wait after the customer lapses", minimum=timedelta(0)),
         Send("reminder", "email", "win_back_1", "We miss you email"),
@@ -161,7 +157,6 @@ SUNSET_UNENGAGED = Flow(
     triggers=(EventKind.CONTACT_UNENGAGED,),
     exit_on=(UNSUBSCRIBED,),
     guard="still_unengaged",
-    priority=5,
     steps=(
         Wait("delay", timedelta(0), "Wait after the subscriber goes quiet", minimum=timedelta(0)),
         Send("email", "email", "sunset_1", "Do you still want to hear from us?"),

@@ -29,7 +29,6 @@ ABANDONED_CHECKOUT = Flow(
         UNSUBSCRIBED,
     ),
     guard="checkout_still_open",
-    priority=30,
     steps=(
         Wait("first_delay", timedelta(hours=1), "Wait before the first email"),
         Send("first_email", "email", "abandoned_checkout_1", "First reminder email"),
@@ -67,7 +66,6 @@ ABANDONED_CART = Flow(
     exit_on=(ExitRule(EventKind.ORDER_PLACED), ORDERED, UNSUBSCRIBED),
     exit_on_entering=("abandoned_checkout",),
     guard="cart_still_open",
-    priority=30,
     steps=(
         Wait("first_delay", timedelta(hours=1), "Wait before the first email"),
         Send("first_email", "email", "abandoned_cart_1", "First reminder email"),

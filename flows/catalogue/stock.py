@@ -39,7 +39,6 @@ BACK_IN_STOCK = Flow(
     guard="still_in_stock",
     blocks=("alert",),
     enabled_by_default=True,
-    priority=25,
     steps=(
         Wait("delay", timedelta(0), "Wait after the restock", minimum=timedelta(0)),
         Send("email", "email", "back_in_stock", "Back-in-stock email"),
@@ -59,7 +58,6 @@ PRICE_DROP = Flow(
     exit_on=(UNSUBSCRIBED,),
     guard="price_still_lower",
     blocks=("alert",),
-    priority=20,
     steps=(
         Wait("delay", timedelta(0), "Wait after the price change", minimum=timedelta(0)),
         Send("email", "email", "price_drop", "Price-drop email"),
@@ -91,7 +89,6 @@ LOW_STOCK = Flow(
     exit_on=(UNSUBSCRIBED,),
     guard="still_in_stock",
     blocks=("alert",),
-    priority=20,
     steps=(
         Wait("delay", timedelta(0), "Wait after stock runs low", minimum=timedelta(0)),
         Send("email", "email", "low_stock", "Low-stock email"),

@@ -1,0 +1,156 @@
+"""One contact budget across channels, with flow priority: the generalisation of smart sending.
+
+- **Budget**: at most N marketing messages per contact within a rolling window (Settings; one per
+  16 hours unless changed, Klaviyo's email window), counted on every channel: email, SMS and any
+  channel added later, since every message row counts whatever its channel.
+- **Priority**: only messages of flows ranked at least as high count against a flow's budget, so a
+  welcome email never holds back a checkout reminder (app/messaging/flow_priority.py). And a lower
+  flow may not spend the last unit of the window while a higher flow has a message due for the same
+  shopper within it: the lower one yields, so the shopper gets the more useful message instead of
+  both. Yielding always waits (``Held.waits``), whatever the flow's skip-or-defer setting: the higher
+  message may never go (the shopper buys first, and recovery ends), and then the lower one should.
+  Once the higher message went, the ordinary budget rule applies.
+- **Frequency cap** (optional): at most M marketing messages per D days, counting every flow.
+
+A flow's own earlier messages do not count: its cadence is the merchant's choice. Transactional and
+requested messages are never held back (app/messaging/send_rules.py exempts them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.messaging.flow_priority import rank
+from app.models import Contact, Enrollment, Message, Shop
+from app.models.automation import ACTIVE
+from app.shop_settings import contact_budget, flow_priority_order, frequency_cap
+from flows.catalogue import CATALOGUE
+from flows.definitions import Flow, Purpose, Send
+
+# A message that yields to a higher flow due right now looks again a minute later, after it went.
+RECHECK = timedelta(minutes=1)
+# A higher send overdue by more than this is stuck, not about to go: it reserves nothing, so a lower
+# message never re-checks every minute for days behind it.
+OVERDUE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Held:
+    """Why the budget holds a message back, and when it would next have room.
+
+    ``waits``: the message yields to a higher one that is only due, so it waits even in a flow set
+    to skip.
+    """
+
+    reason: str
+    until: datetime
+    waits: bool = False
+
+
+@dataclass(frozen=True)
+class _Sent:
+    flow: Flow
+    channel: str
+    at: datetime
+
+
+class ContactBudget:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def held(
+        self, shop: Shop, contact: Contact, enrollment: Enrollment, flow: Flow, now: datetime
+    ) -> Held | None:
+        """Return why this marketing message may not go now, or None when the budget has room."""
+        order = flow_priority_order(shop)
+        own = rank(order, flow.key)
+        budget = contact_budget(shop)
+        cap = frequency_cap(shop)
+        horizon = max(budget.window, timedelta(days=cap[1]) if cap else timedelta(0))
+        if not horizon:
+            return None
+        sent = self._sent(contact, enrollment, now - horizon)
+        if budget.window:
+            counted = sorted(
+                (m for m in sent if m.at > now - budget.window and rank(order, m.flow.key) >= own),
+                key=lambda m: m.at,
+            )
+            allowance = f"{budget.messages} per {budget.window.total_seconds() / 3600:g} h across channels"
+            if len(counted) >= budget.messages:
+                last = counted[-1]
+                hours = (now - last.at).total_seconds() / 3600
+                reason = (
+                    f"contact budget: {last.flow.name} {last.channel} sent {hours:.0f} h ago ({allowance})"
+                )
+                return Held(reason, counted[len(counted) - budget.messages].at + budget.window)
+            if len(counted) + 1 == budget.messages:
+                due = self._higher_due(order, own, contact, enrollment, now - OVERDUE, now + budget.window)
+                if due is not None:
+                    higher, at = due
+                    reason = (
+                        f"contact budget: the last message of the window is kept for {higher.name}, "
+                        f"due {at:%Y-%m-%d %H:%M} UTC ({allowance})"
+                    )
+                    return Held(reason, max(at, now) + RECHECK, waits=True)
+        if cap:
+            messages, days = cap
+            period = timedelta(days=days)
+            times = sorted(m.at for m in sent if m.at > now - period)
+            if len(times) >= messages:
+                reason = f"frequency cap: {messages} marketing messages per {days} days reached"
+                return Held(reason, times[len(times) - messages] + period)
+        return None
+
+    def _sent(self, contact: Contact, enrollment: Enrollment, since: datetime) -> list[_Sent]:
+        """Return the marketing messages the contact got since then, from other enrollments."""
+        rows = self.session.execute(
+            select(Message.flow_key, Message.channel, Message.sent_at).where(
+                Message.contact_id == contact.id,
+                Message.enrollment_id != enrollment.id,
+                Message.sent_at.is_not(None),
+                Message.sent_at > since,
+            )
+        ).all()
+        return [
+            _Sent(CATALOGUE[key], channel, at)
+            for key, channel, at in rows
+            if at is not None and key in CATALOGUE and CATALOGUE[key].purpose == Purpose.MARKETING
+        ]
+
+    def _higher_due(
+        self,
+        order: tuple[str, ...],
+        own: int,
+        contact: Contact,
+        enrollment: Enrollment,
+        after: datetime,
+        before: datetime,
+    ) -> tuple[Flow, datetime] | None:
+        """Return the soonest marketing message of a higher-ranked flow due for the contact, if any."""
+        rows = self.session.execute(
+            select(Enrollment.flow_key, Enrollment.step_index, Enrollment.next_run_at)
+            .where(
+                Enrollment.contact_id == contact.id,
+                Enrollment.id != enrollment.id,
+                Enrollment.state == ACTIVE,
+                Enrollment.next_run_at >= after,
+                Enrollment.next_run_at <= before,
+            )
+            .order_by(Enrollment.next_run_at)
+        ).all()
+        for key, index, at in rows:
+            other = CATALOGUE.get(key)
+            if (
+                other is not None
+                and at is not None
+                and other.purpose == Purpose.MARKETING
+                and rank(order, key) > own
+                and index < len(other.steps)
+                and isinstance(other.steps[index], Send)
+            ):
+                return other, at
+        return None
