@@ -254,28 +254,21 @@ def test_erasing_the_contact_erases_what_was_decided_about_them(app, client, har
     assert rows(app, Decision) == []
 
 
-def test_smart_sending_records_the_rule_and_until_when(app, client, shopify, factory, harness):
-    # given a welcome email just went out, and the shopper then browses collections
+def test_the_contact_budget_records_the_rule_and_until_when(app, shopify, factory, harness):
+    # given a welcome email just went out, and the same paid order makes the shopper a VIP
     shop = shopify.shop(factory)
-    shopify.order(
-        Shopper("bo@example.com", "Bo", "1009"), 900, [Line("1", "11", "Canvas tote", "24.00")], "placed"
-    )
-    factory.enable(shop, "welcome_series", "site_abandonment")
+    factory.enable(shop, "welcome_series", "vip", vip={"params": {"vip_orders": 1}})
     start = harness.clock.now()
     shopify.subscribe(ANN)
-    event = {"type": "collection_viewed", "collection_id": "summer"}
-    post(client, shop.storefront_key, batch(visitor_id(), event, customer_id=ANN.customer_id))
-    drain(app)
-    harness.drain()
+    shopify.order(ANN, 1001, [Line("1", "11", "Linen shirt", "58.00")], "paid")
 
-    # when the site-abandonment email comes due 3 hours later
+    # when the VIP email (lifecycle, ranked with the welcome series) comes due
     harness.advance_to(start + 3 * HOUR)
 
-    # then it was skipped by smart sending, and the log says which rule and until when
-    (skipped,) = decisions(app, flow_key="site_abandonment")
-    assert skipped.outcome == "skipped"
-    assert skipped.reason == "smart sending: Welcome series email sent 3 h ago (window 16 h)"
-    assert skipped.facts["rule"] == "smart sending"
+    # then the budget skipped it, and the log says which rule and until when
+    (skipped,) = [d for d in decisions(app, flow_key="vip", step_index=2) if d.outcome == "skipped"]
+    assert skipped.reason == "contact budget: Welcome series email sent 3 h ago (1 per 16 h across channels)"
+    assert skipped.facts["rule"] == "contact budget"
     assert skipped.facts["mode"] == "skip"
     assert skipped.facts["until"] == (start + 16 * HOUR).isoformat()
 
