@@ -14,7 +14,6 @@ from tests.support.db import rows
 from tests.support.samples import sample
 from tests.support.shopify import deliver
 from tests.support.store import abandon_checkout
-from tests.support.storefront import batch, drain, post, visitor_id
 from tests.support.stores import Line, ShopifyStore, Shopper
 
 MINUTE = timedelta(minutes=1)

@@ -60,6 +60,23 @@ def test_a_signed_delivered_event_moves_the_message_to_delivered(app, client, me
     assert statuses(app, message_id) == ["pending", "sent", "delivered"]
 
 
+@pytest.mark.parametrize("reference", ["2147483648", "99999999999999999", "0"])
+def test_an_event_naming_an_id_no_message_can_have_is_counted_unknown(app, client, message_id, reference):
+    response = post_events(client, [event("delivered", reference)])
+
+    assert response.status_code == 200
+    assert response.json["recorded"] == 0
+    assert count(app, MessageEvent) == 0
+
+
+def test_an_event_id_holding_a_nul_is_recorded_under_a_digest_of_the_event(app, client, message_id):
+    response = post_events(client, [event("delivered", message_id, sg_event_id="abc\x00def")])
+
+    assert response.status_code == 200
+    (recorded,) = rows(app, MessageEvent)
+    assert recorded.provider_event_id.startswith("sha256:")
+
+
 def test_an_event_signed_with_another_key_is_rejected_and_changes_nothing(app, client, message_id):
     response = post_events(client, [event("delivered", message_id)], key="attacker")
 

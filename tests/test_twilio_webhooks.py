@@ -150,6 +150,14 @@ def test_a_callback_for_an_unknown_message_is_acknowledged_and_dropped(app, clie
     assert count(app, MessageEvent) == 0
 
 
+@pytest.mark.parametrize("reference", ["2147483648", "99999999999999999", "-1"])
+def test_a_callback_whose_reference_no_row_can_have_is_dropped_not_failed(app, client, sms_id, reference):
+    response = post_signed(client, f"{STATUS}?ref={reference}", status_params(SID, "delivered"))
+
+    assert response.status_code == 204
+    assert count(app, MessageEvent) == 0
+
+
 def test_a_callback_naming_another_twilio_message_is_dropped(app, client, sms_id):
     post_signed(client, status_path(sms_id), status_params("SM" + "9" * 32, "delivered"))
 

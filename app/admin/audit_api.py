@@ -20,11 +20,11 @@ from app.admin.decision_log import contact_decisions, decision_json, message_dec
 from app.consent.export import ledger, ledger_csv, ledger_json
 from app.extensions import db
 from app.models import Contact, Message
+from app.models.types import MAX_ROW_ID
 
 bp = Blueprint("audit_api", __name__, url_prefix="/admin/api")
 
 # Ids are 32-bit integer columns: a larger one in a URL is a 404, not a database error.
-MAX_ROW_ID = 2**31 - 1
 
 
 @bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/decisions")

@@ -9,7 +9,6 @@ from flask import Response, abort, request
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.admin.audit_api import MAX_ROW_ID
 from app.admin.blueprint import bp, current_shop
 from app.admin.decision_log import contact_decisions
 from app.admin.messages import page_number
@@ -22,6 +21,7 @@ from app.ingest.facts import ContactFacts, PrivacyRequest
 from app.ingest.privacy import export_customer, redact_customer
 from app.messaging.unsubscribe import unsubscribe
 from app.models import Contact, Enrollment, Message, Suppression
+from app.models.types import MAX_ROW_ID
 from app.services import current_services
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,25 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# The largest id an INTEGER key holds on PostgreSQL: a bigger one from outside would fail the query.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(value: object) -> int | None:
+    """Read an id that came from outside (a query string, a provider's custom argument), or None.
+
+    Only ASCII digits within ``MAX_ROW_ID``: ``int()`` accepts "²" and signs, and PostgreSQL
+    refuses an out-of-range integer with an error that would turn a hostile request into a 5xx.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -19,6 +19,7 @@ from typing import Any
 from app.messaging.feedback import Feedback
 from app.models.feedback import SENDGRID
 from app.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
+from app.models.types import row_id
 from webhooks.errors import MalformedWebhookError
 
 MESSAGE_ID_ARG = "storeflow_message_id"
@@ -59,7 +60,7 @@ def _event(raw: Any, received_at: datetime) -> Feedback | None:
         return None
     name = raw.get("event")
     kind = KINDS.get(name) if isinstance(name, str) else None
-    message_id = _message_id(raw.get(MESSAGE_ID_ARG))
+    message_id = row_id(raw.get(MESSAGE_ID_ARG))
     if kind is None or message_id is None:
         return None
     return Feedback(
@@ -74,15 +75,10 @@ def _event(raw: Any, received_at: datetime) -> Feedback | None:
     )
 
 
-def _message_id(value: Any) -> int | None:
-    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    return int(text) if text.isdigit() and len(text) <= 18 else None
-
-
 def _event_id(raw: dict[str, Any]) -> str:
     """Use SendGrid's ``sg_event_id``; an event without one is named by its content."""
     value = raw.get("sg_event_id")
-    if isinstance(value, str) and 0 < len(value) <= 255:
+    if isinstance(value, str) and 0 < len(value) <= 255 and "\x00" not in value:
         return value
     canonical = json.dumps(raw, sort_keys=True, default=str).encode()
     return "sha256:" + hashlib.sha256(canonical).hexdigest()

@@ -20,6 +20,7 @@ from app.extensions import csrf, db
 from app.messaging.feedback import record_feedback
 from app.messaging.sms_keywords import Keyword, help_text, keyword, opt_in, opt_out
 from app.models import Message, Shop
+from app.models.types import row_id
 from app.services import current_services
 from app.shop_settings import TWILIO, provider, twilio_account
 from webhooks.errors import WebhookError
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio_webhooks", __name__)
 
 INBOUND_PATH = "/webhooks/twilio/inbound"
-MAX_REFERENCE_LENGTH = 18
 
 
 @bp.post(STATUS_PATH)
@@ -39,11 +39,8 @@ def status() -> Response:
     """Apply one message status callback."""
     try:
         reference = request.args.get("ref", "")
-        message = (
-            db.session.get(Message, int(reference))
-            if reference.isdigit() and len(reference) <= MAX_REFERENCE_LENGTH
-            else None
-        )
+        message_id = row_id(reference)
+        message = db.session.get(Message, message_id) if message_id is not None else None
         _verify(_shops_of(message))
         if message is None or _other_message(message):
             log.info("twilio status for a message we do not have (ref %r): ignored", reference[:32])
