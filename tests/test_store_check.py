@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from app.models import Message, Shop
+from app.models.decisions import Decision
 from tests.support.db import rows
 from tests.support.live_store import FakeLiveStore
 from tests.support.outbox import not_sent, sent
@@ -69,6 +70,29 @@ def test_a_checkout_the_store_already_completed_gets_no_reminder(app, store, fac
         "skipped",
         "the checkout was completed (checked with the store at send time)",
     )
+
+
+def test_a_message_the_store_proved_stale_leaves_the_check_in_the_decision_log(
+    app, store, factory, harness, live
+):
+    shop = store.shop(factory)
+    factory.enable(shop, "abandoned_checkout")
+    api = live(shop)
+    start = harness.clock.now()
+    store.checkout(ANN, "ann-checkout", [SHIRT])
+
+    api.ordered.add("ann-checkout")
+    harness.advance_to(start + HOUR)
+
+    (decision,) = rows(app, Decision, outcome="skipped", step_index=1)
+    assert decision.reason == "the checkout was completed (checked with the store at send time)"
+    assert decision.facts == {
+        "rule": "store_check",
+        "platform": shop.platform,
+        "store_reachable": True,
+        "channel": "email",
+        "template": "abandoned_checkout_1",
+    }
 
 
 def test_a_checkout_the_store_still_holds_open_is_reminded(app, store, factory, harness, live):

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import Cart, Checkout, Enrollment, Message, Shop
+from app.models import decisions as decided
 from app.models.messaging import PENDING, SKIPPED
 from app.shop_settings import SKIP_MESSAGE, when_store_unreachable
 from app.storecheck.cache import LiveCache
 from app.storecheck.errors import StoreUnreachableError
 from app.storecheck.facts import LiveStore, VariantFacts
+from flows.decisions import Facts, record_message_decision
 from flows.definitions import Flow
 from flows.runner import SendOutcome
 from flows.subjects import Subject
@@ -52,9 +54,11 @@ class StoreCheck:
         if flow.key not in CHECKED_FLOWS or self.live is None:
             return None
         now = self.clock.now()
+        facts: Facts = {"rule": "store_check", "platform": shop.platform, "store_reachable": True}
         try:
             stale = self._stale(self.live, shop, flow, enrollment, subject)
         except StoreUnreachableError as exc:
+            facts["store_reachable"] = False
             if when_store_unreachable(shop) == SKIP_MESSAGE:
                 stale = f"the store could not be asked, and the shop skips then: {exc}"
             else:
@@ -65,6 +69,7 @@ class StoreCheck:
         if stale is None:
             return None
         message.record(SKIPPED, now, stale)
+        record_message_decision(self.session, message, decided.SKIPPED, stale, now, facts)
         self.session.commit()
         log.info("message %s skipped: %s", message.id, stale)
         return SendOutcome()
