@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.extensions import db
-from app.models import PushSubscription, Shop, Visitor
+from app.models import ConsentChange, PushSubscription, Shop, Visitor
 from tests.support.db import count, rows
 from tests.support.fake_push import b64url
 from tests.support.storefront import STOREFRONT, visitor_id
@@ -53,9 +53,16 @@ def body(visitor: str | None = None, endpoint: str = FCM, **fields: Any) -> dict
     }
 
 
-def post(client, shop: Shop, data: dict[str, Any] | bytes, origin: str | None = STOREFRONT, path: str = ""):
+def post(
+    client,
+    shop: Shop,
+    data: dict[str, Any] | bytes,
+    origin: str | None = STOREFRONT,
+    path: str = "",
+    user_agent: str = "",
+):
     raw = data if isinstance(data, bytes) else json.dumps(data).encode()
-    headers = {"Content-Type": "text/plain"}
+    headers = {"Content-Type": "text/plain", "User-Agent": user_agent}
     if origin is not None:
         headers["Origin"] = origin
     return client.post(f"/storefront/push{path}?k={shop.storefront_key}", data=raw, headers=headers)
@@ -100,6 +107,33 @@ def test_a_subscription_is_linked_to_the_contact_its_browser_is_known_as(app, cl
 
     (stored,) = rows(app, PushSubscription)
     assert stored.contact_id == contact.id
+
+
+def known_visitor(app, shop: Shop, contact_id: int) -> str:
+    visitor = visitor_id()
+    with app.app_context():
+        db.session.add(
+            Visitor(shop_id=shop.id, visitor_key=visitor, contact_id=contact_id, linked_by="click")
+        )
+        db.session.commit()
+    return visitor
+
+
+def push_ledger(app) -> list[tuple[str, str | None, str, str, str | None]]:
+    return [(c.channel, c.previous, c.state, c.source, c.user_agent) for c in rows(app, ConsentChange)]
+
+
+def test_a_known_shoppers_signup_and_withdrawal_are_written_to_the_consent_ledger(app, client, shop, factory):
+    visitor = known_visitor(app, shop, factory.contact(shop, email="ann@example.com").id)
+
+    post(client, shop, body(visitor, endpoint=MOZILLA), user_agent="Firefox/140")
+    post(client, shop, body(visitor, endpoint=MOZILLA), user_agent="Firefox/140")
+    post(client, shop, {"visitor": visitor, "endpoint": MOZILLA}, path="/unsubscribe")
+
+    assert push_ledger(app) == [
+        ("push", "unsubscribed", "subscribed", "storefront:push_signup", "Firefox/140"),
+        ("push", "subscribed", "unsubscribed", "storefront:push_withdrawn", None),
+    ]
 
 
 def test_subscribing_again_refreshes_the_same_subscription(app, client, shop):

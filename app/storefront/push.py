@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import csrf, db
 from app.models import Shop
 from app.push.capture import InvalidSubscriptionError, parse_subscription, parse_unsubscription
+from app.push.consent import PushConsentChange
 from app.push.subscriptions import remove_subscription, save_subscription
 from app.ratelimit import RateLimiter
 from app.services import current_services
@@ -29,6 +30,9 @@ bp = Blueprint("storefront_push", __name__)
 
 PATH = "/storefront/push"
 MAX_BODY_BYTES = 4096
+# How the consent ledger names these changes (app/push/consent.py).
+SIGNUP_SOURCE = "storefront:push_signup"
+WITHDRAWAL_SOURCE = "storefront:push_withdrawn"
 # Per minute: posts from one address (a browser retrying), and for one shop (a launch-day rush).
 ADDRESS_LIMIT = 10
 SHOP_LIMIT = 1200
@@ -51,7 +55,9 @@ def subscribe() -> ResponseReturnValue:
         post = parse_subscription(_body(), current_services().config.push_service_hosts)
     except InvalidSubscriptionError as exc:
         return _cors(jsonify(error=str(exc)), origin), 400
+    consent = PushConsentChange(db.session(), shop.id, post.visitor)
     subscription = save_subscription(db.session(), shop.id, post)
+    consent.record(SIGNUP_SOURCE, current_services().clock.now())
     db.session.commit()
     log.info("shop %s: visitor subscribed to push (subscription %s)", shop.id, subscription.id)
     return _cors(jsonify(status="subscribed"), origin), 201
@@ -66,7 +72,9 @@ def unsubscribe() -> ResponseReturnValue:
         visitor, endpoint = parse_unsubscription(_body(), current_services().config.push_service_hosts)
     except InvalidSubscriptionError as exc:
         return _cors(jsonify(error=str(exc)), origin), 400
+    consent = PushConsentChange(db.session(), shop.id, visitor)
     removed = remove_subscription(db.session(), shop.id, visitor, endpoint)
+    consent.record(WITHDRAWAL_SOURCE, current_services().clock.now())
     db.session.commit()
     return _cors(jsonify(status="unsubscribed" if removed else "unknown"), origin), 200
 
