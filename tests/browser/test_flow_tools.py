@@ -22,7 +22,9 @@ def test_a_merchant_simulates_a_flow_from_its_page(factory, live_server, page):
 
     expect(page.get_by_role("heading", name="Simulation: Abandoned checkout recovery")).to_be_visible()
     timeline = page.get_by_role("table", name="Timeline")
-    expect(timeline.locator("tr.sim-skipped")).to_contain_text("no sms marketing consent (never given)")
+    skipped = timeline.locator("tr.sim-skipped")
+    expect(skipped.filter(has_text="SMS reminder")).to_contain_text("no sms marketing consent (never given)")
+    expect(skipped.filter(has_text="Web push")).to_contain_text("step switched off")
     expect(timeline.locator("tr.sim-sent")).to_have_count(2)
     screenshot(page, "flow-simulation")
 
