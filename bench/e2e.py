@@ -5,11 +5,10 @@ webhooks over HTTP; ``--workers`` processes of ``flask --app wsgi storeflow work
 RQ's scheduler, plus the relay) process them, enroll each shopper in the abandoned-checkout flow
 (its first wait shortened, its later messages switched off) and send the first reminder, to the
 dev outbox or to a fake SendGrid (bench/fake_provider.py, its own process) that counts every mail.
-Phases, each bounded by ``--deadline`` seconds, with a PASS/FAIL line:
+Phases, with a PASS/FAIL line each; every wait (the no-op jobs, the enrollments, the burst's sends,
+the paced sends) is bounded by ``--deadline`` seconds:
 
 1. baseline: ``--messages`` RQ no-op jobs (bench/noop.py) through the same worker pool: jobs/s;
-   (the deadline applies to each wait: the no-op jobs, the enrollments, the burst's sends, the
-   paced sends)
 2. throughput, per channel: ``--messages`` checkouts whose reminders all fall due at one instant;
    messages/s from the instant every one is both due and enrolled (when processing the webhooks
    outlasts the margin before the due time, the sends before that instant are left out) to the
