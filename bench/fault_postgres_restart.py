@@ -1,14 +1,15 @@
 """Fault scenario: PostgreSQL restarts while webhooks arrive and reminders are being sent.
 
 Storeflow (gunicorn, ``--workers`` worker processes, the fake SendGrid) takes checkouts at
-``--rate`` per second; a few seconds in, the machine's PostgreSQL cluster is restarted with
-``pg_ctlcluster --skip-systemctl-redirect 15 main restart``. Requests during the restart must fail
-cleanly, with a 503 the platform retries, never a 500 or a 4xx; each checkout that was refused is
-then delivered again, as Shopify would. At the end every checkout must be stored once, processed,
-enrolled and reminded exactly once: nothing half-written, nothing lost, nothing sent twice.
+``--rate`` per second; a few seconds in, its PostgreSQL is restarted (``pg_ctl restart -m fast``,
+which ends every session). Requests during the restart must fail cleanly, with a 503 the platform
+retries, never a 500 or a 4xx; each checkout that was refused is then delivered again, as Shopify
+would. At the end every checkout must be stored once, processed, enrolled and reminded exactly
+once: nothing half-written, nothing lost, nothing sent twice.
 
-This restarts the shared PostgreSQL (every database on it): run it once, by hand, never in CI.
-Whatever happens, the script makes sure the cluster is running again before it exits.
+The PostgreSQL restarted is the scenario's own (bench/private_postgres.py: initdb into a temporary
+directory, a free loopback port), never the machine's shared cluster, so it is safe to run next to
+other test runs and in CI. Redis is the shared one, database 12 (flushed before and after).
 
     .venv/bin/python bench/fault_postgres_restart.py [--checkouts 1500] [--rate 100]
 """
@@ -16,7 +17,6 @@ Whatever happens, the script makes sure the cluster is running again before it e
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import threading
 import time
@@ -26,38 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.e2e import bench_env, fake_sendgrid, prepare, provider_stats, worker_pool  # noqa: E402
-from bench.ingest import OURS, RESULTS, SERVER_PRESETS, bench_database, serve  # noqa: E402
+from redis import Redis  # noqa: E402
+
+from bench.e2e import REDIS_URL, bench_env, fake_sendgrid, prepare, provider_stats, worker_pool  # noqa: E402
+from bench.ingest import OURS, RESULTS, SERVER_PRESETS, serve  # noqa: E402
+from bench.private_postgres import PrivatePostgres, private_postgres  # noqa: E402
 from bench.scenario import Poster, checkouts, counts, eventually, verdict_line  # noqa: E402
 
 PREFIX = "pg-restart"
-CLUSTER = ("15", "main")
 CLEAN = {"200 stored", "200 duplicate", "503"}
-
-
-def cluster_online() -> bool:
-    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=False)
-    return any(line.split()[:2] == list(CLUSTER) and "online" in line for line in listing.stdout.splitlines())
-
-
-def restart_cluster() -> float:
-    """Restart the cluster; return how long it took."""
-    started = time.monotonic()
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", *CLUSTER, "restart"], check=True, timeout=120
-    )
-    return time.monotonic() - started
-
-
-def ensure_cluster_running() -> None:
-    """Start the cluster if this scenario left it stopped (it must never end with PostgreSQL down)."""
-    if not cluster_online():
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", *CLUSTER, "start"], check=False, timeout=120
-        )
-    if not eventually(cluster_online, 60, 1.0):
-        print("FAIL  PostgreSQL is not running after the scenario: start it with pg_ctlcluster 15 main start")
-        raise SystemExit(2)
 
 
 def main() -> None:
@@ -69,28 +46,28 @@ def main() -> None:
     parser.add_argument("--delay", type=int, default=5, help="seconds from checkout to reminder (5)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if not cluster_online():
-        raise SystemExit("PostgreSQL 15/main is not online; nothing to restart")
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
     lines: list[str] = []
-    try:
-        with bench_database() as database_url, fake_sendgrid() as sendgrid:
-            env = bench_env(database_url, sendgrid)
-            prepare(env, args.delay)
-            settings = SERVER_PRESETS["gthread-2x4"].args(16)
-            with (
-                serve(OURS, settings, env, "/webhooks/shopify", "fault-pg") as server,
-                worker_pool(args.workers, env),
-            ):
-                time.sleep(3)
-                lines += run(server.url, database_url, sendgrid, args)
-    finally:
-        ensure_cluster_running()
+    with private_postgres() as postgres, fake_sendgrid() as sendgrid:
+        print(f"private PostgreSQL on 127.0.0.1:{postgres.port} ({postgres.home})")
+        env = bench_env(postgres.database_url, sendgrid)
+        prepare(env, args.delay)
+        settings = SERVER_PRESETS["gthread-2x4"].args(16)
+        with (
+            serve(OURS, settings, env, "/webhooks/shopify", "fault-pg") as server,
+            worker_pool(args.workers, env),
+        ):
+            time.sleep(3)
+            lines += run(server.url, postgres, sendgrid, args)
+    redis.flushdb()
     print("\n".join(lines))
     if not all(line.startswith("PASS") for line in lines):
         raise SystemExit(1)
 
 
-def run(url: str, database_url: str, sendgrid: str, args: argparse.Namespace) -> list[str]:
+def run(url: str, postgres: PrivatePostgres, sendgrid: str, args: argparse.Namespace) -> list[str]:
+    database_url = postgres.database_url
     poster = Poster(url, attempts=1)
     planned = checkouts(PREFIX, args.checkouts)
     answers: dict[str, str] = {}
@@ -99,7 +76,7 @@ def run(url: str, database_url: str, sendgrid: str, args: argparse.Namespace) ->
     def restarter() -> None:
         time.sleep(args.restart_after)
         print(f"restarting PostgreSQL {args.restart_after:.0f} s into the load")
-        restart["seconds"] = restart_cluster()
+        restart["seconds"] = postgres.restart()
 
     thread = threading.Thread(target=restarter)
     thread.start()

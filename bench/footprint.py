@@ -9,6 +9,10 @@ scheduled an hour ahead as an RQ job in Redis (database 12). Then it measures wh
 - Redis: ``MEMORY USAGE`` of every key in database 12 (the scheduled step jobs and their registry);
 - workers: peak resident memory of the processing processes (it does not grow with enrollments).
 
+Baselines from the same run: the database's growth against the bytes of the webhooks received
+(what any system must at least keep to replay them), and each enrollment's Redis bytes against a
+bare RQ no-op job scheduled an hour ahead the same way.
+
 Figures are scaled to 100,000 enrollments (they grow linearly; ``--enrollments 100000`` measures it).
 
     .venv/bin/python bench/footprint.py [--enrollments 20000]
@@ -22,7 +26,7 @@ import multiprocessing
 import resource
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 import flask_migrate  # noqa: E402
 import psycopg  # noqa: E402
 from redis import Redis  # noqa: E402
+from rq import Queue  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -43,16 +48,18 @@ from app.jobs.scheduling import RQStepScheduler  # noqa: E402
 from app.models import FlowSetting, Shop, WebhookEvent  # noqa: E402
 from bench.e2e import FLOW, REDIS_URL, SAMPLE, SHOP_DOMAIN  # noqa: E402
 from bench.ingest import RESULTS, app_env, bench_database, machine  # noqa: E402
+from bench.noop import noop  # noqa: E402
 from webhooks.inbox import IncomingEvent  # noqa: E402
 
 PER = 100_000
 
 
-def store_webhooks(app: Any, shop_id: int, count: int) -> None:
-    """Store ``count`` distinct checkout webhooks through the inbox, as the endpoint does."""
+def store_webhooks(app: Any, shop_id: int, count: int) -> int:
+    """Store ``count`` distinct checkout webhooks through the inbox, as the endpoint does; return bytes."""
     template = json.loads(SAMPLE.read_text())
     inbox = app.extensions["storeflow"].inbox
     now = utcnow()
+    received = 0
     for n in range(count):
         email = f"fp-{n}@bench.example"
         payload = {
@@ -66,7 +73,9 @@ def store_webhooks(app: Any, shop_id: int, count: int) -> None:
             "customer": {**template["customer"], "id": 60_000_000 + n, "email": email},
         }
         body = json.dumps(payload)
+        received += len(body.encode())
         inbox.store(IncomingEvent(shop_id, "shopify", "checkouts/create", f"fp-{n}", body, received_at=now))
+    return received
 
 
 def process(env: dict[str, str], ids: list[int], peak: Any) -> None:
@@ -105,6 +114,18 @@ def redis_bytes(redis: Redis) -> tuple[int, int]:
     return len(keys), total
 
 
+def bare_scheduled_job_bytes(redis: Redis, count: int = 1000) -> float:
+    """Return the Redis bytes of one bare RQ job scheduled an hour ahead: the baseline of a step job."""
+    redis.flushdb()
+    queue = Queue("storeflow", connection=redis)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    for _ in range(count):
+        queue.enqueue_at(later, noop)
+    _, total = redis_bytes(redis)
+    redis.flushdb()
+    return total / count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--enrollments", type=int, default=20_000)
@@ -127,7 +148,7 @@ def main() -> None:
             shop_id = shop.id
         empty = table_sizes(database_url)
         started = time.monotonic()
-        store_webhooks(app, shop_id, args.enrollments)
+        received = store_webhooks(app, shop_id, args.enrollments)
         stored_s = time.monotonic() - started
         with app.app_context():
             ids = list(db.session.scalars(select(WebhookEvent.id).order_by(WebhookEvent.id)))
@@ -150,7 +171,7 @@ def main() -> None:
             enrolled = int(row[0]) if row else 0
         sizes = table_sizes(database_url)
     keys, redis_total = redis_bytes(redis)
-    redis.flushdb()
+    bare_job = bare_scheduled_job_bytes(redis)
     grown = {name: sizes[name] - empty.get(name, 0) for name in sizes if sizes[name] - empty.get(name, 0) > 0}
     scale = PER / max(enrolled, 1)
     print(f"machine: {facts['nproc']} x {facts['cpu']}, load average {facts['loadavg']}")
@@ -162,9 +183,16 @@ def main() -> None:
         each = size / max(enrolled, 1)
         print(f"  postgres {name:<16} {size * scale / 2**20:8.1f} MB   ({each:7.0f} bytes each)")
     database = sum(grown.values())
-    print(f"  postgres total           {database * scale / 2**20:8.1f} MB")
+    per_webhook = received / args.enrollments
+    print(
+        f"  postgres total           {database * scale / 2**20:8.1f} MB"
+        f"   = {database / received:.2f} x the webhook bytes received ({per_webhook:.0f} each)"
+    )
     each = redis_total / max(enrolled, 1)
-    print(f"  redis ({keys} keys)    {redis_total * scale / 2**20:8.1f} MB   ({each:7.0f} bytes each)")
+    print(
+        f"  redis ({keys} keys)    {redis_total * scale / 2**20:8.1f} MB   ({each:7.0f} bytes each)"
+        f" = {each / bare_job:.2f} x a bare RQ job scheduled the same way ({bare_job:.0f} bytes)"
+    )
     print(f"  worker peak RSS          {peak.value / 1024:8.1f} MB per process (independent of enrollments)")
     passed = enrolled == args.enrollments
     print(
@@ -179,6 +207,8 @@ def main() -> None:
             "postgres_total": round(database * scale / 2**20, 1),
             "redis": round(redis_total * scale / 2**20, 1),
         },
+        "postgres_to_webhook_bytes": round(database / received, 2),
+        "redis_to_bare_scheduled_job": round(each / bare_job, 2),
         "worker_peak_rss_mb": round(peak.value / 1024, 1),
         "events_per_s": round(args.enrollments / processed_s, 1),
     }

@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +66,19 @@ def honcho(env: dict[str, str], base_port: int) -> Iterator[list[str]]:
         log.close()
 
 
+def free_port_pair() -> int:
+    """Return a port P such that P and P + 1 are free: honcho gives web.1 P and web.2 P + 1."""
+    for _ in range(100):
+        port = free_port()
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two consecutive free ports on 127.0.0.1")
+
+
 def _serving(url: str) -> bool:
     try:
         urllib.request.urlopen(f"{url}/healthz", timeout=1)
@@ -86,7 +100,7 @@ def main() -> None:
     with bench_database() as database_url, fake_sendgrid() as sendgrid:
         env = bench_env(database_url, sendgrid)
         prepare(env, args.delay)
-        with honcho(env, free_port()) as urls:
+        with honcho(env, free_port_pair()) as urls:
             eventually(lambda: len(Worker.all(connection=redis)) >= 2, 30)
             posters = [Poster(url, attempts=1) for url in urls]
             deliveries = [

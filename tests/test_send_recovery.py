@@ -242,6 +242,28 @@ def test_a_call_that_never_reached_sendgrid_is_sent_again_after_asking(app, clie
     assert (message.status, message.attempts) == ("sent", 2)
 
 
+def test_without_the_activity_add_on_a_timed_out_mail_is_sent_again_even_if_sendgrid_took_it(
+    app, client, harness, shop, sendgrid
+):
+    # given an account whose key cannot read Email Activity, and a call whose answer was lost
+    # after SendGrid had taken the mail
+    sendgrid.activity = False
+    sendgrid.serve()
+    sendgrid.respond_with(HANG_UP_AFTER_ACCEPTING)
+    abandon_checkout(client, harness)
+    harness.advance(FIRST_EMAIL)
+
+    # when the provider's settle time has passed
+    harness.advance(SendGridChannel.settle)
+
+    # then nothing could tell, so it was sent again: the known duplicate of a provider without an
+    # idempotency key or a record we can read (at least once, as for any transient failure)
+    message = only_message(app)
+    assert len(sendgrid.accepted_for(str(message.id))) == 2
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert "cannot tell whether it arrived" in message.timeline[-2]["detail"]
+
+
 def test_nothing_is_asked_or_resent_before_the_provider_has_settled(app, client, harness, shop, sendgrid):
     sendgrid.serve()
     sendgrid.respond_with(HANG_UP)

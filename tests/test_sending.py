@@ -18,6 +18,7 @@ from flask import Flask
 from requests import PreparedRequest
 from sqlalchemy import select
 
+from app.admin.auth import login_link_token
 from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
@@ -247,6 +248,30 @@ def test_message_fails_after_the_maximum_number_of_transient_failures(
     assert message.detail is not None
     assert message.detail.startswith(f"gave up after {max_attempts} attempts: SendGrid answered 503")
     assert statuses(message) == ["pending"] * max_attempts + ["failed"]
+
+
+def test_a_provider_that_keeps_rate_limiting_leaves_a_failed_message_the_merchant_can_see(
+    app, client, harness, factory, sendgrid
+):
+    # given SendGrid answers every attempt with 429 Too Many Requests
+    sendgrid.default_status = 429
+    max_attempts = app.extensions["storeflow"].config.send_max_attempts
+    start_abandoned_checkout(client, harness, factory)
+
+    # when every attempt runs, each after its backoff
+    harness.advance(FIRST_EMAIL_DELAY)
+    for attempt in range(1, max_attempts):
+        harness.advance(retry_delay(attempt))
+    harness.advance(timedelta(hours=2))
+
+    # then the message failed for good, and the admin's message log says so, with the reason
+    message = only_message(app)
+    assert (message.status, message.attempts) == ("failed", max_attempts)
+    client.get(f"/admin/login/{login_link_token('test-secret-key', message.shop_id)}")
+    log = client.get("/admin/messages?status=failed")
+    assert log.status_code == 200
+    assert SHOPPER_EMAIL in log.text
+    assert f"gave up after {max_attempts} attempts: SendGrid answered 429" in log.text
 
 
 def test_running_the_same_step_job_twice_calls_the_provider_once(app, client, harness, factory, sendgrid):
