@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -16,7 +17,7 @@ from app.models import Enrollment
 from app.models.automation import ACTIVE, COMPLETED, EXITED
 from flows.catalogue import CATALOGUE
 from flows.conditions import Prospect, check_guard
-from flows.decisions import EXIT_COLUMNS, record_exits
+from flows.decisions import EXIT_COLUMNS, Facts, record_exits
 from flows.definitions import ExitScope, Flow, Wait
 from flows.entry import run_entry
 from flows.events import TriggerEvent
@@ -193,25 +194,13 @@ class FlowEngine:
         beaten = [other.key for other in self.catalogue.values() if flow.key in other.exit_on_entering]
         if not beaten:
             return
-        ended = self.session.execute(
-            update(Enrollment)
-            .where(
-                Enrollment.shop_id == enrollment.shop_id,
-                Enrollment.contact_id == enrollment.contact_id,
-                Enrollment.state == ACTIVE,
-                Enrollment.flow_key.in_(beaten),
-            )
-            .values(
-                state=EXITED,
-                exit_reason=f"entered {flow.key}",
-                ended_at=self.clock.now(),
-                next_run_at=None,
-                run_token=Enrollment.run_token + 1,
-            )
-            .returning(*EXIT_COLUMNS)
-            .execution_options(synchronize_session="fetch")
-        ).all()
-        record_exits(self.session, ended, f"entered {flow.key}", self.clock.now(), {"entered": flow.key})
+        ended = self._end_active(
+            f"entered {flow.key}",
+            {"entered": flow.key},
+            Enrollment.shop_id == enrollment.shop_id,
+            Enrollment.contact_id == enrollment.contact_id,
+            Enrollment.flow_key.in_(beaten),
+        )
         if ended:
             log.info("entering %s ended %d other enrollment(s)", flow.key, len(ended))
 
@@ -247,25 +236,36 @@ class FlowEngine:
                 )
         if not clauses:
             return
-        reason = f"{event.kind.value} ({event.subject_key})"
+        ended = self._end_active(
+            f"{event.kind.value} ({event.subject_key})",
+            {"condition": event.kind.value},
+            Enrollment.shop_id == event.shop_id,
+            Enrollment.flow_key == flow.key,
+            or_(*clauses),
+        )
+        if ended:
+            log.info("%s ended %d %s enrollment(s)", event.kind.value, len(ended), flow.key)
+
+    def _end_active(
+        self, reason: str, facts: Facts, *where: ColumnElement[bool]
+    ) -> Sequence[Row[int, int, int, str, int]]:
+        """End the active enrollments matching ``where`` in one UPDATE, logging each one's exit.
+
+        Bumping ``run_token`` fences off any step job already queued for them (flows/runner.py).
+        """
+        now = self.clock.now()
         ended = self.session.execute(
             update(Enrollment)
-            .where(
-                Enrollment.shop_id == event.shop_id,
-                Enrollment.flow_key == flow.key,
-                Enrollment.state == ACTIVE,
-                or_(*clauses),
-            )
+            .where(Enrollment.state == ACTIVE, *where)
             .values(
                 state=EXITED,
                 exit_reason=reason,
-                ended_at=self.clock.now(),
+                ended_at=now,
                 next_run_at=None,
                 run_token=Enrollment.run_token + 1,
             )
             .returning(*EXIT_COLUMNS)
             .execution_options(synchronize_session="fetch")
         ).all()
-        record_exits(self.session, ended, reason, self.clock.now(), {"condition": event.kind.value})
-        if ended:
-            log.info("%s ended %d %s enrollment(s)", event.kind.value, len(ended), flow.key)
+        record_exits(self.session, ended, reason, now, facts)
+        return ended
