@@ -28,7 +28,7 @@ from flows.engine import plan_next
 from flows.exits import exit_reason
 from flows.facts import facts_for
 from flows.scheduling import StepScheduler
-from flows.settings import ResolvedSettings, settings_for_shop
+from flows.settings import ResolvedSettings, flow_settings
 from flows.splits import holds, properties_in
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class StepRunner:
 
     def _run_steps(self, enrollment: Enrollment) -> str:
         flow = get_flow(enrollment.flow_key)
-        settings = settings_for_shop(self.session, enrollment.shop_id)[flow.key]
+        settings = flow_settings(self.session, enrollment.shop_id, flow.key)
         while enrollment.step_index < len(flow.steps):
             index = enrollment.step_index
             step = flow.steps[index]

@@ -220,6 +220,14 @@ def human(delta: timedelta) -> str:
     return f"{seconds} seconds"
 
 
+def flow_settings(session: Session, shop_id: int, flow_key: str) -> ResolvedSettings:
+    """Resolve one flow's settings for one shop: what every step and send reads, one row, one flow."""
+    row = session.scalars(
+        select(FlowSetting).where(FlowSetting.shop_id == shop_id, FlowSetting.flow_key == flow_key)
+    ).first()
+    return resolve(CATALOGUE[flow_key], row.enabled if row else None, row.overrides if row else None)
+
+
 def settings_for_shop(session: Session, shop_id: int) -> dict[str, ResolvedSettings]:
     """Resolve every catalogue flow's settings for one shop."""
     stored = {

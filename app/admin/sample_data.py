@@ -16,7 +16,7 @@ from app.messaging.context import template_context
 from app.messaging.products import product_cards
 from app.models import Cart, Checkout, Contact, Order, Product, Shop
 from flows.definitions import Flow
-from flows.settings import settings_for_shop
+from flows.settings import flow_settings
 
 SAMPLE_ITEMS: list[dict[str, Any]] = [
     {"title": "Linen shirt", "variant_title": "Medium / Sand", "quantity": 1, "price": "58.00"},
@@ -50,7 +50,7 @@ def sample_context(session: Session, shop: Shop, flow: Flow, app_url: str) -> di
 
 def _sample_extras(session: Session, shop: Shop, flow: Flow, app_url: str) -> dict[str, Any]:
     """What content blocks, settings and a discount would add: the store's products where it has some."""
-    settings = settings_for_shop(session, shop.id)[flow.key]
+    settings = flow_settings(session, shop.id, flow.key)
     rows = session.scalars(
         select(Product.platform_id).where(Product.shop_id == shop.id).order_by(Product.id.desc()).limit(3)
     )

@@ -23,7 +23,7 @@ from app.models.rows import get_or_create
 from flows.engine import FlowEngine
 from flows.events import TriggerEvent
 from flows.scheduling import DeferredScheduler, StepScheduler
-from flows.settings import ResolvedSettings, settings_for_shop
+from flows.settings import ResolvedSettings, flow_settings, settings_for_shop
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def run_calendar(session: Session, clock: Clock, scheduler: StepScheduler) -> di
                         engine, source(session, shop, settings[key], now)
                     )
         for wave in due_waves(session, now):
-            tuning = settings_for_shop(session, wave.shop_id)[wave.flow_key]
+            tuning = flow_settings(session, wave.shop_id, wave.flow_key)
             counts[wave.flow_key] = counts.get(wave.flow_key, 0) + _feed(
                 engine, iter(next_batch(session, wave, tuning, now))
             )

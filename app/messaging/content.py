@@ -30,7 +30,7 @@ from app.models.messaging import PENDING, SKIPPED
 from flows.decisions import record_message_decision
 from flows.definitions import Flow, Send
 from flows.runner import SendOutcome
-from flows.settings import ResolvedSettings, settings_for_shop
+from flows.settings import ResolvedSettings, flow_settings
 from flows.subjects import Subject
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class ContentBuilder:
     ) -> Content:
         """Return the message's extra template variables, or the outcome that replaces sending."""
         now = self.clock.now()
-        settings = settings_for_shop(self.session, shop.id)[flow.key]
+        settings = flow_settings(self.session, shop.id, flow.key)
         confirm = confirm_url(self.config.app_url, self.config.secret_key, shop.id, contact.id)
         data = BlockInput(self.session, shop, contact, enrollment, subject, settings, now, confirm)
         variables, empty = fill_blocks(flow.blocks, data)

@@ -26,7 +26,7 @@ from flows.catalogue.common import DEFER, OFF, SKIP
 from flows.decisions import Facts, record_message_decision
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
-from flows.settings import settings_for_shop
+from flows.settings import flow_settings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class SendRules:
             return self._defer(message, now, local.until, local.detail, local.facts)
         if flow.purpose != Purpose.MARKETING:
             return None
-        mode = settings_for_shop(self.session, shop.id)[flow.key].params.get("smart_sending", SKIP)
+        mode = flow_settings(self.session, shop.id, flow.key).params.get("smart_sending", SKIP)
         if mode == OFF:
             return None
         held = ContactBudget(self.session).held(shop, contact, enrollment, flow, now)

@@ -46,7 +46,7 @@ from flows.conditions import check_guard
 from flows.decisions import consent_facts, record_message_decision, sent_facts
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
-from flows.settings import settings_for_shop
+from flows.settings import flow_settings
 from flows.subjects import Subject, load_subject
 from webhooks.twilio.status import status_callback_url
 
@@ -136,7 +136,7 @@ class MessageSender:
         message = self.session.scalars(query).first()
         if message is not None:
             return message
-        settings = settings_for_shop(self.session, enrollment.shop_id)[flow.key]
+        settings = flow_settings(self.session, enrollment.shop_id, flow.key)
         variant = variant_for(flow.key, step, enrollment.contact_id, settings.ab_percent.get(step.setting, 0))
         message = Message(
             shop_id=enrollment.shop_id,

@@ -36,7 +36,7 @@ from flows.engine import FlowEngine, enrollment_key
 from flows.entry import run_entry
 from flows.events import TriggerEvent
 from flows.runner import StepRunner
-from flows.settings import ResolvedSettings, settings_for_shop
+from flows.settings import ResolvedSettings, flow_settings
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class _Run:
             self.entries.append(Entry(self.clock.now(), "skipped", self.flow.name, f"not enrolled: {why}"))
             return self.entries
         self._enrolled(enrollment)
-        settings = settings_for_shop(self.session, self.shop.id)[self.flow.key]
+        settings = flow_settings(self.session, self.shop.id, self.flow.key)
         runner = StepRunner(
             self.session,
             self.clock,
@@ -186,7 +186,7 @@ class _Run:
 
     def _why_not_enrolled(self, event: TriggerEvent) -> str:
         """Ask the engine's own checks, in its order, which one kept the shopper out."""
-        settings = settings_for_shop(self.session, self.shop.id)[self.flow.key]
+        settings = flow_settings(self.session, self.shop.id, self.flow.key)
         context = run_entry(self.flow.entry, self.session, settings, event)
         if context is None:
             return "the flow's entry check left them out"
