@@ -142,6 +142,22 @@ def test_the_message_log_finds_messages_by_address_and_by_order(app, client, fac
     assert "No messages match" in by_wildcard
 
 
+def test_the_message_log_pages_by_fifty_keeping_its_filters(client, factory, shop):
+    for n in range(51):
+        private_message(factory, shop, email=f"buyer{n:02d}@alpha.example")
+    log_in(client, shop.id)
+
+    first = client.get("/admin/messages?q=buyer&status=sent").text
+    second = client.get("/admin/messages?q=buyer&status=sent&page=2").text
+
+    assert "buyer50@alpha.example" in first and "buyer00@alpha.example" not in first
+    assert 'href="/admin/messages?q=buyer&amp;status=sent&amp;page=2">Older</a>' in first
+    assert ">Newer</a>" not in first
+    assert "buyer00@alpha.example" in second
+    assert 'href="/admin/messages?q=buyer&amp;status=sent&amp;page=1">Newer</a>' in second
+    assert ">Older</a>" not in second
+
+
 def test_the_message_log_filters_by_status(client, factory, shop):
     private_message(factory, shop, email="buyer@alpha.example")
     log_in(client, shop.id)

@@ -46,6 +46,22 @@ def test_the_contact_list_finds_by_name_and_shows_consent(client, shop, shopper)
     assert "No contacts match" in missed
 
 
+def test_the_contact_list_pages_by_fifty_keeping_the_search(client, factory, shop):
+    for n in range(51):
+        factory.contact(shop, email=f"buyer{n:02d}@example.com")
+    log_in(client, shop.id)
+
+    first = client.get("/admin/contacts?q=buyer").text
+    second = client.get("/admin/contacts?q=buyer&page=2").text
+
+    assert "buyer50@example.com" in first and "buyer00@example.com" not in first
+    assert 'href="/admin/contacts?q=buyer&amp;page=2">Older</a>' in first
+    assert ">Newer</a>" not in first
+    assert "buyer00@example.com" in second
+    assert 'href="/admin/contacts?q=buyer&amp;page=1">Newer</a>' in second
+    assert ">Older</a>" not in second
+
+
 def test_unsubscribing_from_the_admin_withdraws_consent_and_suppresses(app, client, shop, shopper):
     csrf = log_in(client, shop.id)
 
