@@ -3,6 +3,8 @@
 -- further line holds one delivery's header values. done() prints one RESULT line of JSON.
 
 local threads = {}
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local report = dofile(here .. "wrk_result.lua")
 
 function setup(thread)
   table.insert(threads, thread)
@@ -58,24 +60,5 @@ function response(status, _, response_body)
 end
 
 function done(summary, latency, _)
-  local totals = { sent = 0, received = 0, ok = 0, stored = 0, non_2xx = 0 }
-  for _, thread in ipairs(threads) do
-    for key, value in pairs(totals) do
-      totals[key] = value + thread:get(key)
-    end
-  end
-  local errors = summary.errors
-  io.write(string.format(
-    'RESULT {"seconds": %.6f, "requests": %d, "sent": %d, "ok": %d, "stored": %d, "non_2xx": %d, '
-      .. '"socket_errors": %d, "p50_ms": %.3f, "p99_ms": %.3f}\n',
-    summary.duration / 1e6,
-    totals.received,
-    totals.sent,
-    totals.ok,
-    totals.stored,
-    totals.non_2xx,
-    errors.connect + errors.read + errors.write + errors.timeout,
-    latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000
-  ))
+  report(threads, summary, latency)
 end

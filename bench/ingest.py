@@ -28,6 +28,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -417,6 +418,34 @@ def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
 
+def write_results(
+    name: str,
+    facts: dict[str, Any],
+    settings: dict[str, Any],
+    summary: dict[str, dict[str, float]],
+    runs: dict[str, list[LoadResult]],
+    ratios: dict[str, float | bool],
+    check_key: str,
+    check: dict[str, int | bool],
+) -> None:
+    """Write ``bench/results/<name>.json``; exit 1 when the check failed or a target answered non-2xx."""
+    output = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": facts,
+        "settings": settings,
+        "targets": {
+            target: {**summary[target], "runs": [as_json(r) for r in runs[target]]} for target in summary
+        },
+        "ratios": ratios,
+        check_key: check,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(output, indent=2) + "\n")
+    print(f"\nwrote {path.relative_to(ROOT)}")
+    if not check["passed"] or any(s["non_2xx"] for s in summary.values()):
+        raise SystemExit(1)
+
+
 def report(summary: dict[str, dict[str, float]], check: dict[str, int | bool]) -> dict[str, float | bool]:
     """Print the table, the ratios against the targets and the durability check; return the ratios."""
     print_table(summary)
@@ -494,26 +523,16 @@ def main() -> None:
             check = durability(runs[OURS.name] + runs[f"{OURS.name}/warmup"], count_events(database_url))
     summary = {name: summarize(runs[name]) for name in servers}
     ratios = report(summary, check)
-    output = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": facts,
-        "settings": {
-            "server": f"gunicorn {' '.join(settings)}",
-            "load": load.describe(),
-            "connections": args.connections,
-            "duration_s": args.duration,
-            "warmup_s": args.warmup,
-            "rounds": args.rounds,
-            "payload": SAMPLE.name,
-        },
-        "targets": {name: {**summary[name], "runs": [as_json(r) for r in runs[name]]} for name in servers},
-        "ratios": ratios,
-        "durability": check,
+    settings_used = {
+        "server": f"gunicorn {' '.join(settings)}",
+        "load": load.describe(),
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "rounds": args.rounds,
+        "payload": SAMPLE.name,
     }
-    (RESULTS / "ingest.json").write_text(json.dumps(output, indent=2) + "\n")
-    print(f"\nwrote {(RESULTS / 'ingest.json').relative_to(ROOT)}")
-    if not check["passed"] or any(s["non_2xx"] for s in summary.values()):
-        raise SystemExit(1)
+    write_results("ingest", facts, settings_used, summary, runs, ratios, "durability", check)
 
 
 if __name__ == "__main__":

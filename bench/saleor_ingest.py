@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,7 +55,6 @@ from bench.ingest import (  # noqa: E402
     THROUGHPUT_TARGET,
     LoadResult,
     app_env,
-    as_json,
     bench_database,
     count_events,
     durability,
@@ -66,6 +65,7 @@ from bench.ingest import (  # noqa: E402
     serve,
     summarize,
     verdict,
+    write_results,
 )
 from webhooks.saleor.verify import sign  # noqa: E402
 
@@ -265,18 +265,8 @@ def main() -> None:
     ratios = report(summary, check)
     if any(load.repeated):
         print(f"note: runs outgrew their signed deliveries by {load.repeated} requests (answered duplicate)")
-    output = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": facts,
-        "settings": {"server": f"gunicorn {' '.join(settings)}", "load": load.describe()},
-        "targets": {name: {**summary[name], "runs": [as_json(r) for r in runs[name]]} for name in servers},
-        "ratios": ratios,
-        "durability": check,
-    }
-    (RESULTS / "saleor_ingest.json").write_text(json.dumps(output, indent=2) + "\n")
-    print(f"\nwrote {(RESULTS / 'saleor_ingest.json').relative_to(ROOT)}")
-    if not check["passed"] or any(s["non_2xx"] for s in summary.values()):
-        raise SystemExit(1)
+    settings_used = {"server": f"gunicorn {' '.join(settings)}", "load": load.describe()}
+    write_results("saleor_ingest", facts, settings_used, summary, runs, ratios, "durability", check)
 
 
 if __name__ == "__main__":

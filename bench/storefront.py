@@ -22,7 +22,6 @@ import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from redis import Redis
@@ -47,7 +46,6 @@ from bench.ingest import (  # noqa: E402
     SERVER_PRESETS,
     LoadResult,
     app_env,
-    as_json,
     bench_database,
     durability,
     machine,
@@ -56,6 +54,7 @@ from bench.ingest import (  # noqa: E402
     serve,
     summarize,
     verdict,
+    write_results,
 )
 
 BENCH = ROOT / "bench"
@@ -209,25 +208,15 @@ def main() -> None:
     check = durability(ours_runs, sum(load.queued[servers[OURS.name].url]))
     summary = {name: summarize(runs[name]) for name in servers}
     ratios = report(summary, check)
-    output = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": facts,
-        "settings": {
-            "server": f"gunicorn {' '.join(settings)}",
-            "load": load.describe(),
-            "connections": args.connections,
-            "duration_s": args.duration,
-            "warmup_s": args.warmup,
-            "rounds": args.rounds,
-        },
-        "targets": {name: {**summary[name], "runs": [as_json(r) for r in runs[name]]} for name in servers},
-        "ratios": ratios,
-        "queued": check,
+    settings_used = {
+        "server": f"gunicorn {' '.join(settings)}",
+        "load": load.describe(),
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "rounds": args.rounds,
     }
-    (RESULTS / "storefront.json").write_text(json.dumps(output, indent=2) + "\n")
-    print(f"\nwrote {(RESULTS / 'storefront.json').relative_to(ROOT)}")
-    if not check["passed"] or any(s["non_2xx"] for s in summary.values()):
-        raise SystemExit(1)
+    write_results("storefront", facts, settings_used, summary, runs, ratios, "queued", check)
 
 
 if __name__ == "__main__":
