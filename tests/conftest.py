@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import pytest
@@ -152,11 +153,11 @@ def store(request: pytest.FixtureRequest, client: FlaskClient, harness: Harness)
 
 @pytest.fixture
 def discount_api(app: Flask, store: Store) -> Iterator[Callable[..., FakeDiscountApi]]:
-    """Connect a shop to its platform's (fake) discount API: ``discount_api(shop, failures=0)``."""
+    """Connect a shop to its platform's (fake) discount API: ``discount_api(shop, failures=0, **options)``."""
     with respx.mock(assert_all_called=False) as router:
 
-        def connect(shop: Shop, failures: int = 0) -> FakeDiscountApi:
-            api = FakeDiscountApi(failures)
+        def connect(shop: Shop, failures: int = 0, **options: Any) -> FakeDiscountApi:
+            api = FakeDiscountApi(failures, **options)
             api.connect(app, shop.id, router, getattr(store, "http", None))
             return api
 

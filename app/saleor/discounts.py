@@ -2,7 +2,7 @@
 
 The voucher takes the whole order, one use, until the code's expiry; its percentage is set on every
 channel of the store (``voucherChannelListingUpdate``). When an earlier attempt already created the
-code, Saleor refuses it as not unique and the voucher is looked up instead. Needs MANAGE_DISCOUNTS.
+code, Saleor refuses it as taken and the voucher is looked up instead. Needs MANAGE_DISCOUNTS.
 https://docs.saleor.io/api-reference/discounts/mutations/voucher-create
 """
 
@@ -31,7 +31,9 @@ mutation StoreflowVoucherChannels($id: ID!, $input: VoucherChannelListingInput!)
   voucherChannelListingUpdate(id: $id, input: $input) { errors { field code message } }
 }
 """
-NOT_UNIQUE = "UNIQUE"
+# How voucherCreate says a code exists: every 3.x release checks the codes first and answers
+# ALREADY_EXISTS (3.23: on field "codes"); Django's model unique check, behind it, says UNIQUE.
+CODE_TAKEN = frozenset({"ALREADY_EXISTS", "UNIQUE"})
 
 
 class SaleorVouchers:
@@ -70,7 +72,7 @@ class SaleorVouchers:
         }
         result = self._execute(CREATE, {"input": voucher}).get("voucherCreate") or {}
         errors = result.get("errors") or []
-        if any(error.get("code") == NOT_UNIQUE for error in errors):
+        if any(error.get("code") in CODE_TAKEN for error in errors):
             edges = (self._execute(FIND, {"code": code.code}).get("vouchers") or {}).get("edges") or []
             if edges:
                 return str(edges[0]["node"]["id"])

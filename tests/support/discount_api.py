@@ -22,8 +22,10 @@ CHANNEL_ID = "Q2hhbm5lbDox"  # Channel:1
 class FakeDiscountApi:
     """Record the codes each platform was asked to create; fail the first ``failures`` calls with 503."""
 
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, saleor_taken: str = "ALREADY_EXISTS") -> None:
         self.failures = failures
+        # What voucherCreate answers for a code that exists: Saleor 3.23 says ALREADY_EXISTS on "codes".
+        self.saleor_taken = saleor_taken
         self.codes: list[str] = []
         self.requests: list[dict[str, Any]] = []
 
@@ -93,11 +95,7 @@ class FakeDiscountApi:
         if "voucherCreate" in query:
             (code,) = variables["input"]["addCodes"]
             if code in self.codes:
-                error = {
-                    "field": "code",
-                    "code": "UNIQUE",
-                    "message": "Voucher with this code already exists.",
-                }
+                error = {"field": "codes", "code": self.saleor_taken, "message": "Promo code already exists."}
                 return 200, {}, json.dumps({"data": {"voucherCreate": {"voucher": None, "errors": [error]}}})
             self.codes.append(code)
             return (
