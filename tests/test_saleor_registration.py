@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.models import Enrollment, Shop
+from app.models import Enrollment, Shop, WebhookEvent
 from app.saleor.manifest import fingerprint
 from tests.support.db import count, rows
 from tests.support.saleor import (
@@ -34,8 +34,11 @@ def saleor():
         yield mock
 
 
-def install(client, token=AUTH_TOKEN, api_url=API_URL):
+def install(client, token=AUTH_TOKEN, api_url=API_URL, schema_version="3.23"):
+    """POST the install as Saleor does: the token, and headers naming the instance and its schema."""
     headers = {"Saleor-Api-Url": api_url, "Saleor-Domain": "demo.saleor.test"} if api_url else {}
+    if schema_version is not None:
+        headers["Saleor-Schema-Version"] = schema_version
     return client.post("/saleor/register", json={"auth_token": token}, headers=headers)
 
 
@@ -86,6 +89,36 @@ def test_the_installation_remembers_which_webhook_queries_saleor_took(app, clien
 
     expected = fingerprint(app.extensions["storeflow"].config)
     assert rows(app, Shop)[0].settings["saleor"]["webhooks_fingerprint"] == expected
+
+
+def test_the_installation_keeps_the_schema_version_saleor_registered_with(app, client, saleor):
+    saleor.post(API_URL, json=who_am_i())
+
+    install(client, schema_version="3.23")
+
+    assert rows(app, Shop)[0].api_version == "3.23"
+
+
+def test_deliveries_are_stored_with_the_schema_version_of_the_installation(app, client, saleor, harness):
+    # Saleor 3.23 sends Saleor-Schema-Version only on the register POST, never with a delivery
+    saleor.post(API_URL, json=who_am_i())
+    serve_jwks(saleor, signing_key("k1"))
+    install(client, schema_version="3.23")
+
+    response = deliver(client, "APP_DELETED", {"issuedAt": harness.clock.now().isoformat(), "app": {}})
+
+    assert response.status_code == 200
+    (event,) = rows(app, WebhookEvent)
+    assert event.api_version == "3.23"
+
+
+def test_a_reinstall_from_an_upgraded_instance_records_its_new_schema_version(app, client, saleor):
+    saleor.post(API_URL, json=who_am_i())
+    install(client, schema_version="3.22")
+
+    install(client, schema_version="3.23")
+
+    assert rows(app, Shop)[0].api_version == "3.23"
 
 
 def test_an_instance_off_the_allowlist_is_refused_without_being_contacted(app, client, saleor):

@@ -24,6 +24,8 @@ from app.models import Shop
 class ShopRef:
     id: int
     installed: bool
+    # The API version the installation speaks, for platforms that name it only at install (Saleor).
+    api_version: str | None = None
 
 
 class ShopDirectory:
@@ -46,14 +48,14 @@ class ShopDirectory:
             return cached[1]
         with engine.connect() as conn:
             row = conn.execute(
-                select(Shop.id, Shop.installed_at, Shop.uninstalled_at).where(
+                select(Shop.id, Shop.installed_at, Shop.uninstalled_at, Shop.api_version).where(
                     Shop.platform == platform, Shop.domain == domain
                 )
             ).first()
         ref = (
             None
             if row is None
-            else ShopRef(row.id, row.installed_at is not None and row.uninstalled_at is None)
+            else ShopRef(row.id, row.installed_at is not None and row.uninstalled_at is None, row.api_version)
         )
         with self._lock:
             self._entries[key] = (now + self.ttl, ref)

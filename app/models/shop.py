@@ -42,6 +42,9 @@ class Shop(Model):
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)
     refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scopes: Mapped[str | None] = mapped_column(Text)
+    # The API version the platform said the installation speaks. Saleor sends Saleor-Schema-Version
+    # only when it registers the app, never with a delivery, so its deliveries are stored with this.
+    api_version: Mapped[str | None] = mapped_column(String(32))
     installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)

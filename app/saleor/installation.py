@@ -18,6 +18,8 @@ from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 
 PLATFORM = "saleor"
 API_URL_HEADER = "Saleor-Api-Url"
+# Sent only on the register POST (Saleor 3.23), e.g. "3.23"; the installation keeps it.
+SCHEMA_VERSION_HEADER = "Saleor-Schema-Version"
 SETTINGS_KEY = "saleor"
 
 

@@ -4,13 +4,15 @@ The request names its instance in ``Saleor-Api-Url``. We accept it only for an a
 instance (so we never call an address an attacker picked), prove the token by asking that API who
 we are (``{ app { id } }``), and only then store it, encrypted, keyed by the normalized API URL.
 A retried install may bring a new token: the latest wins. Any non-2xx answer fails the install
-and the dashboard shows our ``error.message``.
+and the dashboard shows our ``error.message``. The ``Saleor-Schema-Version`` header comes only with
+this request, so the installation keeps it for the deliveries that follow.
 https://docs.saleor.io/developer/extending/apps/architecture/app-requirements
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from app.models import Shop
 from app.models.rows import get_or_create
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError, RegistrationError, SaleorApiError
 from app.saleor.graphql import SaleorApi
-from app.saleor.installation import PLATFORM, allowed_api_url, remember
+from app.saleor.installation import PLATFORM, SCHEMA_VERSION_HEADER, allowed_api_url, remember
 from app.saleor.manifest import fingerprint
 from app.saleor.urls import origin
 from app.services import Services
@@ -28,9 +30,17 @@ log = logging.getLogger(__name__)
 
 WHO_AM_I = "query StoreflowInstall { app { id } shop { name } }"
 MAX_TOKEN_LENGTH = 1024
+# A schema version as Saleor writes it ("3.23"), within what ``shop.api_version`` holds.
+SCHEMA_VERSION = re.compile(r"[0-9A-Za-z.+-]{1,32}")
 
 
-def register(db_session: Session, services: Services, raw_api_url: str | None, body: Any) -> Shop:
+def register(
+    db_session: Session,
+    services: Services,
+    raw_api_url: str | None,
+    body: Any,
+    schema_version: str | None = None,
+) -> Shop:
     """Verify and store an install's token; raise RegistrationError with what Saleor should show."""
     token = _auth_token(body)
     api_url = _allowed(services, raw_api_url)
@@ -40,6 +50,7 @@ def register(db_session: Session, services: Services, raw_api_url: str | None, b
     shop.installed_at = services.clock.now()
     shop.uninstalled_at = None
     shop.scopes = None
+    shop.api_version = _schema_version(schema_version) or shop.api_version
     shop.name = shop_name or shop.name
     shop.storefront_url = shop.storefront_url or origin(api_url)
     # Saleor created our webhooks from the manifest it just read: they carry the current queries.
@@ -56,6 +67,16 @@ def _auth_token(body: Any) -> str:
     if not isinstance(token, str) or not token.strip() or len(token) > MAX_TOKEN_LENGTH:
         raise RegistrationError("MISSING_AUTH_TOKEN", "The request carries no auth_token.", 400)
     return token.strip()
+
+
+def _schema_version(raw: str | None) -> str | None:
+    """Return the header's version, or None when it is missing or not shaped like one."""
+    value = (raw or "").strip()
+    if SCHEMA_VERSION.fullmatch(value):
+        return value
+    if value:
+        log.warning("saleor install sent an unreadable %s header; ignored", SCHEMA_VERSION_HEADER)
+    return None
 
 
 def _allowed(services: Services, raw_api_url: str | None) -> str:

@@ -23,7 +23,7 @@ from werkzeug.datastructures import Headers
 
 from app.ingest.facts import NormalizationError
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError
-from app.saleor.installation import API_URL_HEADER, PLATFORM
+from app.saleor.installation import API_URL_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
 from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 from app.services import Services
 from webhooks.errors import MalformedWebhookError, WebhookError
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 PATH = "/webhooks/saleor"
 EVENT_HEADER = "Saleor-Event"
-SCHEMA_VERSION_HEADER = "Saleor-Schema-Version"
 MAX_HEADER_LENGTH = 255
 
 
@@ -105,7 +104,8 @@ class SaleorReceiver:
                 topic=event,
                 event_id=dedupe_key(event, raw),
                 body=body,
-                api_version=headers.get(SCHEMA_VERSION_HEADER, "")[:32] or None,
+                # Saleor names its schema only when it registers: the installation kept it.
+                api_version=headers.get(SCHEMA_VERSION_HEADER, "")[:32] or shop.api_version,
                 triggered_at=_issued_at(payload),
                 received_at=self.services.clock.now(),
             )
