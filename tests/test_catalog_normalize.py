@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -130,6 +130,16 @@ def test_a_saleor_variant_event_carries_its_product_price_and_stock_less_allocat
         collections=("winter", "sweaters"),
         variants=(VariantFacts("UHJvZHVjdFZhcmlhbnQ6Mjk3", "XL", Decimal("25.5"), "EUR", 5),),
     )
+
+
+def test_a_saleor_variant_event_is_dated_by_its_issued_at_not_the_variants_updated_at():
+    # Saleor 3.23 leaves ProductVariant.updatedAt as it was when the stock changes
+    issued = WHEN + timedelta(hours=2)
+    payload = {"productVariant": saleor_variant(updatedAt=WHEN.isoformat()), "issuedAt": issued.isoformat()}
+
+    normalized = saleor_normalize("product_variant_stock_updated", payload, WHEN)
+
+    assert (normalized.occurred_at, normalized.product.updated_at) == (issued, issued)
 
 
 def test_a_saleor_variant_without_tracked_stock_is_always_available():

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import AlertWave, Enrollment, StockAlert
+from app.models import AlertWave, Enrollment, ProductVariant, StockAlert
 from tests.support.db import count, rows
 from tests.support.outbox import bodies, sent
 from tests.support.saleor import ALLOWLIST
@@ -166,3 +166,37 @@ def test_low_stock_reaches_wishlisters(app, client, store, factory, harness):
     assert sent(app, start) == [("low_stock", "email", "low_stock", timedelta(0))]
     (email,) = bodies(app, "low_stock")
     assert "nearly sold out: only 3 left" in email.body_text
+
+
+def test_stock_set_after_a_product_update_is_the_stock_storeflow_holds(app, store, factory, harness):
+    # a real Saleor 3.23 left available=100 here: its variant's updatedAt does not move with stock
+    store.shop(factory)
+    lamp = Variant(store.variant_id(1), "80.00", 100)
+    store.product(store.product_id(1), "Desk lamp", [lamp])
+    harness.advance(10 * timedelta(minutes=1))
+    store.product(store.product_id(1), "Desk lamp", [Variant(lamp.variant_id, "75.00", 100)])
+    harness.advance(10 * timedelta(minutes=1))
+
+    store.set_stock(store.product_id(1), "Desk lamp", Variant(lamp.variant_id, "75.00", 0))
+
+    (variant,) = rows(app, ProductVariant)
+    assert variant.available == 0
+
+
+def test_low_stock_after_a_product_update_reaches_wishlisters(app, client, store, factory, harness):
+    shop = store.shop(factory)
+    factory.enable(shop, "low_stock")
+    store.subscribe(ANN)
+    lamp = Variant(store.variant_id(1), "80.00", 20)
+    store.product(store.product_id(1), "Desk lamp", [lamp])
+    shopper_visits(
+        app, client, store, shop, ANN, {"type": "wishlist_added", "product_id": store.product_id(1)}
+    )
+    harness.advance(10 * timedelta(minutes=1))
+    store.product(store.product_id(1), "Desk lamp", [lamp])
+    harness.advance(10 * timedelta(minutes=1))
+    start = harness.clock.now()
+
+    store.set_stock(store.product_id(1), "Desk lamp", Variant(lamp.variant_id, "80.00", 3))
+
+    assert sent(app, start) == [("low_stock", "email", "low_stock", timedelta(0))]

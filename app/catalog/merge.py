@@ -3,6 +3,9 @@
 A change is reported per variant with its stock and price before and after, so the alerts module
 can tell a restock (0 → some), stock running low, or a price drop. A delivery older than what is
 stored changes nothing; a product's own fields and each variant carry their own platform time.
+That time is when the platform says the delivery's state held, the one rule both adapters feed:
+Shopify's ``updated_at`` of the product or inventory level, Saleor's ``issuedAt`` of the event
+(its variants' ``updatedAt`` stay put when stock changes, webhooks/saleor/normalize.py).
 """
 
 from __future__ import annotations
@@ -123,5 +126,6 @@ def merge_inventory(session: Session, shop: Shop, facts: InventoryFacts) -> list
 
 
 def _not_older(incoming: datetime, stored: datetime | None) -> bool:
-    # Equal times are applied again: stock can change without the variant's own time moving.
+    # Equal times are applied again: one change can arrive as several events of the same time
+    # (Saleor's PRODUCT_VARIANT_STOCK_UPDATED and PRODUCT_VARIANT_OUT_OF_STOCK).
     return stored is None or incoming >= stored

@@ -84,6 +84,8 @@ class Store(Protocol):
 
     def restock(self, product_id: str, title: str, variant: Variant) -> None: ...
 
+    def set_stock(self, product_id: str, title: str, variant: Variant) -> None: ...
+
 
 class ShopifyStore:
     platform = "shopify"
@@ -221,6 +223,10 @@ class ShopifyStore:
 
     def restock(self, product_id: str, title: str, variant: Variant) -> None:
         """Stock arrives at the shop's one location: Shopify's inventory_levels/update."""
+        self.set_stock(product_id, title, variant)
+
+    def set_stock(self, product_id: str, title: str, variant: Variant) -> None:
+        """The stock at the shop's one location changes: Shopify's inventory_levels/update."""
         self._deliver(
             "inventory_levels/update",
             {
@@ -234,12 +240,16 @@ class ShopifyStore:
 
 
 class SaleorStore:
+    """Saleor as a real 3.23 behaves: ``updatedAt`` moves when a product or variant is edited, not when
+    its stock changes (each delivery's ``issuedAt`` does)."""
+
     platform = "saleor"
     http: responses.RequestsMock
 
     def __init__(self, client: FlaskClient, harness: Harness) -> None:
         self.client = client
         self.harness = harness
+        self._edited: dict[str, str] = {}  # product or variant id → its updatedAt
 
     def shop(self, factory: Factory, **fields: Any) -> Shop:
         settings = {"checkout_url_template": SALEOR_CHECKOUT_TEMPLATE, **fields.pop("settings", {})}
@@ -351,7 +361,7 @@ class SaleorStore:
             "id": variant.variant_id,
             "name": "Default",
             "sku": None,
-            "updatedAt": self._now(),
+            "updatedAt": self._edited.setdefault(variant.variant_id, self._now()),
             "trackInventory": variant.available is not None,
             "channelListings": [{"price": {"amount": float(variant.price), "currency": "USD"}}],
             "stocks": [{"quantity": variant.available or 0, "quantityAllocated": 0}],
@@ -362,7 +372,7 @@ class SaleorStore:
             "id": product_id,
             "name": title,
             "slug": title.lower().replace(" ", "-"),
-            "updatedAt": self._now(),
+            "updatedAt": self._edited.setdefault(product_id, self._now()),
             "thumbnail": {"url": f"https://cdn.saleor.example/{title.lower().replace(' ', '-')}.png"},
             "collections": [{"name": name} for name in collections],
             "category": None,
@@ -371,11 +381,23 @@ class SaleorStore:
     def product(
         self, product_id: str, title: str, variants: list[Variant], collections: tuple[str, ...] = ()
     ) -> None:
+        """The merchant saves the product (``productUpdate``): its updatedAt moves, its variants' do not."""
+        self._edited[product_id] = self._now()
         product = self._product(product_id, title, collections)
         product["variants"] = [self._variant(variant) for variant in variants]
         self._deliver("PRODUCT_UPDATED", {"product": product})
 
     def restock(self, product_id: str, title: str, variant: Variant) -> None:
         """Saleor tells of a variant back in stock with the variant and its product."""
-        payload = {**self._variant(variant), "product": self._product(product_id, title, ())}
-        self._deliver("PRODUCT_VARIANT_BACK_IN_STOCK", {"productVariant": payload})
+        self._deliver(
+            "PRODUCT_VARIANT_BACK_IN_STOCK", {"productVariant": self._stocked(product_id, title, variant)}
+        )
+
+    def set_stock(self, product_id: str, title: str, variant: Variant) -> None:
+        """A warehouse's quantity is set (``productVariantStocksUpdate``): Saleor sends STOCK_UPDATED."""
+        self._deliver(
+            "PRODUCT_VARIANT_STOCK_UPDATED", {"productVariant": self._stocked(product_id, title, variant)}
+        )
+
+    def _stocked(self, product_id: str, title: str, variant: Variant) -> dict[str, Any]:
+        return {**self._variant(variant), "product": self._product(product_id, title, ())}

@@ -7,6 +7,12 @@ level (``{"checkout": {...}, "issuedAt": ...}``), or wrapped by a filterable sub
 id of the source checkout (base64 of ``Checkout:<token>``), which is how an order ends recovery.
 Consent is never assumed: it is read from the public-metadata keys the queries alias as
 ``emailConsent`` / ``smsConsent`` ("true"/"subscribed" grants, "false"/"unsubscribed" withdraws).
+
+Every fact of a delivery is dated by its ``issuedAt`` (when Saleor made the event, which every
+query asks for): the payload says what held then. Objects' ``updatedAt`` do not move for every
+change (Saleor 3.23 leaves ``ProductVariant.updatedAt`` as it was when stock changes, and a
+metadata update leaves ``User.updatedAt`` and ``Order.updatedAt``), so they only stand in for a
+payload without ``issuedAt``, and the delivery's arrival for one without either.
 https://docs.saleor.io/developer/extending/webhooks/subscription-webhook-payloads
 """
 
@@ -64,11 +70,16 @@ def normalize(topic: str, payload: JSONObject, occurred_at: datetime) -> Normali
     if event is None:
         raise NormalizationError(f"unknown Saleor event {topic!r}")
     body = _unwrap(event, payload)
-    occurred = opt_datetime(body, "issuedAt") or occurred_at
     subject = body.get(event.subject)
     if not isinstance(subject, dict):
         raise NormalizationError(f"{event.subject} is missing{_reported_errors(payload, body)}")
-    return _HANDLERS[event.subject](event, subject, occurred)
+    at = opt_datetime(body, "issuedAt") or _last_change(subject) or occurred_at
+    return _HANDLERS[event.subject](event, subject, at)
+
+
+def _last_change(subject: JSONObject) -> datetime | None:
+    """The object's own time: its ``updatedAt`` (``lastChange`` on older checkouts)."""
+    return opt_datetime(subject, "updatedAt") or opt_datetime(subject, "lastChange")
 
 
 def _unwrap(event: SaleorEvent, payload: JSONObject) -> JSONObject:
@@ -89,8 +100,7 @@ def _reported_errors(*bodies: JSONObject) -> str:
     return ""
 
 
-def _checkout(event: SaleorEvent, checkout: JSONObject, occurred: datetime) -> Normalized:
-    updated_at = opt_datetime(checkout, "updatedAt") or opt_datetime(checkout, "lastChange") or occurred
+def _checkout(event: SaleorEvent, checkout: JSONObject, at: datetime) -> Normalized:
     user = opt_obj(checkout, "user") or {}
     email = _lower(opt_str(checkout, "email", 320) or opt_str(user, "email", 320))
     address = opt_obj(checkout, "shippingAddress") or opt_obj(checkout, "billingAddress") or {}
@@ -105,23 +115,23 @@ def _checkout(event: SaleorEvent, checkout: JSONObject, occurred: datetime) -> N
         total_price=amount,
         line_items=lines,
         created_at=opt_datetime(checkout, "created"),
-        updated_at=updated_at,
-        completed_at=updated_at if event.kind == EventKind.CHECKOUT_COMPLETED else None,
-        expires_at=_expires_at(checkout, updated_at, has_owner=bool(email or user)),
+        updated_at=at,
+        completed_at=at if event.kind == EventKind.CHECKOUT_COMPLETED else None,
+        # Saleor's cleanup counts from the checkout's last change, not from this delivery.
+        expires_at=_expires_at(checkout, _last_change(checkout) or at, has_owner=bool(email or user)),
     )
-    consents = _consents(user, "saleor:user_metadata", opt_datetime(user, "updatedAt") or updated_at, phone)
-    consents += _consents(checkout, "saleor:checkout_metadata", updated_at, phone)
+    consents = _consents(user, "saleor:user_metadata", at, phone)
+    consents += _consents(checkout, "saleor:checkout_metadata", at, phone)
     return Normalized(
         kind=event.kind,
-        occurred_at=updated_at,
+        occurred_at=at,
         contact=_contact(user, address, email, opt_str(checkout, "languageCode", 35)),
         consents=consents,
         checkout=facts,
     )
 
 
-def _order(event: SaleorEvent, order: JSONObject, occurred: datetime) -> Normalized:
-    updated_at = opt_datetime(order, "updatedAt") or occurred
+def _order(event: SaleorEvent, order: JSONObject, at: datetime) -> Normalized:
     user = opt_obj(order, "user") or {}
     email = _lower(opt_str(order, "userEmail", 320) or opt_str(user, "email", 320))
     address = opt_obj(order, "billingAddress") or opt_obj(order, "shippingAddress") or {}
@@ -134,7 +144,7 @@ def _order(event: SaleorEvent, order: JSONObject, occurred: datetime) -> Normali
     cancelled = event.kind == EventKind.ORDER_CANCELLED or status == "CANCELED"
     facts = OrderFacts(
         platform_id=req_str(order, "id", 64),
-        updated_at=updated_at,
+        updated_at=at,
         name=f"#{number}" if number else None,
         email=email,
         checkout_token=_from_global_id(opt_str(order, "checkoutId", 255), "Checkout"),
@@ -144,49 +154,47 @@ def _order(event: SaleorEvent, order: JSONObject, occurred: datetime) -> Normali
         financial_status=(opt_str(order, "chargeStatus", 32) or "").lower() or None,
         fulfillment_status=status.lower() or None,
         status_url=opt_str(order, "redirectUrl"),
-        placed_at=opt_datetime(order, "created") or updated_at,
-        paid_at=updated_at if paid else None,
-        fulfilled_at=updated_at if fulfilled else None,
-        cancelled_at=updated_at if cancelled else None,
+        placed_at=opt_datetime(order, "created") or at,
+        paid_at=at if paid else None,
+        fulfilled_at=at if fulfilled else None,
+        cancelled_at=at if cancelled else None,
     )
-    consents = _consents(user, "saleor:user_metadata", opt_datetime(user, "updatedAt") or updated_at, phone)
-    consents += _consents(order, "saleor:order_metadata", updated_at, phone)
+    consents = _consents(user, "saleor:user_metadata", at, phone)
+    consents += _consents(order, "saleor:order_metadata", at, phone)
     return Normalized(
         kind=event.kind,
-        occurred_at=updated_at,
+        occurred_at=at,
         contact=_contact(user, address, email, opt_str(order, "languageCodeEnum", 35)),
         consents=consents,
         order=facts,
     )
 
 
-def _customer(event: SaleorEvent, user: JSONObject, occurred: datetime) -> Normalized:
-    updated_at = opt_datetime(user, "updatedAt") or occurred
+def _customer(event: SaleorEvent, user: JSONObject, at: datetime) -> Normalized:
     address = opt_obj(user, "defaultShippingAddress") or opt_obj(user, "defaultBillingAddress") or {}
     email = _lower(opt_str(user, "email", 320))
     return Normalized(
         kind=event.kind,
-        occurred_at=updated_at,
+        occurred_at=at,
         contact=_contact(user, address, email, opt_str(user, "languageCode", 35)),
-        consents=_consents(user, "saleor:user_metadata", updated_at, opt_str(address, "phone", 64)),
+        consents=_consents(user, "saleor:user_metadata", at, opt_str(address, "phone", 64)),
     )
 
 
-def _product(event: SaleorEvent, product: JSONObject, occurred: datetime) -> Normalized:
-    """A product event carries the product with its variants."""
+def _product(event: SaleorEvent, product: JSONObject, at: datetime) -> Normalized:
+    """A product event carries the product with its variants, and their stock as of ``issuedAt``."""
     variants = tuple(_variant(obj(raw, "variants[]")) for raw in opt_list(product, "variants")[:250])
-    facts = _product_facts(product, opt_datetime(product, "updatedAt") or occurred, variants)
-    return Normalized(kind=event.kind, occurred_at=facts.updated_at, product=facts)
+    facts = _product_facts(product, at, variants)
+    return Normalized(kind=event.kind, occurred_at=at, product=facts)
 
 
-def _product_variant(event: SaleorEvent, variant: JSONObject, occurred: datetime) -> Normalized:
+def _product_variant(event: SaleorEvent, variant: JSONObject, at: datetime) -> Normalized:
     """A variant event (updated, stock changed, back in stock, out of stock) carries one variant."""
     product = opt_obj(variant, "product")
     if product is None:
         raise NormalizationError("productVariant.product is missing")
-    updated_at = opt_datetime(variant, "updatedAt") or occurred
-    facts = _product_facts(product, updated_at, (_variant(variant),))
-    return Normalized(kind=event.kind, occurred_at=updated_at, product=facts)
+    facts = _product_facts(product, at, (_variant(variant),))
+    return Normalized(kind=event.kind, occurred_at=at, product=facts)
 
 
 def _product_facts(
@@ -226,8 +234,8 @@ def _variant(variant: JSONObject) -> VariantFacts:
     )
 
 
-def _app(event: SaleorEvent, app: JSONObject, occurred: datetime) -> Normalized:
-    return Normalized(kind=event.kind, occurred_at=occurred)
+def _app(event: SaleorEvent, app: JSONObject, at: datetime) -> Normalized:
+    return Normalized(kind=event.kind, occurred_at=at)
 
 
 def _contact(
