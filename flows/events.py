@@ -16,6 +16,8 @@ class EventKind(StrEnum):
     CART_UPDATED = "cart.updated"
     ORDER_PLACED = "order.placed"
     ORDER_PAID = "order.paid"
+    # The order changed without reaching a milestone (Saleor's order metadata, e.g. consent).
+    ORDER_UPDATED = "order.updated"
     ORDER_FULFILLED = "order.fulfilled"
     ORDER_CANCELLED = "order.cancelled"
     CUSTOMER_CREATED = "customer.created"

@@ -68,8 +68,9 @@ def order_payload(clock, checkout_id=LINDA_CHECKOUT_ID, email="linda.thomas@exam
     """The Saleor SMTP app's example order, placed from Linda's checkout."""
     payload = sample("saleor", "ORDER_CREATED__saleor-apps-smtp-example")
     payload["order"].update(
-        userEmail=email, user=None, checkoutId=checkout_id, updatedAt=clock.now().isoformat(), **changes
+        {"userEmail": email, "user": None, "checkoutId": checkout_id, "updatedAt": clock.now().isoformat()}
     )
+    payload["order"].update(changes)
     payload["issuedAt"] = clock.now().isoformat()
     return payload
 
@@ -146,6 +147,65 @@ def test_consent_withdrawn_in_the_customers_metadata_ends_the_reminders(app, cli
     assert rows(app, Message) == []
     (recovery,) = rows(app, Enrollment)
     assert (recovery.state, recovery.exit_reason[:20]) == ("exited", "contact.unsubscribed")
+
+
+def test_consent_set_in_the_checkouts_metadata_alone_reaches_the_reminder(app, client, harness, shop):
+    # the storefront ticks the box with updateMetadata: Saleor 3.23 sends CHECKOUT_METADATA_UPDATED
+    # (CHECKOUT_UPDATED only with the legacy shop setting useLegacyUpdateWebhookEmission on)
+    deliver(client, "CHECKOUT_CREATED", checkout_payload(harness.clock, consent=None))
+    harness.drain()
+    harness.advance(10 * timedelta(minutes=1))
+
+    response = deliver(client, "CHECKOUT_METADATA_UPDATED", checkout_payload(harness.clock, consent="true"))
+    harness.drain()
+    harness.advance(HOUR + timedelta(minutes=1))
+
+    assert response.status_code == 200
+    assert sent(app) == [("abandoned_checkout_1", "sent")]
+    assert rows(app, Contact)[0].email_consent_source == "saleor:checkout_metadata"
+
+
+def test_consent_withdrawn_in_the_customers_metadata_alone_ends_the_reminders(app, client, harness, shop):
+    # given Linda ticked the box on her checkout
+    deliver(client, "CHECKOUT_CREATED", checkout_payload(harness.clock))
+    harness.drain()
+    harness.advance(30 * timedelta(minutes=1))
+
+    # when her account's metadata says no: updateMetadata leaves User.updatedAt where it was
+    user = {
+        "id": "VXNlcjoxOTY=",
+        "email": "linda.thomas@example.com",
+        "updatedAt": (harness.clock.now() - 48 * HOUR).isoformat(),
+        "emailConsent": "false",
+    }
+    issued = harness.clock.now().isoformat()
+    response = deliver(client, "CUSTOMER_METADATA_UPDATED", {"issuedAt": issued, "user": user})
+    harness.drain()
+    harness.advance(HOUR)
+
+    # then no reminder goes, and the withdrawal is dated when Saleor issued it
+    assert response.status_code == 200
+    assert rows(app, Message) == []
+    (contact,) = rows(app, Contact)
+    assert (contact.email_consent, contact.email_consent_at) == ("unsubscribed", harness.clock.now() - HOUR)
+
+
+def test_consent_set_in_an_orders_metadata_alone_reaches_the_review_request(app, client, harness, shop):
+    # order metadata never emits ORDER_UPDATED in 3.23: ORDER_METADATA_UPDATED is what tells us
+    placed = harness.clock.now().isoformat()
+    deliver(client, "ORDER_FULFILLED", order_payload(harness.clock))
+    harness.drain()
+    harness.advance(HOUR)
+
+    metadata = order_payload(harness.clock, updatedAt=placed, emailConsent="true", status="FULFILLED")
+    response = deliver(client, "ORDER_METADATA_UPDATED", metadata)
+    harness.drain()
+    harness.advance(7 * 24 * HOUR)
+
+    assert response.status_code == 200
+    (message,) = rows(app, Message, flow_key="review_request")
+    assert message.status == "sent"
+    assert rows(app, Contact)[0].email_consent_source == "saleor:order_metadata"
 
 
 def test_an_order_naming_the_checkout_ends_the_recovery(app, client, harness, shop):

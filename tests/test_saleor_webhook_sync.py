@@ -68,6 +68,32 @@ def test_existing_webhooks_are_updated_with_the_current_queries(app, saleor, sta
     assert saleor.calls[0].request.headers["Authorization"] == "Bearer app-token"
 
 
+@pytest.mark.parametrize(
+    ("webhook", "event", "event_type"),
+    [
+        ("Storeflow checkouts", "CHECKOUT_METADATA_UPDATED", "CheckoutMetadataUpdated"),
+        ("Storeflow orders", "ORDER_METADATA_UPDATED", "OrderMetadataUpdated"),
+        ("Storeflow customers", "CUSTOMER_METADATA_UPDATED", "CustomerMetadataUpdated"),
+    ],
+)
+def test_an_installation_from_before_the_metadata_events_is_subscribed_to_them(
+    app, saleor, stale_shop, webhook, event, event_type
+):
+    # installed with the webhooks as they were: same names, without the *_METADATA_UPDATED events
+    graphql_answers(saleor, ["Storeflow checkouts", "Storeflow orders", "Storeflow customers"])
+
+    with app.app_context():
+        sync_webhooks(stale_shop.id)
+
+    (update,) = [
+        r["variables"]["input"]
+        for r in sent(saleor)
+        if "webhookUpdate" in r["query"] and r["variables"]["input"]["name"] == webhook
+    ]
+    assert event in update["asyncEvents"]
+    assert f"... on {event_type} {{" in update["query"]
+
+
 def test_a_webhook_missing_on_the_instance_is_created(app, saleor, stale_shop):
     graphql_answers(saleor, ["Storeflow checkouts"])
 

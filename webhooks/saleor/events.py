@@ -42,9 +42,14 @@ class SaleorEvent:
         return self.type_name[0].lower() + self.type_name[1:]
 
 
+# ``updateMetadata`` (how a storefront records consent, README "Consent on Saleor") emits the
+# *_METADATA_UPDATED events; since 3.21 it emits CHECKOUT_UPDATED / CUSTOMER_UPDATED only while the
+# shop setting ``useLegacyUpdateWebhookEmission`` is on (its model default is off), and order
+# metadata never emits ORDER_UPDATED. Their payloads carry the same objects as the updates.
 _DECLARED = (
     SaleorEvent("CHECKOUT_CREATED", EventKind.CHECKOUT_STARTED, "checkout"),
     SaleorEvent("CHECKOUT_UPDATED", EventKind.CHECKOUT_UPDATED, "checkout"),
+    SaleorEvent("CHECKOUT_METADATA_UPDATED", EventKind.CHECKOUT_UPDATED, "checkout"),
     # Paid in full through the Transactions API: the shopper is done, recovery must stop.
     SaleorEvent("CHECKOUT_FULLY_PAID", EventKind.CHECKOUT_COMPLETED, "checkout"),
     SaleorEvent("ORDER_CREATED", EventKind.ORDER_PLACED, "order"),
@@ -52,8 +57,10 @@ _DECLARED = (
     SaleorEvent("ORDER_FULLY_PAID", EventKind.ORDER_PAID, "order"),
     SaleorEvent("ORDER_FULFILLED", EventKind.ORDER_FULFILLED, "order"),
     SaleorEvent("ORDER_CANCELLED", EventKind.ORDER_CANCELLED, "order"),
+    SaleorEvent("ORDER_METADATA_UPDATED", EventKind.ORDER_UPDATED, "order"),
     SaleorEvent("CUSTOMER_CREATED", EventKind.CUSTOMER_CREATED, "user"),
     SaleorEvent("CUSTOMER_UPDATED", EventKind.CUSTOMER_UPDATED, "user"),
+    SaleorEvent("CUSTOMER_METADATA_UPDATED", EventKind.CUSTOMER_UPDATED, "user"),
     SaleorEvent("PRODUCT_CREATED", EventKind.PRODUCT_UPDATED, "product"),
     SaleorEvent("PRODUCT_UPDATED", EventKind.PRODUCT_UPDATED, "product"),
     SaleorEvent("PRODUCT_VARIANT_UPDATED", EventKind.PRODUCT_UPDATED, "productVariant"),
