@@ -27,12 +27,15 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from werkzeug.serving import make_server
 
 from app.demo_store import MOMENTS, SECRET, SHOP_DOMAIN, Moment, Stage, post_webhook
+
+if TYPE_CHECKING:
+    from flows.settings import ResolvedSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "shopify"
@@ -316,18 +319,17 @@ DEMO_FLOWS: dict[str, dict[str, str]] = {
 }
 
 
-def flow_form(key: str, shopify: bool) -> dict[str, str]:
-    """The flow's settings form as the admin shows it, every step switched on, with the demo's changes."""
+def flow_form(key: str, shown: ResolvedSettings, shopify: bool) -> dict[str, str]:
+    """The flow's settings form as the admin shows it to the shop (``shown``: its settings now),
+    every step switched on, with the demo's changes."""
     from flows.catalogue import get_flow
     from flows.definitions import ParamKind
     from flows.params import display
-    from flows.settings import resolve
 
     flow = get_flow(key)
-    defaults = resolve(flow, True, {})
     form = {"enabled": "on", "params_shown": "1", **{f"step_{s.setting}": "on" for s in flow.switchable()}}
     for param in flow.params:
-        value = display(param, defaults.param(param.setting))
+        value = display(param, shown.param(param.setting))
         if param.kind != ParamKind.SWITCH or value:
             form[f"param_{param.setting}"] = value
     if shopify:
@@ -341,6 +343,8 @@ def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str
     A Saleor merchant also enters the storefront's checkout URL: Saleor hosts no recovery page.
     """
     from app.admin.auth import login_link_token
+    from app.extensions import db
+    from flows.settings import flow_settings
 
     browser = requests.Session()
     token = login_link_token(app.config["SECRET_KEY"], shop_id)
@@ -350,9 +354,14 @@ def _turn_flows_on(app: Any, base: str, shop_id: int, checkout_url_template: str
     if csrf is None:
         raise RuntimeError("admin page has no CSRF token")
     for key in DEMO_FLOWS:
+        with app.app_context():
+            shown = flow_settings(db.session(), shop_id, key)
         response = browser.post(
             f"{base}/admin/flows/{key}",
-            data={"csrf_token": csrf.group(1), **flow_form(key, shopify=checkout_url_template is None)},
+            data={
+                "csrf_token": csrf.group(1),
+                **flow_form(key, shown, shopify=checkout_url_template is None),
+            },
             timeout=10,
         )
         response.raise_for_status()

@@ -37,9 +37,19 @@ class ParamKind(StrEnum):
     LINES = "lines"  # one entry a line, read by the parser named in ``entries`` (flows/params.py)
 
 
+# The parameter by which a merchant picks which of a flow's triggers starts it.
+TRIGGER_PARAM = "trigger"
+
+
 @dataclass(frozen=True)
 class Param:
-    """A flow setting a merchant may tune besides delays and switches (a threshold, a link, a list)."""
+    """A flow setting a merchant may tune besides delays and switches (a threshold, a link, a list).
+
+    ``platform_defaults`` pairs a platform with the default a shop on it starts from, where what the
+    platform's events tell makes another default the sensible one; other shops get ``default``.
+    A flow whose ``TRIGGER_PARAM`` is a choice among its triggers (``EventKind`` values) starts
+    only on the chosen one (``ResolvedSettings.triggers``, the ``chosen_trigger`` entry check).
+    """
 
     setting: str
     label: str
@@ -50,6 +60,11 @@ class Param:
     maximum: int = 1_000_000
     choices: tuple[tuple[str, str], ...] = ()
     entries: str | None = None
+    platform_defaults: tuple[tuple[str, Any], ...] = ()
+
+    def default_on(self, platform: str | None) -> Any:
+        """Return the default for a shop on this platform."""
+        return dict(self.platform_defaults).get(platform, self.default) if platform else self.default
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,21 @@ def replenishable_items(
     return {"product_ids": sorted(set(bought)), "replenish_after_seconds": days * DAY_SECONDS}
 
 
+def chosen_trigger(
+    session: Session, settings: ResolvedSettings, event: TriggerEvent
+) -> dict[str, Any] | None:
+    """Enter only on the trigger the merchant chose among the flow's (the thank-you: placed or paid).
+
+    One enrollment per subject is the engine's rule, so whichever of the platform's order events
+    come, in whatever order, the chosen moment starts the flow once.
+    """
+    return dict(event.data) if event.kind in settings.triggers() else None
+
+
 ENTRIES: dict[str, Entry] = {
     "vip_threshold": vip_threshold,
     "replenishable_items": replenishable_items,
+    "chosen_trigger": chosen_trigger,
 }
 
 

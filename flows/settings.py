@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import FlowSetting
+from app.models import FlowSetting, Shop
 from flows.catalogue import CATALOGUE
-from flows.definitions import Act, Flow, Purpose, Send, Wait
+from flows.definitions import TRIGGER_PARAM, Act, Flow, Purpose, Send, Wait
+from flows.events import EventKind
 from flows.holdout import MAX_HOLDOUT_PERCENT
 from flows.params import ParamError, clean, restore
 from flows.splits import Condition, ConditionError, parse
@@ -51,6 +52,12 @@ class ResolvedSettings:
     def param(self, name: str) -> Any:
         return self.params[name]
 
+    def triggers(self) -> tuple[EventKind, ...]:
+        """The events that start the flow for this shop: the one chosen, when the flow offers a choice."""
+        if self.flow.param(TRIGGER_PARAM) is None:
+            return self.flow.triggers
+        return tuple(kind for kind in self.flow.triggers if kind.value == self.params[TRIGGER_PARAM])
+
     def condition(self, step: Send | Act) -> Condition:
         """Return the step's split condition (validated on save; a stale one means "always")."""
         try:
@@ -59,8 +66,10 @@ class ResolvedSettings:
             return Condition()
 
 
-def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) -> ResolvedSettings:
-    """Merge stored overrides onto the flow's defaults."""
+def resolve(
+    flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None, platform: str | None = None
+) -> ResolvedSettings:
+    """Merge stored overrides onto the flow's defaults (for a shop on ``platform``, when given)."""
     overrides = overrides or {}
     delays = {wait.setting: wait.default for wait in flow.waits()}
     for name, seconds in (overrides.get("delays") or {}).items():
@@ -70,7 +79,7 @@ def resolve(flow: Flow, enabled: bool | None, overrides: dict[str, Any] | None) 
     for name, on in (overrides.get("steps") or {}).items():
         if name in steps and isinstance(on, bool):
             steps[name] = on
-    params = {param.setting: param.default for param in flow.params}
+    params = {param.setting: param.default_on(platform) for param in flow.params}
     for name, value in (overrides.get("params") or {}).items():
         param = flow.param(name)
         if param is not None:
@@ -225,7 +234,12 @@ def flow_settings(session: Session, shop_id: int, flow_key: str) -> ResolvedSett
     row = session.scalars(
         select(FlowSetting).where(FlowSetting.shop_id == shop_id, FlowSetting.flow_key == flow_key)
     ).first()
-    return resolve(CATALOGUE[flow_key], row.enabled if row else None, row.overrides if row else None)
+    return resolve(
+        CATALOGUE[flow_key],
+        row.enabled if row else None,
+        row.overrides if row else None,
+        _platform(session, shop_id),
+    )
 
 
 def settings_for_shop(session: Session, shop_id: int) -> dict[str, ResolvedSettings]:
@@ -234,8 +248,15 @@ def settings_for_shop(session: Session, shop_id: int) -> dict[str, ResolvedSetti
         row.flow_key: row
         for row in session.scalars(select(FlowSetting).where(FlowSetting.shop_id == shop_id))
     }
+    platform = _platform(session, shop_id)
     resolved = {}
     for key, flow in CATALOGUE.items():
         row = stored.get(key)
-        resolved[key] = resolve(flow, row.enabled if row else None, row.overrides if row else None)
+        resolved[key] = resolve(flow, row.enabled if row else None, row.overrides if row else None, platform)
     return resolved
+
+
+def _platform(session: Session, shop_id: int) -> str | None:
+    """The shop's platform, for the defaults that depend on it (usually loaded in the session already)."""
+    shop = session.get(Shop, shop_id)
+    return shop.platform if shop is not None else None

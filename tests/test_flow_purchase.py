@@ -49,6 +49,57 @@ def test_a_first_purchase_gets_the_welcome_thank_you_and_a_repeat_one_the_welcom
     assert not_sent(app) == []
 
 
+PLACED, PAID = "order.placed", "order.paid"
+
+
+@pytest.mark.parametrize("events", [("placed", "paid"), ("paid", "placed")])
+@pytest.mark.parametrize("when", [PLACED, PAID])
+def test_one_thank_you_per_order_at_the_moment_the_merchant_chose_whatever_the_event_order(
+    app, store, factory, harness, when, events
+):
+    # Shopify's orders/create and orders/paid, Saleor's ORDER_CREATED and ORDER_FULLY_PAID, an hour apart
+    shop = store.shop(factory)
+    factory.enable(shop, "thank_you", thank_you={"params": {"trigger": when}})
+    start = harness.clock.now()
+
+    for hour, event in enumerate(events):
+        harness.advance_to(start + hour * HOUR)
+        store.order(ANN, 1001, [line(store, 1, "Linen shirt")], event)
+        harness.advance_to(start + hour * HOUR + 5 * MINUTE)
+    harness.advance_to(start + 2 * HOUR)
+
+    # placed: as soon as the order is first seen (either event says it exists); paid: when paid
+    thanked_at = 5 * MINUTE if when == PLACED else HOUR * events.index("paid") + 5 * MINUTE
+    assert sent(app, start) == [("thank_you", "email", "thank_you", thanked_at)]
+
+
+@pytest.mark.parametrize(("when", "thanked"), [(PLACED, 1), (PAID, 0)])
+def test_an_order_never_paid_is_thanked_only_when_the_merchant_thanks_on_placing(
+    app, store, factory, harness, when, thanked
+):
+    # cash on delivery, a bank transfer, an order a Saleor channel lets go unpaid
+    shop = store.shop(factory)
+    factory.enable(shop, "thank_you", thank_you={"params": {"trigger": when}})
+
+    store.order(ANN, 1001, [line(store, 1, "Linen shirt")], "placed")
+    harness.advance(DAY)
+
+    assert count(app, Enrollment, flow_key="thank_you") == thanked
+    assert len(bodies(app, "thank_you")) == thanked
+
+
+def test_by_default_shopify_thanks_once_paid_and_saleor_once_placed(app, store, factory, harness):
+    # Saleor sends ORDER_FULLY_PAID only once charged in full: an authorised, cash-on-delivery or
+    # allowed-unpaid order may wait days. Shopify confirms every order itself and pays most at once.
+    shop = store.shop(factory)
+    factory.enable(shop, "thank_you")
+
+    store.order(ANN, 1001, [line(store, 1, "Linen shirt")], "placed")
+    harness.advance(DAY)
+
+    assert len(bodies(app, "thank_you")) == {"shopify": 0, "saleor": 1}[store.platform]
+
+
 def test_cross_sell_suggests_what_other_orders_paired_with_the_purchase(app, store, factory, harness):
     shop = store.shop(factory)
     factory.enable(shop, "cross_sell")

@@ -11,6 +11,7 @@ import pytest
 
 from app.models import FlowSetting
 from flows.catalogue import CATALOGUE, get_flow
+from flows.definitions import TRIGGER_PARAM
 from flows.settings import FlowSettingsError, resolve, validate_overrides
 from tests.support.admin import log_in
 from tests.support.db import rows
@@ -223,3 +224,40 @@ def test_the_flow_detail_shows_each_ab_variant_and_its_template(client, shop):
     assert "A/B test: share sent variant B (%)" in page
     assert "First-order discount (only to shoppers who have not ordered), variant B" in page
     assert "this is just for you" in page
+
+
+@pytest.mark.parametrize(
+    ("platform", "chosen", "starts"),
+    [("shopify", "order.paid", "an order is paid"), ("saleor", "order.placed", "an order is placed")],
+)
+def test_the_thank_you_page_shows_the_platforms_default_moment(client, factory, platform, chosen, starts):
+    shop = factory.shop(platform=platform, domain=f"{platform}.example")
+    log_in(client, shop.id)
+
+    page = unescape(client.get("/admin/flows/thank_you").text)
+
+    assert f'<option value="{chosen}" selected>' in page
+    assert f'Starts when</span><span class="cell-sub">{starts}</span>' in page
+
+
+def test_a_saved_thank_you_moment_wins_over_the_platforms_default(app, client, factory):
+    shop = factory.shop(platform="saleor", domain="https://demo.saleor.test/graphql/")
+    csrf = log_in(client, shop.id)
+
+    client.post("/admin/flows/thank_you", data=form(csrf, enabled="on", param_trigger="order.paid"))
+
+    (setting,) = rows(app, FlowSetting)
+    assert setting.overrides["params"]["trigger"] == "order.paid"
+    page = unescape(client.get("/admin/flows/thank_you").text)
+    assert '<option value="order.paid" selected>' in page
+
+
+def test_a_flow_that_lets_the_merchant_choose_its_trigger_offers_only_its_own_triggers():
+    for flow in CATALOGUE.values():
+        choice = flow.param(TRIGGER_PARAM)
+        if choice is not None:
+            offered = {value for value, _ in choice.choices}
+            assert offered == {kind.value for kind in flow.triggers}, flow.key
+            assert flow.entry == "chosen_trigger", flow.key
+            for _, default in choice.platform_defaults:
+                assert default in offered, flow.key

@@ -6,6 +6,7 @@ Saleor samples (checkouts reshaped from the documented legacy object, see app/sa
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -292,12 +293,59 @@ def test_thank_you_goes_out_after_the_order_is_fully_paid(app, client, harness, 
     assert "Organic Cotton T-Shirt" in message.body_text
 
 
-def test_an_order_placed_but_not_paid_gets_no_thank_you(app, client, harness, shop):
+def test_an_unpaid_order_is_thanked_once_placed_by_default(app, client, harness, shop):
+    deliver(client, "ORDER_CREATED", order_payload(harness.clock, isPaid=False, chargeStatus="NONE"))
+    harness.drain()
+    harness.advance(6 * timedelta(minutes=1))
+
+    (message,) = rows(app, Message, flow_key="thank_you")
+    assert (message.status, message.to_address) == ("sent", "linda.thomas@example.com")
+
+
+def test_a_merchant_who_thanks_on_payment_gets_no_thank_you_for_an_unpaid_order(
+    app, client, harness, factory
+):
+    shop = factory.shop(domain=API_URL, platform="saleor", settings={"checkout_url_template": TEMPLATE})
+    factory.enable(shop, "thank_you", thank_you={"params": {"trigger": "order.paid"}})
+
     deliver(client, "ORDER_CREATED", order_payload(harness.clock, isPaid=False))
     harness.drain()
     harness.advance(HOUR)
 
     assert count(app, Message, flow_key="thank_you") == 0
+
+
+ORDER_EVENTS = {
+    "ORDER_CREATED": {"status": "UNFULFILLED", "isPaid": False},
+    # seen on 3.23 after checkoutComplete of an unpaid order, when the channel confirms orders itself
+    "ORDER_CONFIRMED": {"status": "UNCONFIRMED", "isPaid": False},
+    "ORDER_FULLY_PAID": {"status": "UNFULFILLED", "isPaid": True},
+}
+
+
+@pytest.mark.parametrize("events", list(itertools.permutations(ORDER_EVENTS)))
+def test_a_placed_order_gets_one_thank_you_whichever_order_events_arrive_in_any_order(
+    app, client, harness, shop, events
+):
+    for event in events:
+        deliver(client, event, order_payload(harness.clock, **ORDER_EVENTS[event]))
+        harness.drain()
+        harness.advance(2 * timedelta(minutes=1))
+    harness.advance(HOUR)
+
+    (message,) = rows(app, Message, flow_key="thank_you")
+    assert message.status == "sent"
+    assert count(app, Enrollment, flow_key="thank_you") == 1
+
+
+def test_an_order_confirmed_while_still_unconfirmed_is_thanked_once(app, client, harness, shop):
+    payload = order_payload(harness.clock, **ORDER_EVENTS["ORDER_CONFIRMED"])
+
+    deliver(client, "ORDER_CONFIRMED", payload)
+    harness.drain()
+    harness.advance(HOUR)
+
+    assert count(app, Message, flow_key="thank_you", status="sent") == 1
 
 
 def test_review_request_comes_seven_days_after_fulfilment_with_consent(app, client, harness, shop):

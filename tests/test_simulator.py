@@ -75,6 +75,18 @@ def test_a_synthetic_shopper_gets_every_message_at_its_time(app, shop):
     assert simulation.entries[-1].kind == "completed"
 
 
+@pytest.mark.parametrize("trigger", ["order.placed", "order.paid"])
+def test_a_flow_started_by_the_trigger_the_shop_chose_is_simulated_from_it(app, factory, shop, trigger):
+    factory.enable(shop, "thank_you", thank_you={"params": {"trigger": trigger}})
+
+    simulation = run(app, shop, "thank_you")
+
+    assert lines(simulation, "event")[0][2] == trigger
+    assert [what for _, _, what, _ in lines(simulation, "sent")] == [
+        "First-purchase thank-you [email: thank_you]"
+    ]
+
+
 def test_an_sms_due_in_quiet_hours_is_shown_deferred_with_the_reason(app, shop):
     simulation = run(app, shop, "abandoned_checkout", scenario="evening")
 

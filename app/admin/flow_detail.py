@@ -133,7 +133,7 @@ def render_detail(
             ParamField(param, display(param, card.settings.param(param.setting))) for param in flow.params
         ],
         properties=PROPERTIES,
-        triggers=trigger_phrases(flow),
+        triggers=trigger_phrases(flow, card.settings),
         exits=exit_phrases(flow, names),
         guard=guard_phrase(flow),
         marketing=flow.purpose == Purpose.MARKETING,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flows.definitions import ExitRule, ExitScope, Flow
 from flows.events import EventKind
+from flows.settings import ResolvedSettings
 
 TRIGGERS = {
     EventKind.CHECKOUT_STARTED: "a shopper starts a checkout with an email address",
     EventKind.CHECKOUT_UPDATED: "a shopper updates a checkout (this restarts the current wait)",
     EventKind.CART_UPDATED: "a cart is linked to a known shopper (their checkout or storefront visit)",
+    EventKind.ORDER_PLACED: "an order is placed",
     EventKind.ORDER_PAID: "an order is paid",
     EventKind.ORDER_FULFILLED: "an order is fulfilled",
     EventKind.PRODUCT_VIEWED: "a known shopper views a product on the storefront",
@@ -48,9 +50,10 @@ GUARDS = {
 }
 
 
-def trigger_phrases(flow: Flow) -> list[str]:
-    """Say what starts the flow."""
-    return [TRIGGERS.get(kind, str(kind)) for kind in flow.triggers]
+def trigger_phrases(flow: Flow, settings: ResolvedSettings | None = None) -> list[str]:
+    """Say what starts the flow: for a shop, the trigger it chose when the flow offers a choice."""
+    kinds = settings.triggers() if settings is not None else flow.triggers
+    return [TRIGGERS.get(kind, str(kind)) for kind in kinds]
 
 
 def exit_phrase(rule: ExitRule) -> str:

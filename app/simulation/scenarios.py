@@ -23,6 +23,7 @@ from app.models.contact import SUBSCRIBED
 from app.simulation.errors import SimulationError
 from flows.definitions import Flow
 from flows.events import EventKind, TriggerEvent
+from flows.settings import flow_settings
 
 SIMULATED_TOTAL = Decimal("59.00")
 SIMULATED_ITEM = {"title": "Sample product", "quantity": 1, "price": "59.00", "product_id": None}
@@ -96,7 +97,7 @@ def synthetic(session: Session, shop: Shop, flow: Flow, scenario: Scenario, star
     session.add(contact)
     session.flush()
     key = _subject(session, shop, flow, contact, tag, start)
-    first = TriggerEvent(flow.triggers[0], shop.id, contact.id, key, start)
+    first = TriggerEvent(_starting_kind(session, shop, flow), shop.id, contact.id, key, start)
     later = []
     if scenario.orders_after is not None:
         at = start + scenario.orders_after
@@ -112,7 +113,12 @@ def real(session: Session, shop: Shop, flow: Flow, email: str, start: datetime) 
     if contact is None:
         raise SimulationError(f"no contact with email {email!r} in this shop")
     key = _latest_subject(session, shop, flow, contact)
-    return Setup(contact, TriggerEvent(flow.triggers[0], shop.id, contact.id, key, start))
+    return Setup(contact, TriggerEvent(_starting_kind(session, shop, flow), shop.id, contact.id, key, start))
+
+
+def _starting_kind(session: Session, shop: Shop, flow: Flow) -> EventKind:
+    """The event a run starts on: the shop's chosen trigger, for a flow that offers a choice."""
+    return flow_settings(session, shop.id, flow.key).triggers()[0]
 
 
 def _subject(session: Session, shop: Shop, flow: Flow, contact: Contact, tag: str, at: datetime) -> str:

@@ -5,26 +5,48 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.catalogue.common import UNSUBSCRIBED, push, smart_sending
-from flows.definitions import ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
+from flows.definitions import TRIGGER_PARAM, ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
 from flows.events import EventKind
 
 CANCELLED = ExitRule(EventKind.ORDER_CANCELLED)
+
+THANK_WHEN = Param(
+    TRIGGER_PARAM,
+    "Send the thank-you",
+    ParamKind.CHOICE,
+    EventKind.ORDER_PAID.value,
+    help=(
+        "Placed thanks every order, paid or not (cash on delivery, bank transfer, a payment only "
+        "authorised, an order the channel lets go unpaid); paid waits until the payment is in."
+    ),
+    choices=(
+        (EventKind.ORDER_PLACED.value, "When the order is placed"),
+        (EventKind.ORDER_PAID.value, "Once the order is paid"),
+    ),
+    # Saleor sends ORDER_FULLY_PAID only once an order is charged in full, which for authorised,
+    # cash-on-delivery and allowed-unpaid orders can be days after it was placed, or never. Shopify
+    # confirms every order itself and sends orders/paid moments after orders/create for card orders.
+    platform_defaults=(("saleor", EventKind.ORDER_PLACED.value),),
+)
 
 THANK_YOU = Flow(
     key="thank_you",
     name="Thank-you after purchase",
     description=(
-        "Thanks the buyer with an order summary once the order is paid: a welcome for a first "
-        "purchase, a welcome back for a repeat one."
+        "Thanks the buyer with an order summary when the order is placed or once it is paid, as you "
+        "choose (placed on Saleor, paid on Shopify unless changed): a welcome for a first purchase, "
+        "a welcome back for a repeat one. One thank-you per order, whichever order events arrive."
     ),
     theme="After purchase",
     subject="order",
     purpose=Purpose.TRANSACTIONAL,
-    triggers=(EventKind.ORDER_PAID,),
+    triggers=(EventKind.ORDER_PLACED, EventKind.ORDER_PAID),
     exit_on=(CANCELLED,),
     guard="order_not_cancelled",
+    entry="chosen_trigger",
+    params=(THANK_WHEN,),
     steps=(
-        Wait("delay", timedelta(minutes=5), "Wait after payment", minimum=timedelta(0)),
+        Wait("delay", timedelta(minutes=5), "Wait after the order is placed or paid", minimum=timedelta(0)),
         Send("email", "email", "thank_you", "First-purchase thank-you", condition="order_count <= 1"),
         Send(
             "repeat_email",
