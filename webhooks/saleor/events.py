@@ -43,7 +43,7 @@ class SaleorEvent:
 
 
 # ``updateMetadata`` (how a storefront records consent, README "Consent on Saleor") emits the
-# *_METADATA_UPDATED events; since 3.21 it emits CHECKOUT_UPDATED / CUSTOMER_UPDATED only while the
+# *_METADATA_UPDATED events; from 3.23 it emits CHECKOUT_UPDATED / CUSTOMER_UPDATED only while the
 # shop setting ``useLegacyUpdateWebhookEmission`` is on (its model default is off), and order
 # metadata never emits ORDER_UPDATED. Their payloads carry the same objects as the updates.
 _DECLARED = (
