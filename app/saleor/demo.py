@@ -157,7 +157,12 @@ def install(base: str, instance: FakeSaleorInstance) -> requests.Response:
     return requests.post(
         f"{base}/saleor/register",
         json={"auth_token": AUTH_TOKEN},
-        headers={"Saleor-Api-Url": instance.api_url, "Saleor-Domain": "127.0.0.1"},
+        # Saleor names its schema version on this request only, never with a delivery.
+        headers={
+            "Saleor-Api-Url": instance.api_url,
+            "Saleor-Domain": "127.0.0.1",
+            "Saleor-Schema-Version": "3.23",
+        },
         timeout=15,
     )
 
