@@ -124,7 +124,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return self._deliver(message, outgoing, self._channel(shop, step))
+        return self._deliver(message, outgoing, self._channel(shop, step), content.facts)
 
     def _channel(self, shop: Shop, step: Send) -> Channel:
         """Use the shop's own provider account when it connected one."""
@@ -289,7 +289,9 @@ class MessageSender:
             self.session.refresh(message)
         return bool(claimed)
 
-    def _deliver(self, message: Message, outgoing: OutgoingMessage, channel: Channel) -> SendOutcome:
+    def _deliver(
+        self, message: Message, outgoing: OutgoingMessage, channel: Channel, facts: dict[str, Any]
+    ) -> SendOutcome:
         message.provider = channel.provider
         try:
             provider_id = channel.send(outgoing)
@@ -321,7 +323,7 @@ class MessageSender:
         message.sent_at = self.clock.now()
         message.record(SENT, message.sent_at)
         record_message_decision(
-            self.session, message, decided.SENT, "sent", message.sent_at, sent_facts(message)
+            self.session, message, decided.SENT, "sent", message.sent_at, {**sent_facts(message), **facts}
         )
         self.session.commit()
         log.info(
