@@ -28,6 +28,7 @@ from app.discounts.platforms import issuer_for
 from app.extensions import affected_rows
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
+from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
 from app.messaging.recipients import recipient, unreachable
 from app.messaging.recovery import SendRecovery
@@ -211,7 +212,7 @@ class MessageSender:
                 PENDING, self.clock.now(), f"custom template failed, sent the default: {rendered.fallback}"
             )
             log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
-        rendered = self._track_links(rendered, message)
+        rendered = self._track_links(rendered, message, shop)
         found = recipient(self.session, contact, step.channel)
         assert found is not None
         identity = sender_identity(shop, self.config)
@@ -245,15 +246,16 @@ class MessageSender:
             url=rendered.url,
         )
 
-    def _track_links(self, rendered: Rendered, message: Message) -> Rendered:
-        """Swap the message's links for our tracked ones, unless SendGrid counts the clicks of emails."""
-        if message.channel == "email" and self.config.sendgrid_click_tracking:
-            message.links = []
-            return rendered
+    def _track_links(self, rendered: Rendered, message: Message, shop: Shop) -> Rendered:
+        """Vet the message's links (``link_policy.py``) and swap them for our tracked ones, unless
+        SendGrid counts the clicks of emails."""
         app_url, secret_key = self.config.app_url, self.config.secret_key
+        policy = message_link_policy(self.session, shop, message, app_url)
+        tracking = not (message.channel == "email" and self.config.sendgrid_click_tracking)
         rewriter = LinkRewriter(
-            tracked=lambda index: click_url(app_url, secret_key, message.id, index),
+            tracked=(lambda index: click_url(app_url, secret_key, message.id, index)) if tracking else None,
             keep=lambda url: url.startswith(f"{app_url}/u/"),
+            vet=policy.target,
         )
         tracked = replace(
             rendered,
