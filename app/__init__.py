@@ -62,6 +62,7 @@ def create_app(
 
 def _mount_webhook_ingress(app: Flask, config: Config) -> None:
     """Answer webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py)."""
+    from app.shopify.app_proxy import APP_PROXY_PATH, AppProxyVerifier
     from app.storefront.ingress import StorefrontIngress
     from app.storefront.receiver import StorefrontReceiver
     from webhooks.ingress import Receiver, WebhookIngress
@@ -72,7 +73,9 @@ def _mount_webhook_ingress(app: Flask, config: Config) -> None:
     services = app.extensions["storeflow"]
     receivers: dict[str, Receiver] = {PATH: ShopifyReceiver(services), SALEOR_PATH: SaleorReceiver(services)}
     webhooks = WebhookIngress(app.wsgi_app, receivers, config.webhook_max_bytes)
-    app.wsgi_app = StorefrontIngress(webhooks, StorefrontReceiver(services))  # type: ignore[method-assign]
+    app.wsgi_app = StorefrontIngress(  # type: ignore[method-assign]
+        webhooks, StorefrontReceiver(services), signed_paths={APP_PROXY_PATH: AppProxyVerifier(config)}
+    )
 
 
 def _engine_options(database_url: str) -> dict[str, object]:

@@ -4,8 +4,8 @@ store's day.
 
 Product payloads follow Shopify's product resource example (the IPod Nano, product 632910392,
 variant 808950810, inventory item 341629), the product John's sample checkout holds. Each moment is
-real traffic: signed webhooks to /webhooks/shopify, posts to /storefront/notify, /storefront/events
-and /storefront/push from the storefront's origin.
+real traffic: signed webhooks to /webhooks/shopify, posts to /storefront/notify and /storefront/push
+from the storefront's origin, and a logged-in shopper's events as Shopify's app proxy forwards them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,26 +160,28 @@ def _karine_signs_up(stage: Stage) -> requests.Response:
 
 
 def _bob_browses(stage: Stage) -> requests.Response:
+    """Bob, logged in, browses: his storefront posts through the shop's app proxy, which Shopify
+    forwards with his ``logged_in_customer_id`` signed, the only login Storeflow trusts."""
+    from app.shopify.app_proxy import APP_PROXY_PATH, signed_query
+
     visit = {
         "visitor": BOB_BROWSER,
-        "customer_id": str(BOB),
         "page": f"{STOREFRONT}/products/ipod-nano",
         "events": [
-            {"type": "collection_viewed", "collection_id": "841564295", "title": "IPods"},
-            {
-                "type": "product_viewed",
-                "product_id": "632910392",
-                "title": "IPod Nano - 8GB",
-                "price": "199.00",
-                "currency": "USD",
-                "url": f"{STOREFRONT}/products/ipod-nano",
-            },
+            {"type": "collection_viewed", "collection_id": "841564295"},
+            {"type": "product_viewed", "product_id": "632910392", "variant_id": "808950810"},
         ],
     }
+    proxy = {
+        "shop": SHOP_DOMAIN,
+        "logged_in_customer_id": str(BOB),
+        "path_prefix": "/apps/storeflow",
+        "timestamp": str(int(time.time())),
+    }
     return requests.post(
-        f"{stage.base}/storefront/events?k={stage.storefront_key}",
+        f"{stage.base}{APP_PROXY_PATH}?{signed_query(proxy, SECRET)}",
         data=json.dumps(visit),
-        headers={"Content-Type": "text/plain", "Origin": STOREFRONT},
+        headers={"Content-Type": "text/plain"},
         timeout=10,
     )
 
@@ -217,7 +220,7 @@ MOMENTS = (
     ),
     Moment(
         0.8,
-        "storefront events              Bob (logged in) browses the IPods, views the IPod Nano",
+        "storefront events (app proxy)  Bob (logged in) browses the IPods, views the IPod Nano",
         _bob_browses,
     ),
     Moment(

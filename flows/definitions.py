@@ -140,6 +140,8 @@ class Flow:
     ``exit_on_entering`` ends this flow when the shopper enters one of those flows.
     ``entry`` names a check (flows/entry.py) that decides, with the flow's settings, whether an
     event enrolls at all and what the enrollment keeps; ``blocks`` names the content its messages show.
+    ``runs_while_off`` names triggers that enroll even while the merchant has the flow switched
+    off: a message the shopper's own request calls for (the confirmation of a form signup).
     How flows rank against each other for the contact budget is the shop's choice, by group
     (app/messaging/flow_priority.py), not part of the definition.
     """
@@ -159,6 +161,7 @@ class Flow:
     reentry_param: str | None = None
     params: tuple[Param, ...] = ()
     blocks: tuple[str, ...] = ()
+    runs_while_off: tuple[EventKind, ...] = ()
     enabled_by_default: bool = False
     theme: str = ""
     notes: tuple[str, ...] = field(default=())

@@ -102,7 +102,9 @@ class FlowEngine:
                 return
             if not self._may_reenter(existing, flow, settings, event):
                 return
-        if event.kind not in flow.triggers or not settings.enabled or event.contact_id is None:
+        if event.kind not in flow.triggers or event.contact_id is None:
+            return
+        if not settings.enabled and event.kind not in flow.runs_while_off:
             return
         context = run_entry(flow.entry, self.session, settings, event)
         if context is None:

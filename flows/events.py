@@ -34,6 +34,8 @@ class EventKind(StrEnum):
     CONTACT_SUBSCRIBED = "contact.subscribed"
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
     SUBSCRIPTION_PENDING = "contact.subscription_pending"
+    # The subscribe box of one of our own public forms was ticked: confirmed by email before it counts.
+    SIGNUP_PENDING = "contact.signup_pending"
     # What a known shopper did on the storefront (storefront events of a visitor linked to a contact).
     PRODUCT_VIEWED = "product.viewed"
     SEARCH_PERFORMED = "search.performed"

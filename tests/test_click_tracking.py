@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app.extensions import db
+from app.messaging.link_policy import LinkPolicy
 from app.messaging.links import LinkRewriter, click_url
 from app.models import Message, MessageEvent
 from app.storefront.identity import read_clicker
@@ -23,6 +24,7 @@ APP_URL = "https://storeflow.test"
 SECRET = "test-secret-key"
 UNSUBSCRIBE = f"{APP_URL}/u/abc.def"
 STOREFRONT = "https://shop.demo.test"
+SURVEY = "https://forms.example/what-stopped-you"
 
 
 def rewriter() -> LinkRewriter:
@@ -72,6 +74,30 @@ def test_unsubscribe_mailto_and_other_non_web_links_are_left_alone():
     assert links.urls == []
 
 
+def test_a_link_to_another_domain_is_swapped_for_the_shop_home():
+    policy = LinkPolicy(home=f"{STOREFRONT}/", origins=frozenset({STOREFRONT, APP_URL}))
+    links = LinkRewriter(
+        tracked=lambda n: f"{APP_URL}/c/link{n}",
+        keep=lambda url: url.startswith(f"{APP_URL}/u/"),
+        vet=policy.target,
+    )
+
+    html = links.html(f'<a href="{PHISH}">Confirm</a> <a href="{STOREFRONT}/products/lamp">Lamp</a>')
+    text = links.text(f"Confirm: {PHISH}")
+
+    assert links.urls == [f"{STOREFRONT}/", f"{STOREFRONT}/products/lamp"]
+    assert html == f'<a href="{APP_URL}/c/link0">Confirm</a> <a href="{APP_URL}/c/link1">Lamp</a>'
+    assert text == f"Confirm: {APP_URL}/c/link0"
+
+
+def test_without_tracking_a_link_to_another_domain_is_still_swapped():
+    policy = LinkPolicy(home=f"{STOREFRONT}/", origins=frozenset({STOREFRONT}))
+    links = LinkRewriter(tracked=None, keep=lambda url: False, vet=policy.target)
+
+    assert links.text(f"Confirm: {PHISH} or {STOREFRONT}/a") == f"Confirm: {STOREFRONT}/ or {STOREFRONT}/a"
+    assert links.urls == []
+
+
 # --- at send time --------------------------------------------------------------------------------
 
 
@@ -115,11 +141,15 @@ def test_with_sendgrid_click_tracking_emails_keep_their_links(app, client, harne
 # --- the redirect --------------------------------------------------------------------------------
 
 
+CONFIRM = f"{APP_URL}/confirm/abc"  # one of our own pages: allowed, but not the storefront
+PHISH = "https://evil.example/confirm-card"
+
+
 @pytest.fixture
 def message_id(app, factory, clock) -> int:
     shop = factory.shop(storefront_url=STOREFRONT)
     contact = factory.contact(shop, email="jane@example.com")
-    links = [f"{STOREFRONT}/checkout?c=1", "https://reviews.example/write", "javascript:alert(1)"]
+    links = [f"{STOREFRONT}/checkout?c=1", CONFIRM, "javascript:alert(1)", PHISH]
     return sent_message(db.session, shop, contact, clock.now() - timedelta(hours=1), links=links).id
 
 
@@ -131,13 +161,9 @@ def test_a_click_redirects_to_the_link_and_is_recorded(app, client, message_id):
     response = client.get(path(message_id, 1))
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "https://reviews.example/write"
+    assert response.headers["Location"] == CONFIRM
     (click,) = rows(app, MessageEvent)
-    assert (click.kind, click.provider, click.url) == (
-        "clicked",
-        "storeflow",
-        "https://reviews.example/write",
-    )
+    assert (click.kind, click.provider, click.url) == ("clicked", "storeflow", CONFIRM)
     (message,) = rows(app, Message)
     assert message.status == "clicked"
 
@@ -195,6 +221,25 @@ def test_a_stored_link_that_is_not_http_is_never_followed(app, client, message_i
 
     assert response.status_code == 404
     assert count(app, MessageEvent) == 0
+
+
+def test_a_stored_link_to_another_domain_leads_to_the_shop_home_instead(app, client, message_id):
+    # a message sent before links were checked at send time (issue 14.2) still cannot lead away
+    response = client.get(path(message_id, 3))
+
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{STOREFRONT}/?sf_c=")
+    assert "evil.example" not in location
+
+
+def test_a_link_the_merchant_set_in_the_flows_settings_is_followed(app, client, factory, clock):
+    shop = factory.shop(storefront_url=STOREFRONT)
+    factory.enable(shop, "abandoned_checkout", abandoned_checkout={"params": {"survey_url": SURVEY}})
+    contact = factory.contact(shop, email="jane@example.com")
+    message = sent_message(db.session, shop, contact, clock.now(), links=[SURVEY])
+
+    assert client.get(path(message.id, 0)).headers["Location"] == SURVEY
 
 
 def test_a_hand_made_token_cannot_name_a_url(app, client, message_id):

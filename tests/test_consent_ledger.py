@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.consent.forms import form_opt_in
 from app.extensions import db
 from app.messaging.confirm import confirm_url
 from app.messaging.unsubscribe import unsubscribe_token
@@ -175,17 +176,18 @@ def test_unsubscribing_from_the_admin_writes_one_row_naming_the_admin(app, clien
     assert ledger(app) == [("email", "subscribed", "unsubscribed", "admin", "198.51.100.2", BROWSER)]
 
 
-def test_the_notify_me_form_with_its_box_ticked_writes_one_row_with_ip(app, client, factory):
+def test_the_notify_me_form_with_its_box_ticked_writes_one_pending_row_with_ip(app, client, factory):
     shop = factory.shop(storefront_url="https://shop.demo.test")
 
     response = client.post(
         f"/storefront/notify?k={shop.storefront_key}",
         data={"email": ANN.email, "product_id": "632910393", "subscribe": "on"},
-        **FROM_BROWSER,
+        environ_base=FROM_BROWSER["environ_base"],
+        headers={**FROM_BROWSER["headers"], "Origin": "https://shop.demo.test"},
     )
 
-    assert response.status_code in (200, 201, 303)
-    assert ledger(app) == [("email", None, "subscribed", "storefront:notify_form", SHOPPER_IP, BROWSER)]
+    assert response.status_code == 201
+    assert ledger(app) == [("email", None, "pending", "storefront:notify_form", SHOPPER_IP, BROWSER)]
 
 
 def test_each_row_keeps_the_version_of_the_shops_consent_wording(app, client, harness, factory):
@@ -203,6 +205,22 @@ def test_each_row_keeps_the_version_of_the_shops_consent_wording(app, client, ha
     (stored,) = rows(app, Shop)
     assert change.disclosure_version == stored.settings["consent"]["version"]
     assert change.disclosure_version.startswith("sha256:") and len(change.disclosure_version) == 19
+
+
+def test_the_shop_may_choose_single_opt_in_for_its_forms_and_keep_it(app, client, factory):
+    shop = factory.shop()
+    csrf = log_in(client, shop.id)
+
+    chosen = client.post(
+        "/admin/settings/consent", data={"csrf_token": csrf, "consent_wording": "", "form_opt_in": "single"}
+    )
+    client.post("/admin/settings/consent", data={"csrf_token": csrf, "consent_wording": "Email me offers."})
+    refused = client.post("/admin/settings/consent", data={"csrf_token": csrf, "form_opt_in": "maybe"})
+
+    assert chosen.status_code == 303
+    assert refused.status_code == 400
+    assert form_opt_in(rows(app, Shop)[0]) == "single"
+    assert rows(app, Shop)[0].settings["consent"]["wording"] == "Email me offers."
 
 
 def test_new_wording_gets_a_new_version(app, client, factory):

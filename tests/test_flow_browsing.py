@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Enrollment
+from app.models import Decision, Enrollment
+from app.storefront.origins import origin_of
 from tests.support.db import count, rows
-from tests.support.outbox import bodies, sent
+from tests.support.outbox import bodies, not_sent, sent
 from tests.support.saleor import ALLOWLIST
-from tests.support.storefront import batch, drain, post, visitor_id
+from tests.support.storefront import batch, drain, our_link, post, visitor_id
 from tests.support.stores import Line, Shopper, Variant
 
 MINUTE = timedelta(minutes=1)
@@ -26,15 +27,18 @@ def config_changes():
 
 
 class Browser:
-    """Ann's browser on the storefront, logged in: each call is one post the worker then stores."""
+    """Ann's browser on the storefront, which arrived through one of our links (so it is known to be
+    hers): each call is one post the worker then stores."""
 
     def __init__(self, app, client, store, shop) -> None:
         self.app, self.client, self.store, self.shop = app, client, store, shop
         self.visitor = visitor_id()
+        self.link: str | None = our_link(app, shop.id, ANN.email)
 
     def does(self, *events: dict) -> None:
-        body = batch(self.visitor, *events, customer_id=self.store.customer_ref(ANN))
+        body = batch(self.visitor, *events, link=self.link) if self.link else batch(self.visitor, *events)
         assert post(self.client, self.shop.storefront_key, body).status_code == 202
+        self.link = None  # the snippet sends the link once: the server remembers the visitor
         drain(self.app)
         self.store.harness.drain()
 
@@ -172,3 +176,83 @@ def test_an_anonymous_visitor_enters_no_flow(app, client, store, factory, harnes
     harness.drain()
 
     assert count(app, Enrollment) == 0
+
+
+# --- what a storefront post cannot do (issue 14.2) -------------------------------------------------
+
+PHISH = {
+    "title": "ACTION REQUIRED: your order is on hold, confirm your card?",
+    "url": "https://evil.example/confirm-card",
+    "price": "0.00",
+}
+
+
+def test_a_post_naming_a_customer_sends_that_customer_nothing(app, client, store, factory, harness, ann):
+    # given a stranger's page that names Ann's customer id and a product title and link of its choosing
+    factory.enable(ann.shop, "browse_abandonment")
+    start = harness.clock.now()
+    attack = batch(visitor_id(), {**viewed(store, 1), **PHISH}, customer_id=store.customer_ref(ANN))
+
+    # when it posts, and the browse abandonment delay passes
+    assert post(client, ann.shop.storefront_key, attack).status_code == 202
+    drain(app)
+    harness.drain()
+    harness.advance_to(start + 3 * HOUR)
+
+    # then Ann is emailed nothing: a bare claim does not make the visitor her
+    assert sent(app, start) == []
+    assert count(app, Enrollment) == 0
+
+
+def test_a_viewed_product_shows_the_catalogues_title_price_and_link_not_the_pages(
+    app, store, factory, harness, ann
+):
+    factory.enable(ann.shop, "browse_abandonment")
+    start = harness.clock.now()
+
+    ann.does({**viewed(store, 1), **PHISH})
+    harness.advance_to(start + 2 * HOUR)
+
+    (email,) = bodies(app, "browse_abandonment")
+    assert "- Linen shirt: 58.00 USD" in email.body_text
+    assert "ACTION REQUIRED" not in email.body_text + email.body_html + (email.subject or "")
+    assert {origin_of(link) for link in email.links} <= {"https://shop.demo.test", "https://storeflow.test"}
+
+
+def test_a_viewed_product_the_catalogue_does_not_have_is_left_out_with_the_reason_logged(
+    app, store, factory, harness, ann
+):
+    factory.enable(ann.shop, "browse_abandonment")
+    start = harness.clock.now()
+
+    ann.does(viewed(store, 1), {"type": "product_viewed", "product_id": "99999", **PHISH})
+    harness.advance_to(start + 2 * HOUR)
+
+    (email,) = bodies(app, "browse_abandonment")
+    assert "Linen shirt" in email.body_text
+    assert "ACTION REQUIRED" not in email.body_text + email.body_html + (email.subject or "")
+    assert not any("evil.example" in link for link in email.links)
+    (sent_decision,) = rows(app, Decision, message_id=email.id, outcome="sent")
+    assert sent_decision.facts["left_out"] == {"99999": "not in the catalogue"}
+
+
+def test_browse_abandonment_is_skipped_when_no_viewed_product_is_in_the_catalogue(
+    app, store, factory, harness, ann
+):
+    factory.enable(ann.shop, "browse_abandonment")
+    start = harness.clock.now()
+
+    ann.does({"type": "product_viewed", "product_id": "99999", **PHISH})
+    harness.advance_to(start + 2 * HOUR)
+
+    assert sent(app, start) == []
+    assert [m for m in not_sent(app) if m[1] == "browse_abandonment"] == [
+        (
+            "browse_abandonment",
+            "browse_abandonment",
+            "skipped",
+            "nothing to show: no viewed products for this shopper",
+        )
+    ]
+    (skipped,) = rows(app, Decision, reason="nothing to show: no viewed products for this shopper")
+    assert skipped.facts["left_out"] == {"99999": "not in the catalogue"}

@@ -15,7 +15,7 @@ from tests.support.outbox import bodies, sent
 from tests.support.saleor import ALLOWLIST
 from tests.support.samples import sample
 from tests.support.shopify import deliver
-from tests.support.storefront import batch, drain, post, visitor_id
+from tests.support.storefront import batch, drain, proxied_post, visitor_id
 from tests.support.stores import Line, ShopifyStore, Shopper
 
 HOUR = timedelta(hours=1)
@@ -41,7 +41,7 @@ def cart_created(client, harness, token: str = "exampleCartId") -> None:
 
 
 def adds_to_cart(app, client, shopify, shop, token: str = "exampleCartId") -> None:
-    """Ann, logged in, adds a product; the pixel names her cart."""
+    """Ann, logged in (Shopify's app proxy signs it), adds a product; the post names her cart."""
     event = {
         "type": "product_added_to_cart",
         "product_id": "788032119674292922",
@@ -49,7 +49,7 @@ def adds_to_cart(app, client, shopify, shop, token: str = "exampleCartId") -> No
         "cart_token": token,
     }
     assert (
-        post(client, shop.storefront_key, batch(visitor_id(), event, customer_id=ANN.customer_id)).status_code
+        proxied_post(client, batch(visitor_id(), event), logged_in_customer_id=ANN.customer_id).status_code
         == 202
     )
     drain(app)

@@ -12,7 +12,7 @@ from app.models import Message
 from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.outbox import sent
-from tests.support.storefront import batch, drain, post, visitor_id
+from tests.support.storefront import batch, drain, proxied_post, visitor_id
 from tests.support.stores import Line, ShopifyStore, Shopper
 
 HOUR = timedelta(hours=1)
@@ -54,10 +54,8 @@ def test_the_zone_the_shoppers_browser_reports_sets_their_hours(app, client, sho
     start = harness.clock.now()
     ann = Shopper("ann@example.com", "Ann", "1001")
     shopify.subscribe(ann)
-    post(
-        client,
-        shop.storefront_key,
-        batch(visitor_id(), customer_id=ann.customer_id, timezone="Pacific/Auckland"),
+    proxied_post(
+        client, batch(visitor_id(), timezone="Pacific/Auckland"), logged_in_customer_id=ann.customer_id
     )
     drain(app)
 

@@ -14,10 +14,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.extensions import db
-from app.models import ConsentChange, PushSubscription, Shop, Visitor
+from app.models import ConsentChange, Contact, PushSubscription, Shop, Visitor
+from app.push.subscriptions import latest_subscription
 from tests.support.db import count, rows
 from tests.support.fake_push import b64url
-from tests.support.storefront import STOREFRONT, visitor_id
+from tests.support.storefront import STOREFRONT, drain, proxied_post, visitor_id
 from tests.test_web_push import PRIVATE_KEY, PUBLIC_KEY
 
 FCM = "https://fcm.googleapis.com/fcm/send/dGVzdC1zdWJzY3JpcHRpb24"
@@ -107,6 +108,43 @@ def test_a_subscription_is_linked_to_the_contact_its_browser_is_known_as(app, cl
 
     (stored,) = rows(app, PushSubscription)
     assert stored.contact_id == contact.id
+
+
+def test_a_subscription_is_not_linked_to_a_customer_a_page_merely_named(app, client, shop, factory):
+    # the attack of issue 14.2: events naming Ann's customer id, then a push signup from that browser
+    ann = factory.contact(shop, email="ann@example.com", platform_customer_id="1001")
+    attacker = visitor_id()
+    events = {
+        "visitor": attacker,
+        "events": [{"type": "product_viewed", "product_id": "1"}],
+        "customer_id": "1001",
+    }
+    client.post(
+        f"/storefront/events?k={shop.storefront_key}",
+        data=json.dumps(events),
+        headers={"Content-Type": "text/plain", "Origin": STOREFRONT},
+    )
+    drain(app)
+
+    post(client, shop, body(attacker))
+
+    (stored,) = rows(app, PushSubscription)
+    assert stored.contact_id is None
+    with app.app_context():
+        assert latest_subscription(db.session(), db.session.get_one(Contact, ann.id)) is None
+
+
+def test_a_subscription_is_linked_once_shopify_signs_who_is_logged_in(app, client, shop, factory):
+    ann = factory.contact(shop, email="ann@example.com", platform_customer_id="1001")
+    visitor = visitor_id()
+    proxied_post(
+        client, {"visitor": visitor, "events": [{"type": "product_viewed", "product_id": "1"}]}, "1001"
+    )
+    drain(app)
+
+    post(client, shop, body(visitor))
+
+    assert rows(app, PushSubscription)[0].contact_id == ann.id
 
 
 def known_visitor(app, shop: Shop, contact_id: int) -> str:

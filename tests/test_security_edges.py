@@ -33,7 +33,7 @@ from tests.support.messages import sent_message
 from tests.support.saleor import ALLOWLIST, API_URL, AUTH_TOKEN, who_am_i
 from tests.support.shopify import TEST_SECRET, deliver
 from tests.support.store import abandon_checkout, checkout_payload
-from tests.support.storefront import STOREFRONT, batch, product_viewed, queued
+from tests.support.storefront import STOREFRONT, batch, queued
 from tests.support.storefront import post as storefront_post
 from tests.support.twilio_requests import post_signed, status_params
 
@@ -313,7 +313,9 @@ def test_no_secret_is_compared_with_equals_anywhere():
 def test_a_storefront_post_with_a_nul_is_refused_so_it_cannot_block_the_queue(app, client, factory):
     shop = factory.shop(storefront_url=STOREFRONT)
 
-    response = storefront_post(client, shop.storefront_key, batch(None, product_viewed(title="a\u0000b")))
+    search = {"type": "search_submitted", "search_query": "a\u0000b"}
+
+    response = storefront_post(client, shop.storefront_key, batch(None, search))
 
     assert response.status_code == 400
     assert queued(app) == 0

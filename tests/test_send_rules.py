@@ -13,7 +13,7 @@ from tests.support.db import rows
 from tests.support.outbox import not_sent, sent
 from tests.support.samples import sample
 from tests.support.shopify import deliver
-from tests.support.storefront import batch, drain, post, visitor_id
+from tests.support.storefront import batch, drain, proxied_post, visitor_id
 from tests.support.stores import Line, ShopifyStore, Shopper
 
 MINUTE = timedelta(minutes=1)
@@ -28,7 +28,7 @@ def shopify(client, harness) -> ShopifyStore:
 
 def browses_collections(app, client, shopify: ShopifyStore, shop: Shop) -> None:
     event = {"type": "collection_viewed", "collection_id": "summer"}
-    post(client, shop.storefront_key, batch(visitor_id(), event, customer_id=ANN.customer_id))
+    proxied_post(client, batch(visitor_id(), event), logged_in_customer_id=ANN.customer_id)
     drain(app)
     shopify.harness.drain()
 

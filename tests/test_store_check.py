@@ -17,7 +17,7 @@ from tests.support.db import rows
 from tests.support.live_store import FakeLiveStore
 from tests.support.outbox import not_sent, sent
 from tests.support.saleor import ALLOWLIST
-from tests.support.storefront import batch, drain, post, visitor_id
+from tests.support.storefront import STOREFRONT, batch, drain, our_link, post, visitor_id
 from tests.support.stores import Line, Shopper, Variant
 
 HOUR = timedelta(hours=1)
@@ -49,7 +49,10 @@ def lamp_back_in_stock(client, store, shop, stock: int = 5) -> None:
     store.product(store.product_id(1), "Desk lamp", [lamp])
     for email in ("ann@example.com", "bo@example.com"):
         data = {"email": email, "product_id": store.product_id(1), "variant_id": lamp.variant_id}
-        assert client.post(f"/storefront/notify?k={shop.storefront_key}", data=data).status_code == 201
+        response = client.post(
+            f"/storefront/notify?k={shop.storefront_key}", data=data, headers={"Origin": STOREFRONT}
+        )
+        assert response.status_code == 201
     store.restock(store.product_id(1), "Desk lamp", Variant(lamp.variant_id, "80.00", stock))
 
 
@@ -148,7 +151,7 @@ def test_a_price_drop_is_skipped_when_the_price_went_back_up(app, client, store,
     store.subscribe(ANN)
     store.product(store.product_id(1), "Desk lamp", [Variant(store.variant_id(1), "80.00", 10)])
     event = {"type": "product_viewed", "product_id": store.product_id(1)}
-    post(client, shop.storefront_key, batch(visitor_id(), event, customer_id=store.customer_ref(ANN)))
+    post(client, shop.storefront_key, batch(visitor_id(), event, link=our_link(app, shop.id, ANN.email)))
     drain(app)
     harness.drain()
     start = harness.clock.now()

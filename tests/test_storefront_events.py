@@ -4,7 +4,7 @@ visitor and per shop, one Redis call per post; the worker stores posts in batche
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import time
 
 import pytest
 from sqlalchemy import create_engine
@@ -16,6 +16,7 @@ from app.ingest.facts import ContactFacts, PrivacyRequest
 from app.ingest.privacy import export_customer, redact_customer
 from app.jobs.worker import storefront_buffer
 from app.models import Shop, StorefrontEvent, Visitor
+from app.storefront.buffer import QUEUE_KEY
 from app.storefront.drain import drain_events
 from app.storefront.identity import Clicker, clicker_token
 from tests.conftest import test_config
@@ -30,6 +31,7 @@ from tests.support.storefront import (
     drain,
     post,
     product_viewed,
+    proxied_post,
     queued,
     visitor_id,
 )
@@ -59,14 +61,7 @@ def key(shop) -> str:
 
 def test_a_post_from_the_storefront_is_accepted_and_stored_by_the_worker(app, client, key):
     visitor = visitor_id()
-    event = product_viewed(
-        "632910392",
-        variant_id=808950810,
-        title="IPod Nano - 8GB",
-        price="199.00",
-        currency="usd",
-        url=f"{STOREFRONT}/products/ipod-nano",
-    )
+    event = product_viewed("632910392", variant_id=808950810)
 
     response = post(client, key, batch(visitor, event))
     stored = drain(app)
@@ -83,15 +78,35 @@ def test_a_post_from_the_storefront_is_accepted_and_stored_by_the_worker(app, cl
         "632910392",
         "808950810",
     )
-    assert (row.title, row.price, row.currency) == ("IPod Nano - 8GB", Decimal("199.00"), "USD")
     assert row.occurred_at == app.extensions["storeflow"].clock.now()
     (seen,) = rows(app, Visitor)
     assert (seen.visitor_key, seen.contact_id) == (visitor, None)
 
 
+def test_titles_prices_and_links_a_page_sends_are_not_kept(app, client, key):
+    # messages show the catalogue's title, price, image and link, never the page's (issue 14.2)
+    event = product_viewed(
+        "632910392",
+        title="ACTION REQUIRED: your order is on hold, confirm your card?",
+        price="0.01",
+        currency="usd",
+        url="https://evil.example/confirm-card",
+        image_url="https://evil.example/logo.png",
+    )
+
+    assert post(client, key, batch(None, event)).status_code == 202
+    waiting = app.extensions["storeflow"].redis.lrange(QUEUE_KEY, 0, -1)
+    drain(app)
+
+    assert b"evil.example" not in b"".join(waiting) and b"ACTION" not in b"".join(waiting)
+    (row,) = rows(app, StorefrontEvent)
+    assert row.product_id == "632910392"
+    assert not {"title", "price", "currency", "url"} & set(StorefrontEvent.__table__.columns.keys())
+
+
 def test_every_kind_of_event_is_stored(app, client, key):
     events = [
-        {"type": "collection_viewed", "collection_id": "841564295", "title": "Summer"},
+        {"type": "collection_viewed", "collection_id": "841564295"},
         {"type": "search_submitted", "search_query": "linen shirt"},
         {"type": "product_added_to_cart", "product_id": "632910392", "quantity": 2},
         {"type": "wishlist_added", "product_id": "632910392"},
@@ -233,22 +248,6 @@ HOSTILE = {
         "visitor": "a" * 32,
         "events": [{"type": "product_viewed", "product_id": "1 OR 1=1"}],
     },
-    "title too long": {
-        "visitor": "a" * 32,
-        "events": [{"type": "product_viewed", "product_id": "1", "title": "x" * 256}],
-    },
-    "price not an amount": {
-        "visitor": "a" * 32,
-        "events": [{"type": "product_viewed", "product_id": "1", "price": "abc"}],
-    },
-    "price infinite": {
-        "visitor": "a" * 32,
-        "events": [{"type": "product_viewed", "product_id": "1", "price": "Infinity"}],
-    },
-    "price negative": {
-        "visitor": "a" * 32,
-        "events": [{"type": "product_viewed", "product_id": "1", "price": -5}],
-    },
     "quantity zero": {
         "visitor": "a" * 32,
         "events": [{"type": "product_added_to_cart", "product_id": "1", "quantity": 0}],
@@ -256,14 +255,6 @@ HOSTILE = {
     "quantity a bool": {
         "visitor": "a" * 32,
         "events": [{"type": "product_added_to_cart", "product_id": "1", "quantity": True}],
-    },
-    "currency not a code": {
-        "visitor": "a" * 32,
-        "events": [{"type": "product_viewed", "product_id": "1", "currency": "$$$"}],
-    },
-    "url not http": {
-        "visitor": "a" * 32,
-        "events": [{"type": "product_viewed", "product_id": "1", "url": "javascript:alert(1)"}],
     },
     "search empty": {"visitor": "a" * 32, "events": [{"type": "search_submitted", "search_query": "   "}]},
     "checkout token with html": {
@@ -407,16 +398,67 @@ def test_a_checkout_webhook_after_the_visit_links_the_visitor(app, client, harne
     assert visitor.contact_id is not None
 
 
-def test_a_logged_in_customer_links_an_unknown_visitor(app, client, factory, shop, key):
-    jane = factory.contact(shop, email="jane@example.com", platform_customer_id="207119551")
+def test_a_customer_id_the_post_claims_links_nobody(app, client, factory, shop, key):
+    # the attack of issue 14.2: any page may name any customer
+    factory.contact(shop, email="jane@example.com", platform_customer_id="207119551")
 
     post(client, key, batch(customer_id="207119551"))
     drain(app)
 
+    assert (rows(app, Visitor)[0].contact_id, rows(app, Visitor)[0].linked_by) == (None, None)
+
+
+def test_a_post_shopify_forwards_through_the_app_proxy_links_the_logged_in_customer(
+    app, client, factory, shop
+):
+    jane = factory.contact(shop, email="jane@example.com", platform_customer_id="207119551")
+
+    response = proxied_post(client, batch(), logged_in_customer_id="207119551")
+    drain(app)
+
+    assert response.status_code == 202
     assert (rows(app, Visitor)[0].contact_id, rows(app, Visitor)[0].linked_by) == (jane.id, "login")
 
 
-def test_a_claimed_login_never_replaces_a_proven_link(app, client, factory, shop, key):
+def test_an_app_proxy_post_of_a_guest_links_nobody(app, client, factory, shop):
+    factory.contact(shop, email="jane@example.com", platform_customer_id="207119551")
+
+    response = proxied_post(client, batch(), logged_in_customer_id="")
+    drain(app)
+
+    assert response.status_code == 202
+    assert rows(app, Visitor)[0].contact_id is None
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        {"secret": "attacker-secret"},
+        {"timestamp": int(time.time()) - 3600},
+        {"tamper": {"logged_in_customer_id": "207119551"}},
+        {"unsigned": True},
+    ],
+    ids=["wrong secret", "an hour old", "customer id changed after signing", "no signature"],
+)
+def test_an_app_proxy_post_that_shopify_did_not_sign_is_refused_and_not_kept(
+    app, client, factory, shop, forgery
+):
+    factory.contact(shop, email="jane@example.com", platform_customer_id="207119551")
+
+    response = proxied_post(client, batch(), logged_in_customer_id="", **forgery)
+
+    assert response.status_code == 401
+    assert queued(app) == 0
+
+
+def test_an_app_proxy_post_for_a_shop_that_is_not_installed_is_not_found(app, client, shop):
+    response = proxied_post(client, batch(), shop_domain="other.myshopify.com")
+
+    assert response.status_code == 404
+    assert queued(app) == 0
+
+
+def test_a_claim_never_replaces_a_proven_link(app, client, factory, shop, key):
     jane = factory.contact(shop, email="jane@example.com")
     factory.contact(shop, email="joe@example.com", platform_customer_id="207119551")
     visitor = visitor_id()
@@ -427,6 +469,19 @@ def test_a_claimed_login_never_replaces_a_proven_link(app, client, factory, shop
     drain(app)
 
     assert (rows(app, Visitor)[0].contact_id, rows(app, Visitor)[0].linked_by) == (jane.id, "click")
+
+
+def test_the_latest_proof_wins_a_shared_browser(app, client, factory, shop, key):
+    jane = factory.contact(shop, email="jane@example.com")
+    joe = factory.contact(shop, email="joe@example.com", platform_customer_id="207119551")
+    visitor = visitor_id()
+    post(client, key, batch(visitor, link=clicker_token(SECRET, Clicker(shop.id, jane.id, 7))))
+    drain(app)
+
+    proxied_post(client, batch(visitor), logged_in_customer_id="207119551")
+    drain(app)
+
+    assert (rows(app, Visitor)[0].contact_id, rows(app, Visitor)[0].linked_by) == (joe.id, "login")
 
 
 # --- the worker's side ---------------------------------------------------------------------------

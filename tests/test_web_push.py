@@ -20,7 +20,7 @@ from tests.support.db import count, rows
 from tests.support.fake_push import FakePushService, b64url
 from tests.support.links import targets
 from tests.support.outbox import not_sent, sent
-from tests.support.storefront import batch, drain, post, visitor_id
+from tests.support.storefront import batch, drain, post, proxied_post, visitor_id
 from tests.support.stores import ShopifyStore, Shopper
 
 ANN = Shopper("ann@example.com", "Ann", "1001")
@@ -221,14 +221,8 @@ def test_a_push_waits_for_the_shoppers_morning(app, client, shopify, factory, ha
     )
 
 
-def test_a_subscription_made_before_the_shopper_was_known_reaches_them_once_linked(
-    app, client, shopify, factory, harness, push_service
-):
-    # given a browser that allowed push while anonymous
-    start = harness.clock.now()
-    shop = welcome_with_push(app, shopify, factory, None)
-    visitor = visitor_id()
-    info = push_service.subscribe()
+def anonymous_subscription(app, shop: Shop, visitor: str, info: dict) -> None:
+    """A browser allowed push before anyone knew whose it is (stored as the endpoint would)."""
     with app.app_context():
         db.session.add(
             PushSubscription(
@@ -241,11 +235,40 @@ def test_a_subscription_made_before_the_shopper_was_known_reaches_them_once_link
         )
         db.session.commit()
 
-    # when the shopper logs in on that browser
-    post(client, shop.storefront_key, batch(visitor, customer_id=ANN.customer_id))
+
+def test_a_subscription_made_before_the_shopper_was_known_reaches_them_once_linked(
+    app, client, shopify, factory, harness, push_service
+):
+    # given a browser that allowed push while anonymous
+    start = harness.clock.now()
+    shop = welcome_with_push(app, shopify, factory, None)
+    visitor = visitor_id()
+    anonymous_subscription(app, shop, visitor, push_service.subscribe())
+
+    # when the shopper logs in on that browser (Shopify's app proxy signs who is logged in)
+    proxied_post(client, batch(visitor), logged_in_customer_id=ANN.customer_id)
     drain(app)
     until_push_due(harness, start)
 
     # then the flow's push reaches that browser
     assert len(push_service.deliveries) == 1
     assert sent(app, start) == [("welcome_series", "push", "welcome_push", PUSH_DUE)]
+
+
+def test_a_page_that_names_a_customer_does_not_get_their_pushes(
+    app, client, shopify, factory, harness, push_service
+):
+    # given an attacker's browser that allowed push, then posted events naming Ann's customer id
+    start = harness.clock.now()
+    shop = welcome_with_push(app, shopify, factory, None)
+    attacker = visitor_id()
+    anonymous_subscription(app, shop, attacker, push_service.subscribe())
+    post(client, shop.storefront_key, batch(attacker, customer_id=ANN.customer_id))
+    drain(app)
+
+    # when Ann's push is due
+    until_push_due(harness, start)
+
+    # then nothing reaches the attacker's browser (issue 14.2: a bare claim links nobody)
+    assert push_service.deliveries == []
+    assert not_sent(app) == [("welcome_series", "welcome_push", "skipped", "no push subscription")]

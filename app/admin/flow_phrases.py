@@ -27,6 +27,10 @@ TRIGGERS = {
     EventKind.CONTACT_UNENGAGED: "an email subscriber opened and clicked nothing for the set days",
     EventKind.CONTACT_SUBSCRIBED: "a shopper subscribes to email (after confirming, with double opt-in)",
     EventKind.SUBSCRIPTION_PENDING: "a shopper signs up for email",
+    EventKind.SIGNUP_PENDING: (
+        "a shopper ticks the subscribe box on one of Storeflow's forms (confirmed even while this "
+        "flow is off, unless your consent settings choose single opt-in)"
+    ),
 }
 EXITS = {
     (EventKind.CHECKOUT_COMPLETED, ExitScope.SUBJECT): "the checkout is completed",

@@ -102,9 +102,7 @@ def export_customer(session: Session, shop: Shop, request: PrivacyRequest) -> Da
                 "type": e.kind,
                 "product_id": e.product_id,
                 "collection_id": e.collection_id,
-                "title": e.title,
                 "search": e.search_query,
-                "url": e.url,
                 "at": _iso(e.occurred_at),
             }
             for e in session.scalars(

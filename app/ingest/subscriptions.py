@@ -43,15 +43,23 @@ def hold_for_confirmation(contact: Contact, consent: ConsentFacts, required: boo
 
 
 def subscription_triggers(
-    shop_id: int, contact: Contact, before: str | None, at: datetime
+    shop_id: int,
+    contact: Contact,
+    before: str | None,
+    at: datetime,
+    pending: EventKind = EventKind.SUBSCRIPTION_PENDING,
 ) -> list[TriggerEvent]:
-    """Return the events a change of the contact's email consent means to flows."""
+    """Return the events a change of the contact's email consent means to flows.
+
+    ``pending`` is what a subscription held for confirmation starts: ``SIGNUP_PENDING`` when it
+    came through one of our public forms, whose confirmation is sent even with the flow off.
+    """
     after = contact.email_consent
     if after == before:
         return []
     kind = {
         ConsentState.SUBSCRIBED.value: EventKind.CONTACT_SUBSCRIBED,
-        ConsentState.PENDING.value: EventKind.SUBSCRIPTION_PENDING,
+        ConsentState.PENDING.value: pending,
     }.get(after or "")
     if kind is None and before == ConsentState.SUBSCRIBED:
         kind = EventKind.CONTACT_UNSUBSCRIBED

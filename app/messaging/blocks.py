@@ -4,12 +4,16 @@ an alert is about, recommendations, usage tips, a confirmation link.
 Each block fills some template variables (``products``, ``recommendations``, ``search``, ``tips``,
 ``alert``, ``confirm_url``) and says whether it found anything, so a step that ``needs`` a block
 is not sent empty (no viewed products: no browse-abandonment email).
+
+Products a shopper's browser reported are shown from the catalogue only: a storefront post names
+ids, and one the catalogue does not have is left out (noted in ``left_out`` for the decision log)
+rather than shown with words a page chose (issue 14.2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,7 +32,10 @@ from flows.subjects import Subject
 LOOKBACK = timedelta(days=1)
 WISHLIST_LOOKBACK = timedelta(days=90)
 MAX_PRODUCTS = 4
+# Products a browser reported that are looked up in the catalogue at most, latest first.
+MAX_CANDIDATES = 20
 MAX_TERMS = 3
+NOT_IN_CATALOGUE = "not in the catalogue"
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class BlockInput:
     settings: ResolvedSettings
     now: datetime
     confirm_url: str | None = None
+    # Products the blocks did not show, and why (product id → reason); filled as they run.
+    left_out: dict[str, str] = field(default_factory=dict)
 
 
 Block = Callable[[BlockInput], tuple[dict[str, Any], bool]]
@@ -51,29 +60,30 @@ def _subject_products(subject: Subject | None) -> list[str]:
     return [str(item["product_id"]) for item in items if item.get("product_id")]
 
 
-def _seen(events: list[StorefrontEvent]) -> dict[str, Glimpse]:
-    """Keep what the latest event per product said of it (events come latest first)."""
-    seen: dict[str, Glimpse] = {}
-    for event in events:
-        if event.product_id and event.product_id not in seen:
-            seen[event.product_id] = Glimpse.of_event(event)
-    return seen
+def _reported(events: list[StorefrontEvent]) -> list[str]:
+    """Return the products the events name, each once, latest first (events come latest first)."""
+    return list(dict.fromkeys(event.product_id for event in events if event.product_id))
+
+
+def _catalogue_cards(data: BlockInput, product_ids: list[str]) -> tuple[dict[str, Any], bool]:
+    """Show the reported products the catalogue has; note the others as left out."""
+    candidates = product_ids[:MAX_CANDIDATES]
+    cards = product_cards(data.session, data.shop, candidates)
+    shown = {card["product_id"] for card in cards}
+    data.left_out.update({product: NOT_IN_CATALOGUE for product in candidates if product not in shown})
+    return {"products": cards[:MAX_PRODUCTS]}, bool(cards)
 
 
 def viewed(data: BlockInput) -> tuple[dict[str, Any], bool]:
     since = data.enrollment.started_at - LOOKBACK
     events = events_of_contact(data.session, data.shop.id, data.contact.id, (PRODUCT_VIEWED,), since)
-    seen = _seen(events)
-    cards = product_cards(data.session, data.shop, list(seen)[:MAX_PRODUCTS], seen)
-    return {"products": cards}, bool(cards)
+    return _catalogue_cards(data, _reported(events))
 
 
 def wishlist(data: BlockInput) -> tuple[dict[str, Any], bool]:
     since = data.now - WISHLIST_LOOKBACK
     events = events_of_contact(data.session, data.shop.id, data.contact.id, (WISHLIST_ADDED,), since)
-    seen = _seen(events)
-    cards = product_cards(data.session, data.shop, list(seen)[:MAX_PRODUCTS], seen)
-    return {"products": cards}, bool(cards)
+    return _catalogue_cards(data, _reported(events))
 
 
 def searches(data: BlockInput) -> tuple[dict[str, Any], bool]:
@@ -105,7 +115,7 @@ def related(data: BlockInput) -> tuple[dict[str, Any], bool]:
     if not own:
         since = data.enrollment.started_at - LOOKBACK
         events = events_of_contact(data.session, data.shop.id, data.contact.id, (PRODUCT_VIEWED,), since)
-        own = set(_seen(events))
+        own = set(_reported(events))
     exclude = own | bought_by(data.session, data.shop.id, data.contact.id)
     picked = bought_together(data.session, data.shop.id, data.now, own, exclude)
     cards = product_cards(data.session, data.shop, picked.product_ids, picked.seen)

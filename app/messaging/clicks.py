@@ -1,6 +1,8 @@
 """GET /c/<token>: record a click on one of our tracked links, then send the shopper on.
 
-The target is the message's own link (``links.py``), http(s) only. A click is recorded once per
+The target is the message's own link (``links.py``), http(s) only, and only to where the message's
+links may lead (``link_policy.py``): a stored link to another domain, as messages sent before that
+check could hold, leads to the shop's home page instead. A click is recorded once per
 request (a HEAD, as link checkers send, is not a click), up to ``CLICKS_PER_MINUTE`` per message so
 a leaked link cannot be used to fill the database; if recording fails or the limit is reached the
 shopper still gets where they were going. A link into the shop's own storefront also carries the
@@ -18,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.link_policy import message_link_policy
 from app.messaging.links import BadClickLinkError, read_click_token
 from app.models import Message, Shop
 from app.models.feedback import STOREFLOW
@@ -44,11 +47,17 @@ def follow(token: str) -> Response:
     if message is None or index >= len(message.links):
         abort(404)
     url = message.links[index]
-    if origin_of(url) is None:
+    shop = db.session.get(Shop, message.shop_id)
+    if origin_of(url) is None or shop is None:
         abort(404)
-    target = _with_clicker(message, url)
+    allowed = message_link_policy(db.session(), shop, message, services.config.app_url).target(url)
+    if allowed != url:
+        log.warning(
+            "message %s: link %d leads off the shop's domains; sent to its home page", message.id, index
+        )
+    target = _with_clicker(shop, message, allowed)
     if request.method == "GET" and services.limiter.allow("click", str(message.id), CLICKS_PER_MINUTE):
-        _record(message, url)
+        _record(message, allowed)
     return redirect(target, code=302)
 
 
@@ -64,12 +73,9 @@ def _record(message: Message, url: str) -> None:
         log.error("click on message %s not recorded: %s", message.id, exc)
 
 
-def _with_clicker(message: Message, url: str) -> str:
+def _with_clicker(shop: Shop, message: Message, url: str) -> str:
     """Add the signed clicker to links into the shop's own storefront, and only those."""
-    shop = db.session.get(Shop, message.shop_id)
-    if shop is None or origin_of(url) not in allowed_origins(
-        shop.platform, shop.domain, shop.storefront_url, shop.settings
-    ):
+    if origin_of(url) not in allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings):
         return url
     clicker = Clicker(message.shop_id, message.contact_id, message.id)
     return with_clicker(url, clicker_token(current_services().config.secret_key, clicker))

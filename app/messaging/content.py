@@ -38,10 +38,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Content:
-    """The template variables, or what to do with the step instead of sending it now."""
+    """The template variables, or what to do with the step instead of sending it now.
+
+    ``facts`` are what the decision log should keep of how the content was chosen (products left out).
+    """
 
     variables: dict[str, Any] = field(default_factory=dict)
     outcome: SendOutcome | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 class ContentBuilder:
@@ -73,10 +77,11 @@ class ContentBuilder:
         confirm = confirm_url(self.config.app_url, self.config.secret_key, shop.id, contact.id)
         data = BlockInput(self.session, shop, contact, enrollment, subject, settings, now, confirm)
         variables, empty = fill_blocks(flow.blocks, data)
+        facts = {"left_out": data.left_out} if data.left_out else {}
         missing = [name for name in step.needs if name in empty]
         if missing:
             reason = f"nothing to show: no {', '.join(missing)} products for this shopper"
-            return self._skip(message, reason, missing)
+            return self._skip(message, reason, {"empty": missing, **facts})
         variables["params"] = dict(settings.params)
         variables["event"] = dict(enrollment.context or {})
         _add_images(self.session, shop, variables, subject)
@@ -85,7 +90,7 @@ class ContentBuilder:
             if isinstance(discount, SendOutcome):
                 return Content(outcome=discount)
             variables["discount"] = discount
-        return Content(variables)
+        return Content(variables, facts=facts)
 
     def _discount(
         self, shop: Shop, enrollment: Enrollment, settings: ResolvedSettings, message: Message
@@ -114,11 +119,9 @@ class ContentBuilder:
         self.session.commit()
         log.warning("message %s: %s", message.id, detail)
 
-    def _skip(self, message: Message, reason: str, missing: list[str]) -> Content:
+    def _skip(self, message: Message, reason: str, facts: dict[str, Any]) -> Content:
         message.record(SKIPPED, self.clock.now(), reason)
-        record_message_decision(
-            self.session, message, decided.SKIPPED, reason, self.clock.now(), {"empty": missing}
-        )
+        record_message_decision(self.session, message, decided.SKIPPED, reason, self.clock.now(), facts)
         self.session.commit()
         log.info("message %s skipped: %s", message.id, reason)
         return Content(outcome=SendOutcome())

@@ -4,7 +4,9 @@
 The redirect can only lead where the message's own links led, so it is never an open redirect,
 and the tracked link stays short: a Shopify recovery URL of 120 characters becomes about 70, which
 keeps an SMS in one segment. The unsubscribe link is never rewritten (one click must unsubscribe
-even if tracking breaks), nor are ``mailto:`` and other non-web links.
+even if tracking breaks), nor are ``mailto:`` and other non-web links. Every other link is first
+vetted (``link_policy.py``): one to a domain that is not the shop's becomes its home page, tracked
+or not.
 """
 
 from __future__ import annotations
@@ -48,11 +50,21 @@ def read_click_token(secret_key: str, token: str) -> tuple[int, int]:
 
 
 class LinkRewriter:
-    """Rewrite a message's links into tracked ones, the same URL always to the same link."""
+    """Rewrite a message's links into vetted, tracked ones, the same URL always to the same link.
 
-    def __init__(self, tracked: Callable[[int], str], keep: Callable[[str], bool]) -> None:
+    ``vet`` returns where a link may lead instead of its URL; without ``tracked`` links are only
+    vetted (the provider tracks their clicks), and ``urls`` stays empty.
+    """
+
+    def __init__(
+        self,
+        tracked: Callable[[int], str] | None,
+        keep: Callable[[str], bool],
+        vet: Callable[[str], str] = lambda url: url,
+    ) -> None:
         self._tracked = tracked
         self._keep = keep
+        self._vet = vet
         self.urls: list[str] = []
 
     def html(self, body: str) -> str:
@@ -60,7 +72,10 @@ class LinkRewriter:
 
         def replace(match: re.Match[str]) -> str:
             url = html.unescape(match.group(3))
-            return f"{match.group(1)}{match.group(2)}{self._link(url)}{match.group(2)}"
+            link = self._link(url)
+            if link == url:
+                return match.group(0)
+            return f"{match.group(1)}{match.group(2)}{html.escape(link)}{match.group(2)}"
 
         return _HREF.sub(replace, body)
 
@@ -77,6 +92,9 @@ class LinkRewriter:
     def _link(self, url: str) -> str:
         if self._keep(url):
             return url
-        if url not in self.urls:
-            self.urls.append(url)
-        return self._tracked(self.urls.index(url))
+        target = self._vet(url)
+        if self._tracked is None:
+            return target
+        if target not in self.urls:
+            self.urls.append(target)
+        return self._tracked(self.urls.index(target))

@@ -1,5 +1,9 @@
 """Product cards for messages (title, link, image, price, stock) and recommendations from the shop's
-own orders: bestsellers, and products often bought together."""
+own orders: bestsellers, and products often bought together.
+
+A card is made from the catalogue, or from what the platform said of the product in an order
+(``Glimpse``); never from a storefront post, which anyone can write (issue 14.2).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from urllib.parse import quote_plus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Order, Product, ProductVariant, Shop, StorefrontEvent
+from app.models import Order, Product, ProductVariant, Shop
 
 HISTORY = timedelta(days=365)
 BESTSELLER_WINDOW = timedelta(days=90)
@@ -23,16 +27,12 @@ ORDERS_READ = 2000
 
 @dataclass(frozen=True)
 class Glimpse:
-    """What a storefront event or an order line said about a product the catalogue may not have."""
+    """What the platform said of a product in an order line, for one the catalogue does not have."""
 
     title: str | None
     url: str | None
     price: Decimal | None
     currency: str | None
-
-    @classmethod
-    def of_event(cls, event: StorefrontEvent) -> Glimpse:
-        return cls(event.title, event.url, event.price, event.currency)
 
 
 def product_cards(
@@ -41,7 +41,10 @@ def product_cards(
     product_ids: Iterable[str],
     seen: dict[str, Glimpse] | None = None,
 ) -> list[dict[str, Any]]:
-    """Return a card per product, from the catalogue when we have it, else from what was seen of it."""
+    """Return a card per product, from the catalogue when we have it, else from what an order said of it.
+
+    A product neither knows is left out.
+    """
     ids = list(dict.fromkeys(str(p) for p in product_ids))
     if not ids:
         return []

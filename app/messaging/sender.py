@@ -28,6 +28,7 @@ from app.discounts.platforms import issuer_for
 from app.extensions import affected_rows
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
+from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
 from app.messaging.recipients import recipient, unreachable
 from app.messaging.recovery import SendRecovery
@@ -124,7 +125,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return self._deliver(message, outgoing, self._channel(shop, step))
+        return self._deliver(message, outgoing, self._channel(shop, step), content.facts)
 
     def _channel(self, shop: Shop, step: Send) -> Channel:
         """Use the shop's own provider account when it connected one."""
@@ -211,7 +212,7 @@ class MessageSender:
                 PENDING, self.clock.now(), f"custom template failed, sent the default: {rendered.fallback}"
             )
             log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
-        rendered = self._track_links(rendered, message)
+        rendered = self._track_links(rendered, message, shop)
         found = recipient(self.session, contact, step.channel)
         assert found is not None
         identity = sender_identity(shop, self.config)
@@ -245,15 +246,16 @@ class MessageSender:
             url=rendered.url,
         )
 
-    def _track_links(self, rendered: Rendered, message: Message) -> Rendered:
-        """Swap the message's links for our tracked ones, unless SendGrid counts the clicks of emails."""
-        if message.channel == "email" and self.config.sendgrid_click_tracking:
-            message.links = []
-            return rendered
+    def _track_links(self, rendered: Rendered, message: Message, shop: Shop) -> Rendered:
+        """Vet the message's links (``link_policy.py``) and swap them for our tracked ones, unless
+        SendGrid counts the clicks of emails."""
         app_url, secret_key = self.config.app_url, self.config.secret_key
+        policy = message_link_policy(self.session, shop, message, app_url)
+        tracking = not (message.channel == "email" and self.config.sendgrid_click_tracking)
         rewriter = LinkRewriter(
-            tracked=lambda index: click_url(app_url, secret_key, message.id, index),
+            tracked=(lambda index: click_url(app_url, secret_key, message.id, index)) if tracking else None,
             keep=lambda url: url.startswith(f"{app_url}/u/"),
+            vet=policy.target,
         )
         tracked = replace(
             rendered,
@@ -289,7 +291,9 @@ class MessageSender:
             self.session.refresh(message)
         return bool(claimed)
 
-    def _deliver(self, message: Message, outgoing: OutgoingMessage, channel: Channel) -> SendOutcome:
+    def _deliver(
+        self, message: Message, outgoing: OutgoingMessage, channel: Channel, facts: dict[str, Any]
+    ) -> SendOutcome:
         message.provider = channel.provider
         try:
             provider_id = channel.send(outgoing)
@@ -321,7 +325,7 @@ class MessageSender:
         message.sent_at = self.clock.now()
         message.record(SENT, message.sent_at)
         record_message_decision(
-            self.session, message, decided.SENT, "sent", message.sent_at, sent_facts(message)
+            self.session, message, decided.SENT, "sent", message.sent_at, {**sent_facts(message), **facts}
         )
         self.session.commit()
         log.info(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import Model
-from app.models.commerce import Money
 from app.models.types import BigIntPK, UTCDateTime
 
-# How a visitor came to be linked to a contact, strongest first. A claimed login never replaces
-# a link made from something only the shopper could have (our signed link, their checkout).
+# How a visitor came to be linked to a contact: each is a proof (app/storefront/visitors.py). A
+# login is one the platform signed; links a page merely claimed before revision 0014 were undone.
 LINKED_BY_CLICK = "click"
 LINKED_BY_CHECKOUT = "checkout"
 LINKED_BY_LOGIN = "login"
@@ -42,7 +40,10 @@ class Visitor(Model):
 
 
 class StorefrontEvent(Model):
-    """One thing a visitor did on the storefront: viewed a product or collection, searched, added."""
+    """One thing a visitor did on the storefront: viewed a product or collection, searched, added.
+
+    Ids only: what a page said of a product (title, price, link) is not ours to show (issue 14.2).
+    """
 
     __tablename__ = "storefront_event"
     __table_args__ = (
@@ -59,12 +60,8 @@ class StorefrontEvent(Model):
     product_id: Mapped[str | None] = mapped_column(String(64))
     variant_id: Mapped[str | None] = mapped_column(String(64))
     collection_id: Mapped[str | None] = mapped_column(String(64))
-    title: Mapped[str | None] = mapped_column(String(255))
     search_query: Mapped[str | None] = mapped_column(String(255))
     quantity: Mapped[int | None]
-    price: Mapped[Decimal | None] = mapped_column(Money)
-    currency: Mapped[str | None] = mapped_column(String(3))
-    url: Mapped[str | None] = mapped_column(Text)
     checkout_token: Mapped[str | None] = mapped_column(String(255))
     # The platform cart the product went into, when the storefront knows it: links the cart to the visitor.
     cart_token: Mapped[str | None] = mapped_column(String(255))

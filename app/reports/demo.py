@@ -69,9 +69,7 @@ def aftermath(
     key = _storefront_key(app, shop_domain)
     visit = {
         "visitor": uuid.uuid4().hex,
-        "events": [
-            {"type": "product_viewed", "product_id": "632910392", "title": "IPod Nano - 8GB", "url": target}
-        ],
+        "events": [{"type": "product_viewed", "product_id": "632910392"}],
         "link": clicker.group(1) if clicker else None,
         "page": target,
     }

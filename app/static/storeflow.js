@@ -6,17 +6,18 @@
  *
  * then report what happens on the page:
  *
- *   storeflow.track("product_viewed", {product_id: "123", title: "Shirt", price: "19.99", currency: "EUR"});
- *   storeflow.track("collection_viewed", {collection_id: "45", title: "Summer"});
+ *   storeflow.track("product_viewed", {product_id: "123", variant_id: "9"});
+ *   storeflow.track("collection_viewed", {collection_id: "45"});
  *   storeflow.track("search_submitted", {search_query: "linen shirt"});
  *   storeflow.track("product_added_to_cart", {product_id: "123", variant_id: "9", quantity: 1});
  *   storeflow.track("wishlist_added", {product_id: "123"});
  *   storeflow.track("checkout_started", {checkout_token: "<the checkout's token>"});
- *   storeflow.identify({customer_id: "<the logged-in customer's id>"});
  *   storeflow.notify({email: "a@b.example", product_id: "123", variant_id: "9", subscribe: false})
  *     .then(function (ok) { ... });   // "notify me when available" for an out-of-stock variant
  *
  * A product added to a platform cart may carry cart_token: the cart is then linked to the shopper.
+ * Events name ids only: messages show the title, price, image and link the store's catalogue has,
+ * so anything else an event carries is ignored.
  *
  * Web push: a button marked data-storeflow-push asks the shopper for notifications when clicked
  * (or call storeflow.enablePush() from your own click handler). Storeflow never asks on page load:
@@ -36,8 +37,11 @@
  * The visitor is a random id in a first-party cookie (sf_vid, one year). When the shopper arrives
  * through one of Storeflow's email or SMS links, the URL carries sf_c (a signed "who clicked"):
  * it is sent with the next events, which links this browser to the shopper, and is then removed
- * from the address bar. Events go out in small batches as text/plain (no CORS preflight), with
- * navigator.sendBeacon when the page is being left.
+ * from the address bar. A page cannot say who is logged in: anyone could write any customer id,
+ * so only a proof links a browser (our signed link, a checkout, or a login Shopify's app proxy
+ * signs). storeflow.identify() is kept so pages that call it keep working; it does nothing.
+ * Events go out in small batches as text/plain (no CORS preflight), with navigator.sendBeacon
+ * when the page is being left.
  */
 (function () {
   "use strict";
@@ -52,7 +56,6 @@
   var MAX_BATCH = 10;
   var queue = [];
   var link = null;
-  var customerId = null;
   var timer = null;
 
   function randomId() {
@@ -86,7 +89,6 @@
       var zone = timeZone();
       if (zone) body.timezone = zone;
       if (link) body.link = link;
-      if (customerId) body.customer_id = customerId;
       var data = JSON.stringify(body);
       if (useBeacon && navigator.sendBeacon) {
         navigator.sendBeacon(endpoint, new Blob([data], {type: "text/plain"}));
@@ -103,15 +105,12 @@
     for (var name in fields || {}) {
       if (Object.prototype.hasOwnProperty.call(fields, name)) event[name] = fields[name];
     }
-    if (!event.url && (type === "product_viewed" || type === "collection_viewed")) event.url = location.href;
     queue.push(event);
     if (queue.length >= MAX_BATCH) send(false);
     else if (!timer) timer = setTimeout(function () { send(false); }, 1000);
   }
 
-  function identify(fields) {
-    if (fields && fields.customer_id) customerId = String(fields.customer_id);
-  }
+  function identify() {}  // see above: a page's word about who is logged in links nobody
 
   function notify(fields) {
     var form = new URLSearchParams();

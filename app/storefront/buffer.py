@@ -100,8 +100,9 @@ def encode(shop_id: int, batch: EventBatch, received_at: datetime) -> str:
     post: dict[str, Any] = {"s": shop_id, "t": received_at.isoformat(), "v": batch.visitor, "e": batch.events}
     if batch.link:
         post["l"] = batch.link
-    if batch.customer_id:
-        post["c"] = batch.customer_id
+    if batch.logged_in_customer_id:
+        # Not "c": posts queued before this release kept a customer id the page claimed under it.
+        post["lc"] = batch.logged_in_customer_id
     if batch.timezone:
         post["z"] = batch.timezone
     return json.dumps(post, separators=(",", ":"))
@@ -117,7 +118,7 @@ def decode(raw: bytes) -> QueuedPost:
             visitor=str(post["v"]),
             events=tuple(post["e"]),
             link=post.get("l"),
-            customer_id=post.get("c"),
+            logged_in_customer_id=post.get("lc"),
             timezone=post.get("z"),
         ),
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
@@ -98,10 +97,7 @@ def store_posts(session: Session, posts: list[QueuedPost], secret_key: str) -> l
 
 
 def _event_columns(event: dict[str, object]) -> dict[str, object]:
-    columns = {name: event.get(name) for name in FIELDS}
-    price = columns["price"]
-    columns["price"] = Decimal(str(price)) if price is not None else None
-    return columns
+    return {name: event.get(name) for name in FIELDS}
 
 
 def _visitors(session: Session, posts: list[QueuedPost]) -> dict[tuple[int, str], Visitor]:
@@ -145,8 +141,8 @@ def _link_from_post(session: Session, visitor: Visitor, post: QueuedPost, secret
             contact_id = contact_of_checkout(session, post.shop_id, token)
             if contact_id is not None:
                 link(visitor, contact_id, LINKED_BY_CHECKOUT, at)
-    if post.batch.customer_id:
-        contact_id = contact_of_customer(session, post.shop_id, post.batch.customer_id)
+    if post.batch.logged_in_customer_id:  # set only from a platform's signature (receiver.py)
+        contact_id = contact_of_customer(session, post.shop_id, post.batch.logged_in_customer_id)
         if contact_id is not None:
             link(visitor, contact_id, LINKED_BY_LOGIN, at)
 

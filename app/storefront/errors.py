@@ -19,6 +19,12 @@ class UnknownStorefrontError(StorefrontError):
     status = 404
 
 
+class UnsignedLoginError(StorefrontError):
+    """A request that must carry the platform's signature of who is logged in does not (401)."""
+
+    status = 401
+
+
 class ForeignOriginError(StorefrontError):
     """The request comes from a page that is not one of the shop's storefronts (403)."""
 

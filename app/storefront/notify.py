@@ -1,11 +1,17 @@
 """The "notify me when available" signup for out-of-stock products: an endpoint and a hosted form.
 
 ``POST /storefront/notify?k=<storefront key>`` takes ``email``, ``product_id``, optional
-``variant_id`` (empty: any variant) and ``subscribe`` (also sign up for marketing email, held
-pending while the shop asks for a double opt-in). It answers JSON to the storefront snippet
-(``storeflow.notify({...})``) and a page to the hosted form, ``GET /storefront/notify?k=...&product_id=...``,
-which a storefront can open or embed for an out-of-stock variant. Only the shop's own storefronts
-and the hosted form may post; signups are rate limited per address and per shop.
+``variant_id`` (empty: any variant) and ``subscribe`` (also sign up for marketing email). It
+answers JSON to the storefront snippet (``storeflow.notify({...})``) and a page to the hosted form,
+``GET /storefront/notify?k=...&product_id=...``, which a storefront can open or embed for an
+out-of-stock variant; the form names the product from the catalogue, never from its link.
+
+Only the shop's own storefronts and the hosted form (``APP_URL``) may post: a post without an
+``Origin`` they have is refused, as every browser sends one with a POST. That stops other sites'
+pages, not scripts, which can send any header, so a ticked ``subscribe`` is held ``pending`` and
+the address gets a confirmation link; only its click subscribes (``app/consent/forms.py``; a shop
+may choose single opt-in). The back-in-stock message itself goes to the address that asked, once
+per signup. Signups are rate limited per address and per shop.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
+from app.consent.forms import DOUBLE_OPT_IN, form_opt_in
 from app.consent.ledger import request_origin
 from app.extensions import csrf, db
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts
-from app.ingest.subscriptions import double_opt_in_required, hold_for_confirmation, subscription_triggers
+from app.ingest.subscriptions import hold_for_confirmation, subscription_triggers
 from app.jobs.scheduling import RQStepScheduler
 from app.models import Product, Shop, StockAlert
 from app.models.rows import get_or_create
@@ -29,6 +36,7 @@ from app.services import current_services
 from app.storefront.origins import allowed_origins, origin_of
 from app.storefront.schema import IDENTIFIER
 from flows.engine import FlowEngine
+from flows.events import EventKind
 from flows.scheduling import DeferredScheduler
 
 log = logging.getLogger(__name__)
@@ -53,11 +61,10 @@ def form() -> ResponseReturnValue:
     product_id = request.args.get("product_id", "")
     if not IDENTIFIER.fullmatch(product_id):
         abort(404)
-    product = db.session.query(Product).filter_by(shop_id=shop.id, platform_id=product_id).first()
     return render_template(
         "notify.html",
         shop_name=shop.display_name,
-        product=product.title if product else request.args.get("title", "this product")[:255],
+        product=_product_title(shop, product_id),
         key=request.args["k"],
         product_id=product_id,
         variant_id=request.args.get("variant_id", ""),
@@ -73,12 +80,10 @@ def signup() -> ResponseReturnValue:
     shop = _shop()
     origin = request.headers.get("Origin", "")
     own = origin_of(current_services().config.app_url)
-    if (
-        origin
-        and origin != own
-        and origin not in allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings)
+    if origin != own and origin not in allowed_origins(
+        shop.platform, shop.domain, shop.storefront_url, shop.settings
     ):
-        return jsonify(error=f"{origin} is not a storefront of this shop"), 403
+        return jsonify(error=f"{origin or 'no origin'} is not a storefront of this shop"), 403
     hosted = request.form.get("hosted") == "1"
     try:
         _limit(shop.id, request.remote_addr or "")
@@ -153,11 +158,9 @@ def _record(shop: Shop, product_id: str, variant_id: str, email: str, subscribe:
         consent = ConsentFacts(
             "email", ConsentState.SUBSCRIBED, SOURCE, now, grant_only=True, origin=request_origin()
         )
-        apply_consent(
-            contact, hold_for_confirmation(contact, consent, double_opt_in_required(db.session(), shop.id))
-        )
+        apply_consent(contact, hold_for_confirmation(contact, consent, form_opt_in(shop) == DOUBLE_OPT_IN))
         engine = FlowEngine(db.session(), services.clock, deferred)
-        for event in subscription_triggers(shop.id, contact, before, now):
+        for event in subscription_triggers(shop.id, contact, before, now, pending=EventKind.SIGNUP_PENDING):
             engine.handle(event)
     db.session.commit()
     deferred.flush()
@@ -173,12 +176,18 @@ def _cors(response: Response, origin: str) -> Response:
     return response
 
 
+def _product_title(shop: Shop, product_id: str) -> str:
+    """Name the product as the catalogue does; a title in the request is anyone's words (issue 14.2)."""
+    product = db.session.query(Product).filter_by(shop_id=shop.id, platform_id=product_id).first()
+    return product.title if product is not None and product.title else "this product"
+
+
 def _page(shop: Shop, error: str | None, status: int) -> ResponseReturnValue:
     return (
         render_template(
             "notify.html",
             shop_name=shop.display_name,
-            product=request.form.get("title", "this product")[:255],
+            product=_product_title(shop, request.form.get("product_id", "")[:255]),
             key=request.args.get("k", ""),
             product_id=request.form.get("product_id", ""),
             variant_id=request.form.get("variant_id", ""),

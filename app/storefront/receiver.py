@@ -4,6 +4,8 @@ Browsers send our snippet's posts as ``text/plain`` (no preflight); anything els
 answered for the shop's own origins only. Shopify web pixels run in a sandbox with an opaque origin,
 so a Shopify shop also takes posts whose ``Origin`` is ``null`` (or missing) when the page they
 report is on one of its origins; such answers carry no CORS header (the pixel does not read them).
+A post through a platform's signed path (Shopify's app proxy, ``receive_signed``) needs no origin:
+the platform's signature names the shop and the logged-in customer, the one login we trust.
 Nothing here writes to the database: an accepted post is one Redis round trip (``buffer.py``).
 If Redis is unreachable the post is dropped with a 503: storefront events are best-effort signals
 (ad blockers drop more), and writing them straight to PostgreSQL would expose it to an unthrottled
@@ -13,10 +15,12 @@ flood exactly when the limiter is down.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.services import Services
@@ -48,6 +52,19 @@ class Answer:
     headers: Headers = ()
 
 
+@dataclass(frozen=True)
+class SignedLogin:
+    """What a platform signed about a storefront request: its shop, and who is logged in (None: a guest)."""
+
+    platform: str
+    shop_domain: str
+    customer_id: str | None
+
+
+# Checks a forwarded request's URL and returns what the platform signed, or raises UnsignedLoginError.
+LoginVerifier = Callable[[str], SignedLogin]
+
+
 class StorefrontReceiver:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -73,32 +90,40 @@ class StorefrontReceiver:
         )
 
     def receive(self, origin: str, key: str, raw: bytes) -> Answer:
-        """Take one post of events."""
+        """Take one post of events from a storefront page."""
         cors: Headers = ()
         try:
             site = self._site(key)
             batch = parse_batch(raw)
             cors = self._check_origin(site, origin, batch)
             self._admit(site, batch)
-        except RateLimitedError as exc:
-            return Answer(Reply.error(exc.status, str(exc)), (*cors, ("Retry-After", str(exc.retry_after))))
-        except EventsUnavailableError as exc:
-            log.warning("storefront events dropped (503): %s", exc)
-            return Answer(Reply.error(exc.status, str(exc)), cors)
         except StorefrontError as exc:
-            log.debug("storefront events refused (%s): %s", exc.status, exc)
-            return Answer(Reply.error(exc.status, str(exc)), cors)
+            return _refused(exc, cors)
         return Answer(Reply.status("accepted", 202), cors)
+
+    def receive_signed(self, verify: LoginVerifier, url: str, raw: bytes) -> Answer:
+        """Take one post a platform forwarded and signed: its logged-in customer is proven, not claimed."""
+        try:
+            login = verify(url)
+            site = self._installed(lambda engine: self.sites.by_domain(engine, login), login.shop_domain)
+            self._admit(site, replace(parse_batch(raw), logged_in_customer_id=login.customer_id))
+        except StorefrontError as exc:
+            return _refused(exc, ())
+        return Answer(Reply.status("accepted", 202))
 
     def _site(self, key: str) -> Site:
         if not key:
             raise UnknownStorefrontError("the k query parameter (the storefront key) is missing")
+        return self._installed(lambda engine: self.sites.lookup(engine, key), "this storefront key")
+
+    def _installed(self, find: Callable[[Engine], Site | None], named: str) -> Site:
+        """Return the installed shop ``find`` names, or raise why there is none."""
         try:
-            site = self.sites.lookup(self.services.inbox.engine, key)
+            site = find(self.services.inbox.engine)
         except SQLAlchemyError as exc:  # the database is down: say so, never a 500
             raise EventsUnavailableError(f"shop lookup failed: {type(exc).__name__}") from exc
         if site is None or not site.installed:
-            raise UnknownStorefrontError("no installed shop has this storefront key")
+            raise UnknownStorefrontError(f"no installed shop has {named}")
         return site
 
     def _check_origin(self, site: Site, origin: str, batch: EventBatch) -> Headers:
@@ -123,6 +148,17 @@ class StorefrontReceiver:
                 Limits(config.storefront_visitor_events_per_minute, config.storefront_shop_events_per_minute),
             )
         return self._buffer
+
+
+def _refused(exc: StorefrontError, cors: Headers) -> Answer:
+    """Answer a refusal with its status; a rate limit also says when to come back."""
+    if isinstance(exc, RateLimitedError):
+        return Answer(Reply.error(exc.status, str(exc)), (*cors, ("Retry-After", str(exc.retry_after))))
+    if isinstance(exc, EventsUnavailableError):
+        log.warning("storefront events dropped (503): %s", exc)
+    else:
+        log.debug("storefront events refused (%s): %s", exc.status, exc)
+    return Answer(Reply.error(exc.status, str(exc)), cors)
 
 
 def _cors(origin: str) -> Headers:

@@ -3,13 +3,18 @@
 The body is JSON (sent as ``text/plain`` by our snippet, so browsers skip the preflight)::
 
     {"visitor": "<16-64 url-safe characters>",
-     "events": [{"type": "product_viewed", "product_id": "123", "title": "Shirt", "price": "19.99",
-                 "currency": "USD", "url": "https://shop.example/products/shirt"}],
-     "link": "<the sf_c parameter our click links add>", "customer_id": "<logged-in customer>",
+     "events": [{"type": "product_viewed", "product_id": "123", "variant_id": "9"}],
+     "link": "<the sf_c parameter our click links add>",
      "page": "<the page's URL>", "timezone": "<the browser's IANA zone, e.g. Europe/Paris>"}
 
 Up to 10 events a post. Unknown top-level keys and unknown event fields are ignored (newer
 snippets may send more); a field of the wrong type, too long, or out of range refuses the post.
+
+Events carry ids only. Anyone can post here, so what a post says of a product (title, price,
+image, link) is never kept: messages show the store's catalogue. Nor does a post say who the
+shopper is: a ``customer_id`` it names is ignored like any unknown key. A visitor becomes a known
+customer only through a proof (``visitors.py``); a logged-in customer only from a platform's
+signature, which the receiver sets as ``logged_in_customer_id``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.storefront.errors import InvalidEventsError
@@ -29,12 +33,10 @@ VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
 IDENTIFIER = re.compile(r"[^\x00-\x20\x7f]{1,64}")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TOKEN = re.compile(r"[A-Za-z0-9_.:=/+-]{1,255}")
-CURRENCY = re.compile(r"[A-Za-z]{3}")
 MAX_TEXT = 255
 MAX_URL = 2048
 MAX_LINK_TOKEN = 512
 MAX_QUANTITY = 1000
-MAX_PRICE = Decimal("1e9")
 
 PRODUCT_VIEWED = "product_viewed"
 COLLECTION_VIEWED = "collection_viewed"
@@ -58,12 +60,8 @@ FIELDS = (
     "product_id",
     "variant_id",
     "collection_id",
-    "title",
     "search_query",
     "quantity",
-    "price",
-    "currency",
-    "url",
     "checkout_token",
     "cart_token",
 )
@@ -71,12 +69,15 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class EventBatch:
-    """One post: the visitor, their events (as stored), and what may link them to a contact."""
+    """One post: the visitor, their events (as stored), and what may link them to a contact.
+
+    ``logged_in_customer_id`` is never read from the body: only a platform's signature sets it.
+    """
 
     visitor: str
     events: tuple[dict[str, Any], ...]
     link: str | None = None
-    customer_id: str | None = None
+    logged_in_customer_id: str | None = None
     page: str | None = None
     timezone: str | None = None
 
@@ -99,7 +100,6 @@ def parse_batch(raw: bytes) -> EventBatch:
         visitor=visitor,
         events=tuple(_event(event, n) for n, event in enumerate(events)),
         link=_text(body, "link", MAX_LINK_TOKEN, "body"),
-        customer_id=_identifier(body, "customer_id", "body"),
         page=_url(body, "page", "body"),
         timezone=_zone(body),
     )
@@ -123,12 +123,8 @@ def _event(event: Any, n: int) -> dict[str, Any]:
         "product_id": _identifier(event, "product_id", where),
         "variant_id": _identifier(event, "variant_id", where),
         "collection_id": _identifier(event, "collection_id", where),
-        "title": _text(event, "title", MAX_TEXT, where),
         "search_query": _text(event, "search_query", MAX_TEXT, where),
         "quantity": _quantity(event, where),
-        "price": _price(event, where),
-        "currency": _currency(event, where),
-        "url": _url(event, "url", where),
         "checkout_token": _token(event, "checkout_token", where),
         "cart_token": _token(event, "cart_token", where),
     }
@@ -185,25 +181,3 @@ def _quantity(data: dict[str, Any], where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
         raise InvalidEventsError(f"{where}.quantity must be a whole number from 1 to {MAX_QUANTITY}")
     return value
-
-
-def _price(data: dict[str, Any], where: str) -> str | None:
-    value = data.get("price")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float) or len(str(value)) > 32:
-        raise InvalidEventsError(f"{where}.price must be an amount")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidEventsError(f"{where}.price must be an amount") from None
-    if not amount.is_finite() or not 0 <= amount < MAX_PRICE:
-        raise InvalidEventsError(f"{where}.price must be an amount from 0 to {MAX_PRICE:,.0f}")
-    return str(amount.quantize(Decimal("0.01")))
-
-
-def _currency(data: dict[str, Any], where: str) -> str | None:
-    text = _text(data, "currency", 3, where)
-    if text is not None and not CURRENCY.fullmatch(text):
-        raise InvalidEventsError(f"{where}.currency must be a three-letter code")
-    return text.upper() if text else None

@@ -5,12 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
 from app.models import Shop
 from app.storefront.origins import allowed_origins
+
+if TYPE_CHECKING:
+    from app.storefront.receiver import SignedLogin
 
 
 @dataclass(frozen=True)
@@ -24,8 +28,9 @@ class Site:
 
 
 class SiteDirectory:
-    """Cache storefront key → site for ``ttl`` seconds, unknown keys included (a flood of bad keys
-    costs one query per key per ``ttl``). A changed storefront URL or origin list applies within it."""
+    """Cache storefront key (or signed shop domain) → site for ``ttl`` seconds, unknown ones included
+    (a flood of bad keys costs one query per key per ``ttl``). A changed storefront URL or origin list
+    applies within it."""
 
     def __init__(self, ttl: float = 30.0, max_entries: int = 10_000) -> None:
         self.ttl = ttl
@@ -35,8 +40,19 @@ class SiteDirectory:
 
     def lookup(self, engine: Engine, key: str) -> Site | None:
         """Return the site for a storefront key, or None when no shop has it."""
+        return self._cached(engine, key, Shop.storefront_key == key)
+
+    def by_domain(self, engine: Engine, login: SignedLogin) -> Site | None:
+        """Return the site of the shop a platform's signature names, or None when no shop is it."""
+        # Storefront keys are url-safe base64, never holding a space: the two kinds of entry cannot meet.
+        entry = f"{login.platform} {login.shop_domain}"
+        return self._cached(
+            engine, entry, (Shop.platform == login.platform) & (Shop.domain == login.shop_domain)
+        )
+
+    def _cached(self, engine: Engine, entry: str, where: ColumnElement[bool]) -> Site | None:
         now = time.monotonic()
-        cached = self._entries.get(key)
+        cached = self._entries.get(entry)
         if cached is not None and cached[0] > now:
             return cached[1]
         with engine.connect() as conn:
@@ -49,7 +65,7 @@ class SiteDirectory:
                     Shop.settings,
                     Shop.installed_at,
                     Shop.uninstalled_at,
-                ).where(Shop.storefront_key == key)
+                ).where(where)
             ).first()
         site = (
             None
@@ -64,7 +80,7 @@ class SiteDirectory:
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
-            self._entries[key] = (now + self.ttl, site)
+            self._entries[entry] = (now + self.ttl, site)
         return site
 
     def clear(self) -> None:

@@ -1,9 +1,11 @@
-"""Link storefront visitors to contacts: by our signed click link, by their checkout, or by login.
+"""Link storefront visitors to contacts, only ever through a proof of who the shopper is.
 
-A click link and a checkout are things only the shopper had, so they always set the link (the
-latest wins: a shared computer belongs to whoever last proved who they are). A login is claimed by
-the page, not proven, so it only links a visitor nobody is linked to yet, and never creates a
-contact: it names one the platform already told us about.
+Three things prove it: our signed click link (``identity.py``), a checkout the platform told us
+about whose token the browser reported, and a login the platform signed (Shopify's app proxy
+``logged_in_customer_id``). Each is something only that shopper had, so each sets the link, and
+the latest wins: a shared computer belongs to whoever last proved who they are. A customer id a
+page merely names proves nothing and links nobody (issue 14.2). A login never creates a contact:
+it names one the platform already told us about.
 """
 
 from __future__ import annotations
@@ -15,14 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.extensions import affected_rows
 from app.models import Checkout, Contact, StorefrontEvent, Visitor
-from app.models.storefront import LINKED_BY_CHECKOUT, LINKED_BY_LOGIN
+from app.models.storefront import LINKED_BY_CHECKOUT
 
 
 def link(visitor: Visitor, contact_id: int, source: str, at: datetime) -> bool:
-    """Link the visitor to the contact unless a claimed login would replace a proven link."""
+    """Link the visitor to the contact a proof named; return whether that changed anything."""
     if visitor.contact_id == contact_id:
-        return False
-    if source == LINKED_BY_LOGIN and visitor.contact_id is not None:
         return False
     visitor.contact_id = contact_id
     visitor.linked_by = source

@@ -13,12 +13,15 @@ DOUBLE_OPT_IN = Flow(
     name="Double opt-in",
     description=(
         "Switched on, a new email subscriber stays pending until they confirm through the link "
-        "this flow sends; only then do marketing flows (the welcome series first) reach them."
+        "this flow sends; only then do marketing flows (the welcome series first) reach them. "
+        "Signups on Storeflow's own forms are always confirmed this way, unless your consent "
+        "settings choose single opt-in for them."
     ),
     theme="Lifecycle",
     subject="contact",
     purpose=Purpose.REQUESTED,
-    triggers=(EventKind.SUBSCRIPTION_PENDING,),
+    triggers=(EventKind.SUBSCRIPTION_PENDING, EventKind.SIGNUP_PENDING),
+    runs_while_off=(EventKind.SIGNUP_PENDING,),
     exit_on=(ExitRule(EventKind.CONTACT_SUBSCRIBED, ExitScope.CONTACT),),
     guard="subscription_pending",
     reentry_param="reentry_days",

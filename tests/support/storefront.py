@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app.extensions import db
 from app.jobs.tasks import enqueue_activity
 from app.jobs.worker import storefront_buffer
+from app.models import Contact
+from app.shopify.app_proxy import APP_PROXY_PATH, signed_query
 from app.storefront.buffer import QUEUE_KEY
 from app.storefront.drain import drain_events
+from app.storefront.identity import Clicker, clicker_token
+from tests.support.shopify import SHOP_DOMAIN, TEST_SECRET
 
 STOREFRONT = "https://shop.demo.test"
 PATH = "/storefront/events"
@@ -43,6 +50,37 @@ def post(
     return client.post(f"{PATH}?k={key}", data=data, headers=headers)
 
 
+def proxied_post(
+    client: FlaskClient,
+    body: dict[str, Any],
+    logged_in_customer_id: str = "",
+    shop_domain: str = SHOP_DOMAIN,
+    secret: str = TEST_SECRET,
+    timestamp: int | None = None,
+    tamper: dict[str, str] | None = None,
+    unsigned: bool = False,
+) -> TestResponse:
+    """POST one batch as Shopify's app proxy forwards it: the query Shopify adds, signed with the app secret.
+
+    ``tamper`` changes parameters after signing and ``unsigned`` drops the signature, as a forger would.
+    """
+    params = {
+        "shop": shop_domain,
+        "logged_in_customer_id": logged_in_customer_id,
+        "path_prefix": "/apps/storeflow",
+        "timestamp": str(int(time.time()) if timestamp is None else timestamp),
+    }
+    query = dict(parse_qsl(signed_query(params, secret), keep_blank_values=True))
+    query.update(tamper or {})
+    if unsigned:
+        query.pop("signature")
+    return client.post(
+        f"{APP_PROXY_PATH}?{urlencode(query)}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "text/plain"},
+    )
+
+
 def batch(visitor: str | None = None, *events: dict[str, Any], **fields: Any) -> dict[str, Any]:
     """A post's body: one visitor, their events (a product view by default), and any extra fields."""
     return {"visitor": visitor or visitor_id(), "events": list(events) or [product_viewed()], **fields}
@@ -65,3 +103,12 @@ def drain(app: Flask) -> int:
         )
         db.session.remove()
     return stored
+
+
+def our_link(app: Flask, shop_id: int, email: str) -> str:
+    """The signed clicker (``sf_c``) a shopper's browser brings when they arrive through one of our links."""
+    with app.app_context():
+        contact_id = db.session.scalars(select(Contact.id).filter_by(shop_id=shop_id, email=email)).one()
+        db.session.remove()
+    secret = app.extensions["storeflow"].config.secret_key
+    return clicker_token(secret, Clicker(shop_id, contact_id, message_id=1))

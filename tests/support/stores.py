@@ -98,7 +98,7 @@ class ShopifyStore:
         return factory.shop(storefront_url="https://shop.demo.test", **fields)
 
     def customer_ref(self, shopper: Shopper) -> str:
-        """How the storefront names the logged-in shopper (``customer_id`` of a storefront post)."""
+        """The customer id a storefront page may name; it proves nothing (Storeflow ignores it)."""
         return shopper.customer_id
 
     def product_id(self, n: int) -> str:

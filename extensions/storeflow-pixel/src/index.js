@@ -1,7 +1,10 @@
 // Storeflow web pixel: Shopify's customer events mapped onto Storeflow's storefront events
 // (the same endpoint and body as app/static/storeflow.js). Runs in Shopify's strict sandbox, so
 // requests carry an opaque origin; Storeflow accepts them for the shop whose storefront key is in
-// the settings when the reported page is on one of the shop's own origins.
+// the settings when the reported page is on one of the shop's own origins. Events name ids only
+// (messages show the catalogue's titles, prices and links), and the pixel does not say who is
+// logged in: anyone can post here, so Storeflow links a browser only through a proof (its signed
+// link, a checkout, or a login Shopify's app proxy signs).
 import {register} from "@shopify/web-pixels-extension";
 
 const COOKIE = "sf_vid";
@@ -9,7 +12,6 @@ const ONE_YEAR = 31536000;
 
 register(async ({analytics, browser, init, settings}) => {
   const endpoint = `${settings.endpoint}?k=${encodeURIComponent(settings.storefrontKey)}`;
-  const customerId = init.data?.customer?.id ?? null;
   let link = new URL(init.context.document.location.href).searchParams.get("sf_c");
 
   async function visitorId() {
@@ -24,13 +26,8 @@ register(async ({analytics, browser, init, settings}) => {
   async function send(event, page) {
     const body = {visitor: await visitorId(), events: [event], page};
     if (link) body.link = link;
-    if (customerId) body.customer_id = String(customerId);
     link = null;
     await browser.sendBeacon(endpoint, JSON.stringify(body));
-  }
-
-  function money(amount) {
-    return amount?.amount != null ? {price: String(amount.amount), currency: amount.currencyCode} : {};
   }
 
   analytics.subscribe("product_viewed", (event) => {
@@ -40,9 +37,6 @@ register(async ({analytics, browser, init, settings}) => {
         type: "product_viewed",
         product_id: variant.product.id,
         variant_id: variant.id,
-        title: variant.product.title?.slice(0, 255),
-        url: event.context.document.location.href,
-        ...money(variant.price),
       },
       event.context.document.location.href,
     );
@@ -51,8 +45,7 @@ register(async ({analytics, browser, init, settings}) => {
   analytics.subscribe("collection_viewed", (event) => {
     const {collection} = event.data;
     send(
-      {type: "collection_viewed", collection_id: collection.id, title: collection.title?.slice(0, 255),
-       url: event.context.document.location.href},
+      {type: "collection_viewed", collection_id: collection.id},
       event.context.document.location.href,
     );
   });
@@ -77,9 +70,7 @@ register(async ({analytics, browser, init, settings}) => {
         type: "product_added_to_cart",
         product_id: line.merchandise.product.id,
         variant_id: line.merchandise.id,
-        title: line.merchandise.product.title?.slice(0, 255),
         quantity: line.quantity,
-        ...money(line.merchandise.price),
         ...cartToken(init.data.cart),
       },
       event.context.document.location.href,
