@@ -14,15 +14,31 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.models import Checkout, Contact, Enrollment, ProductVariant, WebhookEvent
+from app.extensions import db
+from app.models import (
+    Checkout,
+    Contact,
+    Enrollment,
+    MessageEvent,
+    ProductVariant,
+    PushSubscription,
+    StorefrontEvent,
+    WebhookEvent,
+)
 from app.saleor.demo import checkout_from_legacy
 from tests.support import saleor as saleor_support
+from tests.support import sendgrid_events, storefront
 from tests.support import shopify as shopify_support
 from tests.support.db import rows
+from tests.support.messages import sent_message
 from tests.support.outbox import bodies, sent
 from tests.support.samples import sample
 from tests.support.store import checkout_payload
 from tests.support.stores import Line, SaleorStore, Shopper, Variant
+from tests.test_push_signup import FCM
+from tests.test_push_signup import body as push_subscription
+from tests.test_push_signup import post as push_post
+from tests.test_web_push import PRIVATE_KEY, PUBLIC_KEY
 
 HOUR = timedelta(hours=1)
 ANN = Shopper("ann@example.com", "Ann", "1001")
@@ -33,7 +49,12 @@ CHECKOUT_DATES = {"shopify": ("created_at", "updated_at"), "saleor": ("created",
 
 @pytest.fixture
 def config_changes():
-    return {"saleor_allowed_api_urls": saleor_support.ALLOWLIST}
+    return {
+        "saleor_allowed_api_urls": saleor_support.ALLOWLIST,
+        "sendgrid_webhook_public_key": sendgrid_events.public_key(),
+        "vapid_private_key": PRIVATE_KEY,
+        "vapid_public_key": PUBLIC_KEY,
+    }
 
 
 @pytest.fixture
@@ -247,3 +268,46 @@ def test_a_cart_of_250_lines_is_kept_whole_and_a_longer_one_keeps_its_first_250(
     (checkout,) = rows(app, Checkout)
     assert [line["title"] for line in checkout.line_items] == [f"Item {n}" for n in range(kept)]
     assert [enrollment.flow_key for enrollment in rows(app, Enrollment)] == ["abandoned_checkout"]
+
+
+# --- the other doors: the storefront, SendGrid, web push ------------------------------------------
+
+
+def test_a_storefront_event_titled_with_a_lone_surrogate_is_stored_with_u_fffd(app, client, factory):
+    shop = factory.shop(storefront_url=storefront.STOREFRONT)
+    event = storefront.product_viewed(title="Shirt \ud83d", search_query="\udfff")
+
+    response = storefront.post(client, shop.storefront_key, storefront.batch(None, event))
+    storefront.drain(app)
+
+    assert response.status_code == 202
+    assert [(e.title, e.search_query) for e in rows(app, StorefrontEvent)] == [("Shirt \ufffd", "\ufffd")]
+
+
+def test_sendgrid_events_with_lone_surrogates_and_dates_at_the_end_of_time_are_recorded(
+    app, client, factory, clock
+):
+    shop = factory.shop()
+    contact = factory.contact(shop, email="jane@example.com")
+    message = sent_message(db.session, shop, contact, clock.now() - HOUR)
+    bounce = sendgrid_events.event(
+        "bounce", message.id, reason="550 unknown \udfff", timestamp=253402300799, type="bounce"
+    )
+
+    response = sendgrid_events.post_events(client, [bounce])
+
+    assert response.status_code == 200
+    assert [(e.detail, e.occurred_at) for e in rows(app, MessageEvent)] == [
+        ("bounce: 550 unknown \ufffd", clock.now())
+    ]
+
+
+def test_a_push_subscription_whose_endpoint_carries_a_lone_surrogate_is_stored_with_u_fffd(
+    app, client, factory
+):
+    shop = factory.shop(storefront_url=storefront.STOREFRONT)
+
+    response = push_post(client, shop, push_subscription(endpoint=FCM + "\udfff"))
+
+    assert response.status_code < 300
+    assert [subscription.endpoint for subscription in rows(app, PushSubscription)] == [FCM + "\ufffd"]
