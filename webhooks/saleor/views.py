@@ -105,7 +105,7 @@ class SaleorReceiver:
                 topic=event,
                 event_id=dedupe_key(event, raw),
                 body=body,
-                api_version=headers.get(SCHEMA_VERSION_HEADER, "")[:32] or None,
+                api_version=headers.get(SCHEMA_VERSION_HEADER) or None,
                 triggered_at=_issued_at(payload),
                 received_at=self.services.clock.now(),
             )
