@@ -23,7 +23,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from app.clock import utcnow
 from app.models import Shop, WebhookEvent
-from webhooks.payload import storable
+from webhooks.text import storable
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ _WIDTHS = {name: _width(name) for name in ("topic", "event_id", "webhook_id", "a
 
 
 def bounded(event: IncomingEvent) -> IncomingEvent:
-    """Return the event with each outside value made storable (``webhooks.payload.storable``) and fit
+    """Return the event with each outside value made storable (``webhooks.text.storable``) and fit
     to its column: descriptive text (topic, webhook id, API version) is cut; the event id, which
     dedupes, becomes its SHA-256 when too long, since two cut ids could collide and one delivery be
     taken for another's duplicate, while a digest is the same on every redelivery.

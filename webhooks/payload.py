@@ -1,11 +1,12 @@
 """Typed reads from untrusted JSON: each wrong type becomes a NormalizationError naming the field.
 
 Also the one rule for text, time and counts from outside, used by every door (platform webhooks,
-the storefront, SendGrid, Twilio): each string is made ``storable`` (NUL dropped, a lone surrogate
-replaced by U+FFFD) as the JSON is decoded, so no normalizer can forget it; a time outside
-``EARLIEST``..``LATEST`` is refused by ``parse_datetime``, which ``opt_datetime`` turns into absent;
-a count is clamped into what a 32-bit column holds (``clamped_count``). None of these refuses the
-delivery: the platform would retry it, and Shopify deletes a subscription after 8 failures in a row.
+the storefront, SendGrid, web push): each string is made storable (``webhooks.text``: NUL dropped,
+a lone surrogate replaced by U+FFFD) as the JSON is decoded, so no normalizer can forget it; a time
+outside ``EARLIEST``..``LATEST`` is refused by ``parse_datetime``, which ``opt_datetime`` turns
+into absent; a count is clamped into what a 32-bit column holds (``clamped_count``). None of these
+refuses the delivery: the platform would retry it, and Shopify deletes a subscription after 8
+failures in a row.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from app.ingest.facts import NormalizationError
 from app.models.types import clamped_count
 from webhooks.errors import MalformedWebhookError
+from webhooks.text import storable_document
 
 JSONObject = dict[str, Any]
 
@@ -27,8 +29,6 @@ JSONObject = dict[str, Any]
 # placeholders or attacks (year 1, 9999-12-31), and at datetime's ends arithmetic overflows.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-REPLACEMENT = "\ufffd"
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # The only ways JSON text can carry a NUL or a surrogate: escaped. Documents without one skip the walk.
 _ESCAPE_TO_CLEAN = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
@@ -187,36 +187,13 @@ def plausible(moment: datetime, where: str) -> datetime:
     return moment
 
 
-def storable(text: str) -> str:
-    """Return text PostgreSQL can store: without NUL, each lone surrogate replaced by U+FFFD.
-
-    JSON may escape a surrogate half (``"\\udfff"``) with no partner, and JavaScript strings hold
-    them after a careless slice of an emoji; Python decodes it into a str that UTF-8 cannot encode,
-    and PostgreSQL's JSON refuses the escape. U+FFFD is what a UTF-8 decoder puts in its place.
-    """
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return _LONE_SURROGATE.sub(REPLACEMENT, text)
-
-
-def storable_document(value: Any) -> Any:
-    """Make every string of a decoded JSON document, keys included, ``storable``."""
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, list):
-        return [storable_document(item) for item in value]
-    if isinstance(value, dict):
-        return {storable(key): storable_document(item) for key, item in value.items()}
-    return value
-
-
 def _refuse_constant(name: str) -> None:
     """Refuse NaN and Infinity: Python's json accepts them, JSON (RFC 8259) does not."""
     raise ValueError(f"{name} is not JSON")
 
 
 def decode_json(raw: bytes | str) -> Any:
-    """Parse UTF-8 JSON from outside, every string made ``storable``: how each door reads a body.
+    """Parse UTF-8 JSON from outside, every string made storable: how each door reads a body.
 
     Raises UnicodeDecodeError, ValueError (NaN and Infinity included) or RecursionError; each door
     answers those its own way. A valid surrogate pair is one character once decoded, so only lone

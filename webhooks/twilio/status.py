@@ -16,7 +16,7 @@ from datetime import datetime
 from app.messaging.feedback import Feedback
 from app.models.feedback import TWILIO
 from app.models.messaging import BOUNCED, DELIVERED, OPENED, UNSUBSCRIBED
-from webhooks.payload import storable
+from webhooks.text import storable
 
 STATUS_PATH = "/webhooks/twilio/status"
 KINDS = {"delivered": DELIVERED, "read": OPENED, "undelivered": BOUNCED, "failed": BOUNCED}

@@ -24,7 +24,7 @@ from app.models.types import row_id
 from app.services import current_services
 from app.shop_settings import TWILIO, provider, twilio_account
 from webhooks.errors import WebhookError
-from webhooks.payload import storable
+from webhooks.text import storable
 from webhooks.twilio.status import STATUS_PATH, status_feedback
 from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier
 
