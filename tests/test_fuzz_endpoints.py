@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 import responses
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
@@ -25,12 +25,16 @@ from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 from app.storefront.buffer import QUEUE_KEY
 from app.storefront.schema import parse_batch
 from tests.support.db import count
+from tests.support.hostile import any_text, assert_storable
 from tests.support.messages import sent_message
 from tests.support.saleor import ALLOWLIST, API_URL, who_am_i
 from tests.support.sendgrid_events import post_events, public_key
 from tests.support.storefront import STOREFRONT, batch, post, product_viewed, visitor_id
 from tests.support.twilio_requests import post_signed, status_params
-from tests.test_fuzz_normalizers import json_values
+from tests.test_fuzz_normalizers import NOW, json_values
+from webhooks.payload import decode_json
+from webhooks.sendgrid.events import parse_events
+from webhooks.twilio.status import status_feedback
 
 FIXTURES_ONCE = settings(
     max_examples=50,
@@ -103,6 +107,19 @@ def _valid(raw: bytes) -> bool:
 
 
 @settings(max_examples=200, deadline=None)
+@example(body=batch("v" * 16, product_viewed(title="Shirt \ud83d", search_query="\udfff")))
+@given(body=storefront_bodies)
+def test_what_the_storefront_schema_accepts_can_be_stored_as_it_is(body):
+    from app.storefront.errors import InvalidEventsError
+
+    try:
+        parsed = parse_batch(json.dumps(body).encode())
+    except InvalidEventsError:
+        return
+    assert_storable(parsed)
+
+
+@settings(max_examples=200, deadline=None)
 @given(raw=st.binary(max_size=400))
 def test_any_bytes_are_parsed_or_refused_by_the_storefront_schema(raw):
     from app.storefront.errors import InvalidEventsError
@@ -143,9 +160,32 @@ def test_signed_sendgrid_posts_are_applied_or_refused_never_crashed_on(app, clie
 
     response = post_events(client, json.dumps(events).encode())
 
-    assert response.status_code == (200 if isinstance(events, list) else 400), response.data
+    assert response.status_code == (200 if isinstance(events, list) and _strict_json(events) else 400)
     if response.status_code == 400:
         assert count(app, MessageEvent) == before
+
+
+def _strict_json(value: object) -> bool:
+    """Tell JSON from Python's extension of it (NaN, Infinity), which every door refuses."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@example(
+    events=[{"event": "bounce", "storeflow_message_id": "1", "reason": "\udfff", "timestamp": 253402300799}]
+)
+@example(events=[{"event": "open", "storeflow_message_id": "1", "timestamp": -62135596800}])
+@given(events=sendgrid_events)
+def test_what_sendgrid_events_are_read_as_can_be_stored_as_it_is(events):
+    try:
+        payload = decode_json(json.dumps(events))
+    except ValueError:
+        return
+    assert_storable(parse_events(payload, NOW).feedback)
 
 
 # --- Twilio's callbacks and replies -------------------------------------------------------------
@@ -169,6 +209,13 @@ def test_signed_twilio_callbacks_with_any_fields_never_crash(app, client, sms_me
     response = post_signed(client, f"/webhooks/twilio/status?ref={sms_message.id}", params)
 
     assert response.status_code == 204
+
+
+@settings(max_examples=200, deadline=None)
+@example(fields={"ErrorCode": "\udfff"})
+@given(fields=st.dictionaries(st.sampled_from(["MessageStatus", "ErrorCode", "MessageSid"]), any_text))
+def test_what_a_twilio_status_callback_is_read_as_can_be_stored_as_it_is(fields):
+    assert_storable(status_feedback(1, {**status_params("SMx", "delivered"), **fields}, NOW))
 
 
 @FIXTURES_ONCE

@@ -1,17 +1,32 @@
-"""Property test through the real pipeline: mutated, correctly signed Shopify deliveries never leave
-a 500, a crashed job, or an event stuck unprocessed; each ends processed, ignored or failed."""
+"""Property test through the real pipeline: mutated, correctly signed Shopify and Saleor deliveries
+never leave a 500, a crashed job, or an event stuck unprocessed; each ends processed, ignored or
+failed. The mutations include lone surrogates, dates at the ends of time and ids above 2^63."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
+import responses
 from hypothesis import HealthCheck, given, settings
 
 from app.models import WebhookEvent
+from tests.support import saleor
 from tests.support.db import rows
 from tests.support.shopify import deliver
-from tests.test_fuzz_normalizers import mutated_shopify
+from tests.test_fuzz_normalizers import mutated_saleor, mutated_shopify
+
+PIPELINE = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def config_changes() -> dict[str, object]:
+    return {"saleor_allowed_api_urls": saleor.ALLOWLIST}
 
 
 @pytest.fixture
@@ -21,11 +36,16 @@ def shop(factory):
     return shop
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@pytest.fixture
+def saleor_shop(factory) -> Iterator[None]:
+    shop = factory.shop(domain=saleor.API_URL, platform="saleor")
+    factory.enable(shop, "abandoned_checkout", "thank_you", "review_request")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        saleor.serve_jwks(mock, saleor.signing_key("k1"))
+        yield
+
+
+@PIPELINE
 @given(case=mutated_shopify())
 def test_mutated_deliveries_are_stored_and_settled(app, client, harness, shop, case):
     topic, payload = case
@@ -35,6 +55,19 @@ def test_mutated_deliveries_are_stored_and_settled(app, client, harness, shop, c
     harness.drain()
 
     assert response.status_code == (200 if _strict_json(payload) else 400)
+    assert all(event.status in {"processed", "ignored", "failed"} for event in rows(app, WebhookEvent))
+
+
+@PIPELINE
+@given(case=mutated_saleor())
+def test_mutated_saleor_deliveries_are_stored_and_settled(app, client, harness, saleor_shop, case):
+    event, payload = case
+    body = json.dumps(payload).encode()
+
+    response = saleor.deliver(client, event, body)
+    harness.drain()
+
+    assert response.status_code == (200 if _strict_json(payload) else 400), response.json
     assert all(event.status in {"processed", "ignored", "failed"} for event in rows(app, WebhookEvent))
 
 

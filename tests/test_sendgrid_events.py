@@ -69,8 +69,16 @@ def test_an_event_naming_an_id_no_message_can_have_is_counted_unknown(app, clien
     assert count(app, MessageEvent) == 0
 
 
-def test_an_event_id_holding_a_nul_is_recorded_under_a_digest_of_the_event(app, client, message_id):
+def test_an_event_id_holding_a_nul_is_recorded_without_it_like_every_string(app, client, message_id):
     response = post_events(client, [event("delivered", message_id, sg_event_id="abc\x00def")])
+
+    assert response.status_code == 200
+    (recorded,) = rows(app, MessageEvent)
+    assert recorded.provider_event_id == "abcdef"
+
+
+def test_an_event_id_too_long_to_store_is_recorded_under_a_digest_of_the_event(app, client, message_id):
+    response = post_events(client, [event("delivered", message_id, sg_event_id="x" * 256)])
 
     assert response.status_code == 200
     (recorded,) = rows(app, MessageEvent)

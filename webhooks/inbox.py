@@ -2,22 +2,28 @@
 
 The insert is the only database work on the request path: one autocommit statement,
 ``ON CONFLICT DO NOTHING`` on (platform, shop, event id), durable before the platform gets its 200.
+
+Every value a delivery brings is bounded here, the same way for both platforms, before it meets a
+column: a value PostgreSQL refuses would fail the insert on every retry, and a refusal the platform
+sees as 503 is retried for hours (Shopify then deletes the subscription). See ``bounded``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import String, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from app.clock import utcnow
-from app.models import Shop
+from app.models import Shop, WebhookEvent
+from webhooks.text import storable
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,40 @@ _COLUMNS = (
 )
 
 
+def _width(name: str) -> int:
+    """How many characters one of ``webhook_event``'s text columns holds, as the model declares it."""
+    column_type = WebhookEvent.__table__.c[name].type
+    if not isinstance(column_type, String) or column_type.length is None:
+        raise TypeError(f"webhook_event.{name} is not a bounded text column")
+    return column_type.length
+
+
+# Read from the model, so a migration that changes a column moves its bound with it.
+_WIDTHS = {name: _width(name) for name in ("topic", "event_id", "webhook_id", "api_version")}
+
+
+def bounded(event: IncomingEvent) -> IncomingEvent:
+    """Return the event with each outside value made storable (``webhooks.text.storable``) and fit
+    to its column: descriptive text (topic, webhook id, API version) is cut; the event id, which
+    dedupes, becomes its SHA-256 when too long, since two cut ids could collide and one delivery be
+    taken for another's duplicate, while a digest is the same on every redelivery.
+    """
+    event_id = storable(event.event_id)
+    if len(event_id) > _WIDTHS["event_id"]:
+        event_id = "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
+    return replace(
+        event,
+        topic=storable(event.topic)[: _WIDTHS["topic"]],
+        event_id=event_id,
+        webhook_id=_cut(event.webhook_id, "webhook_id"),
+        api_version=_cut(event.api_version, "api_version"),
+    )
+
+
+def _cut(value: str | None, column: str) -> str | None:
+    return None if value is None else storable(value)[: _WIDTHS[column]] or None
+
+
 def _insert_sql(placeholder: str) -> str:
     values = ", ".join(placeholder.format(c) for c in _COLUMNS)
     return (
@@ -139,6 +179,7 @@ class Inbox:
 
     def store(self, event: IncomingEvent) -> bool:
         """Insert the event unless already stored; return True when this delivery was new."""
+        event = bounded(event)
         params = {
             "shop_id": event.shop_id,
             "platform": event.platform,

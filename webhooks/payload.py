@@ -1,17 +1,36 @@
-"""Typed reads from untrusted JSON: each wrong type becomes a NormalizationError naming the field."""
+"""Typed reads from untrusted JSON: each wrong type becomes a NormalizationError naming the field.
+
+Also the one rule for text, time and counts from outside, used by every door (platform webhooks,
+the storefront, SendGrid, web push): each string is made storable (``webhooks.text``: NUL dropped,
+a lone surrogate replaced by U+FFFD) as the JSON is decoded, so no normalizer can forget it; a time
+outside ``EARLIEST``..``LATEST`` is refused by ``parse_datetime``, which ``opt_datetime`` turns
+into absent; a count is clamped into what a 32-bit column holds (``clamped_count``). None of these
+refuses the delivery: the platform would retry it, and Shopify deletes a subscription after 8
+failures in a row.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.ingest.facts import NormalizationError
+from app.models.types import clamped_count
 from webhooks.errors import MalformedWebhookError
+from webhooks.text import storable_document
 
 JSONObject = dict[str, Any]
+
+# No store event happened before the Unix epoch or will happen after 2100; outside these, dates are
+# placeholders or attacks (year 1, 9999-12-31), and at datetime's ends arithmetic overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# The only ways JSON text can carry a NUL or a surrogate: escaped. Documents without one skip the walk.
+_ESCAPE_TO_CLEAN = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 def obj(value: Any, where: str) -> JSONObject:
@@ -105,7 +124,7 @@ def opt_int(data: JSONObject, key: str, default: int = 0) -> int:
         raise NormalizationError(f"{key} must be a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise NormalizationError(f"{key} must be a finite number")
-    return int(value)
+    return clamped_count(int(value))
 
 
 def opt_decimal(data: JSONObject, key: str) -> Decimal | None:
@@ -148,25 +167,24 @@ def opt_datetime(data: JSONObject, key: str) -> datetime | None:
 
 
 def parse_datetime(value: str, where: str) -> datetime:
+    """Parse an ISO 8601 timestamp into aware UTC, refusing one outside ``EARLIEST``..``LATEST``."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise NormalizationError(f"{where} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return plausible(parsed.astimezone(UTC), where)
+    except OverflowError:  # 0001-01-01T00:00+01:00 and 9999-12-31T23:59-14:00 leave datetime's range in UTC
+        raise NormalizationError(f"{where} is outside the years {EARLIEST.year}-{LATEST.year}") from None
 
 
-def without_nul(value: Any) -> Any:
-    """Drop NUL characters from every string of a JSON document: PostgreSQL stores none, so one would
-    fail the event on every retry. JSON can only carry them escaped, so callers check for ``\\u0000``."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
-    return value
+def plausible(moment: datetime, where: str) -> datetime:
+    """Return an aware time if it lies in ``EARLIEST``..``LATEST``; refuse it otherwise."""
+    if not EARLIEST <= moment < LATEST:
+        raise NormalizationError(f"{where} is outside the years {EARLIEST.year}-{LATEST.year}")
+    return moment
 
 
 def _refuse_constant(name: str) -> None:
@@ -174,11 +192,23 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def decode_json(raw: bytes | str) -> Any:
+    """Parse UTF-8 JSON from outside, every string made storable: how each door reads a body.
+
+    Raises UnicodeDecodeError, ValueError (NaN and Infinity included) or RecursionError; each door
+    answers those its own way. A valid surrogate pair is one character once decoded, so only lone
+    halves are replaced.
+    """
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    value = json.loads(text, parse_constant=_refuse_constant)
+    return storable_document(value) if _ESCAPE_TO_CLEAN.search(text) else value
+
+
 def decode_json_object(raw: bytes) -> tuple[JSONObject, str]:
-    """Parse a webhook body that must be a UTF-8 JSON object; return it and its text."""
+    """Parse a webhook body that must be a UTF-8 JSON object; return it and its text (kept as sent)."""
     try:
         text = raw.decode("utf-8")
-        payload = json.loads(text, parse_constant=_refuse_constant)
+        payload = decode_json(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedWebhookError("body is not valid UTF-8 JSON") from None
     if not isinstance(payload, dict):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.ingest.facts import InventoryFacts, ProductFacts, VariantFacts
 from app.models import Product, ProductVariant, Shop
 from app.models.rows import get_or_create
+from app.models.types import clamped_count
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def merge_inventory(session: Session, shop: Shop, facts: InventoryFacts) -> list
     levels = {**(variant.levels or {}), facts.location_id: facts.available}
     variant.levels = levels
     # One location known (most shops): its level is the total. More: the sum of those reported.
-    variant.available = sum(levels.values())
+    variant.available = clamped_count(sum(levels.values()))
     variant.source_updated_at = facts.updated_at
     session.flush()
     return [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
 from flows.events import EventKind
 from flows.scheduling import DeferredScheduler, StepScheduler
-from webhooks.payload import without_nul
+from webhooks.payload import decode_json
 from webhooks.registry import NORMALIZERS
 
 log = logging.getLogger(__name__)
@@ -78,9 +77,7 @@ class EventProcessor:
         shop = self.session.get(Shop, event.shop_id)
         if shop is None:
             return IGNORED
-        payload = json.loads(event.body)
-        if "\\u0000" in event.body:
-            payload = without_nul(payload)
+        payload = decode_json(event.body)  # the text as stored at ingest, strings made storable again
         if not isinstance(payload, dict):
             raise NormalizationError("payload is not a JSON object")
         normalize = NORMALIZERS[event.platform]

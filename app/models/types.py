@@ -29,6 +29,14 @@ def row_id(value: object) -> int | None:
     return number if 0 < number <= MAX_ROW_ID else None
 
 
+def clamped_count(value: int) -> int:
+    """Clamp a count (stock, a quantity) into what an INTEGER column holds, as PostgreSQL refuses more.
+
+    A stock of 10^20 from outside still means "in stock"; refusing it would drop the whole event.
+    """
+    return max(-MAX_ROW_ID, min(value, MAX_ROW_ID))
+
+
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 

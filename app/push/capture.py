@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.storefront.schema import VISITOR
 from app.zones import zone
+from webhooks.payload import decode_json
 
 MAX_ENDPOINT = 1024
 MAX_ZONE = 64
@@ -91,7 +91,7 @@ def endpoint_of(value: Any, service_hosts: Iterable[str]) -> str:
 
 def _object(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
+        body = decode_json(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidSubscriptionError("body is not valid JSON") from None
     if not isinstance(body, dict):

@@ -19,7 +19,6 @@ signature, which the receiver sets as ``logged_in_customer_id``.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from app.storefront.errors import InvalidEventsError
 from app.storefront.origins import origin_of
 from app.zones import zone
+from webhooks.payload import decode_json
 
 MAX_EVENTS = 10
 VISITOR = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -85,7 +85,7 @@ class EventBatch:
 def parse_batch(raw: bytes) -> EventBatch:
     """Parse and check a post, or raise InvalidEventsError naming the first thing wrong."""
     try:
-        body = json.loads(raw)
+        body = decode_json(raw)  # strings made storable: lone surrogates become U+FFFD
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidEventsError("body is not valid JSON") from None
     if not isinstance(body, dict):
@@ -144,7 +144,7 @@ def _text(data: dict[str, Any], key: str, limit: int, where: str) -> str | None:
     if len(value) > limit:
         raise InvalidEventsError(f"{where}.{key} is longer than {limit} characters")
     if CONTROL.search(value):
-        # PostgreSQL cannot store a NUL: one such post accepted would block every post behind it.
+        # Nothing a page shows has them (NULs, which PostgreSQL cannot store, are gone already).
         raise InvalidEventsError(f"{where}.{key} must not contain control characters")
     return value or None
 

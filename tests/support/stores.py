@@ -72,7 +72,11 @@ class Store(Protocol):
 
     def unsubscribe(self, shopper: Shopper) -> None: ...
 
-    def checkout(self, shopper: Shopper, token: str, lines: list[Line]) -> None: ...
+    def checkout(
+        self, shopper: Shopper, token: str, lines: list[Line], fields: dict[str, Any] | None = None
+    ) -> None:
+        """Start a checkout; ``fields`` are set on the platform's checkout object as they are."""
+        ...
 
     def order(
         self, shopper: Shopper, number: int, lines: list[Line], event: str, placed_at: datetime | None = None
@@ -145,7 +149,9 @@ class ShopifyStore:
             },
         )
 
-    def checkout(self, shopper: Shopper, token: str, lines: list[Line]) -> None:
+    def checkout(
+        self, shopper: Shopper, token: str, lines: list[Line], fields: dict[str, Any] | None = None
+    ) -> None:
         payload = sample("shopify", "checkouts_create__shopifydocs-2026-04")
         payload.update(
             token=token,
@@ -156,6 +162,7 @@ class ShopifyStore:
             line_items=[self._line(line) for line in lines],
             total_price=str(sum(Decimal(line.price) * line.quantity for line in lines)),
         )
+        payload.update(fields or {})
         self._deliver("checkouts/create", payload)
 
     def order(
@@ -299,7 +306,9 @@ class SaleorStore:
     def unsubscribe(self, shopper: Shopper) -> None:
         self._deliver("CUSTOMER_UPDATED", {"user": self._user(shopper, "false")})
 
-    def checkout(self, shopper: Shopper, token: str, lines: list[Line]) -> None:
+    def checkout(
+        self, shopper: Shopper, token: str, lines: list[Line], fields: dict[str, Any] | None = None
+    ) -> None:
         payload = checkout_from_legacy(
             sample("saleor", "SHIPPING_LIST_METHODS_FOR_CHECKOUT__saleor-docs-legacy-checkout")[0]
         )
@@ -322,6 +331,7 @@ class SaleorStore:
                 for line in lines
             ],
         )
+        checkout.update(fields or {})
         self._deliver("CHECKOUT_CREATED", payload)
 
     def order(

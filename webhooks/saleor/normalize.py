@@ -36,6 +36,7 @@ from app.ingest.facts import (
     ProductFacts,
     VariantFacts,
 )
+from app.models.types import clamped_count
 from flows.events import EventKind
 from webhooks.birthdays import birthday_of
 from webhooks.payload import (
@@ -224,7 +225,8 @@ def _variant(variant: JSONObject) -> VariantFacts:
         available = 0
         for raw in opt_list(variant, "stocks")[:100]:
             stock = obj(raw, "stocks[]")
-            available += max(opt_int(stock, "quantity", 0) - opt_int(stock, "quantityAllocated", 0), 0)
+            free = max(opt_int(stock, "quantity", 0) - opt_int(stock, "quantityAllocated", 0), 0)
+            available = clamped_count(available + free)
     return VariantFacts(
         platform_id=req_str(variant, "id", 255),
         title=opt_str(variant, "name", 255),

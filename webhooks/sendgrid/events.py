@@ -21,6 +21,7 @@ from app.models.feedback import SENDGRID
 from app.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
 from app.models.types import row_id
 from webhooks.errors import MalformedWebhookError
+from webhooks.payload import plausible
 
 MESSAGE_ID_ARG = "storeflow_message_id"
 KINDS = {
@@ -46,7 +47,8 @@ class Parsed:
 
 
 def parse_events(payload: Any, received_at: datetime) -> Parsed:
-    """Read a posted batch (a JSON array of events) into feedback; refuse anything not shaped so."""
+    """Read a posted batch (a JSON array of events, as ``decode_json`` made its strings storable) into
+    feedback; refuse anything not shaped so."""
     if not isinstance(payload, list):
         raise MalformedWebhookError("body is not a JSON array of events")
     if len(payload) > MAX_EVENTS:
@@ -78,7 +80,7 @@ def _event(raw: Any, received_at: datetime) -> Feedback | None:
 def _event_id(raw: dict[str, Any]) -> str:
     """Use SendGrid's ``sg_event_id``; an event without one is named by its content."""
     value = raw.get("sg_event_id")
-    if isinstance(value, str) and 0 < len(value) <= 255 and "\x00" not in value:
+    if isinstance(value, str) and 0 < len(value) <= 255:
         return value
     canonical = json.dumps(raw, sort_keys=True, default=str).encode()
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
@@ -88,16 +90,16 @@ def _timestamp(value: Any) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
+        return plausible(datetime.fromtimestamp(value, UTC), "timestamp")
+    except (OverflowError, OSError, ValueError):  # the range check's NormalizationError is a ValueError
         return None
 
 
 def _text(value: Any, limit: int) -> str | None:
-    """Keep a string field (without NULs, which PostgreSQL refuses and would fail the whole post)."""
+    """Keep a string field, bounded (``decode_json`` already dropped NULs, which PostgreSQL refuses)."""
     if not isinstance(value, str):
         return None
-    return value.replace("\x00", "")[:limit] or None
+    return value[:limit] or None
 
 
 def _detail(raw: dict[str, Any]) -> str | None:

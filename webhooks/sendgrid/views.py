@@ -9,7 +9,6 @@ is not an array of events, 503 when the database is down (SendGrid retries).
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import lru_cache
 
@@ -20,6 +19,7 @@ from app.extensions import csrf, db
 from app.messaging.feedback import record_feedback
 from app.services import current_services
 from webhooks.errors import MalformedWebhookError, WebhookError
+from webhooks.payload import decode_json
 from webhooks.sendgrid.events import parse_events
 from webhooks.sendgrid.verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, SendGridEventVerifier
 
@@ -64,6 +64,6 @@ def receive() -> tuple[Response, int]:
 
 def _json(raw: bytes) -> object:
     try:
-        return json.loads(raw)
+        return decode_json(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedWebhookError("body is not valid JSON") from None

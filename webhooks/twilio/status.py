@@ -16,6 +16,7 @@ from datetime import datetime
 from app.messaging.feedback import Feedback
 from app.models.feedback import TWILIO
 from app.models.messaging import BOUNCED, DELIVERED, OPENED, UNSUBSCRIBED
+from webhooks.text import storable
 
 STATUS_PATH = "/webhooks/twilio/status"
 KINDS = {"delivered": DELIVERED, "read": OPENED, "undelivered": BOUNCED, "failed": BOUNCED}
@@ -51,5 +52,5 @@ def status_feedback(message_id: int, params: Mapping[str, str], received_at: dat
 
 
 def _field(params: Mapping[str, str], name: str) -> str:
-    """Read a form field as it can be stored: bounded, and without NULs (PostgreSQL refuses them)."""
-    return params.get(name, "").replace("\x00", "")[:MAX_FIELD_LENGTH]
+    """Read a form field as it can be stored: bounded, and ``storable`` (PostgreSQL refuses a NUL)."""
+    return storable(params.get(name, ""))[:MAX_FIELD_LENGTH]

@@ -24,6 +24,7 @@ from app.models.types import row_id
 from app.services import current_services
 from app.shop_settings import TWILIO, provider, twilio_account
 from webhooks.errors import WebhookError
+from webhooks.text import storable
 from webhooks.twilio.status import STATUS_PATH, status_feedback
 from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier
 
@@ -62,12 +63,12 @@ def inbound() -> Response:
     """Act on a reply to our number: STOP, START or HELP; anything else gets no answer."""
     reply = MessagingResponse()
     try:
-        _verify(_shops_with_account(request.form.get("AccountSid", "").replace("\x00", "")))
-        phone = request.form.get("From", "").replace("\x00", "")[:32]
+        _verify(_shops_with_account(storable(request.form.get("AccountSid", ""))))
+        phone = storable(request.form.get("From", ""))[:32]
         word = keyword(request.form.get("Body", "")[:160])
         now = current_services().clock.now()
         if word == Keyword.STOP:
-            opt_out(db.session(), phone, now, request.form.get("MessageSid", "").replace("\x00", "")[:64])
+            opt_out(db.session(), phone, now, storable(request.form.get("MessageSid", ""))[:64])
         elif word == Keyword.START:
             opt_in(db.session(), phone, now)
         elif word == Keyword.HELP:
