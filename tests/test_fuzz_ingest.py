@@ -1,5 +1,5 @@
 """Property test through the real pipeline: mutated, correctly signed Shopify deliveries never leave
-a 500, a crashed job, or an event stuck unprocessed; each ends processed, ignored or failed."""
+a 500, a crashed job, or an event stuck unprocessed; each ends processed, ignored or rejected."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_mutated_deliveries_are_stored_and_settled(app, client, harness, shop, c
     harness.drain()
 
     assert response.status_code == (200 if _strict_json(payload) else 400)
-    assert all(event.status in {"processed", "ignored", "failed"} for event in rows(app, WebhookEvent))
+    assert all(event.status in {"processed", "ignored", "rejected"} for event in rows(app, WebhookEvent))
 
 
 def _strict_json(payload: object) -> bool:
