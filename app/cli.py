@@ -142,7 +142,7 @@ def quarantined_command(domain: str | None, platform: str) -> None:
 
 
 @events_cli.command("replay")
-@click.argument("event_ids", nargs=-1, type=int)
+@click.argument("event_ids", nargs=-1, type=click.IntRange(1, 2**63 - 1))
 @click.option("--all", "everything", is_flag=True, help="Every event set aside (of --shop, if given).")
 @click.option("--shop", "domain", default=None, help="Only this shop's (its domain).")
 @click.option("--platform", default="shopify", show_default=True)

@@ -19,6 +19,9 @@ REJECTED = "rejected"  # the payload itself is invalid (a NormalizationError): n
 QUARANTINED = "quarantined"  # processing raised on every attempt (app/jobs/failures.py)
 SET_ASIDE = (REJECTED, QUARANTINED)
 
+# The largest id the BIGINT key holds: a bigger one from outside (a URL, the CLI) would fail the query.
+MAX_EVENT_ID = 2**63 - 1
+
 
 class WebhookEvent(Model):
     """One platform event, unique per (platform, shop, platform event id).
