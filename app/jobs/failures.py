@@ -107,7 +107,7 @@ def record_failure(session: Session, event_id: int, exc: BaseException, clock: C
             reason,
         )
     else:
-        # A fault of ours lasts in real time, so the wait is real time, in flow time.
+        # A fault lasts in wall-clock time: wait that long, expressed in flow time (the demo's is faster).
         event.retry_at = now + RETRY_DELAYS[event.attempts - 1] * clock.speedup
         log.warning(
             "webhook %s (%s %s) attempt %d of %d failed, retrying at %s; raised at %s: %s",

@@ -34,7 +34,6 @@ class SetAside:
     status: str
     attempts: int
     received_at: datetime
-    settled_at: datetime | None
     reason: str | None
 
     @property
@@ -63,7 +62,6 @@ def set_aside(session: Session, shop_id: int | None = None, limit: int = LIST_LI
             status=event.status,
             attempts=event.attempts,
             received_at=event.received_at,
-            settled_at=event.processed_at,
             reason=event.error,
         )
         for event, domain in session.execute(query)
