@@ -26,6 +26,8 @@ def create_app(
     """Build an app from a configuration (the environment's when none is given)."""
     config = config or Config.from_env()
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SendGrid's HTTP client logs each request's headers at DEBUG, the API key among them.
+    logging.getLogger("python_http_client").setLevel(logging.INFO)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     if config.database_url.startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)

@@ -114,6 +114,62 @@ def _find_shop(domain: str, platform: str) -> Shop:
     return shop
 
 
+@storeflow_cli.group("events")
+def events_cli() -> None:
+    """List the webhooks set aside (rejected or quarantined) and replay them once fixed."""
+
+
+@events_cli.command("quarantined")
+@click.option("--shop", "domain", default=None, help="Only this shop's (its domain).")
+@click.option("--platform", default="shopify", show_default=True)
+def quarantined_command(domain: str | None, platform: str) -> None:
+    """Print each event set aside, newest first, with its reason."""
+    from app.extensions import db
+    from app.jobs.quarantine import set_aside
+
+    shop_id = _find_shop(domain, platform).id if domain else None
+    found = set_aside(db.session(), shop_id)
+    if not found:
+        click.echo("no quarantined events")
+        return
+    for event in found:
+        received = event.received_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        click.echo(
+            f"{event.id} {event.platform} {event.shop_domain} {event.topic} {event.summary}, "
+            f"received {received}: {event.reason}"
+        )
+    click.echo(f"{len(found)} event(s); replay with: flask --app wsgi storeflow events replay ID… | --all")
+
+
+@events_cli.command("replay")
+@click.argument("event_ids", nargs=-1, type=click.IntRange(1, 2**63 - 1))
+@click.option("--all", "everything", is_flag=True, help="Every event set aside (of --shop, if given).")
+@click.option("--shop", "domain", default=None, help="Only this shop's (its domain).")
+@click.option("--platform", default="shopify", show_default=True)
+def replay_command(event_ids: tuple[int, ...], everything: bool, domain: str | None, platform: str) -> None:
+    """Hand events set aside back to the workers, as if just received; run it once the fault is fixed."""
+    from app.extensions import db
+    from app.jobs.quarantine import replay, status_of
+
+    if bool(event_ids) == everything:
+        raise click.UsageError("name the event ids to replay, or --all")
+    shop_id = _find_shop(domain, platform).id if domain else None
+    replayed = replay(db.session(), None if everything else event_ids, shop_id)
+    db.session.commit()
+    if replayed:
+        ids = ", ".join(str(event_id) for event_id in replayed)
+        click.echo(f"replayed {len(replayed)} event(s): {ids}; a worker's relay takes them within seconds")
+    elif everything:
+        click.echo("nothing to replay")
+    refused = [
+        f"event {event_id} is not quarantined ({status_of(db.session(), event_id) or 'no such event'})"
+        for event_id in event_ids
+        if event_id not in replayed
+    ]
+    if refused:
+        raise click.ClickException("\n".join(refused))
+
+
 @storeflow_cli.command("simulate")
 @click.option("--shop", "domain", required=True, help="The shop's domain.")
 @click.option("--platform", default="shopify", show_default=True)

@@ -3,6 +3,8 @@ form needs its CSRF token on a cookie session, and a login link works once."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.admin.auth import login_link_token
@@ -59,13 +61,13 @@ def test_every_form_post_needs_the_csrf_token_on_a_cookie_session(app, client, s
         and rule.endpoint != "admin.logout"
     ]
     assert len(posts) >= 13, [r.rule for r in posts]
-    values = {"flow_key": "abandoned_checkout", "step": "first_email", "contact_id": "1"}
+    values = {"flow_key": "abandoned_checkout", "step": "first_email", "contact_id": "1", "event_id": "1"}
 
     # when each is posted without its token, then it is refused before anything changes
     for rule in posts:
         path = rule.rule
         for name, value in values.items():
-            path = path.replace(f"<{name}>", value).replace(f"<int:{name}>", value)
+            path = re.sub(rf"<(?:[^:>]+:)?{name}>", value, path)
         response = client.post(path, data={"enabled": "on", "confirm": "erase"})
         assert response.status_code == 400, path
     assert rows(app, FlowSetting) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
@@ -39,3 +40,33 @@ def test_migrations_downgrade_to_empty_and_back_on_sqlite(tmp_path, clock):
         upgrade()
 
     assert _differences(app) == []
+
+
+def test_failed_webhooks_become_rejected_or_quarantined_by_their_reason(tmp_path, clock):
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'storeflow.db'}"), clock=clock)
+    with app.app_context():
+        upgrade(revision="0009_holdouts")
+        db.session.execute(
+            text(
+                "INSERT INTO shop (id, platform, domain, name, timezone, settings, storefront_key,"
+                " created_at, updated_at) VALUES (1, 'shopify', 'a.myshopify.com', 'A', 'UTC', '{}', 'k',"
+                " '2026-11-26', '2026-11-26')"
+            )
+        )
+        for event_id, error in (("a", "payload rejected: token is required"), ("b", "KeyError: 'bogus'")):
+            db.session.execute(
+                text(
+                    "INSERT INTO webhook_event (shop_id, platform, topic, event_id, body, status, attempts,"
+                    " error, received_at) VALUES (1, 'shopify', 't', :event_id, '{}', 'failed', 1, :error,"
+                    " '2026-11-26 12:00:00')"
+                ),
+                {"event_id": event_id, "error": error},
+            )
+        db.session.commit()
+        upgrade()
+
+        statuses = db.session.execute(
+            text("SELECT event_id, status FROM webhook_event ORDER BY event_id")
+        ).all()
+
+    assert [tuple(row) for row in statuses] == [("a", "rejected"), ("b", "quarantined")]

@@ -149,8 +149,8 @@ def test_a_worker_that_died_mid_step_is_replaced_after_the_lease(app, client, ha
     assert count(app, Message, status="sent") == 1
 
 
-def test_an_event_that_keeps_failing_is_given_up_after_five_attempts(app, harness, shop):
-    from app.jobs.tasks import MAX_EVENT_ATTEMPTS
+def test_an_event_that_keeps_failing_is_quarantined_after_five_attempts(app, harness, shop):
+    from tests.support.poison import RETRY_DELAYS
 
     with app.app_context():
         # a row no normalizer can read: processing raises an unexpected error every time
@@ -158,13 +158,12 @@ def test_an_event_that_keeps_failing_is_given_up_after_five_attempts(app, harnes
             WebhookEvent(shop_id=shop.id, platform="bogus", topic="x", event_id="poison", body="{}")
         )
         db.session.commit()
-        queue = harness.services.queue
-        for attempt in range(MAX_EVENT_ATTEMPTS + 2):
-            later = utcnow() + (DISPATCH_LEASE + timedelta(seconds=1)) * attempt
-            relay_webhooks(db.session(), queue, now=later)
-            harness.drain()
+    harness.drain()
+    for delay in RETRY_DELAYS:
+        harness.advance(delay)
+    harness.advance(HOUR)
 
     (event,) = rows(app, WebhookEvent)
-    assert (event.status, event.attempts) == ("failed", MAX_EVENT_ATTEMPTS)
+    assert (event.status, event.attempts) == ("quarantined", 5)
     assert event.processed_at is not None
-    assert "KeyError" in event.error
+    assert event.error == "KeyError: 'bogus'"

@@ -3,6 +3,7 @@
 from app.admin import (
     consent_settings,
     contacts,
+    deliveries,
     flow_detail,
     flow_files,
     flow_simulate,
@@ -19,6 +20,7 @@ __all__ = [
     "bp",
     "consent_settings",
     "contacts",
+    "deliveries",
     "flow_detail",
     "flow_files",
     "flow_simulate",

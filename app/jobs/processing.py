@@ -13,7 +13,7 @@ from app.ingest.facts import NormalizationError, Normalized
 from app.ingest.lifecycle import uninstall
 from app.ingest.privacy import export_customer, redact_customer, redact_shop
 from app.models import Order, Shop, WebhookEvent
-from app.models.inbox import FAILED, IGNORED, PROCESSED
+from app.models.inbox import IGNORED, PROCESSED, REJECTED
 from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
 from flows.events import EventKind
@@ -64,9 +64,9 @@ class EventProcessor:
         except NormalizationError as exc:
             self.session.rollback()
             event = self.session.get_one(WebhookEvent, event_id)
-            self._finish(event, FAILED, f"payload rejected: {exc}")
+            self._finish(event, REJECTED, f"payload rejected: {exc}")
             log.warning("webhook %s (%s %s) rejected: %s", event_id, event.platform, event.topic, exc)
-            return FAILED
+            return REJECTED
         except Exception:
             deferred.discard()
             raise
@@ -127,5 +127,6 @@ class EventProcessor:
         event.status = status
         event.error = error
         event.processed_at = self.clock.now()
+        event.retry_at = None
         event.attempts += 1
         self.session.commit()

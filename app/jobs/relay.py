@@ -18,7 +18,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.clock import Clock, utcnow
+from app.clock import Clock, SystemClock, utcnow
 from app.jobs.scheduling import step_job_id
 from app.models import Enrollment, WebhookEvent
 from app.models.automation import ACTIVE
@@ -29,10 +29,17 @@ DISPATCH_LEASE = timedelta(minutes=2)
 BATCH_SIZE = 100
 OVERDUE_GRACE = timedelta(seconds=30)
 LIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED})
+SYSTEM_CLOCK = SystemClock()
 
 
-def relay_webhooks(session: Session, queue: Queue, now: datetime | None = None) -> int:
-    """Enqueue unprocessed webhooks in batches; return how many were handed out."""
+def relay_webhooks(
+    session: Session, queue: Queue, now: datetime | None = None, clock: Clock = SYSTEM_CLOCK
+) -> int:
+    """Enqueue unprocessed webhooks in batches; return how many were handed out.
+
+    ``now`` (wall-clock) measures dispatch leases; ``clock`` says whether a failed event's backoff
+    (``retry_at``, flow time) has passed.
+    """
     from app.jobs.tasks import process_events
 
     now = now or utcnow()
@@ -46,6 +53,7 @@ def relay_webhooks(session: Session, queue: Queue, now: datetime | None = None) 
                     WebhookEvent.dispatched_at.is_(None),
                     WebhookEvent.dispatched_at < now - DISPATCH_LEASE,
                 ),
+                or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= clock.now()),
             )
             .order_by(WebhookEvent.id)
             .limit(BATCH_SIZE)

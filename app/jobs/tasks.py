@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from rq import Queue
 
 from app.calendar.tick import run_calendar
 from app.extensions import db
+from app.jobs.failures import record_failure
 from app.jobs.processing import EventProcessor
 from app.jobs.scheduling import RQStepScheduler
 from app.messaging.actions import ContactActions
 from app.messaging.sender import MessageSender
-from app.models import WebhookEvent
-from app.models.inbox import FAILED
 from app.reports.attribution import Windows
 from app.services import current_services
 from app.storefront.activity import Activity, feed_activity
@@ -27,11 +25,8 @@ from flows.scheduling import DeferredScheduler
 log = logging.getLogger(__name__)
 
 
-MAX_EVENT_ATTEMPTS = 5
-
-
 class EventBatchError(RuntimeError):
-    """Some events of a batch raised; they stay unprocessed and the relay hands them out again."""
+    """Some events of a batch raised; each waits out its backoff, then the relay hands it out again."""
 
 
 def _scheduler() -> RQStepScheduler:
@@ -40,7 +35,11 @@ def _scheduler() -> RQStepScheduler:
 
 
 def process_events(event_ids: list[int]) -> dict[int, str]:
-    """Process a batch of stored webhooks in id order; return each one's status."""
+    """Process a batch of stored webhooks in id order; return each one's status.
+
+    One event that raises does not stop the others: its failure is recorded (app/jobs/failures.py)
+    and the batch goes on; the job then fails with the ids, so RQ shows it too.
+    """
     services = current_services()
     windows = Windows.from_config(services.config)
     processor = EventProcessor(db.session(), services.clock, _scheduler(), windows)
@@ -51,26 +50,12 @@ def process_events(event_ids: list[int]) -> dict[int, str]:
             results[event_id] = processor.process(event_id)
         except Exception as exc:
             db.session.rollback()
-            log.exception("webhook %s failed while processing", event_id)
-            _record_failure(event_id, exc, services.clock.now())
+            record_failure(db.session(), event_id, exc, services.clock)
+            db.session.commit()
             failed.append(event_id)
     if failed:
         raise EventBatchError(f"{len(failed)} of {len(event_ids)} webhook(s) failed: {failed}")
     return results
-
-
-def _record_failure(event_id: int, exc: Exception, now: datetime) -> None:
-    """Count a failed attempt; after MAX_EVENT_ATTEMPTS stop handing the event out (a poison message)."""
-    event = db.session.get(WebhookEvent, event_id)
-    if event is None:
-        return
-    event.attempts += 1
-    event.error = f"{type(exc).__name__}: {exc}"[:2000]
-    if event.attempts >= MAX_EVENT_ATTEMPTS:
-        event.status = FAILED
-        event.processed_at = now
-        log.error("webhook %s failed %d times; giving up on it", event_id, event.attempts)
-    db.session.commit()
 
 
 def run_step(enrollment_id: int, run_token: int) -> str:

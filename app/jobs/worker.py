@@ -64,7 +64,7 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
         events = storefront_buffer(services)
         while stop_after is None or time.monotonic() - started < stop_after:
             try:
-                relay_webhooks(db.session(), services.queue)
+                relay_webhooks(db.session(), services.queue, clock=services.clock)
                 drain_events(db.session(), events, config.secret_key, report=enqueue_activity(services.queue))
                 if time.monotonic() - last_tick >= config.calendar_interval_seconds:
                     enqueue_calendar_tick(services.queue, services.clock)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from app.models import Contact
@@ -11,6 +13,7 @@ from app.push.subscriptions import latest_subscription
 
 # What a message row says when a contact cannot be reached on a channel at all.
 UNREACHABLE = {"push": "no push subscription"}
+INVALID_PHONE = "not a valid phone number"
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,29 @@ def recipient(session: Session, contact: Contact, channel: str) -> Recipient | N
 def unreachable(channel: str) -> str:
     """Say why a contact cannot be messaged on the channel."""
     return UNREACHABLE.get(channel, f"no {channel} address")
+
+
+def address_problem(channel: str, address: str) -> str | None:
+    """Say why an address is no address on its channel, or None when it has the shape of one.
+
+    Platforms pass on whatever a shopper typed, and public samples carry placeholders ("example
+    string"), so this runs before every send. Email is checked by email-validator: the syntax, and a
+    domain of a real domain's shape (a dot, a real top-level domain, no special-use name such as
+    ``localhost``, ``.invalid`` or ``.test``). Its DNS look-ups are off: a send never waits on DNS,
+    and a domain that does not exist comes back as the provider's bounce. ``example.com`` and
+    ``.example`` pass: reserved for documentation, but shaped like any domain. A phone must be a
+    number libphonenumber calls valid. A push subscription's endpoint is the browser's own.
+    """
+    if channel == "email":
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError as exc:
+            return f"not an email address ({exc})"
+        return None
+    if channel == "sms":
+        try:
+            number = phonenumbers.parse(address, None)
+        except phonenumbers.NumberParseException:
+            return INVALID_PHONE
+        return None if phonenumbers.is_valid_number(number) else INVALID_PHONE
+    return None

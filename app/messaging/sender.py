@@ -30,7 +30,7 @@ from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
 from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
-from app.messaging.recipients import recipient, unreachable
+from app.messaging.recipients import address_problem, recipient, unreachable
 from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
 from app.messaging.send_rules import SendRules
@@ -168,6 +168,9 @@ class MessageSender:
         if found is None:
             return unreachable(step.channel)
         address = found.address
+        problem = address_problem(step.channel, address)
+        if problem:
+            return problem
         # A push subscription is itself the shopper's consent: it exists only while they allow push.
         if (
             flow.purpose == Purpose.MARKETING

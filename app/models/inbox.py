@@ -14,7 +14,13 @@ from app.models.types import BigIntPK, UTCDateTime
 PENDING = "pending"
 PROCESSED = "processed"
 IGNORED = "ignored"
-FAILED = "failed"
+# Set aside for the operator, with the reason in ``error``; replaying hands the event out again.
+REJECTED = "rejected"  # the payload itself is invalid (a NormalizationError): no retry can help
+QUARANTINED = "quarantined"  # processing raised on every attempt (app/jobs/failures.py)
+SET_ASIDE = (REJECTED, QUARANTINED)
+
+# The largest id the BIGINT key holds: a bigger one from outside (a URL, the CLI) would fail the query.
+MAX_EVENT_ID = 2**63 - 1
 
 
 class WebhookEvent(Model):
@@ -22,6 +28,8 @@ class WebhookEvent(Model):
 
     ``dispatched_at`` is a lease: a relay that handed the row to RQ may hand it again once the lease
     runs out and the row is still unprocessed, so a job lost with a Redis restart is not an event lost.
+    ``processed_at`` is when the event was settled: processed, ignored, or set aside (rejected or
+    quarantined). ``retry_at`` (flow time) holds a failed event back until its backoff has passed.
     """
 
     __tablename__ = "webhook_event"
@@ -34,6 +42,12 @@ class WebhookEvent(Model):
             sqlite_where=text("processed_at IS NULL"),
         ),
         Index("ix_webhook_event_contact", "contact_id"),
+        Index(
+            "ix_webhook_event_set_aside",
+            "shop_id",
+            postgresql_where=text("status IN ('rejected', 'quarantined')"),
+            sqlite_where=text("status IN ('rejected', 'quarantined')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -50,6 +64,7 @@ class WebhookEvent(Model):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     subject_key: Mapped[str | None] = mapped_column(String(255))

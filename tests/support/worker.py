@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.clock import ManualClock
 from app.extensions import db
@@ -29,10 +29,12 @@ class Harness:
         """Relay stored webhooks and run every job that is due, until nothing is left."""
         for _ in range(50):
             with self.app.app_context():
-                relay_webhooks(db.session, self.services.queue)
+                relay_webhooks(db.session, self.services.queue, clock=self.clock)
                 pending = db.session.scalars(
                     select(WebhookEvent.id).where(
-                        WebhookEvent.processed_at.is_(None), WebhookEvent.dispatched_at.is_(None)
+                        WebhookEvent.processed_at.is_(None),
+                        WebhookEvent.dispatched_at.is_(None),
+                        or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= self.clock.now()),
                     )
                 ).first()
                 db.session.remove()
