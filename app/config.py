@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -107,7 +108,8 @@ def _vapid_keys(mode: str, private_key: str, public_key: str) -> tuple[str, str]
 
 @dataclass(frozen=True)
 class Platform:
-    """A store platform a deployment may serve: switched on by setting its variables, all of them."""
+    """A store platform a deployment may serve: switched on by setting any of its variables, and then
+    it needs all of them (half a Shopify pair stops start-up instead of failing on the first webhook)."""
 
     name: str
     label: str
@@ -163,7 +165,7 @@ def _weak_secret_errors(secret_key: str, token_keys: tuple[str, ...]) -> list[st
         errors.append(f"SECRET_KEY {secret_problem}")
     for position, key in enumerate(token_keys, start=1):
         problem = weakness(key, published=(DEV_SECRET_KEY, dev_token_key, secret_key))
-        if key == secret_key:
+        if hmac.compare_digest(key.encode(), secret_key.encode()):
             problem = "must differ from SECRET_KEY"
         if problem:
             errors.append(f"TOKEN_ENCRYPTION_KEY (key {position}) {problem}")
