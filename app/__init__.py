@@ -10,9 +10,10 @@ from redis import Redis
 
 from app.channels.registry import ChannelSet
 from app.clock import Clock, clock_from_settings
-from app.config import INSTANCE_DIR, Config
+from app.config import INSTANCE_DIR, Config, not_served_reason
 from app.crypto import TokenCipher
 from app.extensions import csrf, db, migrate
+from app.framing import protect_from_framing
 from app.services import Services, attach_services
 from app.sessions import CookieSessionExceptWebhooks
 
@@ -28,6 +29,7 @@ def create_app(
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SendGrid's HTTP client logs each request's headers at DEBUG, the API key among them.
     logging.getLogger("python_http_client").setLevel(logging.INFO)
+    _warn_about_development_on_a_server(config)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     if config.database_url.startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -59,21 +61,43 @@ def create_app(
     _register_blueprints(app)
     _register_cli(app)
     _mount_webhook_ingress(app, config)
+    protect_from_framing(app)
     return app
 
 
+def _warn_about_development_on_a_server(config: Config) -> None:
+    """Say loudly when development settings (a published SECRET_KEY among them) run on a real database."""
+    if config.env == "development" and not config.database_url.startswith("sqlite"):
+        logging.getLogger(__name__).warning(
+            "running in development with a server database: the development SECRET_KEY lets anyone mint "
+            "admin login links; set STOREFLOW_ENV=production for any deployment others can reach"
+        )
+
+
 def _mount_webhook_ingress(app: Flask, config: Config) -> None:
-    """Answer webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py)."""
+    """Answer webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py).
+
+    A platform this deployment does not serve gets a receiver that answers 404 with the reason: its
+    own needs secrets that are not set (a Saleor-only deployment has no Shopify client secret).
+    """
+    from app.saleor.installation import PLATFORM as SALEOR
     from app.shopify.app_proxy import APP_PROXY_PATH, AppProxyVerifier
+    from app.shopify.installation import PLATFORM as SHOPIFY
     from app.storefront.ingress import StorefrontIngress
     from app.storefront.receiver import StorefrontReceiver
-    from webhooks.ingress import Receiver, WebhookIngress
+    from webhooks.ingress import NotServed, Receiver, WebhookIngress
     from webhooks.saleor.views import PATH as SALEOR_PATH
     from webhooks.saleor.views import SaleorReceiver
     from webhooks.shopify.receiver import PATH, ShopifyReceiver
 
     services = app.extensions["storeflow"]
-    receivers: dict[str, Receiver] = {PATH: ShopifyReceiver(services), SALEOR_PATH: SaleorReceiver(services)}
+    receivers: dict[str, Receiver] = {
+        path: receiver(services) if config.serves(platform) else NotServed(not_served_reason(platform))
+        for path, platform, receiver in (
+            (PATH, SHOPIFY, ShopifyReceiver),
+            (SALEOR_PATH, SALEOR, SaleorReceiver),
+        )
+    }
     webhooks = WebhookIngress(app.wsgi_app, receivers, config.webhook_max_bytes)
     app.wsgi_app = StorefrontIngress(  # type: ignore[method-assign]
         webhooks, StorefrontReceiver(services), signed_paths={APP_PROXY_PATH: AppProxyVerifier(config)}
@@ -97,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.admin.audit_api import bp as audit_api_bp
     from app.health import bp as health_bp
+    from app.home import bp as home_bp
     from app.messaging.clicks import bp as clicks_bp
     from app.messaging.confirm import bp as confirm_bp
     from app.messaging.unsubscribe import bp as unsubscribe_bp
@@ -109,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from webhooks.twilio.views import bp as twilio_webhooks_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(shopify_install_bp)
     app.register_blueprint(saleor_app_bp)
     app.register_blueprint(admin_bp)

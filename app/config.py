@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -20,6 +21,8 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 
 # Saleor metadata keys end up inside subscription queries, so they are kept to a safe alphabet.
 METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# A web origin as a Content-Security-Policy source: scheme, host (its first label may be "*"), port.
+ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 class ConfigError(RuntimeError):
@@ -59,6 +62,15 @@ def _saleor_allowlist(value: str) -> tuple[str, ...]:
     return patterns
 
 
+def _origins(name: str, value: str) -> tuple[str, ...]:
+    """Split a list of web origins and check each now: they are written into a response header."""
+    origins = tuple(o.strip().lower().rstrip("/") for o in value.split(",") if o.strip())
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin):
+            raise ConfigError(f"{name}: {origin[:80]!r} is not an origin like https://dashboard.example.com")
+    return origins
+
+
 def _metadata_key(raw: Mapping[str, str], name: str) -> str:
     """Accept a metadata key that can sit inside a GraphQL string literal as it is."""
     key = raw[name]
@@ -95,6 +107,72 @@ def _vapid_keys(mode: str, private_key: str, public_key: str) -> tuple[str, str]
 
 
 @dataclass(frozen=True)
+class Platform:
+    """A store platform a deployment may serve: switched on by setting any of its variables, and then
+    it needs all of them (half a Shopify pair stops start-up instead of failing on the first webhook)."""
+
+    name: str
+    label: str
+    variables: tuple[str, ...]
+
+    def switched_on(self, env: Mapping[str, str]) -> bool:
+        return any(env.get(name, "").strip() for name in self.variables)
+
+    def missing(self, env: Mapping[str, str]) -> list[str]:
+        return [name for name in self.variables if not env.get(name, "").strip()]
+
+
+# An operator sets the variables of the platforms they use and nothing of the others: Shopify is
+# served when its client id and secret are set, Saleor when some instance may install Storeflow.
+PLATFORMS: tuple[Platform, ...] = (
+    Platform("shopify", "Shopify", ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET")),
+    Platform("saleor", "Saleor", ("SALEOR_ALLOWED_API_URLS",)),
+)
+
+
+def not_served_reason(platform: str) -> str:
+    """Say, in one line an operator can act on, that this deployment does not serve a platform."""
+    served = next(p for p in PLATFORMS if p.name == platform)
+    return (
+        f"This Storeflow deployment does not serve {served.label} stores: "
+        f"its operator has not set {' and '.join(served.variables)}."
+    )
+
+
+def _platform_errors(mode: str, env: Mapping[str, str]) -> list[str]:
+    """Name a platform switched on with a variable missing; in production, also a deployment serving none."""
+    errors = [
+        f"{platform.label} is switched on but {', '.join(platform.missing(env))} is missing"
+        for platform in PLATFORMS
+        if platform.switched_on(env) and platform.missing(env)
+    ]
+    if mode == "production" and not any(platform.switched_on(env) for platform in PLATFORMS):
+        errors.append(
+            "no store platform is switched on: set "
+            + " or ".join(f"{' and '.join(p.variables)} ({p.label})" for p in PLATFORMS)
+        )
+    return errors
+
+
+def _weak_secret_errors(secret_key: str, token_keys: tuple[str, ...]) -> list[str]:
+    """Name the production secrets an outsider could know or guess (never their values)."""
+    from app.weak_secrets import weakness  # imports no app code
+
+    dev_token_key = _derived_fernet_key(DEV_SECRET_KEY)
+    errors = []
+    secret_problem = weakness(secret_key, published=(DEV_SECRET_KEY, dev_token_key))
+    if secret_problem:
+        errors.append(f"SECRET_KEY {secret_problem}")
+    for position, key in enumerate(token_keys, start=1):
+        problem = weakness(key, published=(DEV_SECRET_KEY, dev_token_key, secret_key))
+        if hmac.compare_digest(key.encode(), secret_key.encode()):
+            problem = "must differ from SECRET_KEY"
+        if problem:
+            errors.append(f"TOKEN_ENCRYPTION_KEY (key {position}) {problem}")
+    return errors
+
+
+@dataclass(frozen=True)
 class Setting:
     """One environment variable: its default and whether production refuses to start without it."""
 
@@ -123,8 +201,8 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         "Encrypts platform tokens: Fernet keys or 32+ character secrets, comma-separated, newest first.",
     ),
-    Setting("SHOPIFY_API_KEY", "", True, "Shopify app client id."),
-    Setting("SHOPIFY_API_SECRET", "", True, "Shopify app client secret (webhook HMAC, session tokens)."),
+    Setting("SHOPIFY_API_KEY", "", doc="Shopify app client id; with the secret, switches Shopify on."),
+    Setting("SHOPIFY_API_SECRET", "", doc="Shopify app client secret (webhook HMAC, session tokens)."),
     Setting("SHOPIFY_API_SECRET_OLD", "", doc="Previous client secret while rotating it."),
     Setting(
         "SHOPIFY_SCOPES",
@@ -165,6 +243,11 @@ SETTINGS: tuple[Setting, ...] = (
         "SALEOR_ALLOWED_API_URLS",
         "",
         doc="Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
+    ),
+    Setting(
+        "SALEOR_DASHBOARD_ORIGINS",
+        "",
+        doc="Origins of Saleor dashboards that frame the app page, besides the allowlisted instances'.",
     ),
     Setting(
         "SALEOR_ALLOW_PRIVATE_NETWORKS",
@@ -242,6 +325,7 @@ class Config:
     shopify_api_version: str
     shopify_register_webhooks: bool
     saleor_allowed_api_urls: tuple[str, ...]
+    saleor_dashboard_origins: tuple[str, ...]
     saleor_allow_private_networks: bool
     saleor_consent_metadata_key: str
     saleor_sms_consent_metadata_key: str
@@ -279,6 +363,11 @@ class Config:
     def is_production(self) -> bool:
         return self.env == "production"
 
+    def serves(self, platform: str) -> bool:
+        """Tell whether this deployment serves a platform's stores (every variable of it is set)."""
+        switch = next(p for p in PLATFORMS if p.name == platform)
+        return all(getattr(self, name.lower()) for name in switch.variables)
+
     @property
     def push_enabled(self) -> bool:
         """Tell whether storefronts may ask shoppers for push (a real key, or development's own)."""
@@ -292,12 +381,15 @@ class Config:
         mode = raw["STOREFLOW_ENV"]
         if mode not in {"development", "production", "test"}:
             raise ConfigError(f"STOREFLOW_ENV must be development, production or test, not {mode!r}")
+        problems = _platform_errors(mode, env)
         if mode == "production":
             missing = [s.env for s in SETTINGS if s.required_in_production and not env.get(s.env, "").strip()]
             if missing:
-                raise ConfigError(
-                    "Missing required environment variable(s) for production: " + ", ".join(missing)
+                problems.insert(
+                    0, "Missing required environment variable(s) for production: " + ", ".join(missing)
                 )
+        if problems:
+            raise ConfigError("; ".join(problems))
         secret_key = raw["SECRET_KEY"] or DEV_SECRET_KEY
         token_keys = raw["TOKEN_ENCRYPTION_KEY"] or _derived_fernet_key(secret_key)
         database_url = raw["DATABASE_URL"] or f"sqlite:///{INSTANCE_DIR / 'storeflow.db'}"
@@ -319,6 +411,9 @@ class Config:
                 shopify_api_version=raw["SHOPIFY_API_VERSION"],
                 shopify_register_webhooks=_flag(raw["SHOPIFY_REGISTER_WEBHOOKS"]),
                 saleor_allowed_api_urls=_saleor_allowlist(raw["SALEOR_ALLOWED_API_URLS"]),
+                saleor_dashboard_origins=_origins(
+                    "SALEOR_DASHBOARD_ORIGINS", raw["SALEOR_DASHBOARD_ORIGINS"]
+                ),
                 saleor_allow_private_networks=_flag(raw["SALEOR_ALLOW_PRIVATE_NETWORKS"]),
                 saleor_consent_metadata_key=_metadata_key(raw, "SALEOR_CONSENT_METADATA_KEY"),
                 saleor_sms_consent_metadata_key=_metadata_key(raw, "SALEOR_SMS_CONSENT_METADATA_KEY"),
@@ -355,8 +450,13 @@ class Config:
             )
         except ValueError as exc:
             raise ConfigError(f"Invalid number in the environment: {exc}") from exc
-        if mode == "production" and any(len(key) < 32 for key in config.token_encryption_keys):
-            raise ConfigError("TOKEN_ENCRYPTION_KEY: each key must be at least 32 characters long")
+        if mode == "production":
+            weak = _weak_secret_errors(config.secret_key, config.token_encryption_keys)
+            if weak:
+                raise ConfigError(
+                    "; ".join(weak)
+                    + " (generate one: python -c 'import secrets; print(secrets.token_hex(32))')"
+                )
         if mode == "production" and config.saleor_allow_private_networks:
             raise ConfigError("SALEOR_ALLOW_PRIVATE_NETWORKS is for tests and demos; production refuses it")
         if mode == "production" and config.clock_speedup != 1:

@@ -14,7 +14,8 @@ def config():
     return Config.from_env({"APP_URL": "https://storeflow.example"})
 
 
-def test_the_manifest_endpoint_serves_the_manifest(app, client):
+@pytest.mark.parametrize("config_changes", [{"saleor_allowed_api_urls": ("https://*.saleor.test/graphql/",)}])
+def test_the_manifest_endpoint_serves_the_manifest(app, client, config_changes):
     response = client.get("/saleor/manifest")
 
     assert response.status_code == 200

@@ -58,6 +58,17 @@ def _encoded(key: str, value: str) -> bytes:
 Receiver = Callable[[Headers, bytes], Reply]
 
 
+class NotServed:
+    """The receiver of a platform this deployment does not serve: 404 with the reason, nothing stored."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __call__(self, headers: Headers, raw: bytes) -> Reply:
+        log.warning("webhook refused (404): %s", self.reason)
+        return Reply.error(404, self.reason)
+
+
 class WebhookIngress:
     """WSGI middleware: POSTs to a receiver's path are answered here; everything else goes on."""
 

@@ -79,10 +79,15 @@ def current_identity() -> AdminIdentity:
 
 
 def _identity_from_session_token() -> AdminIdentity:
+    from app.framing import allow_framing_by
+    from app.served import not_served
     from app.shopify.errors import SessionTokenError, ShopifyError
     from app.shopify.exchange import ensure_installed
-    from app.shopify.session_tokens import verify_session_token
+    from app.shopify.installation import PLATFORM as SHOPIFY
+    from app.shopify.session_tokens import frame_ancestors, verify_session_token
 
+    if not current_services().config.serves(SHOPIFY):
+        abort(not_served(SHOPIFY))
     try:
         token = verify_session_token(request.method, request.url, dict(request.headers))
     except SessionTokenError as exc:
@@ -96,6 +101,7 @@ def _identity_from_session_token() -> AdminIdentity:
         log.error("could not complete the install of %s: %s", token.shop_domain, exc)
         abort(Response("Shopify did not answer; try again in a moment.", status=503))
     g.embedded_headers = token.response_headers
+    allow_framing_by(frame_ancestors(token.shop_domain))
     return AdminIdentity(shop=shop, via_session_token=True)
 
 

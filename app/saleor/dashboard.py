@@ -15,10 +15,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from sqlalchemy.orm import Session
 
+from app.config import Config
 from app.models import Shop
 from app.saleor.errors import (
     ApiUrlNotAllowedError,
@@ -27,10 +29,22 @@ from app.saleor.errors import (
     UnknownSigningKeyError,
 )
 from app.saleor.installation import allowed_api_url, find_shop, saleor_settings
-from app.saleor.urls import normalize_api_url
+from app.saleor.urls import DEFAULT_PORTS, normalize_api_url
 from app.services import Services
 
 log = logging.getLogger(__name__)
+
+
+def frame_ancestors(config: Config) -> tuple[str, ...]:
+    """Who may frame the app page: the allowlisted instances' origins (Saleor Cloud serves its
+    dashboard there) and the dashboards the operator lists (a self-hosted one on its own host)."""
+    instances = []
+    for pattern in config.saleor_allowed_api_urls:
+        parts = urlsplit(pattern.lower())
+        default = f":{DEFAULT_PORTS.get(parts.scheme)}"
+        instances.append(f"{parts.scheme}://{parts.netloc.removesuffix(default)}")
+    return tuple(dict.fromkeys([*instances, *config.saleor_dashboard_origins]))
+
 
 TOKEN_TYPE = "thirdparty"
 REQUIRED_USER_PERMISSION = "MANAGE_APPS"

@@ -38,6 +38,7 @@ REGISTER_PATH = "/saleor/register"
 APP_PATH = "/saleor/app"
 WEBHOOK_PATH = "/webhooks/saleor"
 PRIVACY_PATH = "/saleor/privacy"
+SUPPORT_PATH = "/support"
 # The public metadata key on a Saleor customer holding their birthday (YYYY-MM-DD or MM-DD).
 BIRTHDAY_METADATA_KEY = "birthday"
 
@@ -161,7 +162,7 @@ def manifest(config: Config) -> dict[str, Any]:
         "appUrl": base + APP_PATH,
         "tokenTargetUrl": base + REGISTER_PATH,
         "dataPrivacyUrl": base + PRIVACY_PATH,
-        "homepageUrl": base,
-        "supportUrl": base,
+        "homepageUrl": base + "/",
+        "supportUrl": base + SUPPORT_PATH,
         "webhooks": [d.as_manifest(base + WEBHOOK_PATH) for d in webhook_definitions(config)],
     }

@@ -9,12 +9,15 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import csrf, db
+from app.framing import allow_framing_by
+from app.saleor.dashboard import frame_ancestors
 from app.saleor.errors import InvalidApiUrlError, RegistrationError
-from app.saleor.installation import API_URL_HEADER, SCHEMA_VERSION_HEADER
+from app.saleor.installation import API_URL_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
 from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
 from app.saleor.registration import register
 from app.saleor.settings import consent_rule
 from app.saleor.urls import normalize_api_url
+from app.served import served_only
 from app.services import current_services
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ REGISTRATIONS_PER_MINUTE = 10
 
 
 @bp.get(MANIFEST_PATH)
+@served_only(PLATFORM)
 def app_manifest() -> Response:
     """Describe Storeflow to a Saleor dashboard installing it from this URL."""
     return jsonify(manifest(current_services().config))
@@ -59,12 +63,15 @@ def register_token() -> tuple[Response, int]:
 
 
 @bp.get(APP_PATH)
+@served_only(PLATFORM)
 def dashboard_entry() -> str:
     """Serve the page the dashboard frames: it takes the dashboard's token and loads the admin with it."""
+    allow_framing_by(frame_ancestors(current_services().config))
     return render_template("admin/saleor_entry.html")
 
 
 @bp.get(PRIVACY_PATH)
+@served_only(PLATFORM)
 def data_privacy() -> str:
     """Say what Storeflow keeps about a Saleor store's shoppers, and why."""
     return render_template("admin/saleor_privacy.html", rule=consent_rule(current_services().config))

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 # Document requests without a token are sent here; App Bridge fetches one and reloads the page.
 PATCH_ID_TOKEN_PATH = "/shopify/patch-id-token"
+SHOPIFY_ADMIN = "https://admin.shopify.com"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ def verify_session_token(
         result.invalid_token_response,
         dict(result.response.headers),
     )
+
+
+def frame_ancestors(shop_domain: str) -> tuple[str, str]:
+    """Who may frame a page of the embedded app: the shop itself and the Shopify admin, nobody else.
+
+    https://shopify.dev/docs/apps/build/security/set-up-iframe-protection
+    """
+    return f"https://{shop_domain}", SHOPIFY_ADMIN
 
 
 def _host(value: object) -> str:

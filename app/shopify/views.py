@@ -8,11 +8,14 @@ from flask import Blueprint, Response, redirect, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import db
+from app.framing import allow_framing_by
+from app.served import served_only
 from app.services import current_services
-from app.shopify.errors import InstallRequestError
+from app.shopify.errors import InstallRequestError, InvalidShopDomainError
+from app.shopify.installation import PLATFORM
 from app.shopify.oauth import begin_install, complete_install
-from app.shopify.sdk import shopify_app
-from app.shopify.session_tokens import PATCH_ID_TOKEN_PATH
+from app.shopify.sdk import normalize_shop_domain, shopify_app
+from app.shopify.session_tokens import PATCH_ID_TOKEN_PATH, frame_ancestors
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,7 @@ bp = Blueprint("shopify_install", __name__)
 
 
 @bp.get("/shopify/install")
+@served_only(PLATFORM)
 def install() -> BaseResponse:
     """Send the merchant to Shopify to approve Storeflow's scopes."""
     try:
@@ -30,6 +34,7 @@ def install() -> BaseResponse:
 
 
 @bp.get("/shopify/callback")
+@served_only(PLATFORM)
 def callback() -> BaseResponse:
     """Finish the install and log the merchant into the standalone admin."""
     try:
@@ -43,8 +48,18 @@ def callback() -> BaseResponse:
 
 
 @bp.get(PATCH_ID_TOKEN_PATH)
+@served_only(PLATFORM)
 def patch_id_token() -> Response:
-    """Serve the page where App Bridge obtains a session token and reloads the requested page."""
+    """Serve the page where App Bridge obtains a session token and reloads the requested page.
+
+    Only a myshopify.com shop may frame it: the library would write any ``shop`` it is given into
+    the page's ``frame-ancestors``.
+    """
+    try:
+        shop_domain = normalize_shop_domain(request.args.get("shop"))
+    except InvalidShopDomainError as exc:
+        return Response(f"{exc}\n", 400, mimetype="text/plain")
+    allow_framing_by(frame_ancestors(shop_domain))
     result = shopify_app(current_services().config).app_home_patch_id_token(
         {"method": request.method, "headers": dict(request.headers), "url": request.url, "body": ""}
     )

@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from app.consent.forms import DOUBLE_OPT_IN, form_opt_in
 from app.consent.ledger import request_origin
 from app.extensions import csrf, db
+from app.framing import allow_framing_by
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts
 from app.ingest.subscriptions import hold_for_confirmation, subscription_triggers
@@ -103,6 +104,7 @@ def _shop() -> Shop:
     shop = db.session.query(Shop).filter_by(storefront_key=key).first() if key else None
     if shop is None or not shop.is_installed:
         abort(404)
+    allow_framing_by(sorted(allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings)))
     return shop
 
 

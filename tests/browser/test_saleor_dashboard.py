@@ -4,7 +4,9 @@ token; every page, link and form of the admin then travels with that token, neve
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import responses
@@ -31,9 +33,40 @@ DASHBOARD = """<!doctype html><title>Saleor dashboard</title>
 </script>"""
 
 
+class StandInDashboard:
+    """A self-hosted dashboard on its own loopback port, listed in SALEOR_DASHBOARD_ORIGINS: the app
+    page may be framed only from such an origin or an allowlisted instance's (its frame-ancestors)."""
+
+    def __init__(self) -> None:
+        self.html = b""
+        dashboard = self
+
+        class DashboardPage(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(dashboard.html)
+
+            def log_message(self, format: str, *args: object) -> None:  # quiet: the test reports
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), DashboardPage)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 @pytest.fixture
-def config_changes():
-    return {"saleor_allowed_api_urls": ALLOWLIST}
+def stand_in_dashboard() -> Iterator[StandInDashboard]:
+    dashboard = StandInDashboard()
+    yield dashboard
+    dashboard.server.shutdown()
+    dashboard.server.server_close()
+
+
+@pytest.fixture
+def config_changes(stand_in_dashboard):
+    return {"saleor_allowed_api_urls": ALLOWLIST, "saleor_dashboard_origins": (stand_in_dashboard.origin,)}
 
 
 @pytest.fixture
@@ -59,15 +92,20 @@ def shop(app, factory):
     )
 
 
-def open_in_dashboard(page: Page, live_server: str) -> FrameLocator:
+def open_in_dashboard(page: Page, live_server: str, dashboard: StandInDashboard) -> FrameLocator:
     token = json.dumps(signing_key("k1").dashboard_token())
-    page.set_content(DASHBOARD.format(src=f"{live_server}/saleor/app?saleorApiUrl={API_URL}", token=token))
+    dashboard.html = DASHBOARD.format(
+        src=f"{live_server}/saleor/app?saleorApiUrl={API_URL}", token=token
+    ).encode()
+    page.goto(f"{dashboard.origin}/dashboard/")
     return page.frame_locator("#app")
 
 
-def test_the_dashboard_token_carries_every_page_link_and_form(app, saleor, shop, live_server, page):
+def test_the_dashboard_token_carries_every_page_link_and_form(
+    app, saleor, shop, live_server, page, stand_in_dashboard
+):
     # given the dashboard has framed Storeflow and handed it a token
-    admin = open_in_dashboard(page, live_server)
+    admin = open_in_dashboard(page, live_server, stand_in_dashboard)
     expect(admin.get_by_role("heading", name="Overview")).to_be_visible()
     expect(admin.locator("#saleor-template-missing")).to_be_visible()
 
