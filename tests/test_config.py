@@ -121,7 +121,7 @@ def test_the_heroku_button_asks_for_every_production_setting():
 def test_the_procfile_declares_the_web_worker_and_release_roles():
     roles = dict(line.split(":", 1) for line in (README.parent / "Procfile").read_text().splitlines() if line)
 
-    assert roles["web"].strip().startswith("gunicorn wsgi:app")
+    assert "waitress-serve" in roles["web"] and roles["web"].strip().endswith("wsgi:app")
     assert "storeflow worker" in roles["worker"]
     assert roles["release"].strip() == "flask --app wsgi db upgrade"
 
