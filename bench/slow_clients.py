@@ -34,7 +34,7 @@ from bench.ingest import (  # noqa: E402
     bench_database,
     prepare_database,
 )
-from tests.support.web_process import (  # noqa: E402
+from tests.support.processes import (  # noqa: E402
     Probe,
     SlowClients,
     probe_health,

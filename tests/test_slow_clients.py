@@ -12,26 +12,12 @@ from __future__ import annotations
 import time
 
 from tests.conftest import REDIS_URL
-from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
-from tests.support.web_process import SlowClients, probe_health, probe_webhook, web_process
+from tests.support.processes import SlowClients, probe_health, probe_webhook, process_env, web_process
+from tests.support.shopify import SHOP_DOMAIN, TEST_SECRET
 
 PROBE_TIMEOUT = 5.0
 SLOW_CONNECTIONS = 12  # more than the 8 threads of the old gthread pool
 BODY = b'{"id": 1, "token": "slow-clients-probe", "line_items": []}'
-
-
-def server_env(postgres_url: str) -> dict[str, str]:
-    return {
-        "STOREFLOW_ENV": "test",
-        "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": postgres_url,
-        "REDIS_URL": REDIS_URL,
-        "APP_URL": "https://storeflow.test",
-        "SHOPIFY_API_KEY": TEST_CLIENT_ID,
-        "SHOPIFY_API_SECRET": TEST_SECRET,
-        "MAIL_FROM": "shop@storeflow.test",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 def test_a_webhook_and_the_health_check_are_answered_while_slow_clients_hold_connections(
@@ -39,7 +25,9 @@ def test_a_webhook_and_the_health_check_are_answered_while_slow_clients_hold_con
 ):
     factory.shop()
 
-    with web_process(server_env(postgres_url)) as url, SlowClients(url, SLOW_CONNECTIONS, interval=0.5):
+    env = process_env(postgres_url, REDIS_URL)
+
+    with web_process(env) as url, SlowClients(url, SLOW_CONNECTIONS, interval=0.5):
         time.sleep(1.5)  # every slow connection is in and dribbling
         health = probe_health(url, PROBE_TIMEOUT)
         webhook = probe_webhook(url, PROBE_TIMEOUT, BODY, TEST_SECRET, SHOP_DOMAIN)

@@ -1,8 +1,9 @@
-"""The Procfile's ``web`` command as a real server process, slow clients to attack it, and probes.
+"""Storeflow's own processes, for real: the Procfile's ``web`` command and ``flask storeflow worker``.
 
 The test of the slow-client defence (tests/test_slow_clients.py) and its benchmark
-(bench/slow_clients.py) share these pieces, so both exercise exactly what the Procfile deploys:
-the command is read from the Procfile and only its bind address is moved to loopback.
+(bench/slow_clients.py) share the web pieces, so both exercise exactly what the Procfile deploys:
+the command is read from the Procfile and only its bind address is moved to loopback. The worker's
+supervision test (tests/test_worker_supervision.py) starts the worker role and finds its children.
 """
 
 from __future__ import annotations
@@ -37,6 +38,25 @@ def procfile_web_command(procfile: Path = PROCFILE) -> str:
         if role.strip() == "web":
             return command.strip().replace(PUBLIC_BIND, LOOPBACK_BIND)
     raise LookupError(f"{procfile} has no web role")
+
+
+def process_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Storeflow process under test: the test settings, real services."""
+    from tests.support.shopify import TEST_CLIENT_ID, TEST_SECRET
+
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "STOREFLOW_ENV": "test",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "APP_URL": "https://storeflow.test",
+        "SHOPIFY_API_KEY": TEST_CLIENT_ID,
+        "SHOPIFY_API_SECRET": TEST_SECRET,
+        "MAIL_FROM": "shop@storeflow.test",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
 
 
 def free_port() -> int:
@@ -185,3 +205,46 @@ def _timed(name: str, request: urllib.request.Request, timeout: float) -> Probe:
     except OSError:  # timeouts included
         status = None
     return Probe(name, status, time.monotonic() - started)
+
+
+@contextmanager
+def worker_process(env: dict[str, str], log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``flask --app wsgi storeflow worker`` (the Procfile's worker role); stop it with SIGTERM."""
+    flask = str(Path(sys.executable).parent / "flask")
+    out = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [flask, "--app", "wsgi", "storeflow", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for pid in live_children(process.pid):  # never leave a child behind, whatever went wrong
+            os.kill(pid, signal.SIGKILL)
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def live_children(pid: int) -> list[int]:
+    """Return the process ids of a process's children that are running (zombies left out)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def is_zombie(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False  # gone: reaped
