@@ -58,9 +58,14 @@ def a_webhook_is_relayed_and_processed(app, client, clock) -> bool:
     return eventually(lambda: count(app, WebhookEvent, status="processed") == stored)
 
 
-def settled(worker_pid: int, children: int) -> list[int]:
-    """Wait until the worker has its usual number of running children again; return them."""
-    eventually(lambda: len(live_children(worker_pid)) == children)
+def replaced(worker_pid: int, killed: int, children: int) -> list[int]:
+    """Wait until the killed child is reaped and the worker has its usual number of children again."""
+
+    def done() -> bool:
+        running = live_children(worker_pid)
+        return killed not in running and not is_zombie(killed) and len(running) == children
+
+    eventually(done)
     return live_children(worker_pid)
 
 
@@ -77,7 +82,7 @@ def test_every_child_of_the_worker_killed_is_replaced_and_the_worker_keeps_worki
         assert originals
         for pid in originals:
             os.kill(pid, signal.SIGKILL)
-            now_running = settled(worker.pid, len(originals))
+            now_running = replaced(worker.pid, pid, len(originals))
 
             assert pid not in now_running and not is_zombie(pid), (pid, now_running)
             assert len(now_running) == len(originals), (pid, now_running)
@@ -102,4 +107,4 @@ def test_after_a_redis_outage_the_worker_schedules_relays_and_runs_again(
 
             assert a_scheduled_job_runs(redis.url, queue_name), (tmp_path / "worker.log").read_text()[-3000:]
             assert a_webhook_is_relayed_and_processed(app, client, clock)
-            assert len(settled(worker.pid, children)) == children
+            assert eventually(lambda: len(live_children(worker.pid)) == children)
