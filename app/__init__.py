@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, Response, request
 from redis import Redis
 
 from app.channels.registry import ChannelSet
 from app.clock import Clock, clock_from_settings
 from app.config import INSTANCE_DIR, Config, not_served_reason
-from app.crypto import TokenCipher
+from app.crypto import TokenCipher, TokenDecryptionError
 from app.extensions import csrf, db, migrate
 from app.framing import protect_from_framing
 from app.services import Services, attach_services
 from app.sessions import CookieSessionExceptWebhooks
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -27,7 +29,7 @@ def create_app(
     """Build an app from a configuration (the environment's when none is given)."""
     config = config or Config.from_env()
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SendGrid's HTTP client logs each request's headers at DEBUG, the API key among them.
+    # SendGrid's HTTP client logs every request's headers at DEBUG, Authorization (the API key) included.
     logging.getLogger("python_http_client").setLevel(logging.INFO)
     _warn_about_development_on_a_server(config)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -59,6 +61,7 @@ def create_app(
         ),
     )
     _register_blueprints(app)
+    _register_error_handlers(app)
     _register_cli(app)
     _mount_webhook_ingress(app, config)
     protect_from_framing(app)
@@ -147,6 +150,27 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(twilio_webhooks_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(audit_api_bp)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(TokenDecryptionError, _stored_secret_unreadable)
+
+
+def _stored_secret_unreadable(exc: TokenDecryptionError) -> Response:
+    """A stored secret no configured key decrypts: our configuration, answered without a traceback."""
+    log.error(
+        "%s %s not served (503): %s; put the key it was encrypted with back into TOKEN_ENCRYPTION_KEY"
+        " (README, Rotating TOKEN_ENCRYPTION_KEY)",
+        request.method,
+        request.path,
+        exc,
+    )
+    return Response(
+        "server configuration problem: a stored credential cannot be read",
+        status=503,
+        mimetype="text/plain",
+        headers={"Retry-After": "300"},
+    )
 
 
 def _register_cli(app: Flask) -> None:

@@ -43,6 +43,40 @@ def admin_link_command(domain: str, platform: str) -> None:
     click.echo(f"{config.app_url}/admin/login/{login_link_token(config.secret_key, shop.id)}")
 
 
+@storeflow_cli.command("rotate-tokens")
+def rotate_tokens_command() -> None:
+    """Re-encrypt every stored token and provider secret with the newest TOKEN_ENCRYPTION_KEY.
+
+    Run it after putting a new key first in TOKEN_ENCRYPTION_KEY and before dropping the old one
+    (README, "Rotating TOKEN_ENCRYPTION_KEY"). Each shop is rotated in its own transaction with its
+    row locked, so a token refreshed meanwhile is never overwritten with the old one.
+    """
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Shop
+    from app.services import current_services
+    from app.token_rotation import RotationReport, rotate_shop_secrets
+
+    cipher = current_services().cipher
+    report = RotationReport()
+    for shop_id in db.session.scalars(select(Shop.id).order_by(Shop.id)).all():
+        shop = db.session.get(Shop, shop_id, with_for_update=True)
+        if shop is not None:
+            rotate_shop_secrets(shop, cipher, report)
+        db.session.commit()
+    click.echo(
+        f"re-encrypted {report.rotated} secret(s) of {report.shops} shop(s) with the newest key; "
+        f"{report.current} already were"
+    )
+    if report.undecryptable:
+        raise click.ClickException(
+            f"{len(report.undecryptable)} secret(s) decrypt with no configured key and were left as they"
+            " are; put the key they were made with back into TOKEN_ENCRYPTION_KEY and run this again:\n  "
+            + "\n  ".join(report.undecryptable)
+        )
+
+
 @storeflow_cli.command("storefront-key")
 @click.argument("domain")
 @click.option("--platform", default="shopify", show_default=True)

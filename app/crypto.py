@@ -26,7 +26,9 @@ class TokenCipher:
     def __init__(self, keys: tuple[str, ...]) -> None:
         if not keys:
             raise ValueError("at least one TOKEN_ENCRYPTION_KEY is required")
-        self._fernet = MultiFernet([_fernet(key) for key in keys])
+        fernets = [_fernet(key) for key in keys]
+        self._newest = fernets[0]
+        self._fernet = MultiFernet(fernets)
 
     def encrypt(self, plaintext: str) -> str:
         """Return the ciphertext of a token as text fit for a database column."""
@@ -36,5 +38,20 @@ class TokenCipher:
         """Return the token behind a ciphertext made by ``encrypt``."""
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise TokenDecryptionError("stored token does not decrypt with TOKEN_ENCRYPTION_KEY") from exc
+
+    def is_current(self, ciphertext: str) -> bool:
+        """Tell whether a ciphertext is already under the newest key (rotation leaves it alone)."""
+        try:
+            self._newest.decrypt(ciphertext.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def rotate(self, ciphertext: str) -> str:
+        """Return the same token encrypted with the newest key, from a ciphertext of any configured key."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken as exc:
             raise TokenDecryptionError("stored token does not decrypt with TOKEN_ENCRYPTION_KEY") from exc

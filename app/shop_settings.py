@@ -44,6 +44,9 @@ DEFAULT_SMART_SENDING_HOURS = 16
 DEFAULT_BUDGET_MESSAGES = 1
 SENDGRID = "sendgrid"
 TWILIO = "twilio"
+# The field of each provider's record that holds its secret, encrypted with the token cipher;
+# `flask storeflow rotate-tokens` re-encrypts exactly these (app/token_rotation.py).
+ENCRYPTED_PROVIDER_FIELDS = {SENDGRID: "api_key", TWILIO: "auth_token"}
 # The development default of MAIL_FROM: nothing sent from it would reach anyone.
 PLACEHOLDER_DOMAIN = ".invalid"
 

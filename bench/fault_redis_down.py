@@ -12,68 +12,19 @@ stored webhook out again, and every shopper must be enrolled and reminded exactl
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from redis import Redis  # noqa: E402
-
 from bench.e2e import bench_env, fake_sendgrid, post_burst, prepare, provider_stats, worker_pool  # noqa: E402
-from bench.ingest import OURS, RESULTS, SERVER_PRESETS, bench_database, free_port, serve  # noqa: E402
+from bench.ingest import OURS, RESULTS, SERVER_PRESETS, bench_database, serve  # noqa: E402
 from bench.scenario import Poster, checkouts, counts, eventually, verdict_line  # noqa: E402
+from tests.support.private_redis import private_redis  # noqa: E402
 
 PREFIX = "redis-down"
-
-
-class PrivateRedis:
-    """A redis-server of this script's own, on a fixed free port, that can be stopped and restarted."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        command += ["--appendonly", "no"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = Redis.from_url(self.url)
-        if not eventually(lambda: _answers(client), 10, 0.1):
-            raise RuntimeError("the private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
-def _answers(client: Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except OSError:
-        return False
-    except Exception:  # redis-py's ConnectionError while it starts
-        return False
-
-
-@contextmanager
-def private_redis() -> Iterator[PrivateRedis]:
-    redis = PrivateRedis()
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.stop()
 
 
 def main() -> None:

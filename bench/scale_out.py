@@ -47,7 +47,7 @@ def honcho(env: dict[str, str], base_port: int) -> Iterator[list[str]]:
     log = (RESULTS / "scale-out-honcho.log").open("wb")
     command = [str(HONCHO), "-f", str(ROOT / "bench" / "Procfile.scale"), "-d", str(ROOT), "start"]
     command += ["-p", str(base_port), "-c", "web=2,worker=2"]
-    path = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the Procfile names gunicorn and flask
+    path = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the Procfile names waitress-serve, flask
     process = subprocess.Popen(
         command, env={**env, "PATH": path}, stdout=log, stderr=log, start_new_session=True
     )

@@ -8,9 +8,9 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging, leaving the app's own loggers on: migrations also
-# run inside the app's process (the tests, the demo), where the default would silence every logger
-# created before this line.
+# Interpret the config file for Python logging, leaving the app's own loggers on: by default
+# fileConfig disables every logger that exists already, which silenced the app's log lines (and
+# every test asserting on them) in any process that had run the migrations.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -211,7 +211,7 @@ def without_environment_prefix(command: str) -> str:
 def test_the_procfile_declares_the_web_worker_and_release_roles():
     roles = {role: without_environment_prefix(command) for role, command in procfile_roles().items()}
 
-    assert roles["web"].startswith("gunicorn wsgi:app")
+    assert roles["web"].startswith("waitress-serve") and roles["web"].endswith("wsgi:app")
     assert "storeflow worker" in roles["worker"]
     assert roles["release"] == "flask --app wsgi db upgrade"
 

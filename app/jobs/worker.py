@@ -1,19 +1,26 @@
-"""The worker role: an RQ worker with its scheduler, plus the relay loop in a sibling process."""
+"""The worker role: a supervisor process keeping an RQ worker, RQ's scheduler and the relay running."""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import time
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
+from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from flask import Flask
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
+from rq.scheduler import RQScheduler
+from rq.scripts import release_lock
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import Clock, utcnow
@@ -26,6 +33,12 @@ from app.storefront.buffer import EventBuffer, Limits
 from app.storefront.drain import drain_events
 
 log = logging.getLogger(__name__)
+
+SUPERVISE_INTERVAL = 0.5  # how often the supervisor looks at its children
+STEADY_UPTIME = 10.0  # a child that ran this long before exiting is restarted at once
+RESTART_BACKOFF_MIN = 0.5
+RESTART_BACKOFF_MAX = 5.0
+STOP_GRACE_SECONDS = 25.0  # Heroku sends SIGKILL 30 s after SIGTERM; a job in flight may finish
 
 
 class FlaskWorker(SimpleWorker):
@@ -98,20 +111,171 @@ def storefront_buffer(services: Services) -> EventBuffer:
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:
-    """Start the relay process, then work the queue (with RQ's scheduler) in this process."""
+    """Run the worker role: supervise the RQ worker, RQ's scheduler and the relay, each its own process.
+
+    ``--burst`` instead works the queue once in this process (with one pass of the scheduler) while
+    a relay runs beside it, and stops when the queue is empty.
+    """
+    if burst:
+        _run_burst(app)
+        return
+    supervisor = Supervisor(
+        [
+            Child("rq-worker", partial(work_queue, app)),
+            SchedulerChild(app),
+            Child("relay", partial(relay_forever, app)),
+        ]
+    )
+    supervisor.run()
+
+
+def work_queue(app: Flask) -> None:
+    """Work the queue until told to stop (the RQ worker's own SIGTERM handling: warm shutdown)."""
+    db.engine.dispose(close=False)  # never share the supervisor's connections after fork
+    level = app.extensions["storeflow"].config.log_level
+    make_worker(app).work(with_scheduler=False, logging_level=level)
+
+
+class Child:
+    """One supervised process: a name for the logs, what it runs, and its current process."""
+
+    def __init__(self, name: str, target: Callable[[], None]) -> None:
+        self.name = name
+        self.target = target
+        self.process: BaseProcess | None = None
+        self.started_at = 0.0
+        self.backoff = RESTART_BACKOFF_MIN
+        self.restart_at: float | None = None
+
+    def start(self, context: multiprocessing.context.ForkContext) -> None:
+        self.process = context.Process(target=_child_main, args=(self.target,), name=f"storeflow-{self.name}")
+        self.process.daemon = True
+        self.process.start()
+        self.started_at = time.monotonic()
+        log.info("%s process %s started", self.name, self.process.pid)
+
+    def exited(self) -> None:
+        """Clean up after a process that died (the supervisor restarts it next)."""
+
+
+class SchedulerChild(Child):
+    """RQ's scheduler, run by us rather than by ``Worker.work(with_scheduler=True)``.
+
+    RQ forks its scheduler from the worker and looks at it again only in the worker's maintenance
+    pass (every 10 minutes); a Redis error ends the scheduler's loop, so after an outage it stayed
+    dead (a zombie) and due steps waited for the sweeper. Run here it is restarted within a second.
+    Each scheduler holds a lock per queue in Redis for 61 s; the lock of one that died is released
+    on its behalf, or its successor would not schedule anything until RQ's 120 s fallback.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("rq-scheduler", lambda: None)
+        self.app = app
+        self.scheduler_name = ""
+
+    def start(self, context: multiprocessing.context.ForkContext) -> None:
+        self.scheduler_name = uuid.uuid4().hex
+        self.target = partial(run_scheduler, self.app, self.scheduler_name)
+        super().start(context)
+
+    def exited(self) -> None:
+        services = self.app.extensions["storeflow"]
+        key = RQScheduler.get_locking_key(services.queue.name)
+        try:
+            release_lock(services.redis, key, self.scheduler_name)
+        except RedisError as exc:  # Redis is down: the lock expires on its own
+            log.info("could not release the dead scheduler's lock (%s); it expires in 61 s", exc)
+
+
+def run_scheduler(app: Flask, name: str) -> None:
+    """Move scheduled jobs onto the queue when they fall due, until told to stop or Redis fails."""
+    services = app.extensions["storeflow"]
+    scheduler = RQScheduler(
+        [services.queue], connection=services.redis, name=name, logging_level=services.config.log_level
+    )
+    scheduler.acquire_locks()
+    scheduler.work()
+
+
+class Supervisor:
+    """Start every child, restart any that exits, and stop them all on SIGTERM or SIGINT.
+
+    A child that dies soon after starting (Redis still down, say) is restarted after a backoff that
+    doubles up to RESTART_BACKOFF_MAX; one that ran for a while is restarted at once.
+    """
+
+    def __init__(self, children: list[Child]) -> None:
+        self.children = children
+        self.context = multiprocessing.get_context("fork")
+        self.stopping = False
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        for child in self.children:
+            child.start(self.context)
+        try:
+            while not self.stopping:
+                for child in self.children:
+                    self._look_after(child)
+                time.sleep(SUPERVISE_INTERVAL)
+        finally:
+            self._stop_children()
+
+    def _look_after(self, child: Child) -> None:
+        process = child.process
+        if process is None or process.is_alive():  # is_alive() also reaps a child that died
+            return
+        now = time.monotonic()
+        if child.restart_at is None:
+            if now - child.started_at >= STEADY_UPTIME:
+                child.backoff, delay = RESTART_BACKOFF_MIN, 0.0
+            else:
+                delay, child.backoff = child.backoff, min(child.backoff * 2, RESTART_BACKOFF_MAX)
+            log.warning(
+                "%s process %s exited (%s); restarting in %.1f s",
+                child.name,
+                process.pid,
+                process.exitcode,
+                delay,
+            )
+            child.exited()
+            child.restart_at = now + delay
+        if now >= child.restart_at:
+            child.restart_at = None
+            child.start(self.context)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def _stop_children(self) -> None:
+        running = [c.process for c in self.children if c.process is not None and c.process.is_alive()]
+        for process in running:
+            if process.pid:
+                os.kill(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in running:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _child_main(target: Callable[[], None]) -> None:
+    """Run a child with the default signal handling, not the supervisor's (it installs its own)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    target()
+
+
+def _run_burst(app: Flask) -> None:
     context = multiprocessing.get_context("fork")
     relay = context.Process(target=relay_forever, args=(app,), name="storeflow-relay", daemon=True)
     relay.start()
-    log.info("relay process %s started", relay.pid)
-
-    def stop_relay(signum: int, frame: FrameType | None) -> None:
+    try:
+        level = app.extensions["storeflow"].config.log_level
+        make_worker(app).work(with_scheduler=True, burst=True, logging_level=level)
+    finally:
         if relay.is_alive() and relay.pid:
             os.kill(relay.pid, signal.SIGTERM)
-
-    try:
-        worker = make_worker(app)
-        level = app.extensions["storeflow"].config.log_level
-        worker.work(with_scheduler=True, burst=burst, logging_level=level)
-    finally:
-        stop_relay(signal.SIGTERM, None)
         relay.join(timeout=5)

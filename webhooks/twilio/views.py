@@ -4,7 +4,9 @@ POST /webhooks/twilio/inbound (replies to our number).
 Each outgoing SMS names its status callback ``/webhooks/twilio/status?ref=<message id>``, so a
 callback finds its message even when it arrives before the send is recorded. Both endpoints
 answer 401 to a request ``X-Twilio-Signature`` does not vouch for, and change nothing. Twilio
-retries a failed callback only on timeouts and 5xx, so a database failure answers 503.
+retries a failed callback only on timeouts and 5xx, so a database failure answers 503. So does a
+request we cannot check because a shop's saved auth token no TOKEN_ENCRYPTION_KEY decrypts: that
+is our configuration, not a forgery, and the request goes through once the key is back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app.crypto import TokenDecryptionError
 from app.extensions import csrf, db
 from app.messaging.feedback import record_feedback
 from app.messaging.sms_keywords import Keyword, help_text, keyword, opt_in, opt_out
@@ -23,15 +26,17 @@ from app.models import Message, Shop
 from app.models.types import row_id
 from app.services import current_services
 from app.shop_settings import TWILIO, provider, twilio_account
-from webhooks.errors import WebhookError
+from webhooks.errors import InvalidSignatureError, WebhookError
 from webhooks.text import storable
 from webhooks.twilio.status import STATUS_PATH, status_feedback
-from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier
+from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier, VerificationNotConfiguredError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio_webhooks", __name__)
 
 INBOUND_PATH = "/webhooks/twilio/inbound"
+# A missing key waits for an operator, not for a reconnect: ask for a later retry than a blip would.
+MISCONFIGURED_RETRY_AFTER_SECONDS = 300
 
 
 @bp.post(STATUS_PATH)
@@ -52,6 +57,8 @@ def status() -> Response:
             db.session.commit()
     except WebhookError as exc:
         return _refused(exc)
+    except TokenDecryptionError as exc:
+        return _misconfigured(exc)
     except SQLAlchemyError as exc:
         return _unavailable(exc)
     return Response(status=204)
@@ -76,6 +83,8 @@ def inbound() -> Response:
         db.session.commit()
     except WebhookError as exc:
         return _refused(exc)
+    except TokenDecryptionError as exc:
+        return _misconfigured(exc)
     except SQLAlchemyError as exc:
         return _unavailable(exc)
     return Response(str(reply), mimetype="application/xml")
@@ -92,11 +101,24 @@ def _verify(shops: list[Shop]) -> None:
     if request.query_string:
         url += "?" + request.query_string.decode("latin-1")
     tokens = [services.config.twilio_auth_token]
+    unreadable: list[Shop] = []
     for shop in shops:
-        account = twilio_account(shop, services.cipher)
+        try:
+            account = twilio_account(shop, services.cipher)
+        except TokenDecryptionError:
+            unreadable.append(shop)
+            continue
         if account is not None:
             tokens.append(account.auth_token)
-    TwilioRequestVerifier(tokens).verify(url, request.form, request.headers.get(SIGNATURE_HEADER))
+    try:
+        TwilioRequestVerifier(tokens).verify(url, request.form, request.headers.get(SIGNATURE_HEADER))
+    except (InvalidSignatureError, VerificationNotConfiguredError) as exc:
+        if unreadable:  # the token that would vouch for it may be the one we cannot read
+            names = ", ".join(f"shop {shop.id}" for shop in unreadable)
+            raise TokenDecryptionError(
+                f"the saved Twilio auth token of {names} does not decrypt with TOKEN_ENCRYPTION_KEY"
+            ) from exc
+        raise
 
 
 def _shops_of(message: Message | None) -> list[Shop]:
@@ -124,6 +146,19 @@ def _other_message(message: Message) -> bool:
 def _refused(exc: WebhookError) -> Response:
     log.warning("twilio request to %s rejected (%s): %s", request.path, exc.status, exc)
     return Response(str(exc), status=exc.status, mimetype="text/plain")
+
+
+def _misconfigured(exc: TokenDecryptionError) -> Response:
+    db.session.rollback()
+    log.error(
+        "twilio request to %s not checked (503, our configuration, not a forgery): %s", request.path, exc
+    )
+    return Response(
+        "server configuration problem: a stored credential cannot be read",
+        status=503,
+        mimetype="text/plain",
+        headers={"Retry-After": str(MISCONFIGURED_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _unavailable(exc: SQLAlchemyError) -> Response:
