@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
@@ -22,8 +24,17 @@ from app.models import Shop
 
 @dataclass(frozen=True)
 class ShopRef:
+    """What ingest needs of a shop: its row, whether it is installed, and what binds a body to it."""
+
     id: int
     installed: bool
+    domain: str = ""
+    platform_shop_id: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, shop: Shop) -> ShopRef:
+        return cls(shop.id, shop.is_installed, shop.domain, shop.platform_shop_id, dict(shop.settings or {}))
 
 
 class ShopDirectory:
@@ -46,14 +57,24 @@ class ShopDirectory:
             return cached[1]
         with engine.connect() as conn:
             row = conn.execute(
-                select(Shop.id, Shop.installed_at, Shop.uninstalled_at).where(
-                    Shop.platform == platform, Shop.domain == domain
-                )
+                select(
+                    Shop.id,
+                    Shop.installed_at,
+                    Shop.uninstalled_at,
+                    Shop.platform_shop_id,
+                    Shop.settings,
+                ).where(Shop.platform == platform, Shop.domain == domain)
             ).first()
         ref = (
             None
             if row is None
-            else ShopRef(row.id, row.installed_at is not None and row.uninstalled_at is None)
+            else ShopRef(
+                row.id,
+                row.installed_at is not None and row.uninstalled_at is None,
+                domain,
+                row.platform_shop_id,
+                row.settings or {},
+            )
         )
         with self._lock:
             self._entries[key] = (now + self.ttl, ref)

@@ -15,6 +15,8 @@ PENDING = "pending"
 PROCESSED = "processed"
 IGNORED = "ignored"
 FAILED = "failed"
+# The body could not be bound to the shop it was stored for (webhooks/binding.py): never acted on.
+REFUSED = "refused"
 
 
 class WebhookEvent(Model):
