@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import csrf, db
 from app.saleor.errors import InvalidApiUrlError, RegistrationError
-from app.saleor.installation import API_URL_HEADER
+from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER
 from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
 from app.saleor.registration import register
 from app.saleor.settings import consent_rule
@@ -46,6 +46,7 @@ def register_token() -> tuple[Response, int]:
             current_services(),
             request.headers.get(API_URL_HEADER),
             _json_body(),
+            request.headers.get(DOMAIN_HEADER),
         )
     except RegistrationError as exc:
         log.warning("saleor install refused (%s %s): %s", exc.status, exc.code, exc)
