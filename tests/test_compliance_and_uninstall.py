@@ -19,7 +19,7 @@ from app.models import (
 )
 from tests.support.db import count, rows
 from tests.support.samples import sample
-from tests.support.shopify import deliver
+from tests.support.shopify import addressed_to, deliver
 from tests.test_flows_shopify import checkout_payload, order_payload
 
 HOUR = timedelta(hours=1)
@@ -33,7 +33,7 @@ def shop(factory):
 
 
 def redact_request(email="example@email.com", orders=(820982911946154500,)):
-    payload = sample("shopify", "customers_redact__shopifydocs-2026-04")
+    payload = addressed_to(sample("shopify", "customers_redact__shopifydocs-2026-04"))
     payload["customer"] = {"id": 603851970716743400, "email": email, "phone": None}
     payload["orders_to_redact"] = list(orders)
     return payload
@@ -48,7 +48,7 @@ def shopper_history(client, harness, shop):
 
 
 def test_a_data_request_exports_what_we_hold_on_the_customer(app, client, harness, shopper_history):
-    payload = sample("shopify", "customers_data_request__shopifydocs-2026-04")
+    payload = addressed_to(sample("shopify", "customers_data_request__shopifydocs-2026-04"))
     payload["customer"]["email"] = "example@email.com"
 
     deliver(client, "customers/data_request", payload)
@@ -102,7 +102,7 @@ def test_an_opt_out_outlives_the_erased_profile(app, client, harness, shop, fact
 
 def test_shop_redact_erases_everything_of_the_shop(app, client, harness, shop, shopper_history, factory):
     other = factory.shop(domain="other-shop.myshopify.com")
-    deliver(client, "shop/redact", sample("shopify", "shop_redact__shopifydocs-2026-04"))
+    deliver(client, "shop/redact", addressed_to(sample("shopify", "shop_redact__shopifydocs-2026-04")))
     harness.drain()
 
     assert [s.domain for s in rows(app, Shop)] == [other.domain]
@@ -114,7 +114,9 @@ def test_uninstall_discards_tokens_and_stops_enrollments(app, client, harness, s
     deliver(client, "checkouts/create", checkout_payload(harness.clock))
     harness.drain()
 
-    deliver(client, "app/uninstalled", sample("shopify", "app_uninstalled__shopifydocs-2026-04"))
+    deliver(
+        client, "app/uninstalled", addressed_to(sample("shopify", "app_uninstalled__shopifydocs-2026-04"))
+    )
     harness.drain()
     harness.advance(48 * HOUR)
 
@@ -126,7 +128,9 @@ def test_uninstall_discards_tokens_and_stops_enrollments(app, client, harness, s
 
 
 def test_events_stored_before_the_uninstall_are_not_acted_on(app, client, harness, shop):
-    deliver(client, "app/uninstalled", sample("shopify", "app_uninstalled__shopifydocs-2026-04"))
+    deliver(
+        client, "app/uninstalled", addressed_to(sample("shopify", "app_uninstalled__shopifydocs-2026-04"))
+    )
     harness.drain()
     with app.app_context():
         from app.extensions import db
@@ -153,7 +157,7 @@ def test_an_uninstall_from_before_a_reinstall_is_ignored(app, client, harness, s
     deliver(
         client,
         "app/uninstalled",
-        sample("shopify", "app_uninstalled__shopifydocs-2026-04"),
+        addressed_to(sample("shopify", "app_uninstalled__shopifydocs-2026-04")),
         **{"X-Shopify-Triggered-At": triggered_before_install},
     )
     harness.drain()

@@ -20,7 +20,7 @@ from tests.support.admin import log_in, private_message
 from tests.support.db import count, rows
 from tests.support.messages import sent_message
 from tests.support.samples import sample
-from tests.support.shopify import deliver
+from tests.support.shopify import addressed_to, deliver
 from tests.support.store import abandon_checkout
 from tests.support.stores import ShopifyStore, Shopper
 from tests.support.twilio_requests import AUTH_TOKEN, inbound_params, post_signed
@@ -352,7 +352,7 @@ def test_a_customers_redact_webhook_deletes_their_ledger(app, client, harness, f
     abandon_checkout(client, harness)
     assert count(app, ConsentChange) == 1
 
-    payload = sample("shopify", "customers_redact__shopifydocs-2026-04")
+    payload = addressed_to(sample("shopify", "customers_redact__shopifydocs-2026-04"))
     payload["customer"]["email"] = "example@email.com"
     deliver(client, "customers/redact", payload)
     harness.drain()

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import DataExport, PushSubscription, Shop, Visitor
 from tests.support.db import rows
 from tests.support.samples import sample
-from tests.support.shopify import deliver
+from tests.support.shopify import addressed_to, deliver
 from tests.support.storefront import visitor_id
 
 EMAIL = "example@email.com"
@@ -45,7 +45,7 @@ def subscribed(app, shop: Shop, factory, email: str) -> None:
 
 def test_a_data_request_lists_the_customers_push_subscriptions(app, client, harness, shop, factory):
     subscribed(app, shop, factory, EMAIL)
-    payload = sample("shopify", "customers_data_request__shopifydocs-2026-04")
+    payload = addressed_to(sample("shopify", "customers_data_request__shopifydocs-2026-04"))
     payload["customer"]["email"] = EMAIL
 
     deliver(client, "customers/data_request", payload)
@@ -61,7 +61,7 @@ def test_a_data_request_lists_the_customers_push_subscriptions(app, client, harn
 def test_erasing_a_customer_forgets_their_push_subscriptions_only(app, client, harness, shop, factory):
     subscribed(app, shop, factory, EMAIL)
     subscribed(app, shop, factory, "other@example.com")
-    payload = sample("shopify", "customers_redact__shopifydocs-2026-04")
+    payload = addressed_to(sample("shopify", "customers_redact__shopifydocs-2026-04"))
     payload["customer"] = {"id": 603851970716743400, "email": EMAIL, "phone": None}
     payload["orders_to_redact"] = []
 

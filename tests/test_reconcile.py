@@ -47,6 +47,8 @@ class FakeShopifyAdmin:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
+        if "shop { id }" in body["query"]:
+            return httpx.Response(200, json={"data": {"shop": {"id": "gid://shopify/Shop/548380009"}}})
         self.searches.append(body["variables"]["query"])
         field, nodes = (
             ("abandonedCheckouts", self.checkouts)
@@ -145,6 +147,12 @@ def remote_order(updated_at: datetime, order_id: int = 450789469, **changes: Any
 
 
 # --- Shopify ------------------------------------------------------------------------------------
+
+
+def test_reconciliation_learns_the_id_of_a_shop_installed_before_ids_were_kept(app, shop, shopify):
+    reconcile(app, shop.id)
+
+    assert rows(app, Shop, id=shop.id)[0].platform_shop_id == "548380009"
 
 
 def test_a_checkout_whose_webhooks_never_came_is_processed_and_reminded(app, harness, shop, shopify):

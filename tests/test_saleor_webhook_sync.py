@@ -8,7 +8,7 @@ import pytest
 import responses
 
 from app.models import Shop
-from app.saleor.manifest import fingerprint, webhook_definitions
+from app.saleor.manifest import fingerprint, subscribed_events, webhook_definitions
 from app.saleor.webhook_sync import sync_webhooks
 from tests.support.db import rows
 from tests.support.saleor import ALLOWLIST, API_URL, APP_ID
@@ -150,3 +150,19 @@ def test_an_unreachable_instance_raises_so_rq_retries(app, saleor, stale_shop):
 
     with app.app_context(), pytest.raises(SaleorApiError):
         sync_webhooks(stale_shop.id)
+
+
+def test_an_updated_installation_accepts_the_events_its_new_webhooks_subscribe_to(app, saleor, factory):
+    shop = factory.shop(
+        domain=API_URL,
+        platform="saleor",
+        access_token_enc=app.extensions["storeflow"].cipher.encrypt("app-token"),
+        settings={"saleor": {"app_id": APP_ID, "webhooks_fingerprint": "older", "events": ["order_created"]}},
+    )
+    graphql_answers(saleor, [])
+
+    with app.app_context():
+        sync_webhooks(shop.id)
+
+    (stored,) = rows(app, Shop)
+    assert set(stored.settings["saleor"]["events"]) == subscribed_events(app.extensions["storeflow"].config)

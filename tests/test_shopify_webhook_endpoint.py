@@ -9,7 +9,7 @@ import pytest
 from app.models import WebhookEvent
 from tests.support.db import count
 from tests.support.samples import sample
-from tests.support.shopify import SHOP_DOMAIN, TEST_SECRET, deliver, shopify_headers
+from tests.support.shopify import SHOP_DOMAIN, TEST_SECRET, addressed_to, deliver, shopify_headers
 
 CHECKOUT = sample("shopify", "checkouts_create__shopifydocs-2026-04")
 
@@ -185,14 +185,18 @@ def test_an_uninstalled_shop_gets_404_for_ordinary_topics(app, client, factory):
 def test_an_uninstalled_shop_still_gets_its_shop_redact(app, client, factory):
     factory.shop(installed=True, uninstalled_at=factory.clock.now())
 
-    response = deliver(client, "shop/redact", sample("shopify", "shop_redact__shopifydocs-2026-04"))
+    response = deliver(
+        client, "shop/redact", addressed_to(sample("shopify", "shop_redact__shopifydocs-2026-04"))
+    )
 
     assert response.status_code == 200
     assert count(app, WebhookEvent, topic="shop/redact") == 1
 
 
 def test_a_compliance_webhook_for_an_unknown_shop_is_acknowledged_as_holding_no_data(app, client):
-    response = deliver(client, "customers/redact", sample("shopify", "customers_redact__shopifydocs-2026-04"))
+    response = deliver(
+        client, "customers/redact", addressed_to(sample("shopify", "customers_redact__shopifydocs-2026-04"))
+    )
 
     assert response.status_code == 200
     assert response.json == {"status": "no data held"}

@@ -25,7 +25,7 @@ from app.shopify.tokens import ShopifyTokens
 from app.shopify.webhook_registration import register_webhooks
 from tests.support.db import rows
 from tests.support.shopify import SHOP_DOMAIN
-from tests.support.shopify_api import API_VERSION, SCOPES, SHOP_PROFILE, FakeAdminApi, graphql_url
+from tests.support.shopify_api import API_VERSION, SCOPES, SHOP_ID, SHOP_PROFILE, FakeAdminApi, graphql_url
 from tests.support.worker import Harness
 from webhooks.shopify.topics import API_REGISTERED_TOPICS, COMPLIANCE_TOPICS, TOPIC_KINDS, graphql_topic
 
@@ -84,6 +84,17 @@ def test_after_install_copies_the_shop_profile(
         "Europe/Berlin",
         "https://shop.demo.test",
     )
+
+
+def test_after_install_remembers_the_shops_numeric_id_which_its_webhook_bodies_name_it_by(
+    app: Flask, services: Services, clock: ManualClock, harness: Harness, fake_api: FakeAdminApi
+) -> None:
+    installed(app, services, clock)
+
+    harness.drain()
+
+    [shop] = rows(app, Shop)
+    assert shop.platform_shop_id == SHOP_ID
 
 
 def test_after_install_calls_the_configured_api_version_with_the_shops_token(

@@ -233,6 +233,7 @@ def test_a_stop_from_a_number_we_do_not_know_is_harmless(app, client, sms_id):
 
 SHOP_TOKEN = "the-shops-own-twilio-token"
 SHOP_ACCOUNT = "AC" + "7" * 32
+SHOP_NUMBER = "+15005550777"
 
 
 @pytest.fixture
@@ -243,7 +244,11 @@ def shop_account(app, factory, shop):
     store_provider(
         shop,
         TWILIO,
-        {"account_sid": SHOP_ACCOUNT, "auth_token": app.extensions["storeflow"].cipher.encrypt(SHOP_TOKEN)},
+        {
+            "account_sid": SHOP_ACCOUNT,
+            "auth_token": app.extensions["storeflow"].cipher.encrypt(SHOP_TOKEN),
+            "from_number": SHOP_NUMBER,
+        },
     )
     factory.session.commit()
 
@@ -258,7 +263,7 @@ def test_a_callback_signed_by_the_shops_own_account_is_accepted(app, client, sms
 
 
 def test_a_stop_to_the_shops_own_number_is_accepted(app, client, sms_id, shop_account):
-    params = {**inbound_params(PHONE, "STOP"), "AccountSid": SHOP_ACCOUNT}
+    params = {**inbound_params(PHONE, "STOP"), "AccountSid": SHOP_ACCOUNT, "To": SHOP_NUMBER}
 
     response = post_signed(client, INBOUND, params, token=SHOP_TOKEN)
 

@@ -37,3 +37,15 @@ class UnknownShopError(WebhookError):
     """
 
     status = 404
+
+
+class MisboundWebhookError(WebhookVerificationError):
+    """Signed, but the body names another shop or installation than the headers claim (401).
+
+    Platforms sign the body, not the headers, so a body re-sent with other headers still verifies:
+    a body that says whose it is must say the same as the headers.
+    """
+
+
+class WrongShapeError(MalformedWebhookError):
+    """Signed, but the body is not what the platform sends for the claimed topic (400)."""

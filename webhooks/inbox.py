@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import String, create_engine, select
 from sqlalchemy.engine import Engine
@@ -28,10 +30,26 @@ from webhooks.text import storable
 
 @dataclass(frozen=True)
 class ShopRef:
+    """What ingest needs of a shop: its row, whether it is installed, and what binds a body to it."""
+
     id: int
     installed: bool
+    domain: str = ""
+    platform_shop_id: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
     # The API version the installation speaks, for platforms that name it only at install (Saleor).
     api_version: str | None = None
+
+    @classmethod
+    def of(cls, shop: Shop) -> ShopRef:
+        return cls(
+            shop.id,
+            shop.is_installed,
+            shop.domain,
+            shop.platform_shop_id,
+            dict(shop.settings or {}),
+            shop.api_version,
+        )
 
 
 class ShopDirectory:
@@ -54,14 +72,26 @@ class ShopDirectory:
             return cached[1]
         with engine.connect() as conn:
             row = conn.execute(
-                select(Shop.id, Shop.installed_at, Shop.uninstalled_at, Shop.api_version).where(
-                    Shop.platform == platform, Shop.domain == domain
-                )
+                select(
+                    Shop.id,
+                    Shop.installed_at,
+                    Shop.uninstalled_at,
+                    Shop.platform_shop_id,
+                    Shop.settings,
+                    Shop.api_version,
+                ).where(Shop.platform == platform, Shop.domain == domain)
             ).first()
         ref = (
             None
             if row is None
-            else ShopRef(row.id, row.installed_at is not None and row.uninstalled_at is None, row.api_version)
+            else ShopRef(
+                row.id,
+                row.installed_at is not None and row.uninstalled_at is None,
+                domain,
+                row.platform_shop_id,
+                row.settings or {},
+                row.api_version,
+            )
         )
         with self._lock:
             self._entries[key] = (now + self.ttl, ref)

@@ -13,17 +13,22 @@ from app.ingest.facts import NormalizationError, Normalized
 from app.ingest.lifecycle import uninstall
 from app.ingest.privacy import export_customer, redact_customer, redact_shop
 from app.models import Order, Shop, WebhookEvent
-from app.models.inbox import IGNORED, PROCESSED, REJECTED
+from app.models.inbox import IGNORED, PROCESSED, REFUSED, REJECTED
 from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
 from flows.events import EventKind
 from flows.scheduling import DeferredScheduler, StepScheduler
-from webhooks.payload import decode_json
-from webhooks.registry import NORMALIZERS
+from webhooks.binding import Binding
+from webhooks.errors import WebhookError
+from webhooks.inbox import ShopRef
+from webhooks.payload import JSONObject, decode_json
+from webhooks.registry import BINDERS, NORMALIZERS
 
 log = logging.getLogger(__name__)
 
 # What an uninstalled shop still gets processed: Shopify sends shop/redact 48 h after uninstall.
+# These are also the events that erase, export or switch a shop off: each acts only on a body
+# that names the shop it was stored for (webhooks/binding.py).
 AFTER_UNINSTALL = frozenset(
     {
         EventKind.APP_UNINSTALLED,
@@ -36,6 +41,21 @@ AFTER_UNINSTALL = frozenset(
 
 # Order events after which an order may be credited to a message (see app/reports/attribution.py).
 ATTRIBUTES = frozenset({EventKind.ORDER_PLACED, EventKind.ORDER_PAID})
+
+
+def _unbound(event: WebhookEvent, shop: Shop, payload: JSONObject) -> str | None:
+    """Say why a destructive event must not act on this shop, or None when its body names the shop.
+
+    The receiver refused every body that names another shop; checked again here against what the
+    shop is known by now. A body that names no shop cannot be bound: it is refused, not acted on.
+    """
+    try:
+        binding = BINDERS[event.platform](event.topic, payload, ShopRef.of(shop))
+    except WebhookError as exc:
+        return f"not bound to this shop: {exc}"
+    if binding is Binding.UNNAMED:
+        return "the body names no shop this shop is known by (its platform id is not stored yet)"
+    return None
 
 
 class EventProcessor:
@@ -85,6 +105,12 @@ class EventProcessor:
         if not shop.is_installed and normalized.kind not in AFTER_UNINSTALL:
             self._finish(event, IGNORED, "shop is not installed")
             return IGNORED
+        if normalized.kind in AFTER_UNINSTALL:
+            refusal = _unbound(event, shop, payload)
+            if refusal is not None:
+                self._finish(event, REFUSED, refusal)
+                log.warning("webhook %s (%s %s) refused: %s", event.id, event.platform, event.topic, refusal)
+                return REFUSED
         if normalized.kind == EventKind.PRIVACY_SHOP_REDACT:
             redact_shop(self.session, shop)  # deletes this event row with everything else
             self.session.commit()

@@ -1,14 +1,18 @@
 """What a shopper's reply to our SMS number means: STOP withdraws SMS consent, START restores it,
 HELP asks who we are.
 
-One sending number serves every shop, so a STOP applies to every shop's contact with that phone
-(carriers and Twilio block the number for them anyway). START restores only what a STOP took away:
-a contact who never consented, or withdrew another way, is not subscribed by a text.
+A reply acts only within the shops that text from the number it was sent to (app/messaging/
+sms_accounts.py): the deployment's number serves every shop without a Twilio account of its own,
+so a STOP to it applies to each of those shops' contacts with that phone (carriers and Twilio
+block the number for them anyway); a shop's own number serves that shop alone. START restores
+only what a STOP took away: a contact who never consented, or withdrew another way, is not
+subscribed by a text.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 
@@ -51,9 +55,9 @@ def keyword(body: str) -> Keyword | None:
     return WORDS.get(body.strip().strip(".!").strip().upper())
 
 
-def opt_out(session: Session, phone: str, at: datetime, inbound_sid: str) -> int:
-    """Withdraw SMS consent of every contact with this phone and suppress it; return how many."""
-    contacts = _contacts(session, phone)
+def opt_out(session: Session, shop_ids: Collection[int], phone: str, at: datetime, inbound_sid: str) -> int:
+    """Withdraw SMS consent of these shops' contacts with this phone and suppress it; return how many."""
+    contacts = _contacts(session, shop_ids, phone)
     for contact in contacts:
         withdraw(contact, "sms", STOP_SOURCE, at)
         suppress(session, contact.shop_id, "sms", phone, STOP_REASON)
@@ -69,10 +73,10 @@ def opt_out(session: Session, phone: str, at: datetime, inbound_sid: str) -> int
     return len(contacts)
 
 
-def opt_in(session: Session, phone: str, at: datetime) -> int:
-    """Restore the SMS consent a STOP withdrew for this phone; return how many contacts got it back."""
+def opt_in(session: Session, shop_ids: Collection[int], phone: str, at: datetime) -> int:
+    """Restore the SMS consent a STOP withdrew for this phone at these shops; return how many got it back."""
     restored = 0
-    for contact in _contacts(session, phone):
+    for contact in _contacts(session, shop_ids, phone):
         if contact.sms_consent_source == STOP_SOURCE:
             record_consent_change(
                 contact, "sms", contact.sms_consent, ConsentState.SUBSCRIBED, START_SOURCE, at
@@ -81,14 +85,14 @@ def opt_in(session: Session, phone: str, at: datetime) -> int:
             contact.sms_consent_source = START_SOURCE
             contact.sms_consent_at = at
             restored += 1
-    lift(session, "sms", phone, (STOP_REASON,))
+    lift(session, shop_ids, "sms", phone, (STOP_REASON,))
     log.info("SMS START restored consent of %d contact(s)", restored)
     return restored
 
 
-def help_text(session: Session, phone: str) -> str:
-    """Say who is texting: the store whose message last went to this phone, and how to reach it."""
-    latest = _latest_messages(session, [c.id for c in _contacts(session, phone)])
+def help_text(session: Session, shop_ids: Collection[int], phone: str) -> str:
+    """Say who is texting: of these shops, the one that last texted this phone, and how to reach it."""
+    latest = _latest_messages(session, [c.id for c in _contacts(session, shop_ids, phone)])
     newest = max(latest.values(), key=lambda m: m.sent_at or m.created_at, default=None)
     shop = session.get(Shop, newest.shop_id) if newest is not None else None
     if shop is None:
@@ -97,8 +101,11 @@ def help_text(session: Session, phone: str) -> str:
     return f"{shop.display_name}: for help, {reach}. Reply STOP to opt out."
 
 
-def _contacts(session: Session, phone: str) -> list[Contact]:
-    return list(session.scalars(select(Contact).where(Contact.phone == phone).order_by(Contact.id)))
+def _contacts(session: Session, shop_ids: Collection[int], phone: str) -> list[Contact]:
+    if not shop_ids:
+        return []
+    query = select(Contact).where(Contact.shop_id.in_(list(shop_ids)), Contact.phone == phone)
+    return list(session.scalars(query.order_by(Contact.id)))
 
 
 def _latest_messages(session: Session, contact_ids: list[int]) -> dict[int, Message]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -29,11 +29,16 @@ def suppress(session: Session, shop_id: int, channel: str, address: str, reason:
     return True
 
 
-def lift(session: Session, channel: str, address: str, reasons: Iterable[str]) -> int:
-    """Take the address off every shop's list where it was put for one of these reasons."""
+def lift(
+    session: Session, shop_ids: Collection[int], channel: str, address: str, reasons: Iterable[str]
+) -> int:
+    """Take the address off these shops' lists where it was put for one of these reasons."""
+    if not shop_ids:
+        return 0
     return affected_rows(
         session.execute(
             delete(Suppression).where(
+                Suppression.shop_id.in_(list(shop_ids)),
                 Suppression.channel == channel,
                 Suppression.address == address,
                 Suppression.reason.in_(list(reasons)),

@@ -18,6 +18,8 @@ IGNORED = "ignored"
 REJECTED = "rejected"  # the payload itself is invalid (a NormalizationError): no retry can help
 QUARANTINED = "quarantined"  # processing raised on every attempt (app/jobs/failures.py)
 SET_ASIDE = (REJECTED, QUARANTINED)
+# The body could not be bound to the shop it was stored for (webhooks/binding.py): never acted on.
+REFUSED = "refused"
 
 # The largest id the BIGINT key holds: a bigger one from outside (a URL, the CLI) would fail the query.
 MAX_EVENT_ID = 2**63 - 1

@@ -29,6 +29,9 @@ class Shop(Model):
     platform: Mapped[str] = mapped_column(String(16))
     # Shopify: the myshopify.com domain. Saleor: the GraphQL API URL.
     domain: Mapped[str] = mapped_column(String(255))
+    # Shopify: the shop's numeric id, which compliance and uninstall bodies name it by (Shopify
+    # signs the body, not the shop header); learned from the shop query at install. Saleor: unused.
+    platform_shop_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255), default="")
     email: Mapped[str | None] = mapped_column(String(320))
     currency: Mapped[str | None] = mapped_column(String(3))

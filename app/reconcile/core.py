@@ -37,6 +37,9 @@ class Source(Protocol):
     checkout_settle: timedelta
     order_settle: timedelta
 
+    def learn_identity(self, shop: Shop) -> None:
+        """Fill in what the platform's deliveries name the shop by, if it is not stored yet."""
+
     def checkouts(self, since: datetime, until: datetime) -> Iterator[RemoteCheckout]: ...
 
     def orders(self, since: datetime, until: datetime) -> Iterator[RemoteOrder]: ...
@@ -56,6 +59,7 @@ class Reconciler:
 
     def run(self, shop: Shop, source: Source) -> Report:
         """Store what the platform has and we lack; move the shop's marks to the end of each window."""
+        source.learn_identity(shop)
         marks = dict((shop.settings or {}).get(SETTINGS_KEY) or {})
         found: list[Synthetic] = []
         checkouts_until = self.now - source.checkout_settle

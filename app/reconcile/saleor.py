@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.config import Config
+from app.models import Shop
 from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
 from app.saleor.graphql import SaleorApi
 from app.saleor.manifest import webhook_definitions
@@ -68,6 +69,9 @@ class SaleorSource:
         self.api = api
         self.config = config
         self.now = now
+
+    def learn_identity(self, shop: Shop) -> None:
+        """Nothing to learn: registration stored the app id that ``APP_DELETED`` names."""
 
     def checkouts(self, since: datetime, until: datetime) -> Iterator[RemoteCheckout]:
         window = {"since": since.date().isoformat(), "until": until.date().isoformat()}

@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.models import Shop
 from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
 from app.shopify.graphql import ShopifyAdmin
+from app.shopify.jobs import learn_shop_id
 from webhooks.payload import parse_datetime
 
 CHECKOUT_SETTLE = timedelta(hours=4, minutes=30)
@@ -63,6 +65,10 @@ class ShopifySource:
 
     def __init__(self, admin: ShopifyAdmin) -> None:
         self.admin = admin
+
+    def learn_identity(self, shop: Shop) -> None:
+        """Learn the numeric id of a shop installed before it was kept: its uninstall body names it."""
+        learn_shop_id(self.admin)
 
     def checkouts(self, since: datetime, until: datetime) -> Iterator[RemoteCheckout]:
         yield from converted(_checkout, self._nodes(CHECKOUTS, "abandonedCheckouts", since, until))

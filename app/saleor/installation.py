@@ -6,6 +6,7 @@ Everything Saleor-specific that an installation remembers lives under ``settings
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 
 PLATFORM = "saleor"
 API_URL_HEADER = "Saleor-Api-Url"
+DOMAIN_HEADER = "Saleor-Domain"
 # Sent only on the register POST (Saleor 3.23), e.g. "3.23"; the installation keeps it.
 SCHEMA_VERSION_HEADER = "Saleor-Schema-Version"
 SETTINGS_KEY = "saleor"
@@ -37,11 +39,17 @@ def find_shop(db_session: Session, api_url: str) -> Shop | None:
 
 
 def saleor_settings(shop: Shop) -> dict[str, Any]:
-    """Return what the installation remembers about its Saleor side (app id, webhook queries)."""
-    value = (shop.settings or {}).get(SETTINGS_KEY)
-    return dict(value) if isinstance(value, dict) else {}
+    """Return what the installation remembers about its Saleor side: app id, ``Saleor-Domain``,
+    the events and the fingerprint of the webhooks it subscribed with."""
+    return remembered(shop.settings or {})
 
 
 def remember(shop: Shop, **values: Any) -> None:
     """Store Saleor-side values on the installation (a new dict, so the JSON change is saved)."""
     shop.settings = {**(shop.settings or {}), SETTINGS_KEY: {**saleor_settings(shop), **values}}
+
+
+def remembered(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the Saleor section of a shop's settings (as ``saleor_settings`` does for a row)."""
+    value = settings.get(SETTINGS_KEY)
+    return dict(value) if isinstance(value, dict) else {}

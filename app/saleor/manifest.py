@@ -138,6 +138,13 @@ def _definition(name: str, subject: str, fragment: str, fragments: tuple[str, ..
     return WebhookDefinition(name, events, query)
 
 
+def subscribed_events(config: Config) -> frozenset[str]:
+    """Return the ``Saleor-Event`` names our manifest's webhooks subscribe to."""
+    return frozenset(
+        event.header for definition in webhook_definitions(config) for event in definition.events
+    )
+
+
 def fingerprint(config: Config) -> str:
     """Name the current webhook set (names, events, queries, target), to spot stale installations."""
     target = config.app_url + WEBHOOK_PATH

@@ -22,7 +22,7 @@ from app.models.rows import get_or_create
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError, RegistrationError, SaleorApiError
 from app.saleor.graphql import SaleorApi
 from app.saleor.installation import PLATFORM, SCHEMA_VERSION_HEADER, allowed_api_url, remember
-from app.saleor.manifest import fingerprint
+from app.saleor.manifest import fingerprint, subscribed_events
 from app.saleor.urls import origin
 from app.services import Services
 
@@ -40,8 +40,13 @@ def register(
     raw_api_url: str | None,
     body: Any,
     schema_version: str | None = None,
+    saleor_domain: str | None = None,
 ) -> Shop:
-    """Verify and store an install's token; raise RegistrationError with what Saleor should show."""
+    """Verify and store an install's token; raise RegistrationError with what Saleor should show.
+
+    The ``Saleor-Domain`` and the events the manifest subscribed to are remembered too: deliveries
+    are signed with the instance's one key for every app, so they are held to both (13.6).
+    """
     token = _auth_token(body)
     api_url = _allowed(services, raw_api_url)
     app_id, shop_name = _check_token(services, api_url, token)
@@ -54,7 +59,13 @@ def register(
     shop.name = shop_name or shop.name
     shop.storefront_url = shop.storefront_url or origin(api_url)
     # Saleor created our webhooks from the manifest it just read: they carry the current queries.
-    remember(shop, app_id=app_id, webhooks_fingerprint=fingerprint(services.config))
+    remember(
+        shop,
+        app_id=app_id,
+        domain=(saleor_domain or "").strip().lower()[:255] or None,
+        events=sorted(subscribed_events(services.config)),
+        webhooks_fingerprint=fingerprint(services.config),
+    )
     db_session.commit()
     # Forget after the commit: a lookup in between would cache the old state again.
     services.shop_directory.forget(PLATFORM, api_url)

@@ -12,7 +12,7 @@ from app.extensions import csrf, db
 from app.framing import allow_framing_by
 from app.saleor.dashboard import frame_ancestors
 from app.saleor.errors import InvalidApiUrlError, RegistrationError
-from app.saleor.installation import API_URL_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
+from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
 from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
 from app.saleor.registration import register
 from app.saleor.settings import consent_rule
@@ -51,6 +51,7 @@ def register_token() -> tuple[Response, int]:
             request.headers.get(API_URL_HEADER),
             _json_body(),
             request.headers.get(SCHEMA_VERSION_HEADER),
+            request.headers.get(DOMAIN_HEADER),
         )
     except RegistrationError as exc:
         log.warning("saleor install refused (%s %s): %s", exc.status, exc.code, exc)

@@ -22,7 +22,7 @@ from app.models import Shop
 from app.saleor.errors import SaleorApiError
 from app.saleor.graphql import SaleorApi
 from app.saleor.installation import PLATFORM, remember, saleor_settings
-from app.saleor.manifest import WEBHOOK_PATH, fingerprint, webhook_definitions
+from app.saleor.manifest import WEBHOOK_PATH, fingerprint, subscribed_events, webhook_definitions
 from app.services import Services, current_services
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,13 @@ def sync_webhooks(shop_id: int) -> str:
     if not is_stale(shop, services):
         return "current"
     api = SaleorApi(services.http, shop.domain, services.cipher.decrypt(shop.access_token_enc))
+    # Deliveries are accepted only for events the installation subscribed to: widen the set before
+    # Saleor starts sending the new ones (one it never sends is harmless; one refused is lost).
+    remember(
+        shop,
+        events=sorted(set(saleor_settings(shop).get("events") or ()) | subscribed_events(services.config)),
+    )
+    db.session.commit()
     try:
         _rewrite(api, services)
     except SaleorApiError as exc:
@@ -80,7 +87,11 @@ def sync_webhooks(shop_id: int) -> str:
             raise  # RQ retries it
         log.warning("saleor instance %s refused the webhook update; reinstall needed: %s", shop.domain, exc)
         return "refused"
-    remember(shop, webhooks_fingerprint=fingerprint(services.config))
+    remember(
+        shop,
+        events=sorted(subscribed_events(services.config)),
+        webhooks_fingerprint=fingerprint(services.config),
+    )
     db.session.commit()
     log.info("saleor instance %s: webhooks updated to the current queries", shop.domain)
     return "updated"

@@ -52,3 +52,18 @@ def deliver(
     headers = shopify_headers(body, topic, shop_domain, event_id, secret)
     headers.update(header_overrides)
     return client.post("/webhooks/shopify", data=body, headers=headers)
+
+
+def addressed_to(
+    payload: dict[str, Any], shop_domain: str = SHOP_DOMAIN, shop_id: str = "954889"
+) -> dict[str, Any]:
+    """Name the shop in a sample body the way Shopify's own deliveries for that shop do.
+
+    The compliance samples say ``{shop}.myshopify.com``; the uninstall sample is the shop object,
+    which carries the shop's ``id`` and ``myshopify_domain``.
+    """
+    if "shop_domain" in payload:
+        payload.update(shop_domain=shop_domain, shop_id=int(shop_id))
+    if "myshopify_domain" in payload:
+        payload.update(id=int(shop_id), myshopify_domain=shop_domain)
+    return payload

@@ -19,7 +19,9 @@ from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 
 API_VERSION = "2026-04"
 SCOPES = "read_orders,read_customers,read_products,read_inventory,write_discounts"
+SHOP_ID = "548380009"
 SHOP_PROFILE = {
+    "id": f"gid://shopify/Shop/{SHOP_ID}",
     "name": "Demo Shop",
     "email": "owner@demo-shop.test",
     "currencyCode": "EUR",

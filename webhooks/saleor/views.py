@@ -23,13 +23,15 @@ from werkzeug.datastructures import Headers
 
 from app.ingest.facts import NormalizationError
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError
-from app.saleor.installation import API_URL_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
+from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER, remembered
+from app.saleor.manifest import subscribed_events
 from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 from app.services import Services
-from webhooks.errors import MalformedWebhookError, WebhookError
+from webhooks.errors import MalformedWebhookError, MisboundWebhookError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
 from webhooks.ingress import Reply
 from webhooks.payload import decode_json_object, opt_datetime
+from webhooks.saleor.binding import bind
 from webhooks.saleor.errors import UnknownInstanceError
 from webhooks.saleor.events import EVENTS
 from webhooks.saleor.verify import SIGNATURE_HEADER, SaleorWebhookVerifier
@@ -52,6 +54,7 @@ class SaleorReceiver:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.allowlist = ApiUrlAllowlist(services.config.saleor_allowed_api_urls)
+        self.manifest_events = subscribed_events(services.config)
 
     def __call__(self, headers: Headers, raw: bytes) -> Reply:
         event = headers.get(EVENT_HEADER, "")[:MAX_HEADER_LENGTH].strip().lower()
@@ -96,7 +99,9 @@ class SaleorReceiver:
             raise MalformedWebhookError(
                 f"unknown event {event!r}" if event else f"{EVENT_HEADER} header is missing"
             )
+        self._check_installation(headers, event, shop)
         payload, body = decode_json_object(raw)
+        bind(event, payload, shop)
         stored = self.services.inbox.store(
             IncomingEvent(
                 shop_id=shop.id,
@@ -111,6 +116,24 @@ class SaleorReceiver:
             )
         )
         return "stored" if stored else "duplicate"
+
+    def _check_installation(self, headers: Headers, event: str, shop: ShopRef) -> None:
+        """Hold a delivery to what the installation is: its ``Saleor-Domain`` and its subscriptions.
+
+        The instance's key signs every app's deliveries over the body only (13.6), so a delivery
+        made for another app's webhook verifies here too; the headers are checked against what
+        registration stored, and the event against what this installation subscribed to (the
+        manifest's events when it stored none, as installations made before this did not).
+        """
+        known = remembered(shop.settings)
+        domain = known.get("domain")
+        claimed = headers.get(DOMAIN_HEADER, "")[:MAX_HEADER_LENGTH].strip().lower()
+        if isinstance(domain, str) and claimed != domain:
+            raise MisboundWebhookError(f"{DOMAIN_HEADER} {claimed!r} is not this installation's")
+        stored_events = known.get("events")
+        events = frozenset(stored_events) if isinstance(stored_events, list) else self.manifest_events
+        if event not in events:
+            raise MisboundWebhookError(f"this installation did not subscribe to {event}")
 
 
 def _issued_at(payload: dict[str, Any]) -> datetime | None:

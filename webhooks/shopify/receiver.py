@@ -15,9 +15,10 @@ from werkzeug.datastructures import Headers
 
 from app.services import Services
 from webhooks.errors import MalformedWebhookError, UnknownShopError, WebhookError
-from webhooks.inbox import InboxUnavailableError, IncomingEvent
+from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
 from webhooks.ingress import Reply
 from webhooks.payload import decode_json_object, parse_datetime
+from webhooks.shopify.binding import bind
 from webhooks.shopify.topics import ACCEPTED_AFTER_UNINSTALL, COMPLIANCE_TOPICS, TOPIC_KINDS
 from webhooks.shopify.verify import SIGNATURE_HEADER, ShopifyWebhookVerifier
 
@@ -60,9 +61,11 @@ class ShopifyReceiver:
         event_id = _header(headers, "X-Shopify-Event-Id") or webhook_id
         if event_id is None:
             raise MalformedWebhookError("X-Shopify-Event-Id and X-Shopify-Webhook-Id are both missing")
-        _, body = decode_json_object(raw)
+        payload, body = decode_json_object(raw)
         inbox = self.services.inbox
         shop = inbox.find_shop("shopify", domain)
+        # The HMAC covers the body only: it must not name another shop, nor be another topic's.
+        bind(topic, payload, shop or ShopRef(0, installed=False, domain=domain))
         if shop is None:
             if topic in COMPLIANCE_TOPICS:
                 log.info("compliance webhook %s for unknown shop %s: no data held", topic, domain)

@@ -3,10 +3,13 @@ POST /webhooks/twilio/inbound (replies to our number).
 
 Each outgoing SMS names its status callback ``/webhooks/twilio/status?ref=<message id>``, so a
 callback finds its message even when it arrives before the send is recorded. Both endpoints
-answer 401 to a request ``X-Twilio-Signature`` does not vouch for, and change nothing. Twilio
-retries a failed callback only on timeouts and 5xx, so a database failure answers 503. So does a
-request we cannot check because a shop's saved auth token no TOKEN_ENCRYPTION_KEY decrypts: that
-is our configuration, not a forgery, and the request goes through once the key is back.
+answer 401 to a request ``X-Twilio-Signature`` does not vouch for, and change nothing. A request
+is verified only with the token of the account it belongs to, and acts only within that
+account's shops (app/messaging/sms_accounts.py): a merchant's own token speaks for their shop
+alone. Twilio retries a failed callback only on timeouts and 5xx, so a database failure answers
+503. So does a request we cannot check because the owning shop's saved auth token no
+TOKEN_ENCRYPTION_KEY decrypts: that is our configuration, not a forgery, and the request goes
+through once the key is back.
 """
 
 from __future__ import annotations
@@ -14,22 +17,21 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.crypto import TokenDecryptionError
 from app.extensions import csrf, db
 from app.messaging.feedback import record_feedback
+from app.messaging.sms_accounts import SmsAccount, inbound_accounts, status_account
 from app.messaging.sms_keywords import Keyword, help_text, keyword, opt_in, opt_out
 from app.models import Message, Shop
 from app.models.types import row_id
 from app.services import current_services
-from app.shop_settings import TWILIO, provider, twilio_account
 from webhooks.errors import InvalidSignatureError, WebhookError
 from webhooks.text import storable
 from webhooks.twilio.status import STATUS_PATH, status_feedback
-from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier, VerificationNotConfiguredError
+from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio_webhooks", __name__)
@@ -47,7 +49,7 @@ def status() -> Response:
         reference = request.args.get("ref", "")
         message_id = row_id(reference)
         message = db.session.get(Message, message_id) if message_id is not None else None
-        _verify(_shops_of(message))
+        _verify(_status_accounts(message))
         if message is None or _other_message(message):
             log.info("twilio status for a message we do not have (ref %r): ignored", reference[:32])
             return Response(status=204)
@@ -70,16 +72,16 @@ def inbound() -> Response:
     """Act on a reply to our number: STOP, START or HELP; anything else gets no answer."""
     reply = MessagingResponse()
     try:
-        _verify(_shops_with_account(storable(request.form.get("AccountSid", ""))))
-        phone = storable(request.form.get("From", ""))[:32]
+        shop_ids = _verify(_inbound_accounts())
+        phone = _form("From", 32)
         word = keyword(request.form.get("Body", "")[:160])
         now = current_services().clock.now()
         if word == Keyword.STOP:
-            opt_out(db.session(), phone, now, storable(request.form.get("MessageSid", ""))[:64])
+            opt_out(db.session(), shop_ids, phone, now, _form("MessageSid", 64))
         elif word == Keyword.START:
-            opt_in(db.session(), phone, now)
+            opt_in(db.session(), shop_ids, phone, now)
         elif word == Keyword.HELP:
-            reply.message(help_text(db.session(), phone))
+            reply.message(help_text(db.session(), shop_ids, phone))
         db.session.commit()
     except WebhookError as exc:
         return _refused(exc)
@@ -90,51 +92,70 @@ def inbound() -> Response:
     return Response(str(reply), mimetype="application/xml")
 
 
-def _verify(shops: list[Shop]) -> None:
-    """Check the signature over the URL Twilio was given (APP_URL, path and query) and the form.
+def _verify(accounts: list[SmsAccount]) -> set[int]:
+    """Check the signature over the URL Twilio was given (APP_URL, path and query) and the form,
+    with each candidate account's own token; return the shops of the accounts whose token signed it.
 
-    Twilio signs with the auth token of the account that sent the message: the deployment's, or
-    the shop's own account when the merchant saved one in Settings.
+    Twilio signs with the auth token of the account that sent or received the message: the
+    deployment's, or a shop's own account when the merchant saved one in Settings.
     """
     services = current_services()
     url = services.config.app_url + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("latin-1")
-    tokens = [services.config.twilio_auth_token]
-    unreadable: list[Shop] = []
-    for shop in shops:
+    if not accounts:
+        raise InvalidSignatureError("no Twilio account of ours sent or received this message")
+    signature = request.headers.get(SIGNATURE_HEADER)
+    shop_ids: set[int] = set()
+    refusals: list[WebhookError] = []
+    for account in accounts:
         try:
-            account = twilio_account(shop, services.cipher)
-        except TokenDecryptionError:
-            unreadable.append(shop)
+            TwilioRequestVerifier([account.auth_token]).verify(url, request.form, signature)
+        except WebhookError as exc:
+            refusals.append(exc)
             continue
-        if account is not None:
-            tokens.append(account.auth_token)
-    try:
-        TwilioRequestVerifier(tokens).verify(url, request.form, request.headers.get(SIGNATURE_HEADER))
-    except (InvalidSignatureError, VerificationNotConfiguredError) as exc:
-        if unreadable:  # the token that would vouch for it may be the one we cannot read
-            names = ", ".join(f"shop {shop.id}" for shop in unreadable)
-            raise TokenDecryptionError(
-                f"the saved Twilio auth token of {names} does not decrypt with TOKEN_ENCRYPTION_KEY"
-            ) from exc
-        raise
+        shop_ids.update(account.shop_ids)
+    if len(refusals) == len(accounts):
+        raise refusals[0]
+    return shop_ids
 
 
-def _shops_of(message: Message | None) -> list[Shop]:
+def _inbound_accounts() -> list[SmsAccount]:
+    """Return the accounts that own the number this reply was sent to, under the account it names."""
+    services = current_services()
+    return inbound_accounts(
+        db.session(),
+        services.config,
+        services.cipher,
+        _form("AccountSid", 64),
+        _form("To", 32),
+        _form("MessagingServiceSid", 64),
+    )
+
+
+def _status_accounts(message: Message | None) -> list[SmsAccount]:
+    """Return the account a status callback names, if it may have sent this message."""
     shop = db.session.get(Shop, message.shop_id) if message is not None else None
-    return [shop] if shop is not None else []
+    if shop is None:
+        return _unknown_message_accounts()
+    services = current_services()
+    account = status_account(shop, services.config, services.cipher, _form("AccountSid", 64))
+    return [account] if account is not None else []
 
 
-def _shops_with_account(account_sid: str) -> list[Shop]:
-    """Return the shops that saved this Twilio account (an inbound reply names only the account)."""
-    if not account_sid:
-        return []
-    return [
-        shop
-        for shop in db.session.scalars(select(Shop).where(Shop.settings.is_not(None)))
-        if provider(shop, TWILIO).get("account_sid") == account_sid
-    ]
+def _unknown_message_accounts() -> list[SmsAccount]:
+    """A callback for a message we do not have acts on nothing; the deployment's token may vouch for it."""
+    config = current_services().config
+    return (
+        [SmsAccount(config.twilio_account_sid, config.twilio_auth_token, ())]
+        if config.twilio_auth_token
+        else []
+    )
+
+
+def _form(name: str, max_length: int) -> str:
+    """Read a form field bounded and storable (webhooks/text.py: no NULs, no lone surrogates)."""
+    return storable(request.form.get(name, ""))[:max_length]
 
 
 def _other_message(message: Message) -> bool:
