@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Flask
 from redis import Redis
 
+from app import query_params
 from app.channels.registry import ChannelSet
 from app.clock import Clock, clock_from_settings
 from app.config import INSTANCE_DIR, Config
@@ -54,6 +55,7 @@ def create_app(
             channel_overrides=channels,
         ),
     )
+    query_params.install(app)
     _register_blueprints(app)
     _register_cli(app)
     _mount_webhook_ingress(app, config)

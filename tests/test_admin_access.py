@@ -65,7 +65,7 @@ def test_every_form_post_needs_the_csrf_token_on_a_cookie_session(app, client, s
     for rule in posts:
         path = rule.rule
         for name, value in values.items():
-            path = path.replace(f"<{name}>", value).replace(f"<int:{name}>", value)
+            path = path.replace(f"<{name}>", value).replace(f"<id:{name}>", value)
         response = client.post(path, data={"enabled": "on", "confirm": "erase"})
         assert response.status_code == 400, path
     assert rows(app, FlowSetting) == []
