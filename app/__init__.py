@@ -59,6 +59,7 @@ def create_app(
     _register_blueprints(app)
     _register_cli(app)
     _mount_webhook_ingress(app, config)
+    app.wsgi_app = query_params.RefuseNulInQuery(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

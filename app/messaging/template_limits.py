@@ -16,9 +16,9 @@ why the operators and calls that could run for minutes in one step (``**`` and `
 numbers, repetition into gigabytes, widths of a billion) are refused before they run, and why every
 string, list or output a template builds is held to ``MAX_LENGTH``. The alternative, rendering in a
 subprocess that can be killed, bounds even C code but costs a process per web and worker process
-and pickling every context. The cooperative check costs about 0.2 ms per three-part email (0.5 ms
-rendered, 14 ms with the compile every send does) and about 2 µs per loop iteration
-(bench/template_render.py).
+and pickling every context. The cooperative check costs about 0.1 ms per three-part email (0.4 ms
+rendered instead of 0.3; 7.5 ms with the compile every send does) and about 2 µs per loop
+iteration (bench/template_render.py, figures in bench/README.md).
 
 The deadline is a context variable, so each thread (and each render) has its own. Only merchant
 templates are compiled with this sandbox; the bundled templates are ours and render unchecked.
