@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from redis import Redis
 
+from app import query_params
 from app.channels.registry import ChannelSet
 from app.clock import Clock, clock_from_settings
 from app.config import INSTANCE_DIR, Config, not_served_reason
@@ -60,11 +61,13 @@ def create_app(
             channel_overrides=channels,
         ),
     )
+    query_params.install(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_cli(app)
     _mount_webhook_ingress(app, config)
     protect_from_framing(app)
+    app.wsgi_app = query_params.RefuseNulInQuery(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

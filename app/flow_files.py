@@ -13,6 +13,10 @@ A file names each flow by its key and gives its settings in the units a person e
         ab: {second_email: 30}           # percent sent variant B
         holdout: 10                      # percent of enrollments sent nothing
 
+YAML aliases (``*name``) are refused while the file is read: a 519-byte file of nested aliases
+expands to millions of values (the "billion laughs"), and a flow file has no use for them. A
+refusal names the flow and the setting, and quotes at most ``MAX_PROBLEM_LENGTH`` characters of it.
+
 Import is all or nothing: every flow is checked with the validation the admin form uses
 (``flows.settings.validate_overrides``) before anything is written, and each refusal names the flow
 and the setting. A section in the file replaces that section of the shop's settings; flows and
@@ -39,14 +43,32 @@ FORMAT_VERSION = 1
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("delays", "steps", "conditions", "params", "ab")
 FORMATS = ("yaml", "json")
+MAX_PROBLEM_LENGTH = 200
 
 
 class FlowFileError(ValueError):
     """A flow file was refused; ``problems`` lists each flow and setting at fault."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+        clipped = [_clip(problem) for problem in problems]
+        super().__init__("; ".join(clipped))
+        self.problems = clipped
+
+
+def _clip(problem: str) -> str:
+    """Keep a refusal short: it may quote a value from the file, which can be 256 kB long."""
+    return problem if len(problem) <= MAX_PROBLEM_LENGTH else problem[: MAX_PROBLEM_LENGTH - 1] + "…"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases before it composes them into shared nodes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not accepted in a flow file", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -100,7 +122,7 @@ def parse(text: str | bytes) -> dict[str, Any]:
     if len(text) > MAX_FILE_BYTES:
         raise FlowFileError([f"the file is larger than {MAX_FILE_BYTES // 1024} KB"])
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader, without aliases
     except yaml.YAMLError as exc:
         raise FlowFileError([f"not YAML or JSON: {_first_line(exc)}"]) from None
     except RecursionError:  # PyYAML composes nested collections recursively

@@ -189,3 +189,50 @@ def test_an_upload_without_the_csrf_token_is_refused(app, client, target):
 
     assert response.status_code == 400
     assert rows(app, FlowSetting) == []
+
+
+# 519 bytes that expand, alias by alias, to 4.8 million strings (the "billion laughs"): once answered
+# with a 96.9 MB error page that echoed the expanded value, after 325 MB of memory.
+ALIAS_BOMB = b"""a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+flows:
+  abandoned_checkout:
+    params: {discount_percent: *g}
+    delays: {first_delay: *g}
+    steps: {sms: *g}
+"""
+
+
+def test_an_alias_bomb_is_refused_without_expanding_or_echoing_it(app, client, target):
+    csrf = log_in(client, target.id)
+
+    response = client.post(
+        "/admin/flows/import",
+        data={"csrf_token": csrf, "flow_file": (io.BytesIO(ALIAS_BOMB), "flows.yaml")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    assert "aliases" in response.text
+    assert "lol" not in response.text and len(response.data) < 50_000
+    assert rows(app, FlowSetting) == []
+
+
+def test_a_refusal_never_repeats_a_long_value_whole(app, client, target):
+    csrf = log_in(client, target.id)
+    long_value = "9" * 100_000 + "x"
+    bad = f"flows:\n  abandoned_checkout:\n    params: {{discount_percent: '{long_value}'}}\n".encode()
+
+    response = client.post(
+        "/admin/flows/import",
+        data={"csrf_token": csrf, "flow_file": (io.BytesIO(bad), "flows.yaml")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    assert "9" * 1000 not in response.text

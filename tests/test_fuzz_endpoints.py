@@ -1,5 +1,6 @@
 """Property tests of the other public doors: the storefront endpoint, SendGrid's and Twilio's
-webhooks, and Saleor's install (its body, its API URL header and the URL normal form).
+webhooks, and Saleor's install (its body, its API URL header and the URL normal form); and a walk
+of every route the app serves, every method, with hostile requests (tests/support/route_fuzz.py).
 
 Each is driven through the real endpoint with hostile but correctly signed (or keyed) input, and
 must answer without a 5xx, keep nothing from what it refused, and keep what it accepted whole.
@@ -27,6 +28,7 @@ from app.storefront.schema import parse_batch
 from tests.support.db import count
 from tests.support.hostile import any_text, assert_storable
 from tests.support.messages import sent_message
+from tests.support.route_fuzz import RouteFuzzer, doors, make_target, requests_for
 from tests.support.saleor import ALLOWLIST, API_URL, who_am_i
 from tests.support.sendgrid_events import post_events, public_key
 from tests.support.storefront import STOREFRONT, batch, post, product_viewed, visitor_id
@@ -286,3 +288,48 @@ def test_api_urls_normalize_to_one_stable_form_or_are_refused(raw):
         host = normal.split("/")[2]
         assert normal.endswith("/graphql/") and normal.startswith("https://")
         assert host == "shop.example.com" or (host.endswith(".saleor.cloud") and host.count(".") == 2)
+
+
+# --- every route ------------------------------------------------------------------------------
+
+# A few hundred requests per run keep `make test` quick; bench/fuzz_routes.py sends 10,000 or more.
+ROUTE_EXAMPLES = 300
+
+
+def test_the_route_walk_covers_every_route_and_method(app):
+    walked = {(door.path, door.method) for door in doors(app)}
+    served = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+
+    assert len(walked) == len(served) + 3  # the three doors answered ahead of Flask
+    assert {method for _, method in walked} == {"GET", "POST"}
+
+
+@settings(
+    max_examples=ROUTE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_request_to_any_route_gets_a_server_error(app, factory, redis, data):
+    fuzzer = _route_fuzzer(app, factory)
+    request = data.draw(requests_for(app))
+
+    with fuzzer.outbound_faked():
+        response = fuzzer.send(request)
+
+    assert response.status_code < 500, (request, response.data[:300])
+
+
+_FUZZERS: dict[int, RouteFuzzer] = {}
+
+
+def _route_fuzzer(app, factory) -> RouteFuzzer:
+    """One target shop per test run (hypothesis runs every example in the same fixtures)."""
+    if id(app) not in _FUZZERS:
+        _FUZZERS.clear()
+        _FUZZERS[id(app)] = RouteFuzzer(app, make_target(factory))
+    return _FUZZERS[id(app)]

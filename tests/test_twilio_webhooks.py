@@ -143,6 +143,19 @@ def test_an_sms_refused_because_the_recipient_replied_stop_suppresses_the_number
     assert sms_consent(app) == ("unsubscribed", "twilio:unsubscribed")
 
 
+def test_a_delivered_sms_with_an_unusable_number_error_is_delivered_not_a_server_error(
+    app, client, shop, contact, clock
+):
+    # a message whose send went unanswered has no provider id yet; Twilio's report is all we have
+    unanswered = sent_message(db.session, shop, contact, clock.now(), channel="sms", provider_message_id=None)
+
+    response = post_signed(client, status_path(unanswered.id), status_params(SID, "delivered", "30005"))
+
+    assert response.status_code == 204
+    assert message(app, unanswered.id).status == "delivered"
+    assert suppressions(app) == []
+
+
 def test_a_callback_for_an_unknown_message_is_acknowledged_and_dropped(app, client, sms_id):
     response = post_signed(client, status_path(999_999), status_params(SID, "delivered"))
 

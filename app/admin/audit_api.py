@@ -20,14 +20,13 @@ from app.admin.decision_log import contact_decisions, decision_json, message_dec
 from app.consent.export import ledger, ledger_csv, ledger_json
 from app.extensions import db
 from app.models import Contact, Message
-from app.models.types import MAX_ROW_ID
 
 bp = Blueprint("audit_api", __name__, url_prefix="/admin/api")
 
 # Ids are 32-bit integer columns: a larger one in a URL is a 404, not a database error.
 
 
-@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/decisions")
+@bp.get("/contacts/<id:contact_id>/decisions")
 def contact_decision_log(contact_id: int) -> Response:
     """Return what was decided about the contact's flow steps, newest first."""
     contact = _contact(contact_id)
@@ -35,7 +34,7 @@ def contact_decision_log(contact_id: int) -> Response:
     return jsonify(contact_id=contact.id, decisions=[decision_json(d) for d in decisions])
 
 
-@bp.get(f"/messages/<int(max={MAX_ROW_ID}):message_id>/decisions")
+@bp.get("/messages/<id:message_id>/decisions")
 def message_decision_log(message_id: int) -> Response:
     """Return what was decided about one message, in order."""
     shop = current_identity().shop
@@ -48,14 +47,14 @@ def message_decision_log(message_id: int) -> Response:
     return jsonify(message_id=message.id, decisions=[decision_json(d) for d in decisions])
 
 
-@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent")
+@bp.get("/contacts/<id:contact_id>/consent")
 def consent_ledger(contact_id: int) -> Response:
     """Return the contact's consent ledger as JSON."""
     contact = _contact(contact_id)
     return jsonify(ledger_json(contact, ledger(db.session(), contact)))
 
 
-@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.csv")
+@bp.get("/contacts/<id:contact_id>/consent.csv")
 def consent_ledger_csv(contact_id: int) -> Response:
     """Return the contact's consent ledger as CSV."""
     contact = _contact(contact_id)

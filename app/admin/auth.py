@@ -19,6 +19,7 @@ from secrets import token_hex
 
 from flask import Response, abort, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from redis.exceptions import RedisError
 
 from app.extensions import db
 from app.models import Shop
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 LOGIN_LINK_MAX_AGE_SECONDS = 600
 SALEOR_API_URL_HEADER = "Saleor-Api-Url"
 _LOGIN_SALT = "storeflow-admin-login"
+
+
+class LoginCheckUnavailableError(RuntimeError):
+    """Redis, which remembers used login links, cannot be reached: whether a link was used is unknown."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,11 @@ def login_link_token(secret_key: str, shop_id: int) -> str:
 
 
 def shop_from_login_token(token: str) -> Shop | None:
-    """Return the shop a login link was made for, if the link is genuine, fresh and not used before."""
+    """Return the shop a login link was made for, if the link is genuine, fresh and not used before.
+
+    Without Redis a link cannot be proved unused, so it is neither accepted nor spent: it raises
+    ``LoginCheckUnavailableError`` and works once Redis is back, while it is still fresh.
+    """
     services = current_services()
     serializer = URLSafeTimedSerializer(services.config.secret_key, salt=_LOGIN_SALT)
     try:
@@ -53,7 +62,11 @@ def shop_from_login_token(token: str) -> Shop | None:
         return None
     # One use only: a link left in a terminal's scrollback or a proxy log cannot log in again.
     used = f"storeflow:admin-login-used:{hashlib.sha256(token.encode()).hexdigest()}"
-    if not services.redis.set(used, 1, nx=True, ex=LOGIN_LINK_MAX_AGE_SECONDS):
+    try:
+        first_use = services.redis.set(used, 1, nx=True, ex=LOGIN_LINK_MAX_AGE_SECONDS)
+    except RedisError as exc:
+        raise LoginCheckUnavailableError(str(exc)) from exc
+    if not first_use:
         log.warning("refused a login link for shop %s that was already used", shop_id)
         return None
     return db.session.get(Shop, shop_id)

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.admin.blueprint import bp, current_shop
 from app.admin.decision_log import contact_decisions
-from app.admin.messages import page_number
 from app.admin.page import finish, render_page
 from app.admin.search import like_pattern
 from app.consent.export import ledger, ledger_csv, ledger_json
@@ -21,7 +20,7 @@ from app.ingest.facts import ContactFacts, PrivacyRequest
 from app.ingest.privacy import export_customer, redact_customer
 from app.messaging.unsubscribe import unsubscribe
 from app.models import Contact, Enrollment, Message, Suppression
-from app.models.types import MAX_ROW_ID
+from app.query_params import page_number
 from app.services import current_services
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def contacts() -> tuple[str, int]:
     )
 
 
-@bp.get("/contacts/<int:contact_id>")
+@bp.get("/contacts/<id:contact_id>")
 def contact_detail(contact_id: int) -> tuple[str, int]:
     """Show one contact's consent, suppressions, enrollments and messages."""
     return _render_contact(contact_or_404(contact_id))
@@ -93,7 +92,7 @@ def _render_contact(contact: Contact, error: str | None = None, status: int = 20
     )
 
 
-@bp.post("/contacts/<int:contact_id>/unsubscribe")
+@bp.post("/contacts/<id:contact_id>/unsubscribe")
 def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     """Withdraw the contact's consent on one channel and suppress the address, as their link would."""
     contact = contact_or_404(contact_id)
@@ -105,7 +104,7 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     return finish("admin.contact_detail", f"Unsubscribed from {label}.", contact_id=contact.id)
 
 
-@bp.post("/contacts/<int:contact_id>/export")
+@bp.post("/contacts/<id:contact_id>/export")
 def export_contact(contact_id: int) -> Response:
     """Download everything Storeflow holds on this contact as JSON (a GDPR access request)."""
     shop = current_shop()
@@ -121,7 +120,7 @@ def export_contact(contact_id: int) -> Response:
     )
 
 
-@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.json")
+@bp.get("/contacts/<id:contact_id>/consent.json")
 def download_consent_json(contact_id: int) -> Response:
     """Download the contact's consent ledger as JSON (proof of consent, per change)."""
     contact = contact_or_404(contact_id)
@@ -129,7 +128,7 @@ def download_consent_json(contact_id: int) -> Response:
     return _attachment(body, "application/json", f"storeflow-consent-{contact.id}.json")
 
 
-@bp.get(f"/contacts/<int(max={MAX_ROW_ID}):contact_id>/consent.csv")
+@bp.get("/contacts/<id:contact_id>/consent.csv")
 def download_consent_csv(contact_id: int) -> Response:
     """Download the contact's consent ledger as CSV."""
     contact = contact_or_404(contact_id)
@@ -144,7 +143,7 @@ def _attachment(body: str, mimetype: str, filename: str) -> Response:
     )
 
 
-@bp.post("/contacts/<int:contact_id>/erase")
+@bp.post("/contacts/<id:contact_id>/erase")
 def erase_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     """Erase the contact and what was copied about them (a GDPR erasure request); keep suppressions."""
     shop = current_shop()

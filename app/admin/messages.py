@@ -12,16 +12,11 @@ from app.admin.search import message_matches
 from app.extensions import db
 from app.models import Contact, Enrollment, Message
 from app.models.messaging import FAILED, PENDING, SENDING, SENT, SKIPPED
+from app.query_params import page_number
 from flows.catalogue import CATALOGUE
 
 PAGE_SIZE = 50
 STATUSES = (SENT, PENDING, SENDING, SKIPPED, FAILED)
-
-
-def page_number() -> int:
-    """Read ``?page=`` as a positive whole number (1 when absent or nonsense)."""
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
 
 
 @bp.get("/messages")
@@ -58,7 +53,7 @@ def messages() -> tuple[str, int]:
     )
 
 
-@bp.get("/messages/<int:message_id>")
+@bp.get("/messages/<id:message_id>")
 def message_detail(message_id: int) -> tuple[str, int]:
     """Show one message: its content, recipient and every status it went through."""
     shop = current_shop()

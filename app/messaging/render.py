@@ -7,8 +7,11 @@ half a sentence.
 
 A merchant may override any part of a template (stored in ``FlowSetting.overrides["templates"]``).
 Overrides are compiled in a sandbox (``SandboxedEnvironment``): they see the same variables and
-filters, can extend the bundled layout, and cannot reach Python internals. An override that fails
-to render never stops a running flow: ``render`` then sends the bundled template and says why.
+filters, can extend the bundled layout, and cannot reach Python internals. They are bounded too
+(``app/messaging/template_limits.py``): all the parts of one message get half a second of wall
+time, and no override may build huge numbers, strings or lists. Any failure of an override, whatever
+Python raised, is a ``TemplatePartError``; it never stops a running flow: ``render`` then sends the
+bundled template and says why.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
-from jinja2.sandbox import SandboxedEnvironment
+
+from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
 OVERRIDES_KEY = "templates"
@@ -102,8 +106,8 @@ _ENV = _environment()
 # Overrides are compiled from strings, which carry no file name to choose escaping by: one sandbox
 # escapes (HTML), the other does not (subject, text, SMS).
 _SANDBOX = {
-    True: _environment(SandboxedEnvironment, autoescape=True),
-    False: _environment(SandboxedEnvironment, autoescape=False),
+    True: _environment(BoundedSandbox, autoescape=True),
+    False: _environment(BoundedSandbox, autoescape=False),
 }
 
 
@@ -142,9 +146,11 @@ def render_strict(
     template: str, channel: str, context: dict[str, Any], overrides: Mapping[str, str] | None = None
 ) -> Rendered:
     """Render a flow template with the given overrides, raising on any error (previews, validation)."""
-    out = {
-        part: _render_part(template, part, context, (overrides or {}).get(part)) for part in PARTS[channel]
-    }
+    with time_limit():
+        out = {
+            part: _render_part(template, part, context, (overrides or {}).get(part))
+            for part in PARTS[channel]
+        }
     if channel == "sms":
         return Rendered(text=out["text"].strip())
     if channel == "push":
@@ -173,9 +179,13 @@ def _render_part(template: str, part: str, context: dict[str, Any], source: str 
             raise TemplateRenderError(f"{template} ({part}): {exc}") from exc
     compiled = compile_part(part, source)
     try:
-        return compiled.render(context)
+        return render_bounded(compiled, context)
     except TemplateError as exc:
         raise TemplatePartError(part, exc.message or type(exc).__name__, _template_line(exc)) from exc
+    except Exception as exc:  # whatever a merchant's code raised
+        # OverflowError, ValueError, ZeroDivisionError, MemoryError, RecursionError: all the template's
+        # doing, so all a template error (a 400 in the editor, the bundled template at send time).
+        raise TemplatePartError(part, str(exc) or type(exc).__name__, _template_line(exc)) from exc
 
 
 def _template_line(exc: BaseException) -> int | None:

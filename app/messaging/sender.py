@@ -116,7 +116,9 @@ class MessageSender:
         if content.outcome is not None:
             return content.outcome
         try:
-            outgoing = self._compose(shop, contact, subject, enrollment, step, message, content.variables)
+            outgoing, fallback = self._compose(
+                shop, contact, subject, enrollment, step, message, content.variables
+            )
         except TemplateRenderError as exc:
             message.record(FAILED, now, f"template error: {exc}")
             record_message_decision(self.session, message, decided.FAILED, f"template error: {exc}", now)
@@ -125,7 +127,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return self._deliver(message, outgoing, self._channel(shop, step), content.facts)
+        return self._deliver(message, outgoing, self._channel(shop, step), content.facts, fallback)
 
     def _channel(self, shop: Shop, step: Send) -> Channel:
         """Use the shop's own provider account when it connected one."""
@@ -199,7 +201,8 @@ class MessageSender:
         step: Send,
         message: Message,
         extras: dict[str, Any],
-    ) -> OutgoingMessage:
+    ) -> tuple[OutgoingMessage, str | None]:
+        """Render the message; also say why the merchant's template was set aside, when it was."""
         link = unsubscribe_url(
             self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel, message.id
         )
@@ -230,7 +233,7 @@ class MessageSender:
                 "List-Unsubscribe": f"<{link}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
-        return OutgoingMessage(
+        outgoing = OutgoingMessage(
             channel=step.channel,
             to=found.to,
             text=rendered.text,
@@ -248,6 +251,7 @@ class MessageSender:
             push_keys=found.push_keys,
             url=rendered.url,
         )
+        return outgoing, rendered.fallback
 
     def _track_links(self, rendered: Rendered, message: Message, shop: Shop) -> Rendered:
         """Vet the message's links (``link_policy.py``) and swap them for our tracked ones, unless
@@ -295,7 +299,12 @@ class MessageSender:
         return bool(claimed)
 
     def _deliver(
-        self, message: Message, outgoing: OutgoingMessage, channel: Channel, facts: dict[str, Any]
+        self,
+        message: Message,
+        outgoing: OutgoingMessage,
+        channel: Channel,
+        facts: dict[str, Any],
+        fallback: str | None = None,
     ) -> SendOutcome:
         message.provider = channel.provider
         try:
@@ -327,9 +336,12 @@ class MessageSender:
         message.provider_message_id = provider_id or None
         message.sent_at = self.clock.now()
         message.record(SENT, message.sent_at)
-        record_message_decision(
-            self.session, message, decided.SENT, "sent", message.sent_at, {**sent_facts(message), **facts}
-        )
+        decision_facts = {**sent_facts(message), **facts}
+        reason = "sent"
+        if fallback:
+            decision_facts["template_fallback"] = fallback
+            reason = f"sent with the bundled template: the custom one failed ({fallback})"
+        record_message_decision(self.session, message, decided.SENT, reason, message.sent_at, decision_facts)
         self.session.commit()
         log.info(
             "sent message %s (%s %s) to %s", message.id, message.flow_key, message.channel, message.to_address

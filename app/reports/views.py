@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, jsonify, make_response, request
 
 from app.admin.auth import current_identity
 from app.extensions import db
+from app.query_params import QueryParamError, query_date
 from app.reports.attribution import Windows
 from app.reports.confidence import Interval
 from app.reports.incrementality import Group, Incrementality, shop_incrementality
@@ -130,11 +131,9 @@ def _totals(totals: Totals) -> dict[str, Any]:
 
 def _date(value: str, name: str) -> date:
     try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise PeriodError(f"{name} must be a date written YYYY-MM-DD") from None
+        return query_date(value, name)
+    except QueryParamError as exc:
+        raise PeriodError(str(exc)) from None
 
 
 def _today(timezone: str) -> date:

@@ -47,7 +47,9 @@ def status_feedback(message_id: int, params: Mapping[str, str], received_at: dat
         event_id=f"{sid}:{status}",
         occurred_at=received_at,
         detail=f"{status} (error {error})" if error else None,
-        stop=error == RECIPIENT_OPTED_OUT or error in NUMBER_UNUSABLE,
+        # Only a failure says the number is unusable: a "delivered" carrying 30005 contradicts itself,
+        # and the delivery is the fact (a delivered event cannot suppress an address).
+        stop=error == RECIPIENT_OPTED_OUT or (error in NUMBER_UNUSABLE and kind == BOUNCED),
     )
 
 
