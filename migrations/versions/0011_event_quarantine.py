@@ -6,7 +6,7 @@ status splits in two: a payload the normalizer refused is ``rejected``; an event
 every attempt is ``quarantined``. Both keep their reason in ``error`` and can be replayed.
 
 Revision ID: 0011_event_quarantine
-Revises: 0009_holdouts
+Revises: 0010_saleor_real_store
 Create Date: 2026-12-02 19:00:00
 
 """
@@ -17,7 +17,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0011_event_quarantine'
-down_revision = '0009_holdouts'
+down_revision = '0010_saleor_real_store'
 branch_labels = None
 depends_on = None
 

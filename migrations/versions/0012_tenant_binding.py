@@ -5,7 +5,7 @@ by its numeric id, so each installation remembers that id to bind them to it. Ex
 empty and are filled by the next shop query (install, or the reconciliation every 15 minutes).
 
 Revision ID: 0012_tenant_binding
-Revises: 0009_holdouts
+Revises: 0011_event_quarantine
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_tenant_binding'
-down_revision = '0009_holdouts'
+down_revision = '0011_event_quarantine'
 branch_labels = None
 depends_on = None
 

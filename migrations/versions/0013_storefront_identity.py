@@ -6,8 +6,8 @@ by a ``customer_id`` the page merely named, so those links are undone, and so is
 push subscriptions saved from such a browser (their browsers keep the subscription, anonymous,
 until a proof links them again). Logins linked from here on are signed by the platform.
 
-Revision ID: 0014_storefront_identity
-Revises: 0009_holdouts
+Revision ID: 0013_storefront_identity
+Revises: 0012_tenant_binding
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0014_storefront_identity'
-down_revision = '0009_holdouts'
+revision = '0013_storefront_identity'
+down_revision = '0012_tenant_binding'
 branch_labels = None
 depends_on = None
 
