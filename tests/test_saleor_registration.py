@@ -105,7 +105,9 @@ def test_deliveries_are_stored_with_the_schema_version_of_the_installation(app, 
     serve_jwks(saleor, signing_key("k1"))
     install(client, schema_version="3.23")
 
-    response = deliver(client, "APP_DELETED", {"issuedAt": harness.clock.now().isoformat(), "app": {}})
+    response = deliver(
+        client, "APP_DELETED", {"issuedAt": harness.clock.now().isoformat(), "app": {"id": APP_ID}}
+    )
 
     assert response.status_code == 200
     (event,) = rows(app, WebhookEvent)

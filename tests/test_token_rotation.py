@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Contact, Shop
 from app.shop_settings import SENDGRID, TWILIO, provider, store_provider
 from tests.support.db import rows
-from tests.support.twilio_requests import AUTH_TOKEN, inbound_params, post_signed
+from tests.support.twilio_requests import AUTH_TOKEN, OUR_NUMBER, inbound_params, post_signed
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -120,7 +120,11 @@ def shop_with_lost_twilio_token(factory) -> Shop:
     store_provider(
         shop,
         TWILIO,
-        {"account_sid": SHOP_ACCOUNT, "auth_token": TokenCipher((LOST_KEY,)).encrypt(SHOP_TWILIO_TOKEN)},
+        {
+            "account_sid": SHOP_ACCOUNT,
+            "auth_token": TokenCipher((LOST_KEY,)).encrypt(SHOP_TWILIO_TOKEN),
+            "from_number": OUR_NUMBER,  # the number the shopper texts belongs to this account
+        },
     )
     factory.session.commit()
     return shop

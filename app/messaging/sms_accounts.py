@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Config
-from app.crypto import TokenCipher
+from app.crypto import TokenCipher, TokenDecryptionError
 from app.models import Shop
 from app.shop_settings import TWILIO, provider, twilio_account
 
@@ -27,10 +27,14 @@ _NOT_DIALLED = re.compile(r"[^\d+]")
 
 @dataclass(frozen=True)
 class SmsAccount:
-    """A Twilio account, the token that signs its requests, and the shops it texts for."""
+    """A Twilio account, the token that signs its requests, and the shops it texts for.
+
+    ``auth_token`` is None when the shop's saved token no TOKEN_ENCRYPTION_KEY decrypts: the request
+    may still be genuine, so the caller answers a configuration error rather than a forgery.
+    """
 
     account_sid: str
-    auth_token: str
+    auth_token: str | None
     shop_ids: tuple[int, ...]
 
 
@@ -59,9 +63,7 @@ def inbound_accounts(
             service_sid,
         ):
             continue
-        account = twilio_account(shop, cipher)  # decrypted only for the shop that owns the number
-        if account is not None:
-            found.append(SmsAccount(account_sid, account.auth_token, (shop.id,)))
+        found.extend(_shops_account(shop, cipher, account_sid))  # decrypted only for the number's owner
     return found
 
 
@@ -69,12 +71,20 @@ def status_account(shop: Shop, config: Config, cipher: TokenCipher, account_sid:
     """Return the account a status callback for one of the shop's messages names, if it may be it."""
     own = provider(shop, TWILIO).get("account_sid")
     if own and own == account_sid:
-        account = twilio_account(shop, cipher)
-        return SmsAccount(account_sid, account.auth_token, (shop.id,)) if account is not None else None
+        return next(iter(_shops_account(shop, cipher, account_sid)), None)
     if _is_deployments(config, account_sid):
         # Sent through the deployment's account (the shop may have saved its own since).
         return SmsAccount(account_sid, config.twilio_auth_token, (shop.id,))
     return None
+
+
+def _shops_account(shop: Shop, cipher: TokenCipher, account_sid: str) -> list[SmsAccount]:
+    """Return the shop's own account (its token None when no configured key decrypts it)."""
+    try:
+        account = twilio_account(shop, cipher)
+    except TokenDecryptionError:
+        return [SmsAccount(account_sid, None, (shop.id,))]
+    return [SmsAccount(account_sid, account.auth_token, (shop.id,))] if account is not None else []
 
 
 def _is_deployments(config: Config, account_sid: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -19,6 +18,7 @@ from app.saleor.settings import consent_rule
 from app.saleor.urls import normalize_api_url
 from app.served import served_only
 from app.services import current_services
+from webhooks.payload import decode_json
 
 log = logging.getLogger(__name__)
 bp = Blueprint("saleor_app", __name__)
@@ -89,7 +89,7 @@ def _instance_key(raw: str) -> str:
 def _json_body() -> object:
     """Parse the body as JSON, or None: never an error page, whatever a caller sends (deep nesting too)."""
     try:
-        return json.loads(request.get_data(cache=False))
+        return decode_json(request.get_data(cache=False))  # strings made storable, as at every door
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 

@@ -106,18 +106,26 @@ def _verify(accounts: list[SmsAccount]) -> set[int]:
     if not accounts:
         raise InvalidSignatureError("no Twilio account of ours sent or received this message")
     signature = request.headers.get(SIGNATURE_HEADER)
-    shop_ids: set[int] = set()
+    vouched: list[SmsAccount] = []
     refusals: list[WebhookError] = []
     for account in accounts:
+        if account.auth_token is None:
+            continue
         try:
             TwilioRequestVerifier([account.auth_token]).verify(url, request.form, signature)
         except WebhookError as exc:
             refusals.append(exc)
             continue
-        shop_ids.update(account.shop_ids)
-    if len(refusals) == len(accounts):
-        raise refusals[0]
-    return shop_ids
+        vouched.append(account)
+    if vouched:
+        return {shop_id for account in vouched for shop_id in account.shop_ids}
+    unreadable = [account for account in accounts if account.auth_token is None]
+    if unreadable:  # the token that would vouch for it may be the one we cannot read
+        names = ", ".join(f"shop {shop_id}" for account in unreadable for shop_id in account.shop_ids)
+        raise TokenDecryptionError(
+            f"the saved Twilio auth token of {names} does not decrypt with TOKEN_ENCRYPTION_KEY"
+        )
+    raise refusals[0]
 
 
 def _inbound_accounts() -> list[SmsAccount]:
