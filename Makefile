@@ -17,7 +17,7 @@ install-dev: $(BIN)/python
 
 ## make demo: install, then replay real sample webhooks through the app on SQLite + embedded Redis
 demo: install
-	$(BIN)/python -m app.demo
+	$(BIN)/python -m demo
 
 ## make test: install, lint, type-check, then run the whole suite against PostgreSQL and Redis
 test: install-dev lint

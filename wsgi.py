@@ -2,8 +2,8 @@
 
 import sys
 
-from app import create_app
-from app.config import ConfigError
+from app.core.config import ConfigError
+from app.web.factory import create_app
 
 try:
     app = create_app()

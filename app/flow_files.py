@@ -32,8 +32,8 @@ from typing import Any
 import yaml
 from sqlalchemy.orm import Session
 
-from app.models import FlowSetting
-from app.models.rows import get_or_create
+from app.db.models import FlowSetting
+from app.db.models.rows import get_or_create
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow, Param, ParamKind
 from flows.params import display

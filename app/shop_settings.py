@@ -15,10 +15,10 @@ from typing import Any
 
 from app.channels.base import Channel
 from app.channels.registry import ChannelSet
-from app.config import Config
-from app.crypto import TokenCipher
+from app.core.config import Config
+from app.core.crypto import TokenCipher
+from app.db.models import Shop
 from app.messaging.flow_priority import DEFAULT_ORDER, PriorityOrderError, checked_order
-from app.models import Shop
 
 SENDER = "sender"
 PROVIDERS = "providers"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.crypto import TokenCipher, TokenDecryptionError
-from app.models import Shop
+from app.core.crypto import TokenCipher, TokenDecryptionError
+from app.db.models import Shop
 from app.shop_settings import ENCRYPTED_PROVIDER_FIELDS, provider, store_provider
 
 TOKEN_COLUMNS = {"access token": "access_token_enc", "refresh token": "refresh_token_enc"}

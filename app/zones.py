@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.models import Contact, Shop
+from app.db.models import Contact, Shop
 
 
 def zone(name: str | None) -> ZoneInfo | None:

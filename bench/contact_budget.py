@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT))
 import flask_migrate  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from app import create_app  # noqa: E402
-from app.clock import ManualClock, utcnow  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.core.clock import ManualClock, utcnow  # noqa: E402
+from app.core.config import Config  # noqa: E402
+from app.db import db  # noqa: E402
+from app.db.models import Contact, Enrollment, Message, Shop  # noqa: E402
 from app.messaging.budget import ContactBudget  # noqa: E402
-from app.models import Contact, Enrollment, Message, Shop  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from bench.ingest import app_env, bench_database  # noqa: E402
 from flows.catalogue import get_flow  # noqa: E402
 

@@ -56,11 +56,11 @@ import psycopg  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue  # noqa: E402
 
-from app import create_app  # noqa: E402
-from app.clock import utcnow  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import FlowSetting, Shop  # noqa: E402
+from app.core.clock import utcnow  # noqa: E402
+from app.core.config import Config  # noqa: E402
+from app.db import db  # noqa: E402
+from app.db.models import FlowSetting, Shop  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from bench.ingest import (  # noqa: E402
     OURS,
     RESULTS,

@@ -39,13 +39,13 @@ from redis import Redis  # noqa: E402
 from rq import Queue  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from app import create_app  # noqa: E402
-from app.clock import utcnow  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.core.clock import utcnow  # noqa: E402
+from app.core.config import Config  # noqa: E402
+from app.db import db  # noqa: E402
+from app.db.models import FlowSetting, Shop, WebhookEvent  # noqa: E402
 from app.jobs.processing import EventProcessor  # noqa: E402
 from app.jobs.scheduling import RQStepScheduler  # noqa: E402
-from app.models import FlowSetting, Shop, WebhookEvent  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from bench.e2e import FLOW, REDIS_URL, SAMPLE, SHOP_DOMAIN  # noqa: E402
 from bench.ingest import RESULTS, app_env, bench_database, machine  # noqa: E402
 from bench.noop import noop  # noqa: E402

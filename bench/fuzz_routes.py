@@ -36,8 +36,8 @@ from redis import Redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.clock import ManualClock  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.core.clock import ManualClock  # noqa: E402
+from app.db import db  # noqa: E402
 from tests.conftest import POSTGRES_ADMIN_URL, _pg_url, test_config  # noqa: E402
 from tests.support.factories import Factory  # noqa: E402
 from tests.support.route_fuzz import FuzzRequest, RouteFuzzer, doors, make_target, requests_for  # noqa: E402
@@ -74,7 +74,7 @@ def main() -> None:
 def run(database_url: str, wanted: int, seed_value: int, by_door: bool) -> int:
     import flask_migrate
 
-    from app import create_app
+    from app.web.factory import create_app
 
     config = test_config(
         database_url,

@@ -34,13 +34,13 @@ from redis import Redis  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from app import create_app  # noqa: E402
-from app.clock import ManualClock, utcnow  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.core.clock import ManualClock, utcnow  # noqa: E402
+from app.core.config import Config  # noqa: E402
+from app.db import db  # noqa: E402
+from app.db.models import Enrollment, FlowSetting, Shop  # noqa: E402
 from app.jobs.relay import relay_webhooks  # noqa: E402
 from app.jobs.worker import make_worker  # noqa: E402
-from app.models import Enrollment, FlowSetting, Shop  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from bench.e2e import FLOW, REDIS_URL, SAMPLE, SECRET, SHOP_DOMAIN  # noqa: E402
 from bench.ingest import app_env, bench_database  # noqa: E402
 from flows.catalogue import get_flow  # noqa: E402
@@ -217,7 +217,7 @@ def drain(app: Any) -> None:
 
 
 def sent(app: Any) -> int:
-    from app.models import Message
+    from app.db.models import Message
 
     with app.app_context():
         count = len(db.session.scalars(select(Message.id).where(Message.status == "sent")).all())
@@ -227,7 +227,7 @@ def sent(app: Any) -> int:
 
 def reset(app: Any) -> None:
     """Forget the round's enrollments and messages (so the next round counts only its own sends)."""
-    from app.models import Message
+    from app.db.models import Message
 
     with app.app_context():
         db.session.query(Message).delete()

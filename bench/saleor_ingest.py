@@ -38,13 +38,12 @@ import jwt  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
-from app import create_app  # noqa: E402
-from app.clock import utcnow  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import Shop  # noqa: E402
-from app.saleor.demo import checkout_from_legacy, load  # noqa: E402
+from app.core.clock import utcnow  # noqa: E402
+from app.core.config import Config  # noqa: E402
+from app.db import db  # noqa: E402
+from app.db.models import Shop  # noqa: E402
 from app.saleor.urls import normalize_api_url  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from bench.ingest import (  # noqa: E402
     BARE,
     DEFAULT_PRESET,
@@ -67,6 +66,7 @@ from bench.ingest import (  # noqa: E402
     verdict,
     write_results,
 )
+from demo.saleor import checkout_from_legacy, load  # noqa: E402
 from webhooks.saleor.verify import sign  # noqa: E402
 
 BENCH = ROOT / "bench"

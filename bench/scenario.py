@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 from bench.e2e import Checkout, Poster
 
 

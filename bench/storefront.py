@@ -31,12 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 
-from app import create_app  # noqa: E402
-from app.clock import utcnow  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import Shop  # noqa: E402
+from app.core.clock import utcnow  # noqa: E402
+from app.core.config import Config  # noqa: E402
+from app.db import db  # noqa: E402
+from app.db.models import Shop  # noqa: E402
 from app.storefront.buffer import QUEUE_KEY  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from bench.ingest import (  # noqa: E402
     BARE,
     DEFAULT_PRESET,

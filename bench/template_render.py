@@ -31,10 +31,10 @@ from jinja2.sandbox import SandboxedEnvironment
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.db.models import Checkout, Contact, Shop  # noqa: E402
 from app.messaging.context import template_context  # noqa: E402
 from app.messaging.render import PARTS, _environment, render_strict, template_source  # noqa: E402
 from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit  # noqa: E402
-from app.models import Checkout, Contact, Shop  # noqa: E402
 from webhooks.shopify.normalize import normalize  # noqa: E402
 
 TEMPLATE = "abandoned_checkout_1"

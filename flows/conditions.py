@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Cart, Checkout, Contact, Message, MessageEvent, Order, Product, ProductVariant
-from app.models.messaging import CLICKED, OPENED
+from app.db.models import Cart, Checkout, Contact, Message, MessageEvent, Order, Product, ProductVariant
+from app.db.models.messaging import CLICKED, OPENED
 from flows.subjects import load_subject
 
 

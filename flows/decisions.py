@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from app.models import Contact, Decision, Enrollment, Message
-from app.models.decisions import EXITED
+from app.db.models import Contact, Decision, Enrollment, Message
+from app.db.models.decisions import EXITED
 
 Facts = dict[str, Any]
 

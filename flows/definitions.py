@@ -7,7 +7,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from flows.events import EventKind
+from app.core.events import EventKind
 
 
 class Purpose(StrEnum):

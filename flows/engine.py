@@ -12,15 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.clock import Clock
-from app.models import Enrollment
-from app.models.automation import ACTIVE, COMPLETED, EXITED
+from app.core.clock import Clock
+from app.core.events import TriggerEvent
+from app.db.models import Enrollment
+from app.db.models.automation import ACTIVE, COMPLETED, EXITED
 from flows.catalogue import CATALOGUE
 from flows.conditions import Prospect, check_guard
 from flows.decisions import EXIT_COLUMNS, Facts, record_exits
 from flows.definitions import ExitScope, Flow, Wait
 from flows.entry import run_entry
-from flows.events import TriggerEvent
 from flows.holdout import in_holdout
 from flows.scheduling import StepScheduler
 from flows.settings import ResolvedSettings, settings_for_shop

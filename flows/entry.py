@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from flows.events import TriggerEvent
+from app.core.events import TriggerEvent
 from flows.facts import order_stats
 from flows.settings import ResolvedSettings
 from flows.subjects import load_subject

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Checkout, Contact, Enrollment, Order, StorefrontEvent, Visitor
-from app.models.automation import ACTIVE
+from app.core.events import EventKind
+from app.db.models import Checkout, Contact, Enrollment, Order, StorefrontEvent, Visitor
+from app.db.models.automation import ACTIVE
 from flows.definitions import ExitScope, Flow
-from flows.events import EventKind
 
 Check = Callable[[Session, Enrollment], str | None]
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Cart, Checkout, Contact, Enrollment, Message, MessageEvent, Order
-from app.models.messaging import CLICKED, OPENED
+from app.db.models import Cart, Checkout, Contact, Enrollment, Message, MessageEvent, Order
+from app.db.models.messaging import CLICKED, OPENED
 from flows.subjects import load_subject
 
 

@@ -16,11 +16,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.clock import Clock
-from app.extensions import affected_rows
-from app.models import Enrollment
-from app.models import decisions as decided
-from app.models.automation import ACTIVE, EXITED
+from app.core.clock import Clock
+from app.db import affected_rows
+from app.db.models import Enrollment
+from app.db.models import decisions as decided
+from app.db.models.automation import ACTIVE, EXITED
 from flows.catalogue import get_flow
 from flows.decisions import Facts, record_decision
 from flows.definitions import Act, Flow, Send, Wait

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import FlowSetting, Shop
+from app.core.events import EventKind
+from app.db.models import FlowSetting, Shop
 from flows.catalogue import CATALOGUE
 from flows.definitions import TRIGGER_PARAM, Act, Flow, Purpose, Send, Wait
-from flows.events import EventKind
 from flows.holdout import MAX_HOLDOUT_PERCENT
 from flows.params import ParamError, clean, restore
 from flows.splits import Condition, ConditionError, parse

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Cart, Checkout, Order
+from app.db.models import Cart, Checkout, Order
 
 Subject = Checkout | Order | Cart
 

@@ -18,12 +18,12 @@ from flask_migrate import upgrade
 from redis import Redis
 from sqlalchemy import text
 
-from app import create_app
 from app.channels.registry import ChannelSet
-from app.clock import ManualClock
-from app.config import Config
-from app.extensions import db
-from app.models import Shop
+from app.core.clock import ManualClock
+from app.core.config import Config
+from app.db import Base, db
+from app.db.models import Shop
+from app.web.factory import create_app
 from tests.support.discount_api import FakeDiscountApi
 from tests.support.factories import Factory
 from tests.support.saleor import serve_jwks, signing_key
@@ -115,7 +115,7 @@ def app(
     app = create_app(test_config(postgres_url, **config_changes), clock=clock, channels=channels)
     yield app
     with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
         db.engine.dispose()

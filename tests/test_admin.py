@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app.admin.auth import login_link_token
-from app.models import FlowSetting, Message
+from app.db.models import FlowSetting, Message
+from app.web.admin.auth import login_link_token
 from flows.catalogue import CATALOGUE
 from tests.support.db import rows
 from tests.support.shopify import SHOP_DOMAIN
@@ -124,7 +124,7 @@ def test_a_shop_cannot_change_another_shops_flows(app, client, shop, other_shop)
 
 
 def test_a_shop_sees_only_its_own_messages(app, client, shop, other_shop, factory):
-    from app.models import Enrollment
+    from app.db.models import Enrollment
 
     contact = factory.contact(other_shop, email="private@beta.example")
     enrollment = Enrollment(

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from app.admin.auth import login_link_token
-from app.models import Contact, FlowSetting
+from app.db.models import Contact, FlowSetting
+from app.web.admin.auth import login_link_token
 from flows.catalogue import CATALOGUE
 from tests.support.admin import log_in, private_message
 from tests.support.db import count, rows
@@ -126,7 +126,7 @@ def test_signing_out_forgets_the_shop(client, shop):
 
 
 def test_the_message_log_finds_messages_by_address_and_by_order(app, client, factory, shop):
-    from app.models import Order
+    from app.db.models import Order
 
     mine = private_message(factory, shop, email="buyer@alpha.example")
     private_message(factory, shop, email="someone@else.example")
@@ -193,8 +193,8 @@ def test_a_flow_needs_setup_while_the_sender_address_is_a_placeholder(client, fa
 
 
 def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, factory, shop, monkeypatch):
-    from app.admin import figures
     from app.reports.queries import Report, Totals
+    from app.web.admin import figures
 
     calls = []
 

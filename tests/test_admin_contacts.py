@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.models import Contact, DataExport, Message, Suppression
+from app.db.models import Contact, DataExport, Message, Suppression
 from tests.support.admin import log_in
 from tests.support.db import count, rows
 from tests.support.store import SHOPPER_EMAIL, abandon_checkout

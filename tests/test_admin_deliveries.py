@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Message, Shop, WebhookEvent
+from app.db.models import Message, Shop, WebhookEvent
 from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.factories import Factory

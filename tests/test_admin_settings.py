@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.models import Message, Shop
+from app.db.models import Message, Shop
 from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.fake_sendgrid import HANG_UP, FakeSendGrid, unused_port

@@ -11,8 +11,8 @@ import pytest
 from app.channels.outbox import OutboxChannel
 from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
+from app.db.models import FlowSetting, Message
 from app.messaging.render import render, render_strict
-from app.models import FlowSetting, Message
 from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.fake_sendgrid import FakeSendGrid

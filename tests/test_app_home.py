@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.config import SETTINGS
+from app.core.config import SETTINGS
 from app.reconcile.shopify import CHECKOUTS, ORDERS
 from app.saleor.manifest import manifest
 from app.shopify.discounts import CREATE, FIND

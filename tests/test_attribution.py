@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Attribution, Message
+from app.db.models.feedback import SENDGRID
 from app.messaging.feedback import Feedback, record_feedback
-from app.models import Attribution, Message
-from app.models.feedback import SENDGRID
 from tests.support.db import count, rows
 from tests.support.messages import sent_message
 from tests.support.samples import sample

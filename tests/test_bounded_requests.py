@@ -1,6 +1,6 @@
 """Hostile query strings and path ids get a 4xx (or simply work), never a 500: one rule for NUL
 bytes in any query string, and one bounded parser for the admin's whole numbers, pages, ids and
-dates (``app/query_params.py``). Each case here was answered 500 on a live instance."""
+dates (``app/web/query_params.py``). Each case here was answered 500 on a live instance."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from app import create_app
-from app.admin.auth import login_link_token
-from app.query_params import MAX_PAGE, QueryParamError, page_number_from, query_date
+from app.web.admin.auth import login_link_token
+from app.web.factory import create_app
+from app.web.query_params import MAX_PAGE, QueryParamError, page_number_from, query_date
 from tests.conftest import test_config
 from tests.support.admin import log_in, private_message
 from tests.support.storefront import STOREFRONT

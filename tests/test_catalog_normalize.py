@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.ingest.facts import InventoryFacts, NormalizationError, ProductFacts, VariantFacts
-from flows.events import EventKind
+from app.core.events import EventKind
+from app.core.facts import InventoryFacts, NormalizationError, ProductFacts, VariantFacts
 from webhooks.saleor.normalize import normalize as saleor_normalize
 from webhooks.shopify.normalize import normalize as shopify_normalize
 

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Message, MessageEvent
 from app.messaging.link_policy import LinkPolicy
 from app.messaging.links import LinkRewriter, click_url
-from app.models import Message, MessageEvent
 from app.storefront.identity import read_clicker
 from tests.support.db import count, rows
 from tests.support.links import tracked_links

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import (
+from app.db.models import (
     Checkout,
     Contact,
     DataExport,
@@ -133,7 +133,7 @@ def test_events_stored_before_the_uninstall_are_not_acted_on(app, client, harnes
     )
     harness.drain()
     with app.app_context():
-        from app.extensions import db
+        from app.db import db
 
         db.session.add(
             WebhookEvent(

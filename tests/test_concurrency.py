@@ -15,10 +15,10 @@ import responses
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Enrollment, Message, WebhookEvent
 from app.jobs.tasks import process_events
 from app.jobs.worker import make_worker
-from app.models import Enrollment, Message, WebhookEvent
 from tests.support import saleor
 from tests.support.db import count
 from tests.support.shopify import shopify_headers

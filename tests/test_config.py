@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import DEV_SECRET_KEY, SETTINGS, Config, ConfigError
+from app.core.config import DEV_SECRET_KEY, SETTINGS, Config, ConfigError
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 # Strong enough for production: what `app.json`'s generator and `secrets.token_hex(32)` make.
@@ -145,7 +145,7 @@ def test_saleor_dashboard_origins_must_be_origins():
 
 
 def test_a_generated_secret_works_as_a_token_key():
-    from app.crypto import TokenCipher
+    from app.core.crypto import TokenCipher
 
     cipher = TokenCipher(("f" * 64,))
 
@@ -153,7 +153,7 @@ def test_a_generated_secret_works_as_a_token_key():
 
 
 def test_tokens_written_with_an_old_key_still_decrypt_after_rotation():
-    from app.crypto import TokenCipher
+    from app.core.crypto import TokenCipher
 
     old = TokenCipher(("old-" + "o" * 40,))
     rotated = TokenCipher(("new-" + "n" * 40, "old-" + "o" * 40))
@@ -266,7 +266,7 @@ def test_development_offers_push_with_its_own_public_key_and_production_needs_ke
 
 
 def test_development_on_a_server_database_is_logged_loudly(postgres_url, caplog):
-    from app import create_app
+    from app.web.factory import create_app
 
     config = Config.from_env({"DATABASE_URL": postgres_url, "REDIS_URL": "redis://127.0.0.1:6379/0"})
 
@@ -278,7 +278,7 @@ def test_development_on_a_server_database_is_logged_loudly(postgres_url, caplog)
 
 
 def test_development_on_sqlite_is_not_warned_about(tmp_path, caplog):
-    from app import create_app
+    from app.web.factory import create_app
 
     app = create_app(Config.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}"}))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.db.models import Contact, Enrollment, Shop
 from app.messaging.budget import ContactBudget
-from app.models import Contact, Enrollment, Shop
 from flows.catalogue import get_flow
 
 MINUTE = timedelta(minutes=1)

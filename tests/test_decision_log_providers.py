@@ -11,8 +11,8 @@ import pytest
 from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
+from app.db.models import Decision
 from app.messaging.sender import retry_delay
-from app.models import Decision
 from tests.support.db import rows
 from tests.support.fake_sendgrid import FakeSendGrid
 from tests.support.store import abandon_checkout

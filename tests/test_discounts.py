@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
-from app.models import DiscountCode, Enrollment
+from app.db import db
+from app.db.models import DiscountCode, Enrollment
 from tests.support.db import rows
 from tests.support.outbox import bodies
 from tests.support.saleor import ALLOWLIST

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from click.testing import Result
 
-from app.models import Enrollment, Message, WebhookEvent
+from app.db.models import Enrollment, Message, WebhookEvent
 from tests.support.db import count, rows
 from tests.support.outbox import sent
 from tests.support.poison import (

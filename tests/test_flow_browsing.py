@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Decision, Enrollment
+from app.db.models import Decision, Enrollment
 from app.storefront.origins import origin_of
 from tests.support.db import count, rows
 from tests.support.outbox import bodies, not_sent, sent

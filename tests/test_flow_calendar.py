@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Contact, Enrollment
 from app.jobs.tasks import calendar_tick
-from app.models import Contact, Enrollment
 from tests.support.db import count, rows
 from tests.support.outbox import bodies, sent
 from tests.support.saleor import ALLOWLIST

@@ -10,9 +10,9 @@ from html import unescape
 import pytest
 import yaml
 
-from app.extensions import db
+from app.db import db
+from app.db.models import FlowSetting
 from app.flow_files import MAX_FILE_BYTES, export_document
-from app.models import FlowSetting
 from tests.support.admin import log_in
 from tests.support.db import rows
 

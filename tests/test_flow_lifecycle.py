@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Contact, DiscountCode, Enrollment, Message, MessageEvent, Suppression
+from app.db import db
+from app.db.models import Contact, DiscountCode, Enrollment, Message, MessageEvent, Suppression
 from flows.ab import bucket
 from tests.support.db import rows
 from tests.support.outbox import bodies, not_sent, sent

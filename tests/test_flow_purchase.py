@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Enrollment
+from app.db.models import Enrollment
 from tests.support.db import count, rows
 from tests.support.outbox import bodies, not_sent, sent
 from tests.support.saleor import ALLOWLIST

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import DiscountCode, Enrollment
+from app.db.models import DiscountCode, Enrollment
 from tests.support.db import rows
 from tests.support.outbox import bodies, sent
 from tests.support.saleor import ALLOWLIST

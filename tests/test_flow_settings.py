@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from app.models import FlowSetting
+from app.db.models import FlowSetting
 from flows.catalogue import CATALOGUE, get_flow
 from flows.definitions import TRIGGER_PARAM
 from flows.settings import FlowSettingsError, resolve, validate_overrides

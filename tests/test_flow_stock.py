@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import AlertWave, ConsentChange, Contact, Enrollment, ProductVariant, StockAlert
+from app.db.models import AlertWave, ConsentChange, Contact, Enrollment, ProductVariant, StockAlert
 from tests.support.db import count, rows
 from tests.support.outbox import bodies, sent
 from tests.support.saleor import ALLOWLIST

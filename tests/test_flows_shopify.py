@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Checkout, Enrollment, Message, Order, WebhookEvent
+from app.db.models import Checkout, Enrollment, Message, Order, WebhookEvent
 from tests.support.db import count, rows
 from tests.support.samples import sample
 from tests.support.shopify import deliver

@@ -18,9 +18,9 @@ import responses
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Message, MessageEvent, Shop
 from app.messaging.sms_keywords import keyword
-from app.models import Message, MessageEvent, Shop
 from app.saleor.errors import InvalidApiUrlError
 from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 from app.storefront.buffer import QUEUE_KEY

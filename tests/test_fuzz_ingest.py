@@ -12,7 +12,7 @@ import pytest
 import responses
 from hypothesis import HealthCheck, given, settings
 
-from app.models import WebhookEvent
+from app.db.models import WebhookEvent
 from tests.support import saleor
 from tests.support.db import rows
 from tests.support.shopify import addressed_to, deliver

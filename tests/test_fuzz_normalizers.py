@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.ingest.facts import NormalizationError, Normalized
-from app.saleor.demo import checkout_from_legacy
+from app.core.facts import NormalizationError, Normalized
+from demo.saleor import checkout_from_legacy
 from tests.support.hostile import BIG_IDS, EXTREME_DATES, LONE_SURROGATES, assert_storable, hostile_scalars
 from tests.support.samples import SAMPLES, sample
 from webhooks.errors import MalformedWebhookError

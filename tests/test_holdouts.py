@@ -9,8 +9,8 @@ from html import unescape
 
 import pytest
 
-from app.extensions import db
-from app.models import Contact, Enrollment, FlowSetting, Message, Order
+from app.db import db
+from app.db.models import Contact, Enrollment, FlowSetting, Message, Order
 from app.reports.confidence import difference_of_proportions
 from flows.catalogue import get_flow
 from flows.holdout import in_holdout

@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.extensions import db
-from app.models import (
+from app.db import db
+from app.db.models import (
     Checkout,
     Contact,
     Enrollment,
@@ -26,7 +26,7 @@ from app.models import (
     StorefrontEvent,
     WebhookEvent,
 )
-from app.saleor.demo import checkout_from_legacy
+from demo.saleor import checkout_from_legacy
 from tests.support import saleor as saleor_support
 from tests.support import sendgrid_events, storefront
 from tests.support import shopify as shopify_support

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.db.models import Message
 from app.messaging.local_time import zone_of_country
-from app.models import Message
 from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.outbox import sent

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.models import Message
+from app.db.models import Message
 
 AT = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
-from app import create_app
-from app.extensions import db
+from app.db import Base, db
+from app.web.factory import create_app
 from tests.conftest import test_config
 
 
 def _differences(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return compare_metadata(context, db.metadata)
+        return compare_metadata(context, Base.metadata)
 
 
 def test_migrated_postgresql_matches_the_models(app):
@@ -36,7 +36,7 @@ def test_migrations_downgrade_to_empty_and_back_on_sqlite(tmp_path, clock):
     with app.app_context():
         upgrade()
         downgrade(revision="base")
-        assert db.inspect(db.engine).get_table_names() == ["alembic_version"]
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
         upgrade()
 
     assert _differences(app) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import FlowSetting
+from app.db.models import FlowSetting
 from tests.support.admin import log_in
 from tests.support.db import rows
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
-from app.models import DataExport, PushSubscription, Shop, Visitor
+from app.db import db
+from app.db.models import DataExport, PushSubscription, Shop, Visitor
 from tests.support.db import rows
 from tests.support.samples import sample
 from tests.support.shopify import addressed_to, deliver

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from app.extensions import db
-from app.models import ConsentChange, Contact, PushSubscription, Shop, Visitor
+from app.db import db
+from app.db.models import ConsentChange, Contact, PushSubscription, Shop, Visitor
 from app.push.subscriptions import latest_subscription
 from tests.support.db import count, rows
 from tests.support.fake_push import b64url

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
-from app.extensions import db
+from app.db import db
+from app.db.models import Contact, Decision, Message
 from app.messaging.recipients import address_problem
-from app.models import Contact, Decision, Message
 from app.reports.queries import shop_report
 from tests.support.db import rows
 from tests.support.fake_sendgrid import FakeSendGrid

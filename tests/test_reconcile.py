@@ -18,8 +18,8 @@ import pytest
 import responses
 import respx
 
-from app.extensions import db
-from app.models import Checkout, Enrollment, Message, Order, Shop, WebhookEvent
+from app.db import db
+from app.db.models import Checkout, Enrollment, Message, Order, Shop, WebhookEvent
 from app.reconcile.core import SETTINGS_KEY
 from app.reconcile.jobs import reconcile_shop, start_if_due
 from tests.support.db import count, rows

@@ -9,11 +9,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from sqlalchemy import select
 
-from app import create_app
-from app.clock import utcnow
-from app.extensions import db
+from app.core.clock import utcnow
+from app.db import db
+from app.db.models import Enrollment, Message, WebhookEvent
 from app.jobs.relay import DISPATCH_LEASE, enqueue_overdue_steps, relay_webhooks
-from app.models import Enrollment, Message, WebhookEvent
+from app.web.factory import create_app
 from tests.conftest import test_config
 from tests.support.db import count, rows
 from tests.support.shopify import deliver

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Message, Order
+from app.db.models.feedback import SENDGRID
 from app.messaging.feedback import Feedback, record_feedback
-from app.models import Message, Order
-from app.models.feedback import SENDGRID
 from app.reports.attribution import DEFAULT_WINDOWS, attribute_order
 from app.reports.queries import ChannelTotals, FlowTotals, Totals, shop_report
 from tests.support.messages import sent_message

@@ -12,9 +12,9 @@ import time
 import pytest
 import responses
 
-from app.admin.auth import login_link_token
-from app.models import Checkout, FlowSetting, Shop
+from app.db.models import Checkout, FlowSetting, Shop
 from app.saleor.manifest import fingerprint
+from app.web.admin.auth import login_link_token
 from tests.support.db import rows
 from tests.support.saleor import (
     ALLOWLIST,

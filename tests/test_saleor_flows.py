@@ -1,7 +1,7 @@
 """The three flows, end to end from Saleor payloads: signed webhook → relay → RQ → steps → outbox.
 
 The flows are the Shopify ones, unchanged; only the adapter differs. Payloads are the bundled real
-Saleor samples (checkouts reshaped from the documented legacy object, see app/saleor/demo.py).
+Saleor samples (checkouts reshaped from the documented legacy object, see demo/saleor.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.models import Checkout, Contact, Enrollment, Message, Order
-from app.saleor.demo import checkout_from_legacy
+from app.db.models import Checkout, Contact, Enrollment, Message, Order
+from demo.saleor import checkout_from_legacy
 from tests.support.db import count, rows
 from tests.support.links import targets
 from tests.support.saleor import ALLOWLIST, API_URL, deliver, global_id, serve_jwks, signing_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Config
+from app.core.config import Config
 from app.saleor.manifest import fingerprint, manifest, webhook_definitions
 from webhooks.saleor.events import EVENTS
 

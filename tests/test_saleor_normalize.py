@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.ingest.facts import ConsentState, NormalizationError
-from app.saleor.demo import checkout_from_legacy
-from flows.events import EventKind
+from app.core.events import EventKind
+from app.core.facts import ConsentState, NormalizationError
+from demo.saleor import checkout_from_legacy
 from tests.support.saleor import global_id
 from tests.support.samples import sample
 from webhooks.saleor.normalize import normalize

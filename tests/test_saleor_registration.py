@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.models import Enrollment, Shop, WebhookEvent
+from app.db.models import Enrollment, Shop, WebhookEvent
 from app.saleor.manifest import fingerprint
 from tests.support.db import count, rows
 from tests.support.saleor import (

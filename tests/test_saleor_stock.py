@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.models import AlertWave, ProductVariant
+from app.db.models import AlertWave, ProductVariant
 from tests.support.db import count, rows
 from tests.support.saleor import ALLOWLIST, API_URL, deliver, global_id, serve_jwks, signing_key
 

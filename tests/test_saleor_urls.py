@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Config, ConfigError
+from app.core.config import Config, ConfigError
 from app.saleor.errors import InvalidApiUrlError
 from app.saleor.urls import ApiUrlAllowlist, jwks_url, normalize_api_url
 

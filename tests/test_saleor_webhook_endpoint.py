@@ -11,8 +11,8 @@ import json
 import pytest
 import responses
 
-from app.models import WebhookEvent
-from app.saleor.demo import checkout_from_legacy
+from app.db.models import WebhookEvent
+from demo.saleor import checkout_from_legacy
 from tests.support.db import count, rows
 from tests.support.saleor import (
     ALLOWLIST,
@@ -270,7 +270,7 @@ def test_unreachable_keys_get_503_so_saleor_redelivers(app, client, shop):
 
 
 def test_the_endpoint_answers_503_so_saleor_retries_when_the_database_is_down(redis, clock):
-    from app import create_app
+    from app.web.factory import create_app
     from tests.conftest import test_config
 
     app = create_app(

@@ -7,7 +7,7 @@ import json
 import pytest
 import responses
 
-from app.models import Shop
+from app.db.models import Shop
 from app.saleor.manifest import fingerprint, subscribed_events, webhook_definitions
 from app.saleor.webhook_sync import sync_webhooks
 from tests.support.db import rows

@@ -26,11 +26,11 @@ from sqlalchemy import select
 from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
-from app.extensions import db
+from app.db import db
+from app.db.models import Enrollment, Message
 from app.jobs.relay import enqueue_overdue_steps
 from app.jobs.tasks import run_step
 from app.messaging.sender import SENDING_LEASE
-from app.models import Enrollment, Message
 from flows.runner import STEP_LEASE
 from tests.support.admin import log_in
 from tests.support.fake_sendgrid import HANG_UP, HANG_UP_AFTER_ACCEPTING, FakeSendGrid

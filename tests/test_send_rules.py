@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from app.db.models import Message, Shop
 from app.messaging.local_time import quiet_until
-from app.models import Message, Shop
 from tests.support.db import rows
 from tests.support.outbox import not_sent, sent
 from tests.support.samples import sample

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Config, ConfigError
+from app.core.config import Config, ConfigError
 from tests.support.sendgrid_events import private_key, public_key
 from webhooks.errors import InvalidSignatureError, MissingSignatureError
 from webhooks.sendgrid.verify import (

@@ -18,14 +18,14 @@ from flask import Flask
 from requests import PreparedRequest
 from sqlalchemy import select
 
-from app.admin.auth import login_link_token
 from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
-from app.extensions import db
+from app.db import db
+from app.db.models import Contact, Enrollment, Message, Suppression
 from app.jobs.tasks import run_step
 from app.messaging.sender import retry_delay
-from app.models import Contact, Enrollment, Message, Suppression
+from app.web.admin.auth import login_link_token
 from tests.support.fake_sendgrid import FakeSendGrid
 from tests.support.links import targets
 from tests.support.samples import sample

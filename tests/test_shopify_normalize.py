@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.ingest.facts import ConsentState, NormalizationError
-from flows.events import EventKind
+from app.core.events import EventKind
+from app.core.facts import ConsentState, NormalizationError
 from tests.support.samples import SAMPLES, sample
 from webhooks.shopify.normalize import normalize
 

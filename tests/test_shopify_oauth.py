@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from app.clock import ManualClock
-from app.extensions import db
-from app.models import Shop
-from app.services import Services
+from app.core.clock import ManualClock
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import Services
 from app.shopify.errors import InvalidHmacError
 from app.shopify.oauth import OAUTH_SESSION_KEY, query_hmac, verify_query_hmac
 from tests.support.db import count, rows

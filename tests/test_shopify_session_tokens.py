@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.clock import utcnow
-from app.config import Config
+from app.core.clock import utcnow
+from app.core.config import Config
 from app.shopify.errors import SessionTokenError
 from app.shopify.session_tokens import SessionToken, verify_session_token
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET

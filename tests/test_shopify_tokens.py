@@ -16,10 +16,10 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.clock import ManualClock
-from app.extensions import db
-from app.models import Shop
-from app.services import Services
+from app.core.clock import ManualClock
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import Services
 from app.shopify.errors import ShopifyAuthError
 from app.shopify.tokens import ShopifyTokens
 from tests.support.db import rows

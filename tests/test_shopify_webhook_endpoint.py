@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.models import WebhookEvent
+from app.db.models import WebhookEvent
 from tests.support.db import count
 from tests.support.samples import sample
 from tests.support.shopify import SHOP_DOMAIN, TEST_SECRET, addressed_to, deliver, shopify_headers
@@ -230,13 +230,13 @@ def test_the_body_is_stored_byte_for_byte(app, client, shop):
     deliver(client, "checkouts/create", body)
 
     with app.app_context():
-        from app.extensions import db
+        from app.db import db
 
         assert db.session.query(WebhookEvent.body).scalar() == body.decode()
 
 
 def test_the_endpoint_answers_while_redis_is_down(postgres_url, redis, clock, factory):
-    from app import create_app
+    from app.web.factory import create_app
     from tests.conftest import test_config
 
     factory.shop()
@@ -260,7 +260,7 @@ def test_the_shop_header_is_trusted_over_the_body_for_app_uninstalled(app, clien
 
 
 def test_the_endpoint_answers_503_so_shopify_retries_when_the_database_is_down(redis, clock):
-    from app import create_app
+    from app.web.factory import create_app
     from tests.conftest import test_config
 
     app = create_app(test_config("postgresql+psycopg://postgres@127.0.0.1:1/nowhere"), clock=clock)

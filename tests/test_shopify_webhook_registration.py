@@ -14,10 +14,10 @@ import pytest
 import respx
 from flask import Flask
 
-from app.clock import ManualClock
-from app.extensions import db
-from app.models import Shop
-from app.services import Services
+from app.core.clock import ManualClock
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import Services
 from app.shopify.errors import ShopifyApiError
 from app.shopify.graphql import ShopifyAdmin
 from app.shopify.installation import install_shop

@@ -11,8 +11,8 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import (
+from app.db import db
+from app.db.models import (
     Checkout,
     Contact,
     DiscountCode,

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from flask_migrate import upgrade
 
-from app import create_app
-from app.extensions import db
-from app.models import Enrollment, Message, WebhookEvent
+from app.db import db
+from app.db.models import Enrollment, Message, WebhookEvent
+from app.web.factory import create_app
 from tests.conftest import test_config
 from tests.support.db import count, rows
 from tests.support.factories import Factory
@@ -69,7 +69,7 @@ def test_a_forged_webhook_stores_nothing_on_sqlite(sqlite_app, clock):
 
 
 def test_the_flow_simulator_keeps_nothing_on_sqlite(sqlite_app, clock):
-    from app.models import Contact, FlowSetting, Shop
+    from app.db.models import Contact, FlowSetting, Shop
     from app.simulation.run import simulate
 
     with sqlite_app.app_context():

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 import respx
 
-from app.models import Message, Shop
-from app.models.decisions import Decision
+from app.db.models import Message, Shop
+from app.db.models.decisions import Decision
 from tests.support.db import rows
 from tests.support.live_store import FakeLiveStore
 from tests.support.outbox import not_sent, sent

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from app.models import WebhookEvent
+from app.db.models import WebhookEvent
 from tests.support import saleor, shopify
 from tests.support.db import rows
 from tests.support.samples import sample

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from app import create_app
-from app.extensions import db
-from app.ingest.facts import ContactFacts, PrivacyRequest
+from app.core.facts import ContactFacts, PrivacyRequest
+from app.db import db
+from app.db.models import Shop, StorefrontEvent, Visitor
 from app.ingest.privacy import export_customer, redact_customer
 from app.jobs.worker import storefront_buffer
-from app.models import Shop, StorefrontEvent, Visitor
 from app.storefront.buffer import QUEUE_KEY
 from app.storefront.drain import drain_events
 from app.storefront.identity import Clicker, clicker_token
+from app.web.factory import create_app
 from tests.conftest import test_config
 from tests.support.db import count, rows
 from tests.support.fake_sendgrid import unused_port

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.db.models import Decision, FlowSetting, Message
 from app.messaging.render import TemplatePartError, render, render_strict
-from app.models import Decision, FlowSetting, Message
 from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.store import abandon_checkout

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from app.db.models import Cart, Checkout, Contact, Order, Shop
 from app.messaging.context import template_context
 from app.messaging.render import Rendered, TemplateRenderError, render
-from app.models import Cart, Checkout, Contact, Order, Shop
 from flows.catalogue import CATALOGUE
 from tests.support.samples import sample
 from webhooks.shopify.normalize import normalize

@@ -12,7 +12,7 @@ import json
 import pytest
 import responses
 
-from app.models import Shop, WebhookEvent
+from app.db.models import Shop, WebhookEvent
 from app.saleor.manifest import webhook_definitions
 from tests.support.db import count, rows
 from tests.support.saleor import (

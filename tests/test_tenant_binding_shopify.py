@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
-from app.models import Checkout, Contact, DataExport, Message, Shop, WebhookEvent
+from app.db import db
+from app.db.models import Checkout, Contact, DataExport, Message, Shop, WebhookEvent
 from tests.support.db import count, rows
 from tests.support.messages import sent_message
 from tests.support.samples import sample

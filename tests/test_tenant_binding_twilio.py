@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
-from app.models import Contact, Message, Shop, Suppression
+from app.db import db
+from app.db.models import Contact, Message, Shop, Suppression
 from app.shop_settings import TWILIO, store_provider
 from tests.support.db import rows
 from tests.support.messages import sent_message

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Contact, Message, MessageEvent, Suppression
+from app.db import db
+from app.db.models import Contact, Message, MessageEvent, Suppression
 from tests.support.db import count, rows
 from tests.support.messages import sent_message
 from tests.support.twilio_requests import AUTH_TOKEN, inbound_params, post_signed, status_params

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Contact, Message, MessageEvent, Shop, Suppression
 from app.messaging.unsubscribe import unsubscribe_token, unsubscribe_url
-from app.models import Contact, Message, MessageEvent, Shop, Suppression
 from tests.support.db import rows
 from tests.support.messages import sent_message
 

@@ -21,7 +21,7 @@ from redis import Redis
 from rq import Queue
 from rq.job import JobStatus
 
-from app.models import WebhookEvent
+from app.db.models import WebhookEvent
 from tests.conftest import REDIS_URL
 from tests.support.db import count
 from tests.support.private_redis import private_redis

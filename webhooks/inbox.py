@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
-from app.clock import utcnow
-from app.models import Shop, WebhookEvent
-from webhooks.text import storable
+from app.core.clock import utcnow
+from app.core.text import storable
+from app.db.models import Shop, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ _WIDTHS = {name: _width(name) for name in ("topic", "event_id", "webhook_id", "a
 
 
 def bounded(event: IncomingEvent) -> IncomingEvent:
-    """Return the event with each outside value made storable (``webhooks.text.storable``) and fit
+    """Return the event with each outside value made storable (``app.core.text.storable``) and fit
     to its column: descriptive text (topic, webhook id, API version) is cut; the event id, which
     dedupes, becomes its SHA-256 when too long, since two cut ids could collide and one delivery be
     taken for another's duplicate, while a digest is the same on every redelivery.

@@ -1,7 +1,7 @@
 """Typed reads from untrusted JSON: each wrong type becomes a NormalizationError naming the field.
 
 Also the one rule for text, time and counts from outside, used by every door (platform webhooks,
-the storefront, SendGrid, web push): each string is made storable (``webhooks.text``: NUL dropped,
+the storefront, SendGrid, web push): each string is made storable (``app.core.text``: NUL dropped,
 a lone surrogate replaced by U+FFFD) as the JSON is decoded, so no normalizer can forget it; a time
 outside ``EARLIEST``..``LATEST`` is refused by ``parse_datetime``, which ``opt_datetime`` turns
 into absent; a count is clamped into what a 32-bit column holds (``clamped_count``). None of these
@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.ingest.facts import NormalizationError
-from app.models.types import clamped_count
+from app.core.facts import NormalizationError
+from app.core.text import storable_document
+from app.db.models.types import clamped_count
 from webhooks.errors import MalformedWebhookError
-from webhooks.text import storable_document
 
 JSONObject = dict[str, Any]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.ingest.facts import Normalized
+from app.core.facts import Normalized
 from webhooks.binding import Binder
 from webhooks.saleor.binding import bind as bind_saleor
 from webhooks.saleor.normalize import normalize as normalize_saleor

@@ -15,10 +15,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.models import Contact, Order, Shop
-from app.models.contact import SUBSCRIBED
+from app.core.events import EventKind, TriggerEvent
+from app.db.models import Contact, Order, Shop
+from app.db.models.contact import SUBSCRIBED
 from app.zones import contact_zone
-from flows.events import EventKind, TriggerEvent
 from flows.settings import ResolvedSettings
 
 MAX_ANNIVERSARY_YEARS = 20

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Contact, Enrollment, Message, MessageEvent, Order, Shop
-from app.models.contact import SUBSCRIBED
-from app.models.messaging import CLICKED, OPENED
-from flows.events import EventKind, TriggerEvent
+from app.core.events import EventKind, TriggerEvent
+from app.db.models import Contact, Enrollment, Message, MessageEvent, Order, Shop
+from app.db.models.contact import SUBSCRIBED
+from app.db.models.messaging import CLICKED, OPENED
 from flows.settings import ResolvedSettings
 
 # Customers who lapsed longer ago than this before the flow was switched on are left alone.

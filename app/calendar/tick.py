@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from app.calendar.days import anniversaries, birthdays, local_start, merchant_dates
 from app.calendar.quiet import lapsed, unengaged
 from app.catalog.alerts import due_waves, next_batch
-from app.clock import Clock
-from app.models import CalendarRun, Contact, Shop
-from app.models.rows import get_or_create
+from app.core.clock import Clock
+from app.core.events import TriggerEvent
+from app.db.models import CalendarRun, Contact, Shop
+from app.db.models.rows import get_or_create
 from flows.engine import FlowEngine
-from flows.events import TriggerEvent
 from flows.scheduling import DeferredScheduler, StepScheduler
 from flows.settings import ResolvedSettings, flow_settings, settings_for_shop
 

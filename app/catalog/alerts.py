@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from app.catalog.audience import interested_contacts
 from app.catalog.merge import VariantChange
-from app.models import AlertWave, Product, ProductVariant
-from flows.events import EventKind, TriggerEvent
+from app.core.events import EventKind, TriggerEvent
+from app.db.models import AlertWave, Product, ProductVariant
 from flows.settings import ResolvedSettings, settings_for_shop
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import AlertWave, Enrollment, StockAlert, StorefrontEvent, Visitor
+from app.db.models import AlertWave, Enrollment, StockAlert, StorefrontEvent, Visitor
 from app.storefront.schema import PRODUCT_ADDED_TO_CART, PRODUCT_VIEWED, WISHLIST_ADDED
 from flows.settings import ResolvedSettings
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.ingest.facts import InventoryFacts, ProductFacts, VariantFacts
-from app.models import Product, ProductVariant, Shop
-from app.models.rows import get_or_create
-from app.models.types import clamped_count
+from app.core.facts import InventoryFacts, ProductFacts, VariantFacts
+from app.db.models import Product, ProductVariant, Shop
+from app.db.models.rows import get_or_create
+from app.db.models.types import clamped_count
 
 
 @dataclass(frozen=True)

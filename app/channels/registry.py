@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from app.channels.base import Channel
 from app.channels.outbox import OutboxChannel
-from app.config import Config
+from app.core.config import Config
 
 
 @dataclass

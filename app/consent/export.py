@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import ConsentChange, Contact
+from app.db.models import ConsentChange, Contact
 
 COLUMNS = (
     "changed_at",

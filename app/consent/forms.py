@@ -13,7 +13,7 @@ Shopify checkout box) is the platform's record and follows the double opt-in flo
 
 from __future__ import annotations
 
-from app.models import Shop
+from app.db.models import Shop
 
 # The shop settings section the consent wording lives in too (app/consent/ledger.py).
 SECTION = "consent"

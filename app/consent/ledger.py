@@ -16,8 +16,8 @@ from datetime import datetime
 from flask import has_request_context, request
 from sqlalchemy.orm import object_session
 
-from app.ingest.facts import Origin
-from app.models import ConsentChange, Contact, Shop
+from app.core.facts import Origin
+from app.db.models import ConsentChange, Contact, Shop
 from app.shop_settings import section
 
 USER_AGENT_LENGTH = 512

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db.models import DiscountCode, Enrollment, Shop
+from app.db.models.discounts import CREATED, FAILED, PENDING
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
 from app.discounts.issuer import DiscountIssuer
-from app.models import DiscountCode, Enrollment, Shop
-from app.models.discounts import CREATED, FAILED, PENDING
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from app.models import DiscountCode, Shop
+from app.db.models import DiscountCode, Shop
 
 
 class DiscountIssuer(Protocol):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from app.db import db
+from app.db.models import Shop
 from app.discounts.errors import DiscountRefusedError
 from app.discounts.issuer import DiscountIssuer
-from app.extensions import db
-from app.models import Shop
-from app.services import current_services
+from app.jobs.services import current_services
 
 
 def issuer_for(shop: Shop) -> DiscountIssuer:

@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session
 
 from app.catalog.alerts import open_alerts
 from app.catalog.merge import merge_inventory, merge_product
-from app.extensions import affected_rows
+from app.core.events import EventKind, TriggerEvent, subject_key
+from app.core.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
+from app.db import affected_rows
+from app.db.models import Cart, Checkout, Contact, Order, Shop
+from app.db.models.rows import get_or_create
 from app.ingest.contacts import apply_consent, upsert_contact
-from app.ingest.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
 from app.ingest.recovery_links import link_from, template_of
 from app.ingest.subscriptions import double_opt_in_required, hold_for_confirmation, subscription_triggers
-from app.models import Cart, Checkout, Contact, Order, Shop
-from app.models.rows import get_or_create
 from app.storefront.visitors import link_checkout_visitors
-from flows.events import EventKind, TriggerEvent, subject_key
 
 
 @dataclass(frozen=True)

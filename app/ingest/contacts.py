@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.consent.ledger import record_consent_change
-from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts, Origin
-from app.models import Contact
+from app.core.facts import ConsentFacts, ConsentState, ContactFacts, Origin
+from app.db.models import Contact
 
 
 def normalize_phone(raw: str | None, country_code: str | None) -> str | None:

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.extensions import affected_rows
-from app.models import Enrollment, Shop
-from app.models.automation import ACTIVE, CANCELLED
+from app.db import affected_rows
+from app.db.models import Enrollment, Shop
+from app.db.models.automation import ACTIVE, CANCELLED
 
 log = logging.getLogger(__name__)
 

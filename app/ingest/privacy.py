@@ -16,9 +16,9 @@ from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.consent.export import change_json
-from app.ingest.contacts import normalize_phone
-from app.ingest.facts import ContactFacts, PrivacyRequest
-from app.models import (
+from app.core.events import subject_key
+from app.core.facts import ContactFacts, PrivacyRequest
+from app.db.models import (
     Cart,
     Checkout,
     ConsentChange,
@@ -32,8 +32,8 @@ from app.models import (
     Visitor,
     WebhookEvent,
 )
+from app.ingest.contacts import normalize_phone
 from app.push.privacy import erase_subscriptions, exported_subscriptions
-from flows.events import subject_key
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Checkout
+from app.db.models import Checkout
 
 TEMPLATE_SETTING = "checkout_url_template"
 PLACEHOLDER = "{checkout_id}"

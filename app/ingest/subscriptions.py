@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.ingest.facts import ConsentFacts, ConsentState
-from app.models import Contact, FlowSetting
+from app.core.events import EventKind, TriggerEvent, subject_key
+from app.core.facts import ConsentFacts, ConsentState
+from app.db.models import Contact, FlowSetting
 from flows.catalogue import get_flow
-from flows.events import EventKind, TriggerEvent, subject_key
 
 DOUBLE_OPT_IN = "double_opt_in"
 CONFIRMED_SOURCE = "storeflow:double_opt_in"

@@ -21,9 +21,9 @@ from pathlib import Path
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
-from app.models import WebhookEvent
-from app.models.inbox import QUARANTINED
+from app.core.clock import Clock
+from app.db.models import WebhookEvent
+from app.db.models.inbox import QUARANTINED
 
 log = logging.getLogger(__name__)
 

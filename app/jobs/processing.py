@@ -7,16 +7,16 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
+from app.core.clock import Clock
+from app.core.events import EventKind
+from app.core.facts import NormalizationError, Normalized
+from app.db.models import Order, Shop, WebhookEvent
+from app.db.models.inbox import IGNORED, PROCESSED, REFUSED, REJECTED
 from app.ingest.apply import apply_normalized
-from app.ingest.facts import NormalizationError, Normalized
 from app.ingest.lifecycle import uninstall
 from app.ingest.privacy import export_customer, redact_customer, redact_shop
-from app.models import Order, Shop, WebhookEvent
-from app.models.inbox import IGNORED, PROCESSED, REFUSED, REJECTED
 from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
-from flows.events import EventKind
 from flows.scheduling import DeferredScheduler, StepScheduler
 from webhooks.binding import Binding
 from webhooks.errors import WebhookError

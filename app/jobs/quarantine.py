@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import Shop, WebhookEvent
-from app.models.inbox import PENDING, SET_ASIDE
+from app.db.models import Shop, WebhookEvent
+from app.db.models.inbox import PENDING, SET_ASIDE
 
 LIST_LIMIT = 500
 

@@ -18,10 +18,10 @@ from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.clock import Clock, SystemClock, utcnow
+from app.core.clock import Clock, SystemClock, utcnow
+from app.db.models import Enrollment, WebhookEvent
+from app.db.models.automation import ACTIVE
 from app.jobs.scheduling import step_job_id
-from app.models import Enrollment, WebhookEvent
-from app.models.automation import ACTIVE
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from rq import Queue
 
-from app.clock import Clock
+from app.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

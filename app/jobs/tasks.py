@@ -9,14 +9,14 @@ from typing import Any
 from rq import Queue
 
 from app.calendar.tick import run_calendar
-from app.extensions import db
+from app.db import db
 from app.jobs.failures import record_failure
 from app.jobs.processing import EventProcessor
 from app.jobs.scheduling import RQStepScheduler
+from app.jobs.services import current_services
 from app.messaging.actions import ContactActions
 from app.messaging.sender import MessageSender
 from app.reports.attribution import Windows
-from app.services import current_services
 from app.storefront.activity import Activity, feed_activity
 from flows.engine import FlowEngine
 from flows.runner import StepRunner

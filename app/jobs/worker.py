@@ -23,12 +23,12 @@ from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.clock import Clock, utcnow
-from app.extensions import db
+from app.core.clock import Clock, utcnow
+from app.db import db
 from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
+from app.jobs.services import Services, current_services
 from app.jobs.tasks import enqueue_activity
 from app.reconcile.jobs import start_if_due as start_reconciliation
-from app.services import Services, current_services
 from app.storefront.buffer import EventBuffer, Limits
 from app.storefront.drain import drain_events
 

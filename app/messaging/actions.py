@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
+from app.core.clock import Clock
+from app.db.models import Contact, Enrollment
+from app.db.models import decisions as decided
 from app.messaging.suppression import suppress
-from app.models import Contact, Enrollment
-from app.models import decisions as decided
 from flows.conditions import check_guard
 from flows.decisions import record_decision
 from flows.definitions import Act, Flow

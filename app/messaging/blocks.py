@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.models import Contact, Enrollment, Product, Shop, StorefrontEvent
 from app.messaging.products import Glimpse, bestsellers, bought_by, bought_together, product_cards
-from app.models import Contact, Enrollment, Product, Shop, StorefrontEvent
 from app.storefront.schema import PRODUCT_VIEWED, SEARCH_SUBMITTED, WISHLIST_ADDED
 from app.storefront.visitors import events_of_contact
 from flows.settings import ResolvedSettings

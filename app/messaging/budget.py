@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.models import Contact, Enrollment, Message, Shop
+from app.db.models.automation import ACTIVE
 from app.messaging.flow_priority import rank
-from app.models import Contact, Enrollment, Message, Shop
-from app.models.automation import ACTIVE
 from app.shop_settings import contact_budget, flow_priority_order, frequency_cap
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow, Purpose, Send

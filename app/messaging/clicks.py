@@ -18,14 +18,14 @@ from flask import Blueprint, abort, redirect, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Message, Shop
+from app.db.models.feedback import STOREFLOW
+from app.db.models.messaging import CLICKED
+from app.jobs.services import current_services
 from app.messaging.feedback import Feedback, record_feedback
 from app.messaging.link_policy import message_link_policy
 from app.messaging.links import BadClickLinkError, read_click_token
-from app.models import Message, Shop
-from app.models.feedback import STOREFLOW
-from app.models.messaging import CLICKED
-from app.services import current_services
 from app.storefront.identity import Clicker, clicker_token, with_clicker
 from app.storefront.origins import allowed_origins, origin_of
 

@@ -13,13 +13,14 @@ from flask import Blueprint, abort, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.consent.ledger import request_origin
-from app.extensions import csrf, db
+from app.core.facts import ConsentFacts, ConsentState
+from app.db import db
+from app.db.models import Contact, Shop
 from app.ingest.contacts import apply_consent
-from app.ingest.facts import ConsentFacts, ConsentState
 from app.ingest.subscriptions import CONFIRMED_SOURCE, subscription_triggers
 from app.jobs.scheduling import RQStepScheduler
-from app.models import Contact, Shop
-from app.services import current_services
+from app.jobs.services import current_services
+from app.web.extensions import csrf
 from flows.engine import FlowEngine
 from flows.scheduling import DeferredScheduler
 

@@ -15,8 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
-from app.config import Config
+from app.core.clock import Clock
+from app.core.config import Config
+from app.db.models import Contact, Enrollment, Message, Shop
+from app.db.models import decisions as decided
+from app.db.models.messaging import PENDING, SKIPPED
 from app.discounts.codes import ensure_code
 from app.discounts.errors import DiscountError
 from app.discounts.issuer import DiscountIssuer
@@ -24,9 +27,6 @@ from app.discounts.platforms import issuer_for
 from app.messaging.blocks import BlockInput, fill_blocks
 from app.messaging.confirm import confirm_url
 from app.messaging.products import images_of
-from app.models import Contact, Enrollment, Message, Shop
-from app.models import decisions as decided
-from app.models.messaging import PENDING, SKIPPED
 from flows.decisions import record_message_decision
 from flows.definitions import Flow, Send
 from flows.runner import SendOutcome

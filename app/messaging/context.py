@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus
 
-from app.models import Cart, Checkout, Contact, Order, Shop
+from app.db.models import Cart, Checkout, Contact, Order, Shop
 from flows.subjects import Subject
 
 # What content blocks, the flow's settings and its discount add (app/messaging/content.py); every

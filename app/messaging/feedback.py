@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.db.models import Contact, Message, MessageEvent
+from app.db.models.messaging import AFTER_SEND, BOUNCED, COMPLAINED, UNSUBSCRIBED
+from app.db.models.rows import insert_missing
 from app.messaging.suppression import suppress, withdraw
-from app.models import Contact, Message, MessageEvent
-from app.models.messaging import AFTER_SEND, BOUNCED, COMPLAINED, UNSUBSCRIBED
-from app.models.rows import insert_missing
 
 log = logging.getLogger(__name__)
 

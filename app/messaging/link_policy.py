@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Checkout, Enrollment, FlowSetting, Message, Order, Shop
+from app.db.models import Checkout, Enrollment, FlowSetting, Message, Order, Shop
 from app.storefront.origins import allowed_origins, origin_of
 from flows.catalogue import CATALOGUE
 from flows.definitions import ParamKind

@@ -21,7 +21,7 @@ from phonenumbers.tzdata import TIMEZONE_DATA
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Contact, PushSubscription, Shop, Visitor
+from app.db.models import Contact, PushSubscription, Shop, Visitor
 from app.shop_settings import quiet_hours_for
 from app.zones import zone
 from flows.definitions import Purpose

@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Order, Product, ProductVariant, Shop
+from app.db.models import Order, Product, ProductVariant, Shop
 
 HISTORY = timedelta(days=365)
 BESTSELLER_WINDOW = timedelta(days=90)

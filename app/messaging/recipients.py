@@ -8,7 +8,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from app.models import Contact
+from app.db.models import Contact
 from app.push.subscriptions import latest_subscription
 
 # What a message row says when a contact cannot be reached on a channel at all.

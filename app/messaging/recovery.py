@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from app.channels.base import Channel, SentLookup, SentQuery
 from app.channels.errors import LookupUnavailableError, LookupUnsupportedError
-from app.extensions import affected_rows
-from app.models import Message, MessageEvent
-from app.models import decisions as decided
-from app.models.messaging import FAILED, PENDING, SENDING, SENT
+from app.db import affected_rows
+from app.db.models import Message, MessageEvent
+from app.db.models import decisions as decided
+from app.db.models.messaging import FAILED, PENDING, SENDING, SENT
 from flows.decisions import record_message_decision, sent_facts
 from flows.runner import SendOutcome
 

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
+from app.core.clock import Clock
+from app.db.models import Contact, Enrollment, Message, Shop
+from app.db.models import decisions as decided
+from app.db.models.messaging import PENDING, SKIPPED
 from app.messaging.budget import ContactBudget
 from app.messaging.local_time import hold_for_local_time
-from app.models import Contact, Enrollment, Message, Shop
-from app.models import decisions as decided
-from app.models.messaging import PENDING, SKIPPED
 from flows.catalogue.common import DEFER, OFF, SKIP
 from flows.decisions import Facts, record_message_decision
 from flows.definitions import Flow, Purpose, Send

@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session
 from app.channels.base import Channel, OutgoingMessage
 from app.channels.errors import PermanentSendError, TransientSendError
 from app.channels.registry import ChannelSet
-from app.clock import Clock
-from app.config import Config
-from app.crypto import TokenCipher
+from app.core.clock import Clock
+from app.core.config import Config
+from app.core.crypto import TokenCipher
+from app.db import affected_rows
+from app.db.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
+from app.db.models import decisions as decided
+from app.db.models.automation import ACTIVE
+from app.db.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.discounts.issuer import DiscountIssuer
 from app.discounts.platforms import issuer_for
-from app.extensions import affected_rows
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
 from app.messaging.link_policy import message_link_policy
@@ -35,10 +39,6 @@ from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
 from app.messaging.send_rules import SendRules
 from app.messaging.unsubscribe import unsubscribe_url
-from app.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
-from app.models import decisions as decided
-from app.models.automation import ACTIVE
-from app.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.push.subscriptions import forget_expired
 from app.shop_settings import channels_for_shop, sender_identity
 from app.storecheck.platforms import store_check

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.config import Config
-from app.crypto import TokenCipher, TokenDecryptionError
-from app.models import Shop
+from app.core.config import Config
+from app.core.crypto import TokenCipher, TokenDecryptionError
+from app.db.models import Shop
 from app.shop_settings import TWILIO, provider, twilio_account
 
 _NOT_DIALLED = re.compile(r"[^\d+]")

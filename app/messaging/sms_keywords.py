@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.consent.ledger import record_consent_change
-from app.ingest.facts import ConsentState
+from app.core.facts import ConsentState
+from app.db.models import Contact, Message, Shop
+from app.db.models.feedback import TWILIO
+from app.db.models.messaging import UNSUBSCRIBED
 from app.messaging.feedback import Feedback, record_feedback
 from app.messaging.suppression import lift, suppress, withdraw
-from app.models import Contact, Message, Shop
-from app.models.feedback import TWILIO
-from app.models.messaging import UNSUBSCRIBED
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.extensions import affected_rows
+from app.db import affected_rows
+from app.db.models import Contact, Suppression
 from app.ingest.contacts import withdraw_consent
-from app.models import Contact, Suppression
 
 
 def suppress(session: Session, shop_id: int, channel: str, address: str, reason: str) -> bool:

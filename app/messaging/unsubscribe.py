@@ -14,15 +14,16 @@ from flask import Blueprint, abort, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.consent.ledger import request_origin
-from app.extensions import csrf, db
+from app.core.facts import Origin
+from app.db import db
+from app.db.models import Contact, Shop
+from app.db.models.feedback import STOREFLOW
+from app.db.models.messaging import UNSUBSCRIBED
 from app.ingest.contacts import withdraw_consent
-from app.ingest.facts import Origin
+from app.jobs.services import current_services
 from app.messaging.feedback import Feedback, record_feedback
 from app.messaging.suppression import suppress
-from app.models import Contact, Shop
-from app.models.feedback import STOREFLOW
-from app.models.messaging import UNSUBSCRIBED
-from app.services import current_services
+from app.web.extensions import csrf
 
 log = logging.getLogger(__name__)
 bp = Blueprint("unsubscribe", __name__)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.consent.ledger import record_consent_change, request_origin
-from app.models import Contact, Visitor
+from app.db.models import Contact, Visitor
 from app.push.subscriptions import latest_subscription
 
 PUSH = "push"

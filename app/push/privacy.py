@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import PushSubscription
+from app.db.models import PushSubscription
 
 
 def _theirs(shop_id: int, contact_ids: list[int], visitor_keys: Select[Any]) -> Any:

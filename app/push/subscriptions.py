@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.channels.errors import ExpiredSubscriptionError, SendError
-from app.extensions import affected_rows
-from app.models import Contact, PushSubscription, Visitor
+from app.db import affected_rows
+from app.db.models import Contact, PushSubscription, Visitor
 from app.push.capture import SubscriptionPost
 
 log = logging.getLogger(__name__)

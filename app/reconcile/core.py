@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Shop
+from app.db.models import Shop
 from app.reconcile.missed import (
     RemoteCheckout,
     RemoteOrder,

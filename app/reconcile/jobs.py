@@ -9,14 +9,14 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Shop
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import Services, current_services
 from app.reconcile.core import Reconciler, Report, Source
 from app.reconcile.saleor import SaleorSource
 from app.reconcile.shopify import ShopifySource
 from app.saleor.errors import SaleorApiError
 from app.saleor.graphql import SaleorApi
-from app.services import Services, current_services
 from app.shopify.errors import ShopifyAuthError
 from app.shopify.graphql import ShopifyAdmin
 from app.shopify.tokens import ShopifyTokens

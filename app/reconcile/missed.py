@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.ingest.facts import NormalizationError
-from app.models import Checkout, Order, WebhookEvent
-from app.models.inbox import PENDING
-from app.models.rows import insert_missing
+from app.core.facts import NormalizationError
+from app.db.models import Checkout, Order, WebhookEvent
+from app.db.models.inbox import PENDING
+from app.db.models.rows import insert_missing
 
 log = logging.getLogger(__name__)
 

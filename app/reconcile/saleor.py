@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.config import Config
-from app.models import Shop
+from app.core.config import Config
+from app.db.models import Shop
 from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
 from app.saleor.graphql import SaleorApi
 from app.saleor.manifest import webhook_definitions

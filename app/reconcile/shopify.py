@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.models import Shop
+from app.db.models import Shop
 from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
 from app.shopify.graphql import ShopifyAdmin
 from app.shopify.jobs import learn_shop_id

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.config import Config
-from app.models import Attribution, Message, MessageEvent, Order
-from app.models.attribution import CLICK, OPEN
-from app.models.messaging import CLICKED, OPENED
+from app.core.config import Config
+from app.db.models import Attribution, Message, MessageEvent, Order
+from app.db.models.attribution import CLICK, OPEN
+from app.db.models.messaging import CLICKED, OPENED
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Enrollment, Order, Shop
+from app.db.models import Enrollment, Order, Shop
 from app.reports.confidence import Interval, difference_of_means, difference_of_proportions
 from app.reports.queries import zone_named
 

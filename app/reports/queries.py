@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Attribution, Message, MessageEvent, Order, Shop
-from app.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
+from app.db import db
+from app.db.models import Attribution, Message, MessageEvent, Order, Shop
+from app.db.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, make_response, request
 
-from app.admin.auth import current_identity
-from app.extensions import db
-from app.query_params import QueryParamError, query_date
+from app.db import db
+from app.jobs.services import current_services
 from app.reports.attribution import Windows
 from app.reports.confidence import Interval
 from app.reports.incrementality import Group, Incrementality, shop_incrementality
 from app.reports.queries import Report, Totals, shop_report, zone_named
-from app.services import current_services
+from app.web.admin.auth import current_identity
+from app.web.query_params import QueryParamError, query_date
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/api")
 

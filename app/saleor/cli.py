@@ -6,11 +6,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Shop
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import current_services
 from app.saleor.installation import PLATFORM
 from app.saleor.webhook_sync import queue_sync_if_stale
-from app.services import current_services
 
 saleor_cli = AppGroup("saleor", help="Saleor installations.")
 

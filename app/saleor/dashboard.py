@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy.orm import Session
 
-from app.config import Config
-from app.models import Shop
+from app.core.config import Config
+from app.db.models import Shop
+from app.jobs.services import Services
 from app.saleor.errors import (
     ApiUrlNotAllowedError,
     DashboardTokenError,
@@ -30,7 +31,6 @@ from app.saleor.errors import (
 )
 from app.saleor.installation import allowed_api_url, find_shop, saleor_settings
 from app.saleor.urls import DEFAULT_PORTS, normalize_api_url
-from app.services import Services
 
 log = logging.getLogger(__name__)
 

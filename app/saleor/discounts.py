@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.db.models import DiscountCode, Shop
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
-from app.models import DiscountCode, Shop
 from app.saleor.errors import SaleorApiError
 from app.saleor.graphql import SaleorApi
 

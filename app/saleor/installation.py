@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.config import Config
-from app.models import Shop
+from app.core.config import Config
+from app.db.models import Shop
 from app.saleor.errors import ApiUrlNotAllowedError
 from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
 

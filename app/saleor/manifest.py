@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.config import Config
+from app.core.config import Config
 from webhooks.saleor.events import (
     BIRTHDAY_FIELD,
     EMAIL_CONSENT_FIELD,

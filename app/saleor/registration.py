@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import Shop
-from app.models.rows import get_or_create
+from app.db.models import Shop
+from app.db.models.rows import get_or_create
+from app.jobs.services import Services
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError, RegistrationError, SaleorApiError
 from app.saleor.graphql import SaleorApi
 from app.saleor.installation import PLATFORM, SCHEMA_VERSION_HEADER, allowed_api_url, remember
 from app.saleor.manifest import fingerprint, subscribed_events
 from app.saleor.urls import origin
-from app.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from app.config import Config
+from app.core.config import Config
+from app.db.models import Shop
 from app.ingest.recovery_links import PLACEHOLDER, TEMPLATE_SETTING, relink_open_checkouts, template_of
-from app.models import Shop
 from webhooks.saleor.normalize import SUBSCRIBED_VALUES, UNSUBSCRIBED_VALUES
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import logging
 from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 
-from app.extensions import csrf, db
-from app.framing import allow_framing_by
+from app.db import db
+from app.jobs.services import current_services
 from app.saleor.dashboard import frame_ancestors
 from app.saleor.errors import InvalidApiUrlError, RegistrationError
 from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
@@ -16,8 +16,9 @@ from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_
 from app.saleor.registration import register
 from app.saleor.settings import consent_rule
 from app.saleor.urls import normalize_api_url
-from app.served import served_only
-from app.services import current_services
+from app.web.extensions import csrf
+from app.web.framing import allow_framing_by
+from app.web.served import served_only
 from webhooks.payload import decode_json
 
 log = logging.getLogger(__name__)

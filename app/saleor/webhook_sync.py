@@ -17,13 +17,13 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import Retry
 
-from app.extensions import db
-from app.models import Shop
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import Services, current_services
 from app.saleor.errors import SaleorApiError
 from app.saleor.graphql import SaleorApi
 from app.saleor.installation import PLATFORM, remember, saleor_settings
 from app.saleor.manifest import WEBHOOK_PATH, fingerprint, subscribed_events, webhook_definitions
-from app.services import Services, current_services
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from shopify_app.types import RequestInput
 
-from app.config import Config
+from app.core.config import Config
 from app.shopify.errors import InvalidShopDomainError
 from app.shopify.sdk import normalize_shop_domain, shopify_app
 from app.storefront.errors import UnsignedLoginError

@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from app.db.models import DiscountCode, Shop
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
-from app.models import DiscountCode, Shop
 from app.shopify.errors import ShopifyApiError, ShopifyAuthError
 from app.shopify.graphql import ShopifyAdmin
 

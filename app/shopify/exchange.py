@@ -13,9 +13,9 @@ import logging
 import httpx
 from sqlalchemy.orm import Session
 
-from app.extensions import db
-from app.models import Shop
-from app.services import Services, current_services
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import Services, current_services
 from app.shopify.errors import SessionTokenError, ShopifyApiError
 from app.shopify.installation import find_shop, install_shop
 from app.shopify.sdk import http_client_scope, rebase_expiry, shopify_app, wall_now

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.models import Shop
+from app.db.models import Shop
 from app.shopify.errors import ShopifyApiError, ShopifyAuthError
 from app.shopify.sdk import http_client_scope, shop_name
 from app.shopify.tokens import ShopifyTokens

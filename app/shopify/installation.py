@@ -10,9 +10,9 @@ from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Shop
-from app.models.rows import get_or_create
-from app.services import Services
+from app.db.models import Shop
+from app.db.models.rows import get_or_create
+from app.jobs.services import Services
 from app.shopify.jobs import after_install
 
 log = logging.getLogger(__name__)

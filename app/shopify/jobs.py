@@ -6,9 +6,9 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from app.extensions import db
-from app.models import Shop
-from app.services import current_services
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import current_services
 from app.shopify.errors import ShopifyAuthError
 from app.shopify.graphql import ShopifyAdmin
 from app.shopify.tokens import ShopifyTokens

@@ -21,9 +21,9 @@ import requests
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from app.config import Config
-from app.models import Shop
-from app.services import Services
+from app.core.config import Config
+from app.db.models import Shop
+from app.jobs.services import Services
 from app.shopify.errors import CodeExchangeError, InvalidHmacError, InvalidStateError, StaleRequestError
 from app.shopify.installation import install_shop
 from app.shopify.sdk import normalize_shop_domain, wall_now

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import httpx
 from shopify_app import ShopifyApp
 
-from app.clock import Clock, utcnow
-from app.config import Config
+from app.core.clock import Clock, utcnow
+from app.core.config import Config
 from app.shopify.errors import InvalidShopDomainError
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")

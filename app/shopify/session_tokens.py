@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 
 from shopify_app import IdTokenDetails, Res
 
-from app.config import Config
-from app.services import current_services
+from app.core.config import Config
+from app.jobs.services import current_services
 from app.shopify.errors import InvalidShopDomainError, SessionTokenError
 from app.shopify.sdk import normalize_shop_domain, shopify_app
 

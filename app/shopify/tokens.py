@@ -16,8 +16,8 @@ from shopify_app import ShopifyApp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Shop
-from app.services import Services
+from app.db.models import Shop
+from app.jobs.services import Services
 from app.shopify.errors import ShopifyApiError, ShopifyAuthError
 from app.shopify.sdk import http_client_scope, rebase_expiry, shop_name, shopify_app, wall_now
 

@@ -7,15 +7,15 @@ import logging
 from flask import Blueprint, Response, redirect, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.extensions import db
-from app.framing import allow_framing_by
-from app.served import served_only
-from app.services import current_services
+from app.db import db
+from app.jobs.services import current_services
 from app.shopify.errors import InstallRequestError, InvalidShopDomainError
 from app.shopify.installation import PLATFORM
 from app.shopify.oauth import begin_install, complete_install
 from app.shopify.sdk import normalize_shop_domain, shopify_app
 from app.shopify.session_tokens import PATCH_ID_TOKEN_PATH, frame_ancestors
+from app.web.framing import allow_framing_by
+from app.web.served import served_only
 
 log = logging.getLogger(__name__)
 

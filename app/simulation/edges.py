@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from app.channels.base import Channel, OutgoingMessage
 from app.channels.registry import ChannelSet
-from app.clock import ManualClock
-from app.config import Config
+from app.core.clock import ManualClock
+from app.core.config import Config
+from app.db.models import DiscountCode, Shop
 from app.messaging.sender import MessageSender
-from app.models import DiscountCode, Shop
 from flows.definitions import Send
 
 

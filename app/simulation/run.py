@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app.clock import ManualClock
-from app.config import Config
-from app.extensions import affected_rows
+from app.core.clock import ManualClock
+from app.core.config import Config
+from app.core.events import TriggerEvent
+from app.db import affected_rows
+from app.db.models import Enrollment, FlowSetting, Message, Shop
+from app.db.models.automation import ACTIVE, COMPLETED, EXITED
+from app.db.models.rows import get_or_create
 from app.messaging.actions import ContactActions
-from app.models import Enrollment, FlowSetting, Message, Shop
-from app.models.automation import ACTIVE, COMPLETED, EXITED
-from app.models.rows import get_or_create
 from app.reports.queries import zone_named
 from app.simulation.edges import DryRunSender, KeepingChannel, RecordingScheduler
 from app.simulation.errors import SimulationError
@@ -34,7 +35,6 @@ from flows.conditions import Prospect, check_guard
 from flows.definitions import Act, Flow, Wait
 from flows.engine import FlowEngine, enrollment_key
 from flows.entry import run_entry
-from flows.events import TriggerEvent
 from flows.runner import StepRunner
 from flows.settings import ResolvedSettings, flow_settings
 

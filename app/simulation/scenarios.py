@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Cart, Checkout, Contact, Order, Shop
-from app.models.contact import SUBSCRIBED
+from app.core.events import EventKind, TriggerEvent
+from app.db.models import Cart, Checkout, Contact, Order, Shop
+from app.db.models.contact import SUBSCRIBED
 from app.simulation.errors import SimulationError
 from flows.definitions import Flow
-from flows.events import EventKind, TriggerEvent
 from flows.settings import flow_settings
 
 SIMULATED_TOTAL = Decimal("59.00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.models.messaging import FAILED, PENDING, SENT, SKIPPED
+from app.db.models.messaging import FAILED, PENDING, SENT, SKIPPED
 from flows.definitions import Flow
 
 

@@ -18,10 +18,10 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
-from app.models import Cart, Checkout, Enrollment, Message, Shop
-from app.models import decisions as decided
-from app.models.messaging import PENDING, SKIPPED
+from app.core.clock import Clock
+from app.db.models import Cart, Checkout, Enrollment, Message, Shop
+from app.db.models import decisions as decided
+from app.db.models.messaging import PENDING, SKIPPED
 from app.shop_settings import SKIP_MESSAGE, when_store_unreachable
 from app.storecheck.cache import LiveCache
 from app.storecheck.errors import StoreUnreachableError

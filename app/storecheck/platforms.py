@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
-from app.extensions import db
-from app.models import Shop
-from app.services import current_services
+from app.core.clock import Clock
+from app.db import db
+from app.db.models import Shop
+from app.jobs.services import current_services
 from app.storecheck.cache import LiveCache
 from app.storecheck.check import StoreCheck
 from app.storecheck.facts import LiveStore

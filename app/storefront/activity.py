@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.extensions import affected_rows
-from app.models import Cart, Visitor
+from app.core.events import EventKind, TriggerEvent, subject_key
+from app.db import affected_rows
+from app.db.models import Cart, Visitor
 from app.storefront.buffer import QueuedPost
 from app.storefront.schema import (
     COLLECTION_VIEWED,
@@ -27,7 +28,6 @@ from app.storefront.schema import (
     WISHLIST_ADDED,
 )
 from flows.engine import FlowEngine
-from flows.events import EventKind, TriggerEvent, subject_key
 
 TRIGGERS = {
     PRODUCT_VIEWED: EventKind.PRODUCT_VIEWED,

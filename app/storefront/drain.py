@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.models import Contact, Shop, StorefrontEvent, Visitor
-from app.models.rows import insert_missing
-from app.models.storefront import LINKED_BY_CHECKOUT, LINKED_BY_CLICK, LINKED_BY_LOGIN
+from app.db.models import Contact, Shop, StorefrontEvent, Visitor
+from app.db.models.rows import insert_missing
+from app.db.models.storefront import LINKED_BY_CHECKOUT, LINKED_BY_CLICK, LINKED_BY_LOGIN
 from app.storefront.activity import Activity, activities_of
 from app.storefront.buffer import EventBuffer, QueuedPost, decode
 from app.storefront.identity import Clicker, read_clicker

@@ -25,19 +25,20 @@ from redis.exceptions import RedisError
 
 from app.consent.forms import DOUBLE_OPT_IN, form_opt_in
 from app.consent.ledger import request_origin
-from app.extensions import csrf, db
-from app.framing import allow_framing_by
+from app.core.events import EventKind
+from app.core.facts import ConsentFacts, ConsentState, ContactFacts
+from app.db import db
+from app.db.models import Product, Shop, StockAlert
+from app.db.models.rows import get_or_create
 from app.ingest.contacts import apply_consent, upsert_contact
-from app.ingest.facts import ConsentFacts, ConsentState, ContactFacts
 from app.ingest.subscriptions import hold_for_confirmation, subscription_triggers
 from app.jobs.scheduling import RQStepScheduler
-from app.models import Product, Shop, StockAlert
-from app.models.rows import get_or_create
-from app.services import current_services
+from app.jobs.services import current_services
 from app.storefront.origins import allowed_origins, origin_of
 from app.storefront.schema import IDENTIFIER
+from app.web.extensions import csrf
+from app.web.framing import allow_framing_by
 from flows.engine import FlowEngine
-from flows.events import EventKind
 from flows.scheduling import DeferredScheduler
 
 log = logging.getLogger(__name__)

@@ -16,14 +16,15 @@ from flask import Blueprint, Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import csrf, db
-from app.models import Shop
+from app.db import db
+from app.db.models import Shop
+from app.jobs.ratelimit import RateLimiter
+from app.jobs.services import current_services
 from app.push.capture import InvalidSubscriptionError, parse_subscription, parse_unsubscription
 from app.push.consent import PushConsentChange
 from app.push.subscriptions import remove_subscription, save_subscription
-from app.ratelimit import RateLimiter
-from app.services import current_services
 from app.storefront.origins import allowed_origins
+from app.web.extensions import csrf
 
 log = logging.getLogger(__name__)
 bp = Blueprint("storefront_push", __name__)

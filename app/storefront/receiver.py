@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.services import Services
+from app.jobs.services import Services
 from app.storefront.buffer import EventBuffer, Limits
 from app.storefront.errors import (
     EventsUnavailableError,

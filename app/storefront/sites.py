@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
-from app.models import Shop
+from app.db.models import Shop
 from app.storefront.origins import allowed_origins
 
 if TYPE_CHECKING:

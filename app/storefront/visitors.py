@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.extensions import affected_rows
-from app.models import Checkout, Contact, StorefrontEvent, Visitor
-from app.models.storefront import LINKED_BY_CHECKOUT
+from app.db import affected_rows
+from app.db.models import Checkout, Contact, StorefrontEvent, Visitor
+from app.db.models.storefront import LINKED_BY_CHECKOUT
 
 
 def link(visitor: Visitor, contact_id: int, source: str, at: datetime) -> bool:

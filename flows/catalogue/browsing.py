@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.events import EventKind
 from flows.catalogue.common import (
     ADDED_TO_CART,
     ORDERED,
@@ -19,7 +20,6 @@ from flows.catalogue.common import (
     smart_sending,
 )
 from flows.definitions import Flow, Purpose, Send, Wait
-from flows.events import EventKind
 
 BROWSE_ABANDONMENT = Flow(
     key="browse_abandonment",

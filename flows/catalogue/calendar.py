@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.events import EventKind
 from flows.catalogue.common import DEFER, UNSUBSCRIBED, discount, push, send_hour, smart_sending
 from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
-from flows.events import EventKind
 
 BIRTHDAY = Flow(
     key="birthday",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.core.events import EventKind
 from flows.definitions import ExitRule, ExitScope, Param, ParamKind, Send
-from flows.events import EventKind
 
 SKIP = "skip"
 DEFER = "defer"

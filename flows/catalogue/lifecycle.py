@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.events import EventKind
 from flows.catalogue.common import ORDERED, UNSUBSCRIBED, discount, push, reentry, send_hour, smart_sending
 from flows.definitions import Act, ExitRule, ExitScope, Flow, Param, ParamKind, Purpose, Send, Wait
-from flows.events import EventKind
 
 DOUBLE_OPT_IN = Flow(
     key="double_opt_in",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.events import EventKind
 from flows.catalogue.common import UNSUBSCRIBED, push, smart_sending
 from flows.definitions import TRIGGER_PARAM, ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
-from flows.events import EventKind
 
 CANCELLED = ExitRule(EventKind.ORDER_CANCELLED)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.events import EventKind
 from flows.catalogue.common import DEFER, ORDERED, UNSUBSCRIBED, discount, push, smart_sending
 from flows.definitions import ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
-from flows.events import EventKind
 
 ABANDONED_CHECKOUT = Flow(
     key="abandoned_checkout",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.events import EventKind
 from flows.catalogue.common import UNSUBSCRIBED, batches, push, smart_sending
 from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
-from flows.events import EventKind
 
 
 def lookback(days: int) -> Param:

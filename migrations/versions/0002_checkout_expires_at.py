@@ -8,7 +8,7 @@ Create Date: 2026-11-27 09:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.db.models.types
 
 
 # revision identifiers, used by Alembic.
@@ -20,7 +20,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('checkout', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('expires_at', app.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('expires_at', app.db.models.types.UTCDateTime(), nullable=True))
 
 
 def downgrade():

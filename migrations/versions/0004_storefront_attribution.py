@@ -16,7 +16,7 @@ import secrets
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.db.models.types
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('shop_id', sa.Integer(), nullable=False),
     sa.Column('visitor_key', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('occurred_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.Column('product_id', sa.String(length=64), nullable=True),
     sa.Column('variant_id', sa.String(length=64), nullable=True),
     sa.Column('collection_id', sa.String(length=64), nullable=True),
@@ -56,9 +56,9 @@ def upgrade():
     sa.Column('visitor_key', sa.String(length=64), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('linked_by', sa.String(length=16), nullable=True),
-    sa.Column('linked_at', app.models.types.UTCDateTime(), nullable=True),
-    sa.Column('first_seen_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('last_seen_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('linked_at', app.db.models.types.UTCDateTime(), nullable=True),
+    sa.Column('first_seen_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_visitor_contact_id_contact'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_visitor_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visitor')),
@@ -77,11 +77,11 @@ def upgrade():
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('variant', sa.String(length=32), nullable=True),
     sa.Column('touch', sa.String(length=8), nullable=False),
-    sa.Column('touched_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('placed_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('touched_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('placed_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.Column('revenue', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_attribution_message_id_message'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['order_id'], ['shop_order.id'], name=op.f('fk_attribution_order_id_shop_order'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_attribution_shop_id_shop'), ondelete='CASCADE'),
@@ -98,10 +98,10 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('provider', sa.String(length=16), nullable=False),
     sa.Column('provider_event_id', sa.String(length=255), nullable=False),
-    sa.Column('occurred_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.Column('url', sa.Text(), nullable=True),
     sa.Column('detail', sa.Text(), nullable=True),
-    sa.Column('received_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('received_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_message_event_message_id_message'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_message_event_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_event')),

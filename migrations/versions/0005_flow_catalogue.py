@@ -15,7 +15,7 @@ Create Date: 2026-11-26 09:57:46.280820
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.db.models.types
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -35,9 +35,9 @@ def upgrade():
     sa.Column('variant_id', sa.String(length=255), nullable=True),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('batches_sent', sa.Integer(), nullable=False),
-    sa.Column('next_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('finished_at', app.models.types.UTCDateTime(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('next_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', app.db.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_alert_wave_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_wave')),
     sa.UniqueConstraint('shop_id', 'flow_key', 'alert_key', name=op.f('uq_alert_wave_shop_id_flow_key_alert_key'))
@@ -49,7 +49,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shop_id', sa.Integer(), nullable=False),
     sa.Column('run_key', sa.String(length=64), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_calendar_run_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_run')),
     sa.UniqueConstraint('shop_id', 'run_key', name=op.f('uq_calendar_run_shop_id_run_key'))
@@ -62,9 +62,9 @@ def upgrade():
     sa.Column('url', sa.Text(), nullable=True),
     sa.Column('image_url', sa.Text(), nullable=True),
     sa.Column('collections', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('source_updated_at', app.models.types.UTCDateTime(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('source_updated_at', app.db.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_product_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_product')),
     sa.UniqueConstraint('shop_id', 'platform_id', name=op.f('uq_product_shop_id_platform_id'))
@@ -80,8 +80,8 @@ def upgrade():
     sa.Column('available', sa.Integer(), nullable=True),
     sa.Column('levels', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('inventory_item_id', sa.String(length=255), nullable=True),
-    sa.Column('source_updated_at', app.models.types.UTCDateTime(), nullable=True),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('source_updated_at', app.db.models.types.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_product_variant_product_id_product'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_product_variant_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_product_variant')),
@@ -97,8 +97,8 @@ def upgrade():
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.String(length=255), nullable=False),
     sa.Column('variant_id', sa.String(length=255), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('notified_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('notified_at', app.db.models.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_stock_alert_contact_id_contact'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_stock_alert_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_alert')),
@@ -115,13 +115,13 @@ def upgrade():
     sa.Column('flow_key', sa.String(length=64), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('percent', sa.Integer(), nullable=False),
-    sa.Column('expires_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('platform_id', sa.String(length=255), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_discount_code_contact_id_contact'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['enrollment_id'], ['enrollment.id'], name=op.f('fk_discount_code_enrollment_id_enrollment'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_discount_code_shop_id_shop'), ondelete='CASCADE'),

@@ -12,7 +12,7 @@ Create Date: 2026-11-26 11:10:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.db.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0006_web_push'
@@ -31,8 +31,8 @@ def upgrade():
     sa.Column('p256dh', sa.String(length=128), nullable=False),
     sa.Column('auth', sa.String(length=64), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_push_subscription_contact_id_contact'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_push_subscription_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscription')),

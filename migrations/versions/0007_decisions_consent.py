@@ -13,7 +13,7 @@ Create Date: 2026-11-26 10:47:50.066455
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.db.models.types
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -36,8 +36,8 @@ def upgrade():
     sa.Column('ip', sa.String(length=45), nullable=True),
     sa.Column('user_agent', sa.String(length=512), nullable=True),
     sa.Column('disclosure_version', sa.String(length=64), nullable=True),
-    sa.Column('changed_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('recorded_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('changed_at', app.db.models.types.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_consent_change_contact_id_contact'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_consent_change_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_change'))
@@ -56,7 +56,7 @@ def upgrade():
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('facts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('decided_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_decision_contact_id_contact'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['enrollment_id'], ['enrollment.id'], name=op.f('fk_decision_enrollment_id_enrollment'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_decision_message_id_message'), ondelete='CASCADE'),

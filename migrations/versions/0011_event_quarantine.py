@@ -13,7 +13,7 @@ Create Date: 2026-12-02 19:00:00
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.db.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0011_event_quarantine'
@@ -26,7 +26,7 @@ SET_ASIDE = sa.text("status IN ('rejected', 'quarantined')")
 
 def upgrade():
     with op.batch_alter_table('webhook_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retry_at', app.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('retry_at', app.db.models.types.UTCDateTime(), nullable=True))
     op.execute(
         "UPDATE webhook_event SET status = CASE WHEN error LIKE 'payload rejected:%' "
         "THEN 'rejected' ELSE 'quarantined' END WHERE status = 'failed'"

@@ -17,8 +17,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
-from app.admin.auth import login_link_token
-from app.models import Shop
+from app.db.models import Shop
+from app.web.admin.auth import login_link_token
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from app.models import Enrollment, Message
+from app.db.models import Enrollment, Message
 from tests.browser.conftest import screenshot, sign_in
 from tests.support.store import SHOPPER_EMAIL, abandon_checkout
 

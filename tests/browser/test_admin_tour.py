@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.admin import figures
 from app.reports.queries import DayTotals, FlowTotals, Report, Totals
+from app.web.admin import figures
 from tests.browser.conftest import screenshot, sign_in
 from tests.support.store import replay_demo_day
 

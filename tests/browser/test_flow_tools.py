@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app.models import FlowSetting
+from app.db.models import FlowSetting
 from tests.browser.conftest import screenshot, sign_in
 from tests.support.db import rows
 

@@ -12,7 +12,7 @@ import pytest
 import responses
 from playwright.sync_api import FrameLocator, Page, expect
 
-from app.models import FlowSetting
+from app.db.models import FlowSetting
 from app.saleor.manifest import fingerprint
 from tests.browser.conftest import screenshot
 from tests.support.db import rows

@@ -6,8 +6,8 @@ import re
 
 from flask.testing import FlaskClient
 
-from app.admin.auth import login_link_token
-from app.models import Contact, Enrollment, Message, Shop
+from app.db.models import Contact, Enrollment, Message, Shop
+from app.web.admin.auth import login_link_token
 from tests.support.factories import Factory
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.db import db
 
 
 def count(app: Flask, model: Any, **filters: Any) -> int:

@@ -11,8 +11,8 @@ import respx
 from flask import Flask
 from requests import PreparedRequest
 
-from app.extensions import db
-from app.models import Shop
+from app.db import db
+from app.db.models import Shop
 from tests.support.saleor import API_URL
 from tests.support.shopify_api import graphql_url
 

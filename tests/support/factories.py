@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import ManualClock
-from app.models import Contact, FlowSetting, Shop
+from app.core.clock import ManualClock
+from app.db.models import Contact, FlowSetting, Shop
 from tests.support.shopify import SHOP_DOMAIN
 
 

@@ -13,8 +13,8 @@ import httpx
 import respx
 from flask import Flask
 
-from app.extensions import db
-from app.models import Shop
+from app.db import db
+from app.db.models import Shop
 from tests.support.saleor import API_URL
 from tests.support.shopify_api import graphql_url
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import Contact, Enrollment, Message, Shop
+from app.db.models import Contact, Enrollment, Message, Shop
 
 
 def sent_message(

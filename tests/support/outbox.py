@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Message
-from app.models.messaging import AFTER_SEND, SENT
+from app.db import db
+from app.db.models import Message
+from app.db.models.messaging import AFTER_SEND, SENT
 
 Sent = tuple[str, str, str, timedelta]
 

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 
-from app.clock import ManualClock
-from app.extensions import db
+from app.core.clock import ManualClock
+from app.db import db
 from tests.support.samples import sample
 
 POISONED_TOKEN = "poisoned-checkout-token"

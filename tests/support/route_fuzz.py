@@ -25,13 +25,13 @@ from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter, PathConverter
 from werkzeug.test import TestResponse
 
-from app.admin.auth import login_link_token
-from app.clock import utcnow
-from app.extensions import db
+from app.core.clock import utcnow
+from app.db import db
+from app.db.models import Contact, Shop
 from app.messaging.confirm import confirm_url
 from app.messaging.links import click_url
 from app.messaging.unsubscribe import unsubscribe_url
-from app.models import Contact, Shop
+from app.web.admin.auth import login_link_token
 from tests.support.admin import private_message
 from tests.support.factories import Factory
 from tests.support.saleor import API_URL, JWKS_URL, jwks, saleor_headers, signing_key, who_am_i

@@ -14,7 +14,7 @@ import httpx
 import jwt
 import respx
 
-from app.clock import utcnow
+from app.core.clock import utcnow
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 
 API_VERSION = "2026-04"

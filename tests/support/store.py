@@ -8,8 +8,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from app.clock import ManualClock
-from app.demo import SCENARIO, Delivery
+from app.core.clock import ManualClock
+from demo.run import SCENARIO, Delivery
 from tests.support.samples import sample
 from tests.support.shopify import deliver
 from tests.support.worker import Harness
@@ -34,7 +34,7 @@ def abandon_checkout(client: FlaskClient, harness: Harness, **changes: Any) -> N
 
 
 def replay_demo_day(client: FlaskClient, harness: Harness, hours: float = 25.5) -> None:
-    """Replay the demo's Shopify story (app/demo.py) on the manual clock, then let ``hours`` pass."""
+    """Replay the demo's Shopify story (demo/run.py) on the manual clock, then let ``hours`` pass."""
     epoch = harness.clock.now()
     for delivery in sorted(SCENARIO, key=lambda d: d.at_hours):
         _advance_to(harness, epoch + timedelta(hours=delivery.at_hours))

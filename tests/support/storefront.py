@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from app.extensions import db
+from app.db import db
+from app.db.models import Contact
 from app.jobs.tasks import enqueue_activity
 from app.jobs.worker import storefront_buffer
-from app.models import Contact
 from app.shopify.app_proxy import APP_PROXY_PATH, signed_query
 from app.storefront.buffer import QUEUE_KEY
 from app.storefront.drain import drain_events

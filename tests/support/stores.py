@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import responses
 from flask.testing import FlaskClient
 
-from app.models import Shop
-from app.saleor.demo import checkout_from_legacy
+from app.db.models import Shop
+from demo.saleor import checkout_from_legacy
 from tests.support import saleor as saleor_support
 from tests.support import shopify as shopify_support
 from tests.support.factories import Factory

@@ -8,13 +8,13 @@ from flask import Flask
 from rq.job import Job
 from sqlalchemy import or_, select
 
-from app.clock import ManualClock
-from app.extensions import db
+from app.core.clock import ManualClock
+from app.db import db
+from app.db.models import WebhookEvent
 from app.jobs.relay import relay_webhooks
+from app.jobs.services import Services
 from app.jobs.tasks import calendar_tick
 from app.jobs.worker import make_worker
-from app.models import WebhookEvent
-from app.services import Services
 
 
 class Harness:

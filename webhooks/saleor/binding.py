@@ -9,8 +9,8 @@ which registration stored (``{ app { id } }``). What stays possible is in SECURI
 
 from __future__ import annotations
 
+from app.core.events import EventKind
 from app.saleor.installation import SETTINGS_KEY
-from flows.events import EventKind
 from webhooks.binding import Binding
 from webhooks.errors import MisboundWebhookError, WrongShapeError
 from webhooks.inbox import ShopRef

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows.events import EventKind
+from app.core.events import EventKind
 
 # Aliases of the consent metadata fields in every query (``emailConsent: metafield(key: ...)``).
 EMAIL_CONSENT_FIELD = "emailConsent"

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.ingest.facts import (
+from app.core.events import EventKind
+from app.core.facts import (
     CheckoutFacts,
     ConsentFacts,
     ConsentState,
@@ -36,8 +37,7 @@ from app.ingest.facts import (
     ProductFacts,
     VariantFacts,
 )
-from app.models.types import clamped_count
-from flows.events import EventKind
+from app.db.models.types import clamped_count
 from webhooks.birthdays import birthday_of
 from webhooks.payload import (
     JSONObject,

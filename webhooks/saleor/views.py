@@ -21,12 +21,12 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
-from app.ingest.facts import NormalizationError
+from app.core.facts import NormalizationError
+from app.jobs.services import Services
 from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError
 from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER, remembered
 from app.saleor.manifest import subscribed_events
 from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
-from app.services import Services
 from webhooks.errors import MalformedWebhookError, MisboundWebhookError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
 from webhooks.ingress import Reply

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.db.models.feedback import SENDGRID
+from app.db.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
+from app.db.models.types import row_id
 from app.messaging.feedback import Feedback
-from app.models.feedback import SENDGRID
-from app.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
-from app.models.types import row_id
 from webhooks.errors import MalformedWebhookError
 from webhooks.payload import plausible
 

@@ -15,9 +15,10 @@ from functools import lru_cache
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import csrf, db
+from app.db import db
+from app.jobs.services import current_services
 from app.messaging.feedback import record_feedback
-from app.services import current_services
+from app.web.extensions import csrf
 from webhooks.errors import MalformedWebhookError, WebhookError
 from webhooks.payload import decode_json
 from webhooks.sendgrid.events import parse_events

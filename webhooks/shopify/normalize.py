@@ -12,7 +12,8 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from app.ingest.facts import (
+from app.core.events import EventKind
+from app.core.facts import (
     CartFacts,
     CheckoutFacts,
     ConsentFacts,
@@ -27,7 +28,6 @@ from app.ingest.facts import (
     ProductFacts,
     VariantFacts,
 )
-from flows.events import EventKind
 from webhooks.birthdays import birthday_of
 from webhooks.payload import (
     JSONObject,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from werkzeug.datastructures import Headers
 
-from app.services import Services
+from app.jobs.services import Services
 from webhooks.errors import MalformedWebhookError, UnknownShopError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
 from webhooks.ingress import Reply

@@ -6,7 +6,7 @@ Compliance topics cannot be registered through the API: they are declared in the
 
 from __future__ import annotations
 
-from flows.events import EventKind
+from app.core.events import EventKind
 
 TOPIC_KINDS: dict[str, EventKind] = {
     "checkouts/create": EventKind.CHECKOUT_STARTED,

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from app.core.text import storable
+from app.db.models.feedback import TWILIO
+from app.db.models.messaging import BOUNCED, DELIVERED, OPENED, UNSUBSCRIBED
 from app.messaging.feedback import Feedback
-from app.models.feedback import TWILIO
-from app.models.messaging import BOUNCED, DELIVERED, OPENED, UNSUBSCRIBED
-from webhooks.text import storable
 
 STATUS_PATH = "/webhooks/twilio/status"
 KINDS = {"delivered": DELIVERED, "read": OPENED, "undelivered": BOUNCED, "failed": BOUNCED}

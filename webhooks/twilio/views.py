@@ -20,16 +20,17 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.crypto import TokenDecryptionError
-from app.extensions import csrf, db
+from app.core.crypto import TokenDecryptionError
+from app.core.text import storable
+from app.db import db
+from app.db.models import Message, Shop
+from app.db.models.types import row_id
+from app.jobs.services import current_services
 from app.messaging.feedback import record_feedback
 from app.messaging.sms_accounts import SmsAccount, inbound_accounts, status_account
 from app.messaging.sms_keywords import Keyword, help_text, keyword, opt_in, opt_out
-from app.models import Message, Shop
-from app.models.types import row_id
-from app.services import current_services
+from app.web.extensions import csrf
 from webhooks.errors import InvalidSignatureError, WebhookError
-from webhooks.text import storable
 from webhooks.twilio.status import STATUS_PATH, status_feedback
 from webhooks.twilio.verify import SIGNATURE_HEADER, TwilioRequestVerifier
 
@@ -162,7 +163,7 @@ def _unknown_message_accounts() -> list[SmsAccount]:
 
 
 def _form(name: str, max_length: int) -> str:
-    """Read a form field bounded and storable (webhooks/text.py: no NULs, no lone surrogates)."""
+    """Read a form field bounded and storable (app/core/text.py: no NULs, no lone surrogates)."""
     return storable(request.form.get(name, ""))[:max_length]
 
 

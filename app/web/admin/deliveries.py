@@ -1,0 +1,56 @@
+"""Deliveries: the shop's webhooks that were set aside (rejected or quarantined), and replaying them.
+
+A delivery is set aside when its payload was refused or its processing kept failing
+(app/jobs/failures.py); the merchant, or whoever runs Storeflow for them, sees why and replays it
+once the cause is fixed. Only the request's shop is listed and replayed: another shop's id answers
+404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.db import db
+from app.db.models import WebhookEvent
+from app.db.models.inbox import MAX_EVENT_ID
+from app.jobs.quarantine import replay, set_aside, status_of
+from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.page import finish, render_page
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/deliveries")
+def deliveries() -> tuple[str, int]:
+    """List the shop's deliveries set aside, newest first, each with its reason."""
+    return render_page("admin/deliveries.html", events=set_aside(db.session(), current_shop().id))
+
+
+@bp.post(f"/deliveries/<int(max={MAX_EVENT_ID}):event_id>/replay")
+def replay_delivery(event_id: int) -> WerkzeugResponse | tuple[str, int]:
+    """Hand one of the shop's set-aside deliveries back to the workers."""
+    shop = current_shop()
+    event = db.session.get(WebhookEvent, event_id)
+    if event is None or event.shop_id != shop.id:
+        abort(404)
+    replayed = replay(db.session(), [event_id], shop.id)
+    db.session.commit()
+    if not replayed:
+        state = status_of(db.session(), event_id)
+        return finish("admin.deliveries", f"Delivery {event_id} was not set aside any more ({state}).")
+    log.info("shop %s replayed delivery %s", shop.id, event_id)
+    return finish("admin.deliveries", f"Delivery {event_id} will be processed again.")
+
+
+@bp.post("/deliveries/replay")
+def replay_deliveries() -> WerkzeugResponse | tuple[str, int]:
+    """Hand every set-aside delivery of the shop back to the workers."""
+    shop = current_shop()
+    replayed = replay(db.session(), None, shop.id)
+    db.session.commit()
+    log.info("shop %s replayed %d deliveries", shop.id, len(replayed))
+    noun = "delivery" if len(replayed) == 1 else "deliveries"
+    return finish("admin.deliveries", f"{len(replayed)} {noun} will be processed again.")

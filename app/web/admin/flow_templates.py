@@ -1,0 +1,89 @@
+"""The template editor's actions: live preview, save or reset a step's template, send a test."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, abort, jsonify, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.db import db
+from app.messaging.render import TemplatePartError
+from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.flow_detail import render_detail
+from app.web.admin.flows import flow_or_404, flow_setting
+from app.web.admin.page import finish
+from app.web.admin.template_editor import (
+    editor_for,
+    find_send,
+    preview_parts,
+    save_parts,
+    submitted_sources,
+)
+from app.web.admin.test_send import TestSendError, send_test
+from flows.definitions import Flow, Send
+
+log = logging.getLogger(__name__)
+
+
+@bp.post("/flows/<flow_key>/templates/<step>/preview")
+def preview_template(flow_key: str, step: str) -> Response:
+    """Render unsaved parts with the store's sample data, for the live preview."""
+    flow, send = _step_or_404(flow_key, step)
+    try:
+        rendered = preview_parts(current_shop(), flow, send, submitted_sources(send))
+    except TemplatePartError as exc:
+        return jsonify(error={"part": exc.part, "line": exc.line, "message": str(exc)})
+    return jsonify(
+        subject=rendered.subject, text=rendered.text, html=rendered.html, url=rendered.url, error=None
+    )
+
+
+@bp.post("/flows/<flow_key>/templates/<step>")
+def save_template(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]:
+    """Save the step's parts after rendering them once, or reset the step to the bundled template."""
+    shop = current_shop()
+    flow, send = _step_or_404(flow_key, step)
+    resetting = request.form.get("action") == "reset"
+    sources = None if resetting else submitted_sources(send)
+    if sources is not None:
+        try:
+            preview_parts(shop, flow, send, sources)
+        except TemplatePartError as exc:
+            log.info("shop %s: template %s refused: %s", shop.id, send.template, exc)
+            return _refused(flow, send, sources, f"Not saved. {exc}")
+    save_parts(flow_setting(shop, flow), send, sources)
+    db.session.commit()
+    notice = f"{send.label}: {'back to the default template' if resetting else 'template saved'}."
+    return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting)
+
+
+@bp.post("/flows/<flow_key>/templates/<step>/test")
+def send_test_message(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]:
+    """Send the step's message, as currently edited, to the address the merchant typed."""
+    shop = current_shop()
+    flow, send = _step_or_404(flow_key, step)
+    sources = submitted_sources(send)
+    to = request.form.get("test_to", "")
+    try:
+        rendered = preview_parts(shop, flow, send, sources)
+        provider = send_test(shop, send, rendered, to)
+    except (TemplatePartError, TestSendError) as exc:
+        return _refused(flow, send, sources, f"Test not sent. {exc}")
+    where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
+    notice = f"Test sent to {to.strip()} through {where}."
+    return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting)
+
+
+def _step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
+    flow = flow_or_404(flow_key)
+    send = find_send(flow, step)
+    if send is None:
+        abort(404)
+    return flow, send
+
+
+def _refused(flow: Flow, send: Send, sources: dict[str, str], error: str) -> tuple[str, int]:
+    """Show the page again with the merchant's unsaved input and what was wrong with it."""
+    editor = editor_for(current_shop(), flow, send.setting, sources)
+    return render_detail(flow, send.setting, error=error, editor=editor, status=400)

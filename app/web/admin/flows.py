@@ -1,0 +1,63 @@
+"""Flows: the catalogue as cards, each with its switch, status and last 30 days' figures."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.db import db
+from app.db.models import FlowSetting, Shop
+from app.db.models.rows import get_or_create
+from app.jobs.services import current_services
+from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.figures import recent_report
+from app.web.admin.flow_status import flow_cards
+from app.web.admin.page import finish, render_page
+from flows.catalogue import UnknownFlowError, get_flow
+from flows.definitions import Flow
+from flows.settings import settings_for_shop
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/flows")
+def flows() -> tuple[str, int]:
+    """Show every flow with its switch and status."""
+    return render_flows()
+
+
+def render_flows(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    """Render the flows page, optionally with an error (a refused flow file)."""
+    shop = current_shop()
+    settings = settings_for_shop(db.session(), shop.id)
+    cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
+    return render_page("admin/flows.html", status=status, cards=cards, error=error)
+
+
+@bp.post("/flows/<flow_key>/toggle")
+def toggle_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
+    """Switch one flow on or off, leaving its tuning as it is."""
+    shop = current_shop()
+    flow = flow_or_404(flow_key)
+    setting = flow_setting(shop, flow)
+    setting.enabled = request.form.get("enabled") == "on"
+    db.session.commit()
+    log.info("shop %s turned %s %s", shop.id, flow.key, "on" if setting.enabled else "off")
+    state = "on" if setting.enabled else "off"
+    return finish("admin.flows", f"{flow.name} is switched {state}.")
+
+
+def flow_or_404(flow_key: str) -> Flow:
+    """Return the catalogue flow named in the URL, or answer 404."""
+    try:
+        return get_flow(flow_key)
+    except UnknownFlowError:
+        abort(404)
+
+
+def flow_setting(shop: Shop, flow: Flow) -> FlowSetting:
+    """Return the shop's stored setting for a flow, creating it (switched off) if it has none."""
+    setting, _ = get_or_create(db.session(), FlowSetting, shop_id=shop.id, flow_key=flow.key)
+    return setting

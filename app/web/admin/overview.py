@@ -1,0 +1,65 @@
+"""Overview: what the flows earned and sent over the last 30 days, and which flows earn most."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.db import db
+from app.db.models import Message
+from app.jobs.services import current_services
+from app.saleor.installation import PLATFORM as SALEOR
+from app.saleor.webhook_sync import queue_sync_if_stale
+from app.shop_settings import sender_identity
+from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.charts import bar_chart, line_chart
+from app.web.admin.figures import every_day, rate, recent_report
+from app.web.admin.flow_status import LIVE, flow_cards
+from app.web.admin.page import render_page
+from flows.settings import settings_for_shop
+
+RECENT_ACTIVITY = 6
+
+
+@bp.get("")
+def overview() -> tuple[str, int]:
+    """Show the last 30 days at a glance."""
+    shop = current_shop()
+    services = current_services()
+    if shop.platform == SALEOR:
+        queue_sync_if_stale(shop, services)
+    report = recent_report(shop)
+    days = every_day(report)
+    currency = report.currency or shop.currency
+    cards = flow_cards(db.session(), shop, settings_for_shop(db.session(), shop.id), report, services.config)
+    totals = report.totals
+    identity = sender_identity(shop, services.config)
+    recent = db.session.scalars(
+        select(Message)
+        .where(Message.shop_id == shop.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(RECENT_ACTIVITY)
+    ).all()
+    return render_page(
+        "admin/overview.html",
+        report=report,
+        currency=currency,
+        totals=totals,
+        open_rate=rate(totals.opened, totals.sent),
+        click_rate=rate(totals.clicked, totals.sent),
+        revenue_chart=bar_chart([d.day for d in days], [d.totals.revenue for d in days], currency),
+        message_chart=line_chart(
+            [d.day for d in days],
+            [
+                ("Sent", "sent", [d.totals.sent for d in days]),
+                ("Opened", "opened", [d.totals.opened for d in days]),
+                ("Clicked", "clicked", [d.totals.clicked for d in days]),
+            ],
+        ),
+        top_flows=sorted(cards, key=lambda c: (c.totals.revenue, c.totals.converted), reverse=True),
+        # Back in stock is on from install (its shoppers asked for it), so "getting started" lasts
+        # until the merchant has switched on a flow of their own.
+        flows_switched_on=sum(1 for card in cards if card.state == LIVE and not card.flow.enabled_by_default),
+        identity_ok=identity.usable,
+        sender_line=f"{identity.name} <{identity.address}>" if identity.usable else "No sender address yet.",
+        recent=recent,
+    )

@@ -1,0 +1,121 @@
+"""Render admin pages with what every page shares: the shop, navigation, notices, embedding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, flash, g, get_flashed_messages, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.db.models import Shop
+from app.jobs.services import current_services
+from app.saleor.installation import PLATFORM as SALEOR
+from app.saleor.settings import checkout_url_template
+from app.web.admin.blueprint import bp, current_shop, identity
+
+# Shopify's query on an embedded page; links keep it so each page load can be authenticated.
+EMBEDDED_ARGS = ("shop", "host", "embedded")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    modules: tuple[str, ...]  # the page modules whose views belong to this section
+
+
+NAV = (
+    NavItem("admin.overview", "Overview", ("overview",)),
+    NavItem("admin.flows", "Flows", ("flows", "flow_detail", "flow_templates")),
+    NavItem("admin.messages", "Messages", ("messages",)),
+    NavItem("admin.contacts", "Contacts", ("contacts",)),
+    NavItem("admin.deliveries", "Deliveries", ("deliveries",)),
+    NavItem("admin.settings", "Settings", ("settings",)),
+)
+
+
+def _section() -> str | None:
+    """Return the nav endpoint of the section this request's view belongs to."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    module = (getattr(view, "__module__", "") or "").rpartition(".")[2]
+    return next((item.endpoint for item in NAV if module in item.modules), None)
+
+
+def admin_url(endpoint: str, **values: Any) -> str:
+    """Build an admin URL that keeps Shopify's embedded query, so the next load can authenticate."""
+    kept = {k: v for k, v in request.args.items() if k in EMBEDDED_ARGS}
+    return url_for(endpoint, **{**kept, **values})
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a page of the signed-in shop's admin."""
+    shop = current_shop()
+    embed = shop.platform if identity().via_session_token else None
+    notices = [*get_flashed_messages(), *([g.notice] if "notice" in g else [])]
+    page = render_template(
+        template,
+        shop=shop,
+        embed=embed,
+        api_key=current_services().config.shopify_api_key if embed == "shopify" else None,
+        nav=NAV,
+        active=_section(),
+        notices=notices,
+        recovery_link_missing=shop.platform == SALEOR and not checkout_url_template(shop),
+        **context,
+    )
+    return page, status
+
+
+def finish(endpoint: str, notice: str, **values: Any) -> WerkzeugResponse | tuple[str, int]:
+    """End a successful form post: redirect a cookie session, render the next page for a token.
+
+    Embedded pages post with a bearer token through fetch, which cannot carry it across a redirect
+    the way a browser navigation would, so they get the next page directly.
+    """
+    if identity().via_session_token:
+        g.notice = notice
+        return cast(tuple[str, int], current_app.view_functions[endpoint](**values))
+    flash(notice)
+    return redirect(admin_url(endpoint, **values), code=303)
+
+
+def shop_zone(shop: Shop) -> ZoneInfo:
+    """Return the shop's time zone (UTC when the platform gave none we know)."""
+    try:
+        return ZoneInfo(shop.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@bp.app_template_filter("when")
+def when(value: datetime | str | None) -> str:
+    """Show an instant in the shop's time zone, the way a merchant reads it."""
+    if value is None:
+        return "—"
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = instant.astimezone(shop_zone(current_shop()))
+    return f"{local:%b} {local.day}, {local:%Y} {local:%H:%M}"
+
+
+@bp.app_template_filter("amount")
+def amount(value: Decimal | float | int | None, currency: str | None = None) -> str:
+    """Show money with two decimals and the currency code."""
+    number = Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    return f"{number:,} {currency}" if currency else f"{number:,}"
+
+
+@bp.app_template_global("admin_url")
+def admin_url_global(endpoint: str, **values: Any) -> str:
+    return admin_url(endpoint, **values)
+
+
+@bp.errorhandler(404)
+def not_found(error: Exception) -> tuple[str, int]:
+    """Answer an id this shop does not have (another shop's, or none) the same way: not found."""
+    if "identity" not in g:
+        return render_template("admin/unauthorized.html"), 404
+    return render_page("admin/not_found.html", status=404)

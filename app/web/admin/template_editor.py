@@ -1,0 +1,153 @@
+"""The template editor's model: each editable part of a step's message, its source, and a preview.
+
+A merchant's parts are stored in ``FlowSetting.overrides["templates"][template]``, only where they
+differ from the bundled template, so later improvements to a bundled part still reach every shop
+that did not change it. Saving renders the parts in the sandbox with sample data first: a syntax
+error, an unknown variable or a forbidden attribute is refused with its part and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from sqlalchemy import select
+
+from app.db import db
+from app.db.models import FlowSetting, Shop
+from app.jobs.services import current_services
+from app.messaging.render import (
+    OVERRIDES_KEY,
+    PARTS,
+    Rendered,
+    TemplatePartError,
+    TemplateRenderError,
+    render_strict,
+    stored_overrides,
+    template_source,
+)
+from app.web.admin.sample_data import sample_context
+from flows.definitions import Flow, Send
+
+MAX_PART_LENGTH = 100_000
+LABELS = {
+    "subject": "Subject",
+    "text": "Plain text",
+    "html": "HTML",
+    "title": "Title",
+    "url": "Link opened on tap",
+}
+SMS_LABEL = "SMS text"
+PUSH_BODY_LABEL = "Notification text"
+
+
+@dataclass(frozen=True)
+class EditorPart:
+    name: str
+    label: str
+    source: str
+    customized: bool
+
+
+@dataclass(frozen=True)
+class Editor:
+    """What the editor shows for one send step: its parts, and their preview or the error."""
+
+    send: Send
+    sends: tuple[Send, ...]
+    parts: list[EditorPart]
+    preview: Rendered | None
+    error: TemplatePartError | None
+    customized_templates: frozenset[str]
+
+
+def find_send(flow: Flow, step: str | None) -> Send | None:
+    """Return the flow's send step with this setting name; the first one when none is named."""
+    sends = flow.editable_sends()
+    if step is None:
+        return sends[0]
+    return next((send for send in sends if send.setting == step), None)
+
+
+def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str] | None = None) -> Editor:
+    """Build the editor for a step from what is saved, or from unsaved sources a merchant submitted."""
+    send = find_send(flow, step) or flow.editable_sends()[0]
+    stored = _stored(shop, flow)
+    saved = stored_overrides(stored, send.template)
+    shown = sources if sources is not None else saved
+    parts = [
+        EditorPart(
+            part,
+            _label(send.channel, part),
+            shown.get(part, template_source(send.template, part)),
+            _normal(shown.get(part, template_source(send.template, part)))
+            != _normal(template_source(send.template, part)),
+        )
+        for part in PARTS[send.channel]
+    ]
+    preview, error = None, None
+    try:
+        preview = preview_parts(shop, flow, send, {p.name: p.source for p in parts})
+    except TemplatePartError as exc:
+        error = exc
+    customized = frozenset(
+        template for template, parts_ in ((stored or {}).get(OVERRIDES_KEY) or {}).items() if parts_
+    )
+    return Editor(send, flow.editable_sends(), parts, preview, error, customized)
+
+
+def _label(channel: str, part: str) -> str:
+    if channel == "sms":
+        return SMS_LABEL
+    if channel == "push" and part == "text":
+        return PUSH_BODY_LABEL
+    return LABELS[part]
+
+
+def submitted_sources(send: Send) -> dict[str, str]:
+    """Read the parts a merchant submitted, refusing absurd sizes before anything compiles them."""
+    sources = {}
+    for part in PARTS[send.channel]:
+        source = request.form.get(f"part_{part}", "")
+        if len(source) > MAX_PART_LENGTH:
+            raise TemplatePartError(part, f"is longer than {MAX_PART_LENGTH:,} characters")
+        sources[part] = source.replace("\r\n", "\n")
+    return sources
+
+
+def preview_parts(shop: Shop, flow: Flow, send: Send, sources: dict[str, str]) -> Rendered:
+    """Render the parts with the store's sample data; raise TemplatePartError naming what is wrong."""
+    context = sample_context(db.session(), shop, flow, current_services().config.app_url)
+    try:
+        return render_strict(send.template, send.channel, context, sources)
+    except TemplatePartError:
+        raise
+    except TemplateRenderError as exc:  # a bundled part failed: not the merchant's doing
+        raise TemplatePartError("template", str(exc)) from exc
+
+
+def save_parts(setting: FlowSetting, send: Send, sources: dict[str, str] | None) -> None:
+    """Store the parts that differ from the bundled template (None resets the step to the bundled one)."""
+    changed = {
+        part: source
+        for part, source in (sources or {}).items()
+        if _normal(source) != _normal(template_source(send.template, part))
+    }
+    overrides = dict(setting.overrides or {})
+    templates = dict(overrides.get(OVERRIDES_KEY) or {})
+    if changed:
+        templates[send.template] = changed
+    else:
+        templates.pop(send.template, None)
+    overrides[OVERRIDES_KEY] = templates
+    setting.overrides = overrides
+
+
+def _stored(shop: Shop, flow: Flow) -> dict[str, Any]:
+    setting = db.session.scalars(select(FlowSetting).filter_by(shop_id=shop.id, flow_key=flow.key)).first()
+    return dict(setting.overrides or {}) if setting else {}
+
+
+def _normal(source: str) -> str:
+    return source.replace("\r\n", "\n").strip()
