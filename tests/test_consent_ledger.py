@@ -14,8 +14,7 @@ import pytest
 from app.consent.forms import form_opt_in
 from app.db import db
 from app.db.models import ConsentChange, Contact, Shop
-from app.messaging.confirm import confirm_url
-from app.messaging.unsubscribe import unsubscribe_token
+from app.messaging.signed_links import confirm_url, unsubscribe_token
 from tests.support.admin import log_in, private_message
 from tests.support.db import count, rows
 from tests.support.messages import sent_message

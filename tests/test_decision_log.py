@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.db.models import Contact, Decision, Message
-from app.messaging.unsubscribe import unsubscribe_token
+from app.messaging.signed_links import unsubscribe_token
 from tests.support.admin import log_in, private_message
 from tests.support.db import rows
 from tests.support.samples import sample

@@ -12,6 +12,7 @@ import pytest
 import responses
 
 from app.db.models import WebhookEvent
+from app.web.webhooks.saleor import dedupe_key
 from demo.saleor import checkout_from_legacy
 from tests.support.db import count, rows
 from tests.support.saleor import (
@@ -26,7 +27,6 @@ from tests.support.saleor import (
     signing_key,
 )
 from tests.support.samples import sample
-from webhooks.saleor.views import dedupe_key
 
 CHECKOUT = checkout_from_legacy(
     sample("saleor", "SHIPPING_LIST_METHODS_FOR_CHECKOUT__saleor-docs-legacy-checkout")[0]

@@ -23,9 +23,9 @@ from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
 from app.db import Base, db
 from app.db.models import Contact, Enrollment, Message, MessageEvent, StorefrontEvent, WebhookEvent
-from app.messaging.clicks import CLICKS_PER_MINUTE
 from app.messaging.links import click_url
-from app.saleor.views import REGISTRATIONS_PER_MINUTE
+from app.web.install.saleor import REGISTRATIONS_PER_MINUTE
+from app.web.messages.clicks import CLICKS_PER_MINUTE
 from tests.support.admin import log_in
 from tests.support.db import count, rows
 from tests.support.fake_sendgrid import FakeSendGrid

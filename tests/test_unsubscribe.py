@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.db import db
 from app.db.models import Contact, Message, MessageEvent, Shop, Suppression
-from app.messaging.unsubscribe import unsubscribe_token, unsubscribe_url
+from app.messaging.signed_links import unsubscribe_token, unsubscribe_url
 from tests.support.db import rows
 from tests.support.messages import sent_message
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from webhooks.ingress import Reply, WebhookIngress
+from app.web.webhooks.ingress import Reply, WebhookIngress
 
 LIMIT = 100
 

@@ -25,8 +25,8 @@ from app.discounts.errors import DiscountError
 from app.discounts.issuer import DiscountIssuer
 from app.discounts.platforms import issuer_for
 from app.messaging.blocks import BlockInput, fill_blocks
-from app.messaging.confirm import confirm_url
 from app.messaging.products import images_of
+from app.messaging.signed_links import confirm_url
 from flows.decisions import record_message_decision
 from flows.definitions import Flow, Send
 from flows.runner import SendOutcome

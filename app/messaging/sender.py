@@ -38,7 +38,7 @@ from app.messaging.recipients import address_problem, recipient, unreachable
 from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
 from app.messaging.send_rules import SendRules
-from app.messaging.unsubscribe import unsubscribe_url
+from app.messaging.signed_links import unsubscribe_url
 from app.push.subscriptions import forget_expired
 from app.shop_settings import channels_for_shop, sender_identity
 from app.storecheck.platforms import store_check

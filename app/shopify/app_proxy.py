@@ -25,7 +25,7 @@ from app.core.config import Config
 from app.shopify.errors import InvalidShopDomainError
 from app.shopify.sdk import normalize_shop_domain, shopify_app
 from app.storefront.errors import UnsignedLoginError
-from app.storefront.receiver import SignedLogin
+from app.web.storefront.receiver import SignedLogin
 
 log = logging.getLogger(__name__)
 

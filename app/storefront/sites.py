@@ -14,7 +14,7 @@ from app.db.models import Shop
 from app.storefront.origins import allowed_origins
 
 if TYPE_CHECKING:
-    from app.storefront.receiver import SignedLogin
+    from app.web.storefront.receiver import SignedLogin
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""app/web."""
+"""The web floor: the Flask app, its blueprints and doors. Nothing imports it."""

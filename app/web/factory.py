@@ -83,7 +83,7 @@ def _warn_about_development_on_a_server(config: Config) -> None:
 
 
 def _mount_webhook_ingress(app: Flask, config: Config) -> None:
-    """Answer webhooks and storefront events at the WSGI layer, before Flask (webhooks/ingress.py).
+    """Answer webhooks and storefront events at the WSGI layer, before Flask (app/web/webhooks/ingress.py).
 
     A platform this deployment does not serve gets a receiver that answers 404 with the reason: its
     own needs secrets that are not set (a Saleor-only deployment has no Shopify client secret).
@@ -91,12 +91,12 @@ def _mount_webhook_ingress(app: Flask, config: Config) -> None:
     from app.saleor.installation import PLATFORM as SALEOR
     from app.shopify.app_proxy import APP_PROXY_PATH, AppProxyVerifier
     from app.shopify.installation import PLATFORM as SHOPIFY
-    from app.storefront.ingress import StorefrontIngress
-    from app.storefront.receiver import StorefrontReceiver
-    from webhooks.ingress import NotServed, Receiver, WebhookIngress
-    from webhooks.saleor.views import PATH as SALEOR_PATH
-    from webhooks.saleor.views import SaleorReceiver
-    from webhooks.shopify.receiver import PATH, ShopifyReceiver
+    from app.web.storefront.ingress import StorefrontIngress
+    from app.web.storefront.receiver import StorefrontReceiver
+    from app.web.webhooks.ingress import NotServed, Receiver, WebhookIngress
+    from app.web.webhooks.saleor import PATH as SALEOR_PATH
+    from app.web.webhooks.saleor import SaleorReceiver
+    from app.web.webhooks.shopify import PATH, ShopifyReceiver
 
     services = app.extensions["storeflow"]
     receivers: dict[str, Receiver] = {
@@ -126,20 +126,20 @@ def _migrations_dir() -> object:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.messaging.clicks import bp as clicks_bp
-    from app.messaging.confirm import bp as confirm_bp
-    from app.messaging.unsubscribe import bp as unsubscribe_bp
-    from app.reports.views import bp as reports_bp
-    from app.saleor.views import bp as saleor_app_bp
-    from app.shopify.views import bp as shopify_install_bp
-    from app.storefront.notify import bp as notify_bp
-    from app.storefront.push import bp as storefront_push_bp
     from app.web.admin import bp as admin_bp
     from app.web.admin.audit_api import bp as audit_api_bp
     from app.web.health import bp as health_bp
     from app.web.home import bp as home_bp
-    from webhooks.sendgrid.views import bp as sendgrid_webhooks_bp
-    from webhooks.twilio.views import bp as twilio_webhooks_bp
+    from app.web.install.saleor import bp as saleor_app_bp
+    from app.web.install.shopify import bp as shopify_install_bp
+    from app.web.messages.clicks import bp as clicks_bp
+    from app.web.messages.confirm import bp as confirm_bp
+    from app.web.messages.unsubscribe import bp as unsubscribe_bp
+    from app.web.reports import bp as reports_bp
+    from app.web.storefront.notify import bp as notify_bp
+    from app.web.storefront.push import bp as storefront_push_bp
+    from app.web.webhooks.sendgrid import bp as sendgrid_webhooks_bp
+    from app.web.webhooks.twilio import bp as twilio_webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
@@ -179,8 +179,8 @@ def _stored_secret_unreadable(exc: TokenDecryptionError) -> Response:
 
 
 def _register_cli(app: Flask) -> None:
-    from app.saleor.cli import saleor_cli
     from app.web.cli import storeflow_cli
+    from app.web.saleor_cli import saleor_cli
 
     app.cli.add_command(storeflow_cli)
     app.cli.add_command(saleor_cli)

@@ -1,7 +1,7 @@
 """Hostile requests for every route the app serves, for the fuzz test and bench/fuzz_routes.py.
 
 The routes come from the app's own URL map (every rule, every method) plus the three doors served
-ahead of Flask (``webhooks/ingress.py``, ``app/storefront/ingress.py``), so a new route is fuzzed
+ahead of Flask (``app/web/webhooks/ingress.py``, ``app/web/storefront/ingress.py``), so a new route is fuzzed
 without anyone adding it here. Each request gets generated path values, a query string, a body
 (none, a form, JSON or raw bytes) and headers, with NUL bytes, huge and odd numbers, far dates and
 unicode among the values. Some are sent as a signed-in merchant (a real login link, the real CSRF
@@ -28,9 +28,8 @@ from werkzeug.test import TestResponse
 from app.core.clock import utcnow
 from app.db import db
 from app.db.models import Contact, Shop
-from app.messaging.confirm import confirm_url
 from app.messaging.links import click_url
-from app.messaging.unsubscribe import unsubscribe_url
+from app.messaging.signed_links import confirm_url, unsubscribe_url
 from app.web.admin.auth import login_link_token
 from tests.support.admin import private_message
 from tests.support.factories import Factory

@@ -99,7 +99,10 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     channel = request.form.get("channel", "")
     if channel not in CHANNELS:
         abort(400)
-    unsubscribe(contact.shop_id, contact.id, channel, "admin", origin=request_origin())
+    unsubscribe(
+        contact.shop_id, contact.id, channel, "admin", current_services().clock.now(), origin=request_origin()
+    )
+    db.session.commit()
     label = "email" if channel == "email" else "SMS"
     return finish("admin.contact_detail", f"Unsubscribed from {label}.", contact_id=contact.id)
 

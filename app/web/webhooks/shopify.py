@@ -2,7 +2,7 @@
 
 Shopify allows 5 s and retries non-2xx deliveries 8 times over about 4 hours, so this does no
 processing and no Redis work; the relay in the worker picks stored events up. It runs on every
-webhook Shopify sends, so it is served by ``webhooks.ingress`` ahead of Flask (see there why).
+webhook Shopify sends, so it is served by ``app.web.webhooks.ingress`` ahead of Flask (see there why).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from datetime import datetime
 from werkzeug.datastructures import Headers
 
 from app.jobs.services import Services
+from app.web.webhooks.ingress import Reply
 from webhooks.errors import MalformedWebhookError, UnknownShopError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
-from webhooks.ingress import Reply
 from webhooks.payload import decode_json_object, parse_datetime
 from webhooks.shopify.binding import bind
 from webhooks.shopify.topics import ACCEPTED_AFTER_UNINSTALL, COMPLIANCE_TOPICS, TOPIC_KINDS

@@ -35,7 +35,7 @@ from app.storefront.errors import (
 from app.storefront.origins import origin_of
 from app.storefront.schema import EventBatch, parse_batch
 from app.storefront.sites import Site, SiteDirectory
-from webhooks.ingress import Reply
+from app.web.webhooks.ingress import Reply
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Saleor allows 18 s and retries only timeouts and 5xx (up to 5 times over about 5
 3xx/4xx. So: 200 once stored (or already stored), 503 when we want the delivery again (database
 down, the instance's signing keys unreachable), 4xx only for what a retry cannot fix. Keys are only
 ever fetched for an installed instance on the operator's allowlist. Like Shopify's, the endpoint is
-served by ``webhooks.ingress`` ahead of Flask: it needs the headers and the raw body, nothing else.
+served by ``app.web.webhooks.ingress`` ahead of Flask: it needs the headers and the raw body, nothing else.
 
 Dedupe key: Saleor sends no event or delivery id. A retry resends the payload stored when the
 event happened, byte for byte, and every query asks for ``issuedAt`` (set when the event is
@@ -27,9 +27,9 @@ from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError
 from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER, remembered
 from app.saleor.manifest import subscribed_events
 from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
+from app.web.webhooks.ingress import Reply
 from webhooks.errors import MalformedWebhookError, MisboundWebhookError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
-from webhooks.ingress import Reply
 from webhooks.payload import decode_json_object, opt_datetime
 from webhooks.saleor.binding import bind
 from webhooks.saleor.errors import UnknownInstanceError

@@ -1,4 +1,4 @@
-"""Serve ``/storefront/events`` at the WSGI layer, ahead of Flask, like the webhooks (webhooks/ingress.py).
+"""Serve ``/storefront/events`` at the WSGI layer, ahead of Flask, as the webhooks are.
 
 It is the busiest public path we have (every product view of every storefront), and it needs none
 of Flask's per-request machinery: the origin, the key in the query string and the raw body. The
@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.storefront.receiver import Answer, LoginVerifier, StorefrontReceiver
-from webhooks.ingress import Reply, read_body
+from app.web.storefront.receiver import Answer, LoginVerifier, StorefrontReceiver
+from app.web.webhooks.ingress import Reply, read_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, render_template, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.consent.ledger import request_origin
 from app.core.facts import ConsentFacts, ConsentState
@@ -20,6 +19,7 @@ from app.ingest.contacts import apply_consent
 from app.ingest.subscriptions import CONFIRMED_SOURCE, subscription_triggers
 from app.jobs.scheduling import RQStepScheduler
 from app.jobs.services import current_services
+from app.messaging.signed_links import BadLinkError, read_confirm_token
 from app.web.extensions import csrf
 from flows.engine import FlowEngine
 from flows.scheduling import DeferredScheduler
@@ -27,23 +27,11 @@ from flows.scheduling import DeferredScheduler
 log = logging.getLogger(__name__)
 bp = Blueprint("confirm", __name__)
 
-_SALT = "storeflow-confirm-subscription"
-
-
-def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt=_SALT)
-
-
-def confirm_url(app_url: str, secret_key: str, shop_id: int, contact_id: int) -> str:
-    """Return the link that confirms this contact's email subscription."""
-    return f"{app_url}/confirm/{_serializer(secret_key).dumps({'s': shop_id, 'c': contact_id})}"
-
 
 def _contact(token: str) -> Contact:
     try:
-        data = _serializer(current_services().config.secret_key).loads(token)
-        shop_id, contact_id = int(data["s"]), int(data["c"])
-    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        shop_id, contact_id = read_confirm_token(current_services().config.secret_key, token)
+    except BadLinkError:
         abort(404)
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.shop_id != shop_id:

@@ -1,0 +1,1 @@
+"""Install doors: Shopify OAuth and the Saleor app manifest and registration."""

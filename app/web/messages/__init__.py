@@ -1,0 +1,1 @@
+"""Pages a shopper reaches from a message: confirm a subscription, unsubscribe, follow a tracked link."""

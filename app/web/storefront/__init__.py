@@ -1,0 +1,1 @@
+"""The storefront doors: event beacons, the notify-me form and push signup."""
