@@ -42,7 +42,7 @@ from app.core.clock import utcnow  # noqa: E402
 from app.core.config import Config  # noqa: E402
 from app.db import db  # noqa: E402
 from app.db.models import Shop  # noqa: E402
-from app.saleor.urls import normalize_api_url  # noqa: E402
+from app.platforms.saleor.urls import normalize_api_url  # noqa: E402
 from app.web.factory import create_app  # noqa: E402
 from bench.ingest import (  # noqa: E402
     BARE,

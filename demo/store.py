@@ -162,7 +162,7 @@ def _karine_signs_up(stage: Stage) -> requests.Response:
 def _bob_browses(stage: Stage) -> requests.Response:
     """Bob, logged in, browses: his storefront posts through the shop's app proxy, which Shopify
     forwards with his ``logged_in_customer_id`` signed, the only login Storeflow trusts."""
-    from app.shopify.app_proxy import APP_PROXY_PATH, signed_query
+    from app.platforms.shopify.app_proxy import APP_PROXY_PATH, signed_query
 
     visit = {
         "visitor": BOB_BROWSER,

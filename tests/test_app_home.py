@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.core.config import SETTINGS
+from app.platforms.saleor.manifest import manifest
+from app.platforms.shopify.discounts import CREATE, FIND
+from app.platforms.shopify.jobs import SHOP_DETAILS
+from app.platforms.shopify.webhook_registration import EXISTING_SUBSCRIPTIONS, create_mutation
 from app.reconcile.shopify import CHECKOUTS, ORDERS
-from app.saleor.manifest import manifest
-from app.shopify.discounts import CREATE, FIND
-from app.shopify.jobs import SHOP_DETAILS
-from app.shopify.webhook_registration import EXISTING_SUBSCRIPTIONS, create_mutation
 from app.storecheck.shopify import ORDER_FOR, VARIANT
 from tests.support import saleor
 from tests.support.shopify import SHOP_DOMAIN

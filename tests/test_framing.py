@@ -140,7 +140,7 @@ def test_the_hosted_notify_form_may_be_framed_by_the_shops_storefronts(client, s
 
 
 def test_admin_pages_fetched_with_a_saleor_dashboard_token_refuse_to_be_framed(app, client, factory):
-    from app.saleor.manifest import fingerprint
+    from app.platforms.saleor.manifest import fingerprint
 
     factory.shop(
         domain=saleor.API_URL,

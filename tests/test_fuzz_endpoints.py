@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from app.db import db
 from app.db.models import Message, MessageEvent, Shop
 from app.messaging.sms_keywords import keyword
-from app.saleor.errors import InvalidApiUrlError
-from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
+from app.platforms.saleor.errors import InvalidApiUrlError
+from app.platforms.saleor.urls import ApiUrlAllowlist, normalize_api_url
 from app.storefront.buffer import QUEUE_KEY
 from app.storefront.schema import parse_batch
 from tests.support.db import count

@@ -13,7 +13,7 @@ import pytest
 import responses
 
 from app.db.models import Checkout, FlowSetting, Shop
-from app.saleor.manifest import fingerprint
+from app.platforms.saleor.manifest import fingerprint
 from app.web.admin.auth import login_link_token
 from tests.support.db import rows
 from tests.support.saleor import (
@@ -249,7 +249,7 @@ def test_opening_the_admin_of_a_stale_installation_queues_its_webhook_update(app
     client.get("/admin", headers=dashboard(signing_key("k1").dashboard_token()))
 
     queue = app.extensions["storeflow"].queue
-    assert [job.func_name for job in queue.jobs] == ["app.saleor.webhook_sync.sync_webhooks"]
+    assert [job.func_name for job in queue.jobs] == ["app.platforms.saleor.webhook_sync.sync_webhooks"]
 
 
 def test_opening_the_admin_of_a_current_installation_queues_nothing(app, client, saleor, shop):

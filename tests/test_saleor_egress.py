@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.saleor.egress import BlockedAddressError, is_public, saleor_session
+from app.platforms.saleor.egress import BlockedAddressError, is_public, saleor_session
 from tests.support.saleor import AUTH_TOKEN, deliver
 
 

@@ -7,8 +7,8 @@ import pytest
 import requests
 import responses
 
-from app.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
-from app.saleor.jwks import JwksClient
+from app.platforms.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
+from app.platforms.saleor.jwks import JwksClient
 from tests.support.saleor import API_URL, JWKS_URL, jwks, serve_jwks, signing_key
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.config import Config
-from app.saleor.manifest import fingerprint, manifest, webhook_definitions
+from app.platforms.saleor.manifest import fingerprint, manifest, webhook_definitions
 from webhooks.saleor.events import EVENTS
 
 

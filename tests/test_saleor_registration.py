@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from app.db.models import Enrollment, Shop, WebhookEvent
-from app.saleor.manifest import fingerprint
+from app.platforms.saleor.manifest import fingerprint
 from tests.support.db import count, rows
 from tests.support.saleor import (
     ALLOWLIST,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.core.config import Config, ConfigError
-from app.saleor.errors import InvalidApiUrlError
-from app.saleor.urls import ApiUrlAllowlist, jwks_url, normalize_api_url
+from app.platforms.saleor.errors import InvalidApiUrlError
+from app.platforms.saleor.urls import ApiUrlAllowlist, jwks_url, normalize_api_url
 
 
 @pytest.mark.parametrize(

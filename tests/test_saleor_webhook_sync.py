@@ -8,8 +8,8 @@ import pytest
 import responses
 
 from app.db.models import Shop
-from app.saleor.manifest import fingerprint, subscribed_events, webhook_definitions
-from app.saleor.webhook_sync import sync_webhooks
+from app.platforms.saleor.manifest import fingerprint, subscribed_events, webhook_definitions
+from app.platforms.saleor.webhook_sync import sync_webhooks
 from tests.support.db import rows
 from tests.support.saleor import ALLOWLIST, API_URL, APP_ID
 
@@ -144,7 +144,7 @@ def test_a_refused_update_is_recorded_not_retried(app, saleor, stale_shop):
 
 
 def test_an_unreachable_instance_raises_so_rq_retries(app, saleor, stale_shop):
-    from app.saleor.errors import SaleorApiError
+    from app.platforms.saleor.errors import SaleorApiError
 
     saleor.post(API_URL, status=503)
 

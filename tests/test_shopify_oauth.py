@@ -20,8 +20,8 @@ from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.shopify.errors import InvalidHmacError
-from app.shopify.oauth import OAUTH_SESSION_KEY, query_hmac, verify_query_hmac
+from app.platforms.shopify.errors import InvalidHmacError
+from app.platforms.shopify.oauth import OAUTH_SESSION_KEY, query_hmac, verify_query_hmac
 from tests.support.db import count, rows
 from tests.support.factories import Factory
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
@@ -184,7 +184,7 @@ def test_callback_queues_after_install_for_the_shop(
 
     [shop] = rows(app, Shop)
     [job] = services_of(app).queue.jobs
-    assert (job.func_name, job.args) == ("app.shopify.jobs.after_install", (shop.id,))
+    assert (job.func_name, job.args) == ("app.platforms.shopify.jobs.after_install", (shop.id,))
 
 
 def test_callback_with_a_forged_hmac_is_refused_and_stores_nothing(

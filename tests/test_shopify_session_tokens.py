@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from app.core.clock import utcnow
 from app.core.config import Config
-from app.shopify.errors import SessionTokenError
-from app.shopify.session_tokens import SessionToken, verify_session_token
+from app.platforms.shopify.errors import SessionTokenError
+from app.platforms.shopify.session_tokens import SessionToken, verify_session_token
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 from tests.support.shopify_api import session_token
 

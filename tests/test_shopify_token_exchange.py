@@ -17,9 +17,9 @@ from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.shopify.errors import SessionTokenError
-from app.shopify.exchange import ensure_installed
-from app.shopify.session_tokens import SessionToken, verify_session_token
+from app.platforms.shopify.errors import SessionTokenError
+from app.platforms.shopify.exchange import ensure_installed
+from app.platforms.shopify.session_tokens import SessionToken, verify_session_token
 from tests.support.db import count, rows
 from tests.support.factories import Factory
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
@@ -95,7 +95,7 @@ def test_exchange_queues_after_install(
     shop = install(app, verified)
 
     [job] = services.queue.jobs
-    assert (job.func_name, job.args) == ("app.shopify.jobs.after_install", (shop.id,))
+    assert (job.func_name, job.args) == ("app.platforms.shopify.jobs.after_install", (shop.id,))
 
 
 def test_installed_shop_with_a_live_token_is_returned_without_calling_shopify(

@@ -20,8 +20,8 @@ from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.shopify.errors import ShopifyAuthError
-from app.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.errors import ShopifyAuthError
+from app.platforms.shopify.tokens import ShopifyTokens
 from tests.support.db import rows
 from tests.support.factories import Factory
 from tests.support.shopify import TEST_CLIENT_ID, TEST_SECRET

@@ -18,11 +18,11 @@ from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.shopify.errors import ShopifyApiError
-from app.shopify.graphql import ShopifyAdmin
-from app.shopify.installation import install_shop
-from app.shopify.tokens import ShopifyTokens
-from app.shopify.webhook_registration import register_webhooks
+from app.platforms.shopify.errors import ShopifyApiError
+from app.platforms.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.installation import install_shop
+from app.platforms.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.webhook_registration import register_webhooks
 from tests.support.db import rows
 from tests.support.shopify import SHOP_DOMAIN
 from tests.support.shopify_api import API_VERSION, SCOPES, SHOP_ID, SHOP_PROFILE, FakeAdminApi, graphql_url

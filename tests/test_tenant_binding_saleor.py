@@ -13,7 +13,7 @@ import pytest
 import responses
 
 from app.db.models import Shop, WebhookEvent
-from app.saleor.manifest import webhook_definitions
+from app.platforms.saleor.manifest import webhook_definitions
 from tests.support.db import count, rows
 from tests.support.saleor import (
     ALLOWLIST,

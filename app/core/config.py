@@ -51,7 +51,7 @@ def _derived_fernet_key(secret: str) -> str:
 
 def _saleor_allowlist(value: str) -> tuple[str, ...]:
     """Split the allowlist and check each pattern now, so a typo stops start-up instead of installs."""
-    from app.saleor.urls import check_pattern  # no app imports there: safe this early
+    from app.platforms.saleor.urls import check_pattern  # no app imports there: safe this early
 
     patterns = tuple(p.strip() for p in value.split(",") if p.strip())
     for pattern in patterns:

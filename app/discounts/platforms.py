@@ -13,15 +13,15 @@ def issuer_for(shop: Shop) -> DiscountIssuer:
     """Return what creates codes in this shop (Shopify discount codes, Saleor vouchers)."""
     services = current_services()
     if shop.platform == "shopify":
-        from app.shopify.discounts import ShopifyDiscounts
-        from app.shopify.graphql import ShopifyAdmin
-        from app.shopify.tokens import ShopifyTokens
+        from app.platforms.shopify.discounts import ShopifyDiscounts
+        from app.platforms.shopify.graphql import ShopifyAdmin
+        from app.platforms.shopify.tokens import ShopifyTokens
 
         tokens = ShopifyTokens(db.session(), services)
         return ShopifyDiscounts(ShopifyAdmin(shop, tokens, services.config.shopify_api_version))
     if shop.platform == "saleor":
-        from app.saleor.discounts import SaleorVouchers
-        from app.saleor.graphql import SaleorApi
+        from app.platforms.saleor.discounts import SaleorVouchers
+        from app.platforms.saleor.graphql import SaleorApi
 
         if shop.access_token_enc is None:
             raise DiscountRefusedError(f"{shop.domain} has no app token; the merchant must reinstall")

@@ -20,8 +20,8 @@ from app.core.clock import Clock
 from app.core.config import INSTANCE_DIR, Config, ConfigError
 from app.core.crypto import TokenCipher
 from app.jobs.ratelimit import RateLimiter
-from app.saleor.egress import saleor_session
-from app.saleor.jwks import JwksClient
+from app.platforms.saleor.egress import saleor_session
+from app.platforms.saleor.jwks import JwksClient
 from webhooks.inbox import Inbox, ShopDirectory
 
 

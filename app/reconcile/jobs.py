@@ -12,14 +12,14 @@ from sqlalchemy import select
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services, current_services
+from app.platforms.saleor.errors import SaleorApiError
+from app.platforms.saleor.graphql import SaleorApi
+from app.platforms.shopify.errors import ShopifyAuthError
+from app.platforms.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.tokens import ShopifyTokens
 from app.reconcile.core import Reconciler, Report, Source
 from app.reconcile.saleor import SaleorSource
 from app.reconcile.shopify import ShopifySource
-from app.saleor.errors import SaleorApiError
-from app.saleor.graphql import SaleorApi
-from app.shopify.errors import ShopifyAuthError
-from app.shopify.graphql import ShopifyAdmin
-from app.shopify.tokens import ShopifyTokens
 
 log = logging.getLogger(__name__)
 

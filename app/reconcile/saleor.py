@@ -15,9 +15,9 @@ from typing import Any
 
 from app.core.config import Config
 from app.db.models import Shop
+from app.platforms.saleor.graphql import SaleorApi
+from app.platforms.saleor.manifest import webhook_definitions
 from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
-from app.saleor.graphql import SaleorApi
-from app.saleor.manifest import webhook_definitions
 from webhooks.payload import parse_datetime
 
 SETTLE = timedelta(minutes=15)

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.db.models import Shop
+from app.platforms.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.jobs import learn_shop_id
 from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
-from app.shopify.graphql import ShopifyAdmin
-from app.shopify.jobs import learn_shop_id
 from webhooks.payload import parse_datetime
 
 CHECKOUT_SETTLE = timedelta(hours=4, minutes=30)

@@ -19,14 +19,14 @@ def live_store_for(shop: Shop) -> LiveStore | None:
     if shop.access_token_enc is None:
         return None
     if shop.platform == "shopify":
-        from app.shopify.graphql import ShopifyAdmin
-        from app.shopify.tokens import ShopifyTokens
+        from app.platforms.shopify.graphql import ShopifyAdmin
+        from app.platforms.shopify.tokens import ShopifyTokens
         from app.storecheck.shopify import ShopifyLiveStore
 
         tokens = ShopifyTokens(db.session(), services)
         return ShopifyLiveStore(ShopifyAdmin(shop, tokens, services.config.shopify_api_version))
     if shop.platform == "saleor":
-        from app.saleor.graphql import SaleorApi
+        from app.platforms.saleor.graphql import SaleorApi
         from app.storecheck.saleor import SaleorLiveStore
 
         token = services.cipher.decrypt(shop.access_token_enc)

@@ -1,9 +1,9 @@
-"""Saleor's answers, through its GraphQL API with the app token (app/saleor/graphql.py, SSRF-guarded).
+"""Saleor's answers, through its GraphQL API with the app token (platforms/saleor/graphql.py, SSRF-guarded).
 
 - A checkout: ``checkout(id:)`` answers null once the checkout became an order (Saleor deletes a
   completed checkout) or expired; either way a reminder would be stale. Saleor has no carts apart
   from checkouts, so a cart cannot be checked here.
-- A variant: the same fields the product webhooks carry (app/saleor/manifest.py, MANAGE_PRODUCTS):
+- A variant: the same fields the product webhooks carry (app/platforms/saleor/manifest.py, MANAGE_PRODUCTS):
   ``stocks { quantity quantityAllocated }`` when inventory is tracked, and the first channel
   listing's price, as webhooks/saleor/normalize.py reads them.
 """
@@ -14,8 +14,8 @@ import base64
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.saleor.errors import SaleorApiError
-from app.saleor.graphql import SaleorApi
+from app.platforms.saleor.errors import SaleorApiError
+from app.platforms.saleor.graphql import SaleorApi
 from app.storecheck.errors import StoreUnreachableError
 from app.storecheck.facts import VariantFacts
 

@@ -1,4 +1,4 @@
-"""Shopify's answers, through the GraphQL Admin API with the shop's offline token (app/shopify/graphql.py).
+"""Shopify's answers, through the GraphQL Admin API with the shop's offline token (platforms.shopify.graphql).
 
 - A checkout or cart was bought when an order carries its token: ``orders(query:
   "checkout_token:…")`` and ``cart_token:…`` are documented filters of the ``orders`` query (the
@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from app.shopify.errors import ShopifyError
-from app.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.errors import ShopifyError
+from app.platforms.shopify.graphql import ShopifyAdmin
 from app.storecheck.errors import StoreUnreachableError
 from app.storecheck.facts import VariantFacts
 

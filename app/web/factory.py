@@ -88,9 +88,9 @@ def _mount_webhook_ingress(app: Flask, config: Config) -> None:
     A platform this deployment does not serve gets a receiver that answers 404 with the reason: its
     own needs secrets that are not set (a Saleor-only deployment has no Shopify client secret).
     """
-    from app.saleor.installation import PLATFORM as SALEOR
-    from app.shopify.app_proxy import APP_PROXY_PATH, AppProxyVerifier
-    from app.shopify.installation import PLATFORM as SHOPIFY
+    from app.platforms.saleor.installation import PLATFORM as SALEOR
+    from app.platforms.shopify.app_proxy import APP_PROXY_PATH, AppProxyVerifier
+    from app.platforms.shopify.installation import PLATFORM as SHOPIFY
     from app.web.storefront.ingress import StorefrontIngress
     from app.web.storefront.receiver import StorefrontReceiver
     from app.web.webhooks.ingress import NotServed, Receiver, WebhookIngress

@@ -12,7 +12,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.jobs.services import current_services
-from app.saleor.installation import PLATFORM as SALEOR
+from app.platforms.saleor.installation import PLATFORM as SALEOR
 
 bp = Blueprint("home", __name__)
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import current_services
-from app.saleor.installation import PLATFORM
-from app.saleor.webhook_sync import queue_sync_if_stale
+from app.platforms.saleor.installation import PLATFORM
+from app.platforms.saleor.webhook_sync import queue_sync_if_stale
 
 saleor_cli = AppGroup("saleor", help="Saleor installations.")
 

@@ -13,7 +13,7 @@ import responses
 from playwright.sync_api import FrameLocator, Page, expect
 
 from app.db.models import FlowSetting
-from app.saleor.manifest import fingerprint
+from app.platforms.saleor.manifest import fingerprint
 from tests.browser.conftest import screenshot
 from tests.support.db import rows
 from tests.support.saleor import ALLOWLIST, API_URL, APP_ID, serve_jwks, signing_key

@@ -10,7 +10,7 @@ which registration stored (``{ app { id } }``). What stays possible is in SECURI
 from __future__ import annotations
 
 from app.core.events import EventKind
-from app.saleor.installation import SETTINGS_KEY
+from app.platforms.saleor.installation import SETTINGS_KEY
 from webhooks.binding import Binding
 from webhooks.errors import MisboundWebhookError, WrongShapeError
 from webhooks.inbox import ShopRef

@@ -1,6 +1,6 @@
 """Map Saleor subscription payloads onto the same neutral facts Shopify's become.
 
-Bodies are what our manifest's queries ask for (app/saleor/manifest.py): the event's object at top
+Bodies are what our manifest's queries ask for (app/platforms/saleor/manifest.py): the event's object at top
 level (``{"checkout": {...}, "issuedAt": ...}``), or wrapped by a filterable subscription (Saleor
 3.20+) as ``{"data": {"checkoutCreated": {...}}}``. Contacts: ``checkout.email``,
 ``order.userEmail``, ``user.email``; phones only on addresses. ``order.checkoutId`` is the global

@@ -2,7 +2,7 @@
 
 The signature is ``<protected header>..<signature>``; the signing input is the header and the body
 bytes exactly as received, so we verify before parsing anything. Keys come from the instance's
-JWKS, chosen by the header's ``kid`` (app/saleor/jwks.py refetches once on rotation). ``b64`` is
+JWKS, chosen by the header's ``kid`` (app/platforms/saleor/jwks.py refetches once on rotation). ``b64`` is
 read from the protected header, so the older encoded-payload form verifies the same way.
 
 The check is RFC 7515/7797 done directly with ``cryptography`` (RSASSA-PKCS1-v1_5 with SHA-256):
@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from app.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
-from app.saleor.jwks import JwksClient
+from app.platforms.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
+from app.platforms.saleor.jwks import JwksClient
 from webhooks.errors import InvalidSignatureError, MissingSignatureError
 from webhooks.saleor.errors import SigningKeysUnavailableError
 

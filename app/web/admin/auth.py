@@ -92,10 +92,10 @@ def current_identity() -> AdminIdentity:
 
 
 def _identity_from_session_token() -> AdminIdentity:
-    from app.shopify.errors import SessionTokenError, ShopifyError
-    from app.shopify.exchange import ensure_installed
-    from app.shopify.installation import PLATFORM as SHOPIFY
-    from app.shopify.session_tokens import frame_ancestors, verify_session_token
+    from app.platforms.shopify.errors import SessionTokenError, ShopifyError
+    from app.platforms.shopify.exchange import ensure_installed
+    from app.platforms.shopify.installation import PLATFORM as SHOPIFY
+    from app.platforms.shopify.session_tokens import frame_ancestors, verify_session_token
     from app.web.framing import allow_framing_by
     from app.web.served import not_served
 
@@ -119,8 +119,8 @@ def _identity_from_session_token() -> AdminIdentity:
 
 
 def _identity_from_saleor_token() -> AdminIdentity:
-    from app.saleor.dashboard import authenticate
-    from app.saleor.errors import DashboardTokenError, JwksUnavailableError
+    from app.platforms.saleor.dashboard import authenticate
+    from app.platforms.saleor.errors import DashboardTokenError, JwksUnavailableError
 
     try:
         dashboard = authenticate(

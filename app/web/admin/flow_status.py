@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from app.core.config import Config
 from app.db.models import Enrollment, Shop
 from app.db.models.automation import ACTIVE
+from app.platforms.saleor.installation import PLATFORM as SALEOR
+from app.platforms.saleor.settings import checkout_url_template
 from app.reports.queries import Report, Totals
-from app.saleor.installation import PLATFORM as SALEOR
-from app.saleor.settings import checkout_url_template
 from app.shop_settings import sender_identity
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow

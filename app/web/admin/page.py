@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db.models import Shop
 from app.jobs.services import current_services
-from app.saleor.installation import PLATFORM as SALEOR
-from app.saleor.settings import checkout_url_template
+from app.platforms.saleor.installation import PLATFORM as SALEOR
+from app.platforms.saleor.settings import checkout_url_template
 from app.web.admin.blueprint import bp, current_shop, identity
 
 # Shopify's query on an embedded page; links keep it so each page load can be authenticated.

@@ -22,8 +22,8 @@ from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
 from app.jobs.services import current_services
 from app.messaging.flow_priority import GROUP_LABELS, PriorityOrderError, checked_order
-from app.saleor.installation import PLATFORM as SALEOR
-from app.saleor.settings import (
+from app.platforms.saleor.installation import PLATFORM as SALEOR
+from app.platforms.saleor.settings import (
     EXAMPLE_TEMPLATE,
     SettingsError,
     checkout_url_template,

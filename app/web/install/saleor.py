@@ -9,13 +9,13 @@ from sqlalchemy.exc import OperationalError
 
 from app.db import db
 from app.jobs.services import current_services
-from app.saleor.dashboard import frame_ancestors
-from app.saleor.errors import InvalidApiUrlError, RegistrationError
-from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
-from app.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
-from app.saleor.registration import register
-from app.saleor.settings import consent_rule
-from app.saleor.urls import normalize_api_url
+from app.platforms.saleor.dashboard import frame_ancestors
+from app.platforms.saleor.errors import InvalidApiUrlError, RegistrationError
+from app.platforms.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER
+from app.platforms.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH, REGISTER_PATH, manifest
+from app.platforms.saleor.registration import register
+from app.platforms.saleor.settings import consent_rule
+from app.platforms.saleor.urls import normalize_api_url
 from app.web.extensions import csrf
 from app.web.framing import allow_framing_by
 from app.web.served import served_only

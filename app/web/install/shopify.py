@@ -9,11 +9,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.db import db
 from app.jobs.services import current_services
-from app.shopify.errors import InstallRequestError, InvalidShopDomainError
-from app.shopify.installation import PLATFORM
-from app.shopify.oauth import begin_install, complete_install
-from app.shopify.sdk import normalize_shop_domain, shopify_app
-from app.shopify.session_tokens import PATCH_ID_TOKEN_PATH, frame_ancestors
+from app.platforms.shopify.errors import InstallRequestError, InvalidShopDomainError
+from app.platforms.shopify.installation import PLATFORM
+from app.platforms.shopify.oauth import begin_install, complete_install
+from app.platforms.shopify.sdk import normalize_shop_domain, shopify_app
+from app.platforms.shopify.session_tokens import PATCH_ID_TOKEN_PATH, frame_ancestors
 from app.web.framing import allow_framing_by
 from app.web.served import served_only
 

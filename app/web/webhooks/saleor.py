@@ -23,10 +23,16 @@ from werkzeug.datastructures import Headers
 
 from app.core.facts import NormalizationError
 from app.jobs.services import Services
-from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError
-from app.saleor.installation import API_URL_HEADER, DOMAIN_HEADER, PLATFORM, SCHEMA_VERSION_HEADER, remembered
-from app.saleor.manifest import subscribed_events
-from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
+from app.platforms.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError
+from app.platforms.saleor.installation import (
+    API_URL_HEADER,
+    DOMAIN_HEADER,
+    PLATFORM,
+    SCHEMA_VERSION_HEADER,
+    remembered,
+)
+from app.platforms.saleor.manifest import subscribed_events
+from app.platforms.saleor.urls import ApiUrlAllowlist, normalize_api_url
 from app.web.webhooks.ingress import Reply
 from webhooks.errors import MalformedWebhookError, MisboundWebhookError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef

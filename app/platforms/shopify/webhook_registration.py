@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.shopify.errors import ShopifyApiError
-from app.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.errors import ShopifyApiError
+from app.platforms.shopify.graphql import ShopifyAdmin
 from webhooks.shopify.topics import API_REGISTERED_TOPICS, graphql_topic
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from typing import TypeVar
 import jwt
 import requests
 
-from app.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
-from app.saleor.urls import jwks_url
+from app.platforms.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
+from app.platforms.saleor.urls import jwks_url
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 from app.core.config import Config
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.saleor.errors import (
+from app.platforms.saleor.errors import (
     ApiUrlNotAllowedError,
     DashboardTokenError,
     InvalidApiUrlError,
     UnknownSigningKeyError,
 )
-from app.saleor.installation import allowed_api_url, find_shop, saleor_settings
-from app.saleor.urls import DEFAULT_PORTS, normalize_api_url
+from app.platforms.saleor.installation import allowed_api_url, find_shop, saleor_settings
+from app.platforms.saleor.urls import DEFAULT_PORTS, normalize_api_url
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from shopify_app.types import RequestInput
 
 from app.core.config import Config
-from app.shopify.errors import InvalidShopDomainError
-from app.shopify.sdk import normalize_shop_domain, shopify_app
+from app.platforms.shopify.errors import InvalidShopDomainError
+from app.platforms.shopify.sdk import normalize_shop_domain, shopify_app
 from app.storefront.errors import UnsignedLoginError
 from app.web.storefront.receiver import SignedLogin
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from app.saleor.errors import SaleorApiError
+from app.platforms.saleor.errors import SaleorApiError
 
 TIMEOUT_SECONDS = 10.0
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Shop
 from app.db.models.rows import get_or_create
 from app.jobs.services import Services
-from app.shopify.jobs import after_install
+from app.platforms.shopify.jobs import after_install
 
 log = logging.getLogger(__name__)
 

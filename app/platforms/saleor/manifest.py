@@ -3,7 +3,7 @@
 Each webhook's subscription ``query`` asks for exactly what webhooks/saleor/normalize.py reads,
 with the configured consent metadata keys aliased as ``emailConsent`` / ``smsConsent``. Saleor
 keeps the query it read at install, so ``fingerprint`` names the current set; an installation
-whose stored fingerprint differs gets its webhooks updated (app/saleor/webhook_sync.py).
+whose stored fingerprint differs gets its webhooks updated (app/platforms/saleor/webhook_sync.py).
 https://docs.saleor.io/developer/extending/apps/architecture/manifest
 """
 

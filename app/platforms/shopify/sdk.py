@@ -18,7 +18,7 @@ from shopify_app import ShopifyApp
 
 from app.core.clock import Clock, utcnow
 from app.core.config import Config
-from app.shopify.errors import InvalidShopDomainError
+from app.platforms.shopify.errors import InvalidShopDomainError
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 SHOP_SUFFIX = ".myshopify.com"

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from app.db.models import Shop
-from app.shopify.errors import ShopifyApiError, ShopifyAuthError
-from app.shopify.sdk import http_client_scope, shop_name
-from app.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.errors import ShopifyApiError, ShopifyAuthError
+from app.platforms.shopify.sdk import http_client_scope, shop_name
+from app.platforms.shopify.tokens import ShopifyTokens
 
 
 class ShopifyAdmin:

@@ -18,8 +18,8 @@ from shopify_app import IdTokenDetails, Res
 
 from app.core.config import Config
 from app.jobs.services import current_services
-from app.shopify.errors import InvalidShopDomainError, SessionTokenError
-from app.shopify.sdk import normalize_shop_domain, shopify_app
+from app.platforms.shopify.errors import InvalidShopDomainError, SessionTokenError
+from app.platforms.shopify.sdk import normalize_shop_domain, shopify_app
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services, current_services
-from app.shopify.errors import SessionTokenError, ShopifyApiError
-from app.shopify.installation import find_shop, install_shop
-from app.shopify.sdk import http_client_scope, rebase_expiry, shopify_app, wall_now
-from app.shopify.session_tokens import SessionToken
-from app.shopify.tokens import has_usable_token
+from app.platforms.shopify.errors import SessionTokenError, ShopifyApiError
+from app.platforms.shopify.installation import find_shop, install_shop
+from app.platforms.shopify.sdk import http_client_scope, rebase_expiry, shopify_app, wall_now
+from app.platforms.shopify.session_tokens import SessionToken
+from app.platforms.shopify.tokens import has_usable_token
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Bring an installation's webhooks up to date when our manifest's queries changed since it installed.
 
 Saleor keeps the subscription query it read at install. Each installation remembers the
-fingerprint of the webhook set it got (app/saleor/manifest.py); when that differs from the current
+fingerprint of the webhook set it got (app/platforms/saleor/manifest.py); when that differs from the current
 one, a job rewrites the app's webhooks in place with ``webhookUpdate`` (matched by name, created
 with ``webhookCreate`` when missing) and stores the new fingerprint. The job is queued when the
 merchant opens Storeflow from the dashboard, or for every stale installation by
@@ -20,10 +20,10 @@ from rq import Retry
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services, current_services
-from app.saleor.errors import SaleorApiError
-from app.saleor.graphql import SaleorApi
-from app.saleor.installation import PLATFORM, remember, saleor_settings
-from app.saleor.manifest import WEBHOOK_PATH, fingerprint, subscribed_events, webhook_definitions
+from app.platforms.saleor.errors import SaleorApiError
+from app.platforms.saleor.graphql import SaleorApi
+from app.platforms.saleor.installation import PLATFORM, remember, saleor_settings
+from app.platforms.saleor.manifest import WEBHOOK_PATH, fingerprint, subscribed_events, webhook_definitions
 
 log = logging.getLogger(__name__)
 

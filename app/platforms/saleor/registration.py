@@ -20,11 +20,16 @@ from sqlalchemy.orm import Session
 from app.db.models import Shop
 from app.db.models.rows import get_or_create
 from app.jobs.services import Services
-from app.saleor.errors import ApiUrlNotAllowedError, InvalidApiUrlError, RegistrationError, SaleorApiError
-from app.saleor.graphql import SaleorApi
-from app.saleor.installation import PLATFORM, SCHEMA_VERSION_HEADER, allowed_api_url, remember
-from app.saleor.manifest import fingerprint, subscribed_events
-from app.saleor.urls import origin
+from app.platforms.saleor.errors import (
+    ApiUrlNotAllowedError,
+    InvalidApiUrlError,
+    RegistrationError,
+    SaleorApiError,
+)
+from app.platforms.saleor.graphql import SaleorApi
+from app.platforms.saleor.installation import PLATFORM, SCHEMA_VERSION_HEADER, allowed_api_url, remember
+from app.platforms.saleor.manifest import fingerprint, subscribed_events
+from app.platforms.saleor.urls import origin
 
 log = logging.getLogger(__name__)
 

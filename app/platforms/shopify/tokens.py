@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.shopify.errors import ShopifyApiError, ShopifyAuthError
-from app.shopify.sdk import http_client_scope, rebase_expiry, shop_name, shopify_app, wall_now
+from app.platforms.shopify.errors import ShopifyApiError, ShopifyAuthError
+from app.platforms.shopify.sdk import http_client_scope, rebase_expiry, shop_name, shopify_app, wall_now
 
 log = logging.getLogger(__name__)
 

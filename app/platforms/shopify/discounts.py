@@ -13,8 +13,8 @@ from typing import Any
 
 from app.db.models import DiscountCode, Shop
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
-from app.shopify.errors import ShopifyApiError, ShopifyAuthError
-from app.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.errors import ShopifyApiError, ShopifyAuthError
+from app.platforms.shopify.graphql import ShopifyAdmin
 
 CREATE = """
 mutation StoreflowDiscount($discount: DiscountCodeBasicInput!) {

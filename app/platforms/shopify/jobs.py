@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import current_services
-from app.shopify.errors import ShopifyAuthError
-from app.shopify.graphql import ShopifyAdmin
-from app.shopify.tokens import ShopifyTokens
-from app.shopify.webhook_registration import register_webhooks
+from app.platforms.shopify.errors import ShopifyAuthError
+from app.platforms.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.webhook_registration import register_webhooks
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from app.db.models import DiscountCode, Shop
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
-from app.saleor.errors import SaleorApiError
-from app.saleor.graphql import SaleorApi
+from app.platforms.saleor.errors import SaleorApiError
+from app.platforms.saleor.graphql import SaleorApi
 
 CREATE = """
 mutation StoreflowVoucher($input: VoucherInput!) {

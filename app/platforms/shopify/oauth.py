@@ -24,9 +24,14 @@ from werkzeug.datastructures import MultiDict
 from app.core.config import Config
 from app.db.models import Shop
 from app.jobs.services import Services
-from app.shopify.errors import CodeExchangeError, InvalidHmacError, InvalidStateError, StaleRequestError
-from app.shopify.installation import install_shop
-from app.shopify.sdk import normalize_shop_domain, wall_now
+from app.platforms.shopify.errors import (
+    CodeExchangeError,
+    InvalidHmacError,
+    InvalidStateError,
+    StaleRequestError,
+)
+from app.platforms.shopify.installation import install_shop
+from app.platforms.shopify.sdk import normalize_shop_domain, wall_now
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Config
 from app.db.models import Shop
-from app.saleor.errors import ApiUrlNotAllowedError
-from app.saleor.urls import ApiUrlAllowlist, normalize_api_url
+from app.platforms.saleor.errors import ApiUrlNotAllowedError
+from app.platforms.saleor.urls import ApiUrlAllowlist, normalize_api_url
 
 PLATFORM = "saleor"
 API_URL_HEADER = "Saleor-Api-Url"

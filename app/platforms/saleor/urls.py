@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from app.saleor.errors import InvalidApiUrlError
+from app.platforms.saleor.errors import InvalidApiUrlError
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
 MAX_URL_LENGTH = 255  # Shop.domain

@@ -1,0 +1,1 @@
+"""Everything outbound for a platform lives in one package: install, tokens, GraphQL, discounts, checks."""
