@@ -12,7 +12,7 @@ import yaml
 
 from app.db import db
 from app.db.models import FlowSetting
-from app.flow_files import MAX_FILE_BYTES, export_document
+from flows.files import MAX_FILE_BYTES, export_document
 from tests.support.admin import log_in
 from tests.support.db import rows
 

@@ -13,7 +13,7 @@ import pytest
 
 from app.db import db
 from app.db.models import Contact, Message, Shop, Suppression
-from app.shop_settings import TWILIO, store_provider
+from app.shops.settings import TWILIO, store_provider
 from tests.support.db import rows
 from tests.support.messages import sent_message
 from tests.support.twilio_requests import (

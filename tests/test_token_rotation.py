@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.core.crypto import TokenCipher
 from app.db import db
 from app.db.models import Contact, Shop
-from app.shop_settings import SENDGRID, TWILIO, provider, store_provider
+from app.shops.settings import SENDGRID, TWILIO, provider, store_provider
 from tests.support.db import rows
 from tests.support.twilio_requests import AUTH_TOKEN, OUR_NUMBER, inbound_params, post_signed
 

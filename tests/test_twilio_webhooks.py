@@ -252,7 +252,7 @@ SHOP_NUMBER = "+15005550777"
 @pytest.fixture
 def shop_account(app, factory, shop):
     """The merchant saved their own Twilio account in Settings; Twilio signs with its token."""
-    from app.shop_settings import TWILIO, store_provider
+    from app.shops.settings import TWILIO, store_provider
 
     store_provider(
         shop,
@@ -285,7 +285,7 @@ def test_a_stop_to_the_shops_own_number_is_accepted(app, client, sms_id, shop_ac
 
 
 def test_another_shops_token_does_not_vouch_for_this_message(app, client, factory, sms_id):
-    from app.shop_settings import TWILIO, store_provider
+    from app.shops.settings import TWILIO, store_provider
 
     other = factory.shop(domain="other-shop.myshopify.com")
     store_provider(

@@ -1,6 +1,6 @@
 """Shoppers whose day it is: birthdays, first-order anniversaries and the merchant's own dates.
 
-Each shopper's day is kept in their time zone (app/zones.py) and starts at the flow's send hour;
+Each shopper's day is kept in their time zone (app/shops/zones.py) and starts at the flow's send hour;
 the event is dated at that hour, so a tick running late still sends "at 9:00" as far as the flow
 knows, and the enrollment key (one per contact and year) makes a repeated tick harmless.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.core.events import EventKind, TriggerEvent
 from app.db.models import Contact, Order, Shop
 from app.db.models.contact import SUBSCRIBED
-from app.zones import contact_zone
+from app.shops.zones import contact_zone
 from flows.settings import ResolvedSettings
 
 MAX_ANNIVERSARY_YEARS = 20

@@ -18,7 +18,7 @@ from sqlalchemy.orm import object_session
 
 from app.core.facts import Origin
 from app.db.models import ConsentChange, Contact, Shop
-from app.shop_settings import section
+from app.shops.settings import section
 
 USER_AGENT_LENGTH = 512
 IP_LENGTH = 45  # the longest textual IPv6 address (with an embedded IPv4 one)

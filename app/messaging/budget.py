@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Contact, Enrollment, Message, Shop
 from app.db.models.automation import ACTIVE
 from app.messaging.flow_priority import rank
-from app.shop_settings import contact_budget, flow_priority_order, frequency_cap
+from app.shops.settings import contact_budget, flow_priority_order, frequency_cap
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow, Purpose, Send
 

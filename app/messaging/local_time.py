@@ -1,7 +1,7 @@
 """Send in the shopper's own day: quiet hours per channel, in the zone the shopper lives in.
 
 Every channel has hours it must not reach a shopper in, kept in the shop's settings
-(``app/shop_settings.py``): SMS quiet hours (21:00-08:00 unless changed), a push window (08:00-21:00
+(``app/shops/settings.py``): SMS quiet hours (21:00-08:00 unless changed), a push window (08:00-21:00
 unless changed), an email window (none unless the merchant sets one; transactional email is never
 held). A message due outside them is deferred to the moment they end, never dropped.
 
@@ -22,8 +22,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Contact, PushSubscription, Shop, Visitor
-from app.shop_settings import quiet_hours_for
-from app.zones import zone
+from app.shops.settings import quiet_hours_for
+from app.shops.zones import zone
 from flows.definitions import Purpose
 
 UTC_ZONE = ZoneInfo("UTC")

@@ -40,7 +40,7 @@ from app.messaging.render import Rendered, TemplateRenderError, render, stored_o
 from app.messaging.send_rules import SendRules
 from app.messaging.signed_links import unsubscribe_url
 from app.push.subscriptions import forget_expired
-from app.shop_settings import channels_for_shop, sender_identity
+from app.shops.settings import channels_for_shop, sender_identity
 from app.storecheck.platforms import store_check
 from flows.ab import variant_for
 from flows.conditions import check_guard

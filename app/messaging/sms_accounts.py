@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.core.config import Config
 from app.core.crypto import TokenCipher, TokenDecryptionError
 from app.db.models import Shop
-from app.shop_settings import TWILIO, provider, twilio_account
+from app.shops.settings import TWILIO, provider, twilio_account
 
 _NOT_DIALLED = re.compile(r"[^\d+]")
 

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.shops.zones import zone
 from app.storefront.schema import VISITOR
-from app.zones import zone
 from webhooks.payload import decode_json
 
 MAX_ENDPOINT = 1024

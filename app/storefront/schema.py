@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.shops.zones import zone
 from app.storefront.errors import InvalidEventsError
 from app.storefront.origins import origin_of
-from app.zones import zone
 from webhooks.payload import decode_json
 
 MAX_EVENTS = 10

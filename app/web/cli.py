@@ -56,7 +56,7 @@ def rotate_tokens_command() -> None:
     from app.db import db
     from app.db.models import Shop
     from app.jobs.services import current_services
-    from app.token_rotation import RotationReport, rotate_shop_secrets
+    from app.shops.token_rotation import RotationReport, rotate_shop_secrets
 
     cipher = current_services().cipher
     report = RotationReport()
@@ -111,7 +111,7 @@ def flows_cli() -> None:
 def export_flows_command(domain: str, platform: str, fmt: str, output: TextIO) -> None:
     """Write every flow's settings of one shop to a file."""
     from app.db import db
-    from app.flow_files import dump, export_document
+    from flows.files import dump, export_document
 
     shop = _find_shop(domain, platform)
     output.write(dump(export_document(db.session(), shop.id), fmt))
@@ -124,7 +124,7 @@ def export_flows_command(domain: str, platform: str, fmt: str, output: TextIO) -
 def import_flows_command(domain: str, platform: str, source: BinaryIO) -> None:
     """Check a flow file and store its settings in one shop: all of it, or nothing."""
     from app.db import db
-    from app.flow_files import MAX_FILE_BYTES, FlowFileError, import_text
+    from flows.files import MAX_FILE_BYTES, FlowFileError, import_text
 
     shop = _find_shop(domain, platform)
     try:

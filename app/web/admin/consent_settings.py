@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.consent.forms import CHOICES, FORM_OPT_IN, SINGLE_OPT_IN, form_opt_in
 from app.consent.ledger import DISCLOSURE_SECTION, wording_version
 from app.db import db
-from app.shop_settings import store_section
+from app.shops.settings import store_section
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.page import finish
 from app.web.admin.settings import render_settings

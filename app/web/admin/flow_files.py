@@ -1,4 +1,4 @@
-"""Download the shop's flow settings as a file, and upload one (``app/flow_files.py``).
+"""Download the shop's flow settings as a file, and upload one (``flows/files.py``).
 
 The upload is a CSRF-protected form post, read up to ``MAX_FILE_BYTES``; a bad file is refused with
 400 and every problem named, and nothing is stored.
@@ -12,10 +12,10 @@ from flask import Response, abort, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
-from app.flow_files import FORMATS, MAX_FILE_BYTES, FlowFileError, dump, export_document, import_text
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flows import render_flows
 from app.web.admin.page import finish
+from flows.files import FORMATS, MAX_FILE_BYTES, FlowFileError, dump, export_document, import_text
 
 log = logging.getLogger(__name__)
 

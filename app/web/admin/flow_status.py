@@ -14,7 +14,7 @@ from app.db.models.automation import ACTIVE
 from app.platforms.saleor.installation import PLATFORM as SALEOR
 from app.platforms.saleor.settings import checkout_url_template
 from app.reports.queries import Report, Totals
-from app.shop_settings import sender_identity
+from app.shops.settings import sender_identity
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow
 from flows.settings import ResolvedSettings

@@ -9,7 +9,7 @@ from app.db.models import Message
 from app.jobs.services import current_services
 from app.platforms.saleor.installation import PLATFORM as SALEOR
 from app.platforms.saleor.webhook_sync import queue_sync_if_stale
-from app.shop_settings import sender_identity
+from app.shops.settings import sender_identity
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.charts import bar_chart, line_chart
 from app.web.admin.figures import every_day, rate, recent_report

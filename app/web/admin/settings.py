@@ -30,7 +30,7 @@ from app.platforms.saleor.settings import (
     consent_rule,
     save_checkout_url_template,
 )
-from app.shop_settings import (
+from app.shops.settings import (
     FLOW_PRIORITY,
     FREQUENCY_CAP,
     QUIET_HOURS,

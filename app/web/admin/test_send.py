@@ -17,7 +17,7 @@ from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
 from app.jobs.services import current_services
 from app.messaging.render import Rendered
-from app.shop_settings import channels_for_shop, sender_identity
+from app.shops.settings import channels_for_shop, sender_identity
 from flows.definitions import Send
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from app.core.crypto import TokenCipher, TokenDecryptionError
 from app.db.models import Shop
-from app.shop_settings import ENCRYPTED_PROVIDER_FIELDS, provider, store_provider
+from app.shops.settings import ENCRYPTED_PROVIDER_FIELDS, provider, store_provider
 
 TOKEN_COLUMNS = {"access token": "access_token_enc", "refresh token": "refresh_token_enc"}
 

@@ -45,7 +45,7 @@ DEFAULT_BUDGET_MESSAGES = 1
 SENDGRID = "sendgrid"
 TWILIO = "twilio"
 # The field of each provider's record that holds its secret, encrypted with the token cipher;
-# `flask storeflow rotate-tokens` re-encrypts exactly these (app/token_rotation.py).
+# `flask storeflow rotate-tokens` re-encrypts exactly these (app/shops/token_rotation.py).
 ENCRYPTED_PROVIDER_FIELDS = {SENDGRID: "api_key", TWILIO: "auth_token"}
 # The development default of MAIL_FROM: nothing sent from it would reach anyone.
 PLACEHOLDER_DOMAIN = ".invalid"
