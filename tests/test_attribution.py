@@ -11,11 +11,12 @@ import pytest
 from app.db import db
 from app.db.models import Attribution, Message
 from app.db.models.feedback import SENDGRID
-from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.feedback import record_feedback
 from tests.support.db import count, rows
 from tests.support.messages import sent_message
 from tests.support.samples import sample
 from tests.support.shopify import deliver
+from webhooks.feedback import Feedback
 
 EMAIL = "jon@example.com"
 DAY = timedelta(days=1)

@@ -52,7 +52,10 @@ def test_db_upgrade_makes_a_sqlite_database_with_nothing_set(tmp_path):
 
 
 def test_the_app_factory_builds_an_app_with_nothing_set(tmp_path):
-    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from app.web.factory import create_app; create_app(); print('ok')"
+    script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        "from app.web.factory import create_app; create_app(); print('ok')"
+    )
 
     result = run([sys.executable, "-c", script], tmp_path)
 

@@ -11,10 +11,11 @@ import pytest
 from app.db import db
 from app.db.models import Message, Order
 from app.db.models.feedback import SENDGRID
-from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.feedback import record_feedback
 from app.reports.attribution import DEFAULT_WINDOWS, attribute_order
 from app.reports.queries import ChannelTotals, FlowTotals, Totals, shop_report
 from tests.support.messages import sent_message
+from webhooks.feedback import Feedback
 
 # Noon in New York on 26 November 2026 is 17:00 UTC; the shop's day ends at 05:00 UTC.
 NOON = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)

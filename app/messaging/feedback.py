@@ -14,47 +14,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.clock import utcnow
 from app.db.models import Contact, Message, MessageEvent
-from app.db.models.messaging import AFTER_SEND, BOUNCED, COMPLAINED, UNSUBSCRIBED
+from app.db.models.messaging import COMPLAINED, UNSUBSCRIBED
 from app.db.models.rows import insert_missing
 from app.messaging.suppression import suppress, withdraw
+from webhooks.feedback import SUPPRESSION_REASONS, Feedback
 
 log = logging.getLogger(__name__)
 
-# Why an address goes on the suppression list, by the event that put it there.
-SUPPRESSION_REASONS = {BOUNCED: "bounced", COMPLAINED: "spam_report", UNSUBSCRIBED: "unsubscribed"}
 # A bounce says the address does not work; a complaint or an unsubscribe says the shopper said no.
 WITHDRAWS_CONSENT = frozenset({COMPLAINED, UNSUBSCRIBED})
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """One event about one of our messages, as a provider (or our own link) reported it.
-
-    ``stop`` says the address must get nothing more on the message's channel (a hard bounce, a spam
-    report, an unsubscribe); the suppression reason follows from ``kind``.
-    """
-
-    message_id: int
-    kind: str
-    provider: str
-    event_id: str
-    occurred_at: datetime
-    url: str | None = None
-    detail: str | None = None
-    stop: bool = False
-
-    def __post_init__(self) -> None:
-        if self.kind not in AFTER_SEND:
-            raise ValueError(f"unknown message event kind {self.kind!r}")
-        if self.stop and self.kind not in SUPPRESSION_REASONS:
-            raise ValueError(f"a {self.kind!r} event cannot suppress an address")
 
 
 @dataclass(frozen=True)

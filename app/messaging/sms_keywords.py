@@ -24,8 +24,9 @@ from app.core.facts import ConsentState
 from app.db.models import Contact, Message, Shop
 from app.db.models.feedback import TWILIO
 from app.db.models.messaging import UNSUBSCRIBED
-from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.feedback import record_feedback
 from app.messaging.suppression import lift, suppress, withdraw
+from webhooks.feedback import Feedback
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from app.db.models import Contact
 from app.db.models.feedback import STOREFLOW
 from app.db.models.messaging import UNSUBSCRIBED
 from app.ingest.contacts import withdraw_consent
-from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.feedback import record_feedback
 from app.messaging.suppression import suppress
+from webhooks.feedback import Feedback
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 from app.db.models.feedback import SENDGRID
 from app.db.models.messaging import BOUNCED, CLICKED, COMPLAINED, DELIVERED, DROPPED, OPENED, UNSUBSCRIBED
 from app.db.models.types import row_id
-from app.messaging.feedback import Feedback
 from webhooks.errors import MalformedWebhookError
+from webhooks.feedback import Feedback
 from webhooks.payload import plausible
 
 MESSAGE_ID_ARG = "storeflow_message_id"

@@ -16,7 +16,7 @@ from datetime import datetime
 from app.core.text import storable
 from app.db.models.feedback import TWILIO
 from app.db.models.messaging import BOUNCED, DELIVERED, OPENED, UNSUBSCRIBED
-from app.messaging.feedback import Feedback
+from webhooks.feedback import Feedback
 
 STATUS_PATH = "/webhooks/twilio/status"
 KINDS = {"delivered": DELIVERED, "read": OPENED, "undelivered": BOUNCED, "failed": BOUNCED}

@@ -23,11 +23,12 @@ from app.db.models import Message, Shop
 from app.db.models.feedback import STOREFLOW
 from app.db.models.messaging import CLICKED
 from app.jobs.services import current_services
-from app.messaging.feedback import Feedback, record_feedback
+from app.messaging.feedback import record_feedback
 from app.messaging.link_policy import message_link_policy
 from app.messaging.links import BadClickLinkError, read_click_token
 from app.storefront.identity import Clicker, clicker_token, with_clicker
 from app.storefront.origins import allowed_origins, origin_of
+from webhooks.feedback import Feedback
 
 log = logging.getLogger(__name__)
 bp = Blueprint("clicks", __name__)
