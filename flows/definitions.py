@@ -143,7 +143,7 @@ class Flow:
     ``runs_while_off`` names triggers that enroll even while the merchant has the flow switched
     off: a message the shopper's own request calls for (the confirmation of a form signup).
     How flows rank against each other for the contact budget is the shop's choice, by group
-    (app/messaging/flow_priority.py), not part of the definition.
+    (app/shops/flow_priority.py), not part of the definition.
     """
 
     key: str

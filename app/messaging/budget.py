@@ -4,7 +4,7 @@
   16 hours unless changed, Klaviyo's email window), counted on every channel: email, SMS and any
   channel added later, since every message row counts whatever its channel.
 - **Priority**: only messages of flows ranked at least as high count against a flow's budget, so a
-  welcome email never holds back a checkout reminder (app/messaging/flow_priority.py). And a lower
+  welcome email never holds back a checkout reminder (app/shops/flow_priority.py). And a lower
   flow may not spend the last unit of the window while a higher flow has a message due for the same
   shopper within it: the lower one yields, so the shopper gets the more useful message instead of
   both. Yielding always waits (``Held.waits``), whatever the flow's skip-or-defer setting: the higher
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Contact, Enrollment, Message, Shop
 from app.db.models.automation import ACTIVE
-from app.messaging.flow_priority import rank
+from app.shops.flow_priority import rank
 from app.shops.settings import contact_budget, flow_priority_order, frequency_cap
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow, Purpose, Send

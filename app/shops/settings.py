@@ -18,7 +18,7 @@ from app.channels.registry import ChannelSet
 from app.core.config import Config
 from app.core.crypto import TokenCipher
 from app.db.models import Shop
-from app.messaging.flow_priority import DEFAULT_ORDER, PriorityOrderError, checked_order
+from app.shops.flow_priority import DEFAULT_ORDER, PriorityOrderError, checked_order
 
 SENDER = "sender"
 PROVIDERS = "providers"
@@ -150,7 +150,7 @@ def contact_budget(shop: Shop) -> Budget:
 
 
 def flow_priority_order(shop: Shop) -> tuple[str, ...]:
-    """Return the shop's order of flow groups, first to last (app/messaging/flow_priority.py)."""
+    """Return the shop's order of flow groups, first to last (app/shops/flow_priority.py)."""
     stored = section(shop, FLOW_PRIORITY).get("order")
     try:
         return checked_order(list(stored)) if isinstance(stored, list) else DEFAULT_ORDER

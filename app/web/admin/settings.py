@@ -21,7 +21,6 @@ from app.db import db
 from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
 from app.jobs.services import current_services
-from app.messaging.flow_priority import GROUP_LABELS, PriorityOrderError, checked_order
 from app.platforms.saleor.installation import PLATFORM as SALEOR
 from app.platforms.saleor.settings import (
     EXAMPLE_TEMPLATE,
@@ -30,6 +29,7 @@ from app.platforms.saleor.settings import (
     consent_rule,
     save_checkout_url_template,
 )
+from app.shops.flow_priority import GROUP_LABELS, PriorityOrderError, checked_order
 from app.shops.settings import (
     FLOW_PRIORITY,
     FREQUENCY_CAP,
