@@ -245,7 +245,7 @@ def test_the_heroku_button_runs_in_production():
 
 
 def test_vapid_keys_are_checked_at_start_up():
-    from app.push.vapid import new_key_pair
+    from app.vapid import new_key_pair
 
     private_key, public_key = new_key_pair()
     _, other_public = new_key_pair()
@@ -258,7 +258,7 @@ def test_vapid_keys_are_checked_at_start_up():
 
 
 def test_development_offers_push_with_its_own_public_key_and_production_needs_keys():
-    from app.push.vapid import DEV_PUBLIC_KEY
+    from app.vapid import DEV_PUBLIC_KEY
 
     assert Config.from_env({}).vapid_public_key == DEV_PUBLIC_KEY
     assert Config.from_env({}).vapid_private_key == ""

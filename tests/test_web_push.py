@@ -15,7 +15,7 @@ from app.channels.web_push import WebPushChannel
 from app.extensions import db
 from app.messaging.sender import retry_delay
 from app.models import Contact, Message, PushSubscription, Shop
-from app.push.vapid import public_key_of
+from app.vapid import public_key_of
 from tests.support.db import count, rows
 from tests.support.fake_push import FakePushService, b64url
 from tests.support.links import targets

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy.orm import Session
 
+from app.api_urls import DEFAULT_PORTS
 from app.config import Config
 from app.models import Shop
 from app.saleor.errors import (
@@ -29,7 +30,7 @@ from app.saleor.errors import (
     UnknownSigningKeyError,
 )
 from app.saleor.installation import allowed_api_url, find_shop, saleor_settings
-from app.saleor.urls import DEFAULT_PORTS, normalize_api_url
+from app.saleor.urls import normalize_api_url
 from app.services import Services
 
 log = logging.getLogger(__name__)
