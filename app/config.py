@@ -65,7 +65,11 @@ class Setting:
     doc: str
     # Production refuses to start while the variable is unset.
     required_in_production: bool = False
-    # A secret the Heroku button generates; production refuses a weak one (app/weak_secrets.py).
+    # The platform it is one of the variables of (PLATFORMS): set, it switches the platform on, and
+    # then the platform's every variable is required.
+    switches_on: str = ""
+    # A secret the Heroku button generates; production refuses a weak one (app/weak_secrets.py), and
+    # one equal to a secret declared before it.
     secret: bool = False
     # What app.json sets instead of the default (None: app.json offers the default).
     heroku_value: str | None = None
@@ -83,12 +87,15 @@ def setting(
     doc: str,
     *,
     required_in_production: bool = False,
+    switches_on: str = "",
     secret: bool = False,
     heroku_value: str | None = None,
     not_on_heroku: str = "",
 ) -> Any:
     """Declare a ``Config`` field read from ``env`` (typed ``Any`` so it stands in for any field type)."""
-    declared = Setting(env, default, parse, doc, required_in_production, secret, heroku_value, not_on_heroku)
+    declared = Setting(
+        env, default, parse, doc, required_in_production, switches_on, secret, heroku_value, not_on_heroku
+    )
     return field(metadata={_SETTING: declared})
 
 
@@ -236,14 +243,6 @@ class Platform:
         return [name for name in self.variables if not env.get(name, "").strip()]
 
 
-# An operator sets the variables of the platforms they use and nothing of the others: Shopify is
-# served when its client id and secret are set, Saleor when some instance may install Storeflow.
-PLATFORMS: tuple[Platform, ...] = (
-    Platform("shopify", "Shopify", ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET")),
-    Platform("saleor", "Saleor", ("SALEOR_ALLOWED_API_URLS",)),
-)
-
-
 def not_served_reason(platform: str) -> str:
     """Say, in one line an operator can act on, that this deployment does not serve a platform."""
     served = next(p for p in PLATFORMS if p.name == platform)
@@ -268,20 +267,34 @@ def _platform_errors(mode: str, env: Mapping[str, str]) -> list[str]:
     return errors
 
 
-def _weak_secret_errors(secret_key: str, token_keys: tuple[str, ...]) -> list[str]:
-    """Name the production secrets an outsider could know or guess (never their values)."""
+def _secret_values(config: Config, name: str, declared: Setting) -> list[tuple[str, str]]:
+    """Name each value of a secret setting as an error names it (a rotation list numbers its keys)."""
+    value = getattr(config, name)
+    if isinstance(value, tuple):
+        return [(f"{declared.env} (key {position})", key) for position, key in enumerate(value, start=1)]
+    return [(declared.env, value)]
 
-    dev_token_key = _derived_fernet_key(DEV_SECRET_KEY)
+
+def _weak_secret_errors(config: Config) -> list[str]:
+    """Name the production secrets an outsider could know or guess (never their values): weak ones,
+    and ones equal to a secret declared before them (a leak of one would give away the other)."""
+    published = (DEV_SECRET_KEY, _derived_fernet_key(DEV_SECRET_KEY))
     errors = []
-    secret_problem = weakness(secret_key, published=(DEV_SECRET_KEY, dev_token_key))
-    if secret_problem:
-        errors.append(f"SECRET_KEY {secret_problem}")
-    for position, key in enumerate(token_keys, start=1):
-        problem = weakness(key, published=(DEV_SECRET_KEY, dev_token_key, secret_key))
-        if hmac.compare_digest(key.encode(), secret_key.encode()):
-            problem = "must differ from SECRET_KEY"
-        if problem:
-            errors.append(f"TOKEN_ENCRYPTION_KEY (key {position}) {problem}")
+    earlier: list[tuple[str, str]] = []
+    for name, declared in _FIELD_SETTINGS:
+        if not declared.secret:
+            continue
+        values = _secret_values(config, name, declared)
+        for label, value in values:
+            problem = weakness(value, published=(*published, *(known for _, known in earlier)))
+            twin = next(
+                (env for env, known in earlier if hmac.compare_digest(value.encode(), known.encode())), None
+            )
+            if twin:
+                problem = f"must differ from {twin}"
+            if problem:
+                errors.append(f"{label} {problem}")
+        earlier += [(declared.env, value) for _, value in values]
     return errors
 
 
@@ -345,10 +358,18 @@ class Config:
         secret=True,
     )
     shopify_api_key: str = setting(
-        "SHOPIFY_API_KEY", "", _text, "Shopify app client id; with the secret, switches Shopify on."
+        "SHOPIFY_API_KEY",
+        "",
+        _text,
+        "Shopify app client id; with the secret, switches Shopify on.",
+        switches_on="shopify",
     )
     shopify_api_secret: str = setting(
-        "SHOPIFY_API_SECRET", "", _text, "Shopify app client secret (webhook HMAC, session tokens)."
+        "SHOPIFY_API_SECRET",
+        "",
+        _text,
+        "Shopify app client secret (webhook HMAC, session tokens).",
+        switches_on="shopify",
     )
     shopify_api_secret_old: str = setting(
         "SHOPIFY_API_SECRET_OLD", "", _text, "Previous client secret while rotating it."
@@ -370,6 +391,7 @@ class Config:
         "",
         _saleor_allowlist,
         "Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
+        switches_on="saleor",
     )
     saleor_dashboard_origins: tuple[str, ...] = setting(
         "SALEOR_DASHBOARD_ORIGINS",
@@ -558,7 +580,7 @@ class Config:
             parsed[declared.env] = declared.parse(Reading(declared.env, raw[declared.env], parsed))
         config = cls(**{name: parsed[declared.env] for name, declared in _FIELD_SETTINGS})
         if mode == "production":
-            weak = _weak_secret_errors(config.secret_key, config.token_encryption_keys)
+            weak = _weak_secret_errors(config)
             if weak:
                 raise ConfigError(
                     "; ".join(weak)
@@ -586,3 +608,10 @@ _FIELD_SETTINGS: tuple[tuple[str, Setting], ...] = tuple(
     (f.name, f.metadata[_SETTING]) for f in fields(Config) if _SETTING in f.metadata
 )
 SETTINGS: tuple[Setting, ...] = tuple(declared for _, declared in _FIELD_SETTINGS)
+
+# An operator sets the variables of the platforms they use and nothing of the others: Shopify is
+# served when its client id and secret are set, Saleor when some instance may install Storeflow.
+PLATFORMS: tuple[Platform, ...] = tuple(
+    Platform(name, label, tuple(s.env for s in SETTINGS if s.switches_on == name))
+    for name, label in (("shopify", "Shopify"), ("saleor", "Saleor"))
+)

@@ -189,8 +189,9 @@ def readme_requirement(declared: Setting) -> str:
     """What README's Required column says of a setting, from its declaration and the platforms'."""
     if declared.required_in_production:
         return "yes"
-    platform = next((p for p in PLATFORMS if declared.env in p.variables), None)
-    return f"with {platform.label}" if platform else ""
+    if declared.switches_on:
+        return "with " + next(p.label for p in PLATFORMS if p.name == declared.switches_on)
+    return ""
 
 
 def test_readme_configuration_table_has_one_row_per_declared_setting():
