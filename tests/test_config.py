@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from app.core.config import DEV_SECRET_KEY, SETTINGS, Config, ConfigError
+from app.core.config import DEV_SECRET_KEY, PLATFORMS, SETTINGS, Config, ConfigError, Setting
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 # Strong enough for production: what `app.json`'s generator and `secrets.token_hex(32)` make.
@@ -171,28 +174,94 @@ def test_a_malformed_number_is_reported():
         Config.from_env({"WEBHOOK_MAX_BYTES": "lots"})
 
 
-def test_readme_documents_every_environment_variable():
-    readme = README.read_text()
+def readme_configuration_rows() -> dict[str, tuple[str, str]]:
+    """README's configuration table: variable → (its Default cell, its Required in production cell)."""
+    section = README.read_text().split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        match = re.fullmatch(r"\| `([A-Z0-9_]+)` \|([^|]*)\|([^|]*)\|.*\|", line)
+        if match:
+            rows[match[1]] = (match[2].strip(), match[3].strip())
+    return rows
 
-    missing = [s.env for s in SETTINGS if f"`{s.env}`" not in readme]
-    assert missing == []
+
+def readme_requirement(declared: Setting) -> str:
+    """What README's Required column says of a setting, from its declaration and the platforms'."""
+    if declared.required_in_production:
+        return "yes"
+    if declared.switches_on:
+        return "with " + next(p.label for p in PLATFORMS if p.name == declared.switches_on)
+    return ""
 
 
-def test_the_heroku_button_asks_for_every_production_setting():
-    import json
+def test_readme_configuration_table_has_one_row_per_declared_setting():
+    assert sorted(readme_configuration_rows()) == sorted(s.env for s in SETTINGS)
 
-    app_json = json.loads((README.parent / "app.json").read_text())
-    provided_elsewhere = {
-        "DATABASE_URL",
-        "REDIS_URL",
-        "CLOCK_SPEEDUP",
-        "CLOCK_EPOCH",
-        "SALEOR_ALLOW_PRIVATE_NETWORKS",
+
+@pytest.mark.parametrize("declared", SETTINGS, ids=lambda s: s.env)
+def test_readme_shows_each_setting_as_declared(declared):
+    default_cell, required_cell = readme_configuration_rows()[declared.env]
+
+    assert required_cell == readme_requirement(declared)
+    if declared.default:
+        assert f"`{declared.default}`" in default_cell
+
+
+def app_json_env() -> dict[str, dict[str, object]]:
+    return dict(json.loads((README.parent / "app.json").read_text())["env"])
+
+
+def test_the_heroku_button_asks_for_exactly_the_settings_it_can_set():
+    on_heroku = [s.env for s in SETTINGS if not s.not_on_heroku]
+
+    assert sorted(app_json_env()) == sorted(on_heroku)
+    addons = json.loads((README.parent / "app.json").read_text())["addons"]
+    assert {a["plan"].split(":")[0] for a in addons} == {"heroku-postgresql", "heroku-redis"}
+
+
+@pytest.mark.parametrize("declared", [s for s in SETTINGS if not s.not_on_heroku], ids=lambda s: s.env)
+def test_the_heroku_button_offers_each_setting_as_declared(declared):
+    entry = app_json_env()[declared.env]
+
+    assert entry["description"]
+    if declared.secret:
+        assert entry["generator"] == "secret"
+    elif declared.required_in_production:
+        assert entry["required"] is True
+    elif declared.heroku_value is not None or declared.default:
+        assert entry["value"] == (
+            declared.heroku_value if declared.heroku_value is not None else declared.default
+        )
+    else:
+        assert entry["required"] is False
+
+
+CORE_HELPERS = {"app.core.api_urls", "app.core.sendgrid_key", "app.core.vapid", "app.core.weak_secrets"}
+CORE_LIBRARIES = {"cryptography", "py_vapid"}
+
+
+def imported_modules(module: str) -> set[str]:
+    tree = ast.parse((README.parent / (module.replace(".", "/") + ".py")).read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("module", ["app.core.config", *sorted(CORE_HELPERS)])
+def test_the_configuration_stands_on_the_core_floor(module):
+    outside = {
+        name
+        for name in imported_modules(module)
+        if name not in CORE_HELPERS
+        and name.split(".")[0] not in sys.stdlib_module_names
+        and name.split(".")[0] not in CORE_LIBRARIES
     }
 
-    missing = [s.env for s in SETTINGS if s.env not in provided_elsewhere and s.env not in app_json["env"]]
-    assert missing == []
-    assert {a["plan"].split(":")[0] for a in app_json["addons"]} == {"heroku-postgresql", "heroku-redis"}
+    assert outside == set()
 
 
 def procfile_roles() -> dict[str, str]:
@@ -235,8 +304,6 @@ def test_every_procfile_role_runs_in_production_unless_the_operator_says_otherwi
 
 
 def test_the_heroku_button_runs_in_production():
-    import json
-
     app_json = json.loads((README.parent / "app.json").read_text())
 
     assert app_json["env"]["STOREFLOW_ENV"]["value"] == "production"
@@ -245,7 +312,7 @@ def test_the_heroku_button_runs_in_production():
 
 
 def test_vapid_keys_are_checked_at_start_up():
-    from app.push.vapid import new_key_pair
+    from app.core.vapid import new_key_pair
 
     private_key, public_key = new_key_pair()
     _, other_public = new_key_pair()
@@ -258,7 +325,7 @@ def test_vapid_keys_are_checked_at_start_up():
 
 
 def test_development_offers_push_with_its_own_public_key_and_production_needs_keys():
-    from app.push.vapid import DEV_PUBLIC_KEY
+    from app.core.vapid import DEV_PUBLIC_KEY
 
     assert Config.from_env({}).vapid_public_key == DEV_PUBLIC_KEY
     assert Config.from_env({}).vapid_private_key == ""

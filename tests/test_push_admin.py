@@ -72,7 +72,7 @@ def test_a_push_cannot_be_sent_as_a_test(client, shop):
 
 
 def test_the_cli_prints_a_matching_key_pair(app):
-    from app.push.vapid import checked_public_key
+    from app.core.vapid import checked_public_key
 
     result = app.test_cli_runner().invoke(args=["storeflow", "vapid-keys"])
 

@@ -12,10 +12,10 @@ from py_vapid import Vapid02
 from app.channels.outbox import OutboxChannel
 from app.channels.registry import ChannelSet
 from app.channels.web_push import WebPushChannel
+from app.core.vapid import public_key_of
 from app.db import db
 from app.db.models import Contact, Message, PushSubscription, Shop
 from app.messaging.sender import retry_delay
-from app.push.vapid import public_key_of
 from tests.support.db import count, rows
 from tests.support.fake_push import FakePushService, b64url
 from tests.support.links import targets

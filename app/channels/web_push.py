@@ -17,7 +17,7 @@ from urllib3.exceptions import NewConnectionError
 
 from app.channels.base import OutgoingMessage
 from app.channels.errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
-from app.push.vapid import load_private_key
+from app.core.vapid import load_private_key
 
 REQUEST_TIMEOUT_SECONDS = 10
 # How long a push service keeps a message for a browser that is offline: a day, then it is stale.

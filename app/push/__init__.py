@@ -1,1 +1,1 @@
-"""Web push: VAPID keys, the shoppers' browser subscriptions, and finding whom a push reaches."""
+"""Web push: the shoppers' browser subscriptions, and finding whom a push reaches (keys: core/vapid.py)."""

@@ -248,7 +248,7 @@ def simulate_command(
 @storeflow_cli.command("vapid-keys")
 def vapid_keys_command() -> None:
     """Print a new web push key pair to set as VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY, once."""
-    from app.push.vapid import new_key_pair
+    from app.core.vapid import new_key_pair
 
     private_key, public_key = new_key_pair()
     click.echo(f"VAPID_PRIVATE_KEY={private_key}")

@@ -37,17 +37,6 @@ class VerificationNotConfiguredError(WebhookVerificationError):
     """No verification key is configured, so no event can be trusted (401)."""
 
 
-def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
-    """Read SendGrid's verification key (base64 DER, as Mail Settings shows it); raise ValueError."""
-    try:
-        key = EventWebhook().convert_public_key_to_ecdsa(value.strip())
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"not a base64 public key: {exc}") from None
-    if not isinstance(key, ec.EllipticCurvePublicKey):
-        raise ValueError("not an elliptic-curve (ECDSA) public key")
-    return key
-
-
 def sign(payload: bytes, timestamp: str, private_key: ec.EllipticCurvePrivateKey) -> str:
     """Return the signature SendGrid would send for this body and timestamp (tests and the demo)."""
     signature = private_key.sign(timestamp.encode() + payload, ec.ECDSA(hashes.SHA256()))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy.orm import Session
 
+from app.core.api_urls import DEFAULT_PORTS
 from app.core.config import Config
 from app.db.models import Shop
 from app.jobs.services import Services
@@ -30,7 +31,7 @@ from app.platforms.saleor.errors import (
     UnknownSigningKeyError,
 )
 from app.platforms.saleor.installation import allowed_api_url, find_shop, saleor_settings
-from app.platforms.saleor.urls import DEFAULT_PORTS, normalize_api_url
+from app.platforms.saleor.urls import normalize_api_url
 
 log = logging.getLogger(__name__)
 

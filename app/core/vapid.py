@@ -3,8 +3,8 @@
 A browser subscription is bound to the public key it was made with, so the key pair must stay the
 same for the life of a deployment. Keys are base64url, as browsers and the ``web-push`` tools print
 them: the private key as its raw 32-byte scalar (or DER), the public key as the uncompressed P-256
-point a page hands to ``pushManager.subscribe``. This module imports nothing of the app, so the
-configuration can check the keys at start-up.
+point a page hands to ``pushManager.subscribe``. It sits on the core floor and imports nothing of
+the app, so the configuration checks the keys at start-up.
 """
 
 from __future__ import annotations
