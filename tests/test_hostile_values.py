@@ -1,6 +1,6 @@
 """Hostile values through the real endpoints and a real worker on PostgreSQL, on both platforms.
 
-Each class has one rule (README, "How it works": "Bad input"), and under it the shopper is
+Each class has one rule (docs/architecture.md, "Bad input"), and under it the shopper is
 processed: never crashed on, never dropped. Lone surrogates become U+FFFD; a date outside 1970-2100
 counts as absent (the delivery's own time stands in where one is needed); ids are kept exactly as
 text whatever their size; a count is clamped into a 32-bit column; null is absent; the first 250

@@ -42,7 +42,7 @@ class SaleorEvent:
         return self.type_name[0].lower() + self.type_name[1:]
 
 
-# ``updateMetadata`` (how a storefront records consent, README "Consent on Saleor") emits the
+# ``updateMetadata`` (how a storefront records consent, docs/saleor.md, "Consent on Saleor") emits the
 # *_METADATA_UPDATED events; from 3.23 it emits CHECKOUT_UPDATED / CUSTOMER_UPDATED only while the
 # shop setting ``useLegacyUpdateWebhookEmission`` is on (its model default is off), and order
 # metadata never emits ORDER_UPDATED. Their payloads carry the same objects as the updates.

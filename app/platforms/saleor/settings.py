@@ -3,7 +3,8 @@
 Saleor hosts no recovery page, so the abandoned-checkout flow sends nothing until the merchant says
 where their storefront reopens a checkout; the reference storefront uses
 ``https://shop.example/checkout?checkout={checkout_id}``, ``{checkout_id}`` being the checkout's
-global id. Consent is read from public metadata keys the operator configures (README, Consent).
+global id. Consent is read from public metadata keys the operator configures (docs/saleor.md,
+"Consent on Saleor").
 """
 
 from __future__ import annotations
