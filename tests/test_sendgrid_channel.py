@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.channels.base import OutgoingMessage
-from app.channels.errors import PermanentSendError, TransientSendError
 from app.channels.sendgrid_email import SendGridChannel
+from app.messaging.channel import OutgoingMessage
+from app.messaging.send_errors import PermanentSendError, TransientSendError
 from tests.support.fake_sendgrid import HANG_UP, MALFORMED, FakeSendGrid, unused_port
 
 API_KEY = "SG.test-key"

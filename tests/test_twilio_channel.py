@@ -10,9 +10,9 @@ import pytest
 import requests
 import responses
 
-from app.channels.base import OutgoingMessage
-from app.channels.errors import PermanentSendError, TransientSendError
 from app.channels.twilio_sms import TwilioChannel
+from app.messaging.channel import OutgoingMessage
+from app.messaging.send_errors import PermanentSendError, TransientSendError
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from app.channels.base import OutgoingMessage
+from app.messaging.channel import OutgoingMessage
 
 log = logging.getLogger("storeflow.outbox")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.channels.base import Channel
 from app.channels.outbox import OutboxChannel
 from app.core.config import Config
+from app.messaging.channel import Channel
 
 
 @dataclass

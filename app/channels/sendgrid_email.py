@@ -21,14 +21,14 @@ from sendgrid.helpers.mail import (
     TrackingSettings,
 )
 
-from app.channels.base import OutgoingMessage, SentQuery
-from app.channels.errors import (
+from app.channels.headers import single_line
+from app.messaging.channel import OutgoingMessage, SentQuery
+from app.messaging.send_errors import (
     LookupUnavailableError,
     LookupUnsupportedError,
     PermanentSendError,
     TransientSendError,
 )
-from app.channels.headers import single_line
 
 REQUEST_TIMEOUT_SECONDS = 10
 REFERENCE_ARG = "storeflow_message_id"

@@ -10,8 +10,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from app.channels.base import OutgoingMessage, SentQuery
-from app.channels.errors import (
+from app.messaging.channel import OutgoingMessage, SentQuery
+from app.messaging.send_errors import (
     LookupUnavailableError,
     LookupUnsupportedError,
     PermanentSendError,

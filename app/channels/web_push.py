@@ -15,9 +15,9 @@ import requests
 from pywebpush import WebPushException, webpush
 from urllib3.exceptions import NewConnectionError
 
-from app.channels.base import OutgoingMessage
-from app.channels.errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
 from app.core.vapid import load_private_key
+from app.messaging.channel import OutgoingMessage
+from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
 
 REQUEST_TIMEOUT_SECONDS = 10
 # How long a push service keeps a message for a browser that is offline: a day, then it is stale.

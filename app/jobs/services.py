@@ -16,6 +16,7 @@ from redis import Redis
 from rq import Queue
 
 from app.channels.registry import ChannelSet, channels_from_config
+from app.channels.shop_accounts import ShopAccountChannels
 from app.core.clock import Clock
 from app.core.config import INSTANCE_DIR, Config, ConfigError
 from app.core.crypto import TokenCipher
@@ -87,6 +88,11 @@ class Services:
     @cached_property
     def channels(self) -> ChannelSet:
         return self.channel_overrides or channels_from_config(self.config)
+
+    @property
+    def shop_channels(self) -> ShopAccountChannels:
+        """The channels a shop's messages go through: its own provider accounts, else ``channels``."""
+        return ShopAccountChannels(self.channels, self.cipher, self.config)
 
     @cached_property
     def queue(self) -> Queue:

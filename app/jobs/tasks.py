@@ -61,7 +61,7 @@ def process_events(event_ids: list[int]) -> dict[int, str]:
 def run_step(enrollment_id: int, run_token: int) -> str:
     """Run the due steps of one enrollment."""
     services = current_services()
-    sender = MessageSender(db.session(), services.clock, services.channels, services.config)
+    sender = MessageSender(db.session(), services.clock, services.shop_channels, services.config)
     actions = ContactActions(db.session(), services.clock)
     runner = StepRunner(db.session(), services.clock, _scheduler(), sender, actions)
     outcome = runner.run(enrollment_id, run_token)

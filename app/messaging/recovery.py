@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, SentLookup, SentQuery
-from app.channels.errors import LookupUnavailableError, LookupUnsupportedError
 from app.db import affected_rows
 from app.db.models import Message, MessageEvent
 from app.db.models import decisions as decided
 from app.db.models.messaging import FAILED, PENDING, SENDING, SENT
+from app.messaging.channel import Channel, SentLookup, SentQuery
+from app.messaging.send_errors import LookupUnavailableError, LookupUnsupportedError
 from flows.decisions import record_message_decision, sent_facts
 from flows.runner import SendOutcome
 

@@ -17,12 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, OutgoingMessage
-from app.channels.errors import PermanentSendError, TransientSendError
-from app.channels.registry import ChannelSet
 from app.core.clock import Clock
 from app.core.config import Config
-from app.core.crypto import TokenCipher
 from app.db import affected_rows
 from app.db.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
 from app.db.models import decisions as decided
@@ -30,6 +26,7 @@ from app.db.models.automation import ACTIVE
 from app.db.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.discounts.issuer import DiscountIssuer
 from app.discounts.platforms import issuer_for
+from app.messaging.channel import Channel, OutgoingMessage, ShopChannels
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
 from app.messaging.link_policy import message_link_policy
@@ -37,10 +34,11 @@ from app.messaging.links import LinkRewriter, click_url
 from app.messaging.recipients import address_problem, recipient, unreachable
 from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
+from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
 from app.messaging.send_rules import SendRules
 from app.messaging.signed_links import unsubscribe_url
 from app.push.subscriptions import forget_expired
-from app.shops.settings import channels_for_shop, sender_identity
+from app.shops.settings import sender_identity
 from app.storecheck.platforms import store_check
 from flows.ab import variant_for
 from flows.conditions import check_guard
@@ -70,13 +68,13 @@ class MessageSender:
         self,
         session: Session,
         clock: Clock,
-        channels: ChannelSet,
+        channels: ShopChannels,
         config: Config,
         issuers: Callable[[Shop], DiscountIssuer] = issuer_for,
     ) -> None:
         self.session = session
         self.clock = clock
-        self.channels = channels
+        self.channels = channels  # the shop's own provider accounts, else the deployment's
         self.config = config
         self.issuers = issuers  # the flow simulator makes codes without asking the platform
 
@@ -91,7 +89,7 @@ class MessageSender:
             return DONE
         shop = self.session.get_one(Shop, enrollment.shop_id)
         if message.status == SENDING:
-            settled = self._recovery(self._channel(shop, step)).settle(message, now)
+            settled = self._recovery(self.channels(shop, step.channel)).settle(message, now)
             if settled is not None:
                 return settled
         contact = self.session.get_one(Contact, enrollment.contact_id)
@@ -127,12 +125,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return self._deliver(message, outgoing, self._channel(shop, step), content.facts, fallback)
-
-    def _channel(self, shop: Shop, step: Send) -> Channel:
-        """Use the shop's own provider account when it connected one."""
-        cipher = TokenCipher(self.config.token_encryption_keys)
-        return channels_for_shop(shop, cipher, self.config, self.channels).get(step.channel)
+        return self._deliver(message, outgoing, self.channels(shop, step.channel), content.facts, fallback)
 
     def _message_row(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> Message:
         query = select(Message).filter_by(enrollment_id=enrollment.id, step_index=index)
@@ -327,7 +320,8 @@ class MessageSender:
             log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
             return SendOutcome(retry_at=retry_at)
         except PermanentSendError as exc:
-            forget_expired(self.session, message.shop_id, exc)
+            if isinstance(exc, ExpiredSubscriptionError):
+                forget_expired(self.session, message.shop_id, exc.endpoint)
             message.record(FAILED, self.clock.now(), str(exc))
             record_message_decision(self.session, message, decided.FAILED, str(exc), self.clock.now())
             self.session.commit()

@@ -8,7 +8,6 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.channels.errors import ExpiredSubscriptionError, SendError
 from app.db import affected_rows
 from app.db.models import Contact, PushSubscription, Visitor
 from app.push.capture import SubscriptionPost
@@ -36,17 +35,14 @@ def latest_subscription(session: Session, contact: Contact) -> PushSubscription 
     ).first()
 
 
-def forget_expired(session: Session, shop_id: int, error: SendError) -> bool:
-    """Delete the subscription a push service answered 404/410 for; return whether this was one."""
-    if not isinstance(error, ExpiredSubscriptionError):
-        return False
+def forget_expired(session: Session, shop_id: int, endpoint: str) -> None:
+    """Delete the subscription a push service answered 404/410 for: it will never deliver again."""
     session.execute(
         delete(PushSubscription).where(
-            PushSubscription.shop_id == shop_id, PushSubscription.endpoint == error.endpoint
+            PushSubscription.shop_id == shop_id, PushSubscription.endpoint == endpoint
         )
     )
     log.info("shop %s: removed an expired push subscription", shop_id)
-    return True
 
 
 def save_subscription(session: Session, shop_id: int, post: SubscriptionPost) -> PushSubscription:

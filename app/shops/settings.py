@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Any
 
-from app.channels.base import Channel
-from app.channels.registry import ChannelSet
 from app.core.config import Config
 from app.core.crypto import TokenCipher
 from app.db.models import Shop
@@ -197,22 +195,3 @@ def twilio_account(shop: Shop, cipher: TokenCipher) -> TwilioAccount | None:
         from_number=str(record.get("from_number") or ""),
         messaging_service_sid=str(record.get("messaging_service_sid") or ""),
     )
-
-
-def channels_for_shop(shop: Shop, cipher: TokenCipher, config: Config, default: ChannelSet) -> ChannelSet:
-    """Send through the shop's own providers where it connected them, else through the deployment's."""
-    email: Channel = default.email
-    sms: Channel = default.sms
-    key = sendgrid_key(shop, cipher)
-    if key:
-        from app.channels.sendgrid_email import SendGridChannel
-
-        email = SendGridChannel(key, config.sendgrid_api_host)
-    account = twilio_account(shop, cipher)
-    if account is not None:
-        from app.channels.twilio_sms import TwilioChannel
-
-        sms = TwilioChannel(
-            account.account_sid, account.auth_token, account.from_number, account.messaging_service_sid
-        )
-    return ChannelSet(email=email, sms=sms, push=default.push)

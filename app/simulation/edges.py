@@ -7,13 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, OutgoingMessage
-from app.channels.registry import ChannelSet
 from app.core.clock import ManualClock
 from app.core.config import Config
 from app.db.models import DiscountCode, Shop
+from app.messaging.channel import OutgoingMessage
 from app.messaging.sender import MessageSender
-from flows.definitions import Send
 
 
 class KeepingChannel:
@@ -40,14 +38,7 @@ class DryRunSender(MessageSender):
     """The production sender, handing every message to the keeping channel, whatever the shop uses."""
 
     def __init__(self, session: Session, clock: ManualClock, channel: KeepingChannel, config: Config) -> None:
-        keeping: Channel = channel
-        super().__init__(
-            session, clock, ChannelSet(email=keeping, sms=keeping), config, lambda shop: MadeUpDiscounts()
-        )
-        self.keeping = keeping
-
-    def _channel(self, shop: Shop, step: Send) -> Channel:
-        return self.keeping
+        super().__init__(session, clock, lambda shop, kind: channel, config, lambda shop: MadeUpDiscounts())
 
 
 class RecordingScheduler:

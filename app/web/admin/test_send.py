@@ -11,13 +11,13 @@ import logging
 import re
 from secrets import token_hex
 
-from app.channels.base import OutgoingMessage
-from app.channels.errors import SendError
 from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
 from app.jobs.services import current_services
+from app.messaging.channel import OutgoingMessage
 from app.messaging.render import Rendered
-from app.shops.settings import channels_for_shop, sender_identity
+from app.messaging.send_errors import SendError
+from app.shops.settings import sender_identity
 from flows.definitions import Send
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def send_test(shop: Shop, send: Send, rendered: Rendered, to: str) -> str:
     address = _address(send.channel, to.strip(), shop)
     _count_against_limit(shop)
     services = current_services()
-    channel = channels_for_shop(shop, services.cipher, services.config, services.channels).get(send.channel)
+    channel = services.shop_channels(shop, send.channel)
     identity = sender_identity(shop, services.config)
     outgoing = OutgoingMessage(
         channel=send.channel,

@@ -1,10 +1,16 @@
-"""What every channel accepts and returns."""
+"""What every channel accepts and returns: the protocol the sender speaks and the adapters implement.
+
+The domain knows channels only through this module; SendGrid, Twilio, web push and the dev outbox
+(app/channels/) implement it, and the edge (app/jobs/services.py) decides which one a shop uses.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
+
+from app.db.models import Shop
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,17 @@ class Channel(Protocol):
 
     def send(self, message: OutgoingMessage) -> str:
         """Hand the message to the provider and return the provider's message id."""
+
+
+class ShopChannels(Protocol):
+    """Which channel one shop's messages of a kind ("email", "sms", "push") go through.
+
+    A shop may connect its own provider accounts; which adapter that means is the edge's business,
+    so the sender is handed this instead of building channels itself.
+    """
+
+    def __call__(self, shop: Shop, channel: str, /) -> Channel:
+        """Return the channel for this shop's messages of this kind."""
 
 
 @dataclass(frozen=True)
