@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from flask import has_request_context, request
 from sqlalchemy.orm import object_session
 
 from app.core.facts import Origin
@@ -57,13 +56,6 @@ def record_consent_change(
     )
     session.add(change)
     return change
-
-
-def request_origin() -> Origin:
-    """Return the IP and user agent of the HTTP request being served (nothing outside one)."""
-    if not has_request_context():
-        return Origin()
-    return Origin(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
 
 
 def disclosure_version(shop: Shop) -> str | None:

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.consent.ledger import record_consent_change, request_origin
+from app.consent.ledger import record_consent_change
+from app.core.facts import Origin
 from app.db.models import Contact, Visitor
 from app.push.subscriptions import latest_subscription
 
@@ -35,12 +36,12 @@ class PushConsentChange:
         ).first()
         self.before = self._state(self.contact) if self.contact is not None else None
 
-    def record(self, source: str, at: datetime) -> None:
+    def record(self, source: str, at: datetime, origin: Origin) -> None:
         """Add a ledger row if the contact's push consent changed since this object was made."""
         if self.contact is None:
             return
         after = self._state(self.contact)
-        record_consent_change(self.contact, PUSH, self.before, after, source, at, request_origin())
+        record_consent_change(self.contact, PUSH, self.before, after, source, at, origin)
 
     def _state(self, contact: Contact) -> str:
         return SUBSCRIBED if latest_subscription(self.session, contact) else UNSUBSCRIBED

@@ -10,7 +10,6 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.consent.export import ledger, ledger_csv, ledger_json
-from app.consent.ledger import request_origin
 from app.core.facts import ContactFacts, PrivacyRequest
 from app.db import db
 from app.db.models import Contact, Enrollment, Message, Suppression
@@ -21,6 +20,7 @@ from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.decision_log import contact_decisions
 from app.web.admin.page import finish, render_page
 from app.web.admin.search import like_pattern
+from app.web.origin import request_origin
 from app.web.query_params import page_number
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ import logging
 
 from flask import Blueprint, abort, render_template, url_for
 
-from app.consent.ledger import request_origin
 from app.core.facts import ConsentFacts, ConsentState
 from app.db import db
 from app.db.models import Contact, Shop
@@ -21,6 +20,7 @@ from app.jobs.scheduling import RQStepScheduler
 from app.jobs.services import current_services
 from app.messaging.signed_links import BadLinkError, read_confirm_token
 from app.web.extensions import csrf
+from app.web.origin import request_origin
 from flows.engine import FlowEngine
 from flows.scheduling import DeferredScheduler
 

@@ -10,13 +10,13 @@ import logging
 
 from flask import Blueprint, abort, render_template, url_for
 
-from app.consent.ledger import request_origin
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import current_services
 from app.messaging.signed_links import BadLinkError, Subscription, read_unsubscribe_token
 from app.messaging.unsubscribe import unsubscribe
 from app.web.extensions import csrf
+from app.web.origin import request_origin
 
 log = logging.getLogger(__name__)
 bp = Blueprint("unsubscribe", __name__)

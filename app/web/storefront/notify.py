@@ -24,7 +24,6 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
 from app.consent.forms import DOUBLE_OPT_IN, form_opt_in
-from app.consent.ledger import request_origin
 from app.core.events import EventKind
 from app.core.facts import ConsentFacts, ConsentState, ContactFacts
 from app.db import db
@@ -38,6 +37,7 @@ from app.storefront.origins import allowed_origins, origin_of
 from app.storefront.schema import IDENTIFIER
 from app.web.extensions import csrf
 from app.web.framing import allow_framing_by
+from app.web.origin import request_origin
 from flows.engine import FlowEngine
 from flows.scheduling import DeferredScheduler
 

@@ -25,6 +25,7 @@ from app.push.consent import PushConsentChange
 from app.push.subscriptions import remove_subscription, save_subscription
 from app.storefront.origins import allowed_origins
 from app.web.extensions import csrf
+from app.web.origin import request_origin
 
 log = logging.getLogger(__name__)
 bp = Blueprint("storefront_push", __name__)
@@ -58,7 +59,7 @@ def subscribe() -> ResponseReturnValue:
         return _cors(jsonify(error=str(exc)), origin), 400
     consent = PushConsentChange(db.session(), shop.id, post.visitor)
     subscription = save_subscription(db.session(), shop.id, post)
-    consent.record(SIGNUP_SOURCE, current_services().clock.now())
+    consent.record(SIGNUP_SOURCE, current_services().clock.now(), request_origin())
     db.session.commit()
     log.info("shop %s: visitor subscribed to push (subscription %s)", shop.id, subscription.id)
     return _cors(jsonify(status="subscribed"), origin), 201
@@ -75,7 +76,7 @@ def unsubscribe() -> ResponseReturnValue:
         return _cors(jsonify(error=str(exc)), origin), 400
     consent = PushConsentChange(db.session(), shop.id, visitor)
     removed = remove_subscription(db.session(), shop.id, visitor, endpoint)
-    consent.record(WITHDRAWAL_SOURCE, current_services().clock.now())
+    consent.record(WITHDRAWAL_SOURCE, current_services().clock.now(), request_origin())
     db.session.commit()
     return _cors(jsonify(status="unsubscribed" if removed else "unknown"), origin), 200
 
