@@ -25,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.clock import Clock, utcnow
 from app.db import db
+from app.jobs.reconcile import start_if_due as start_reconciliation
 from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
 from app.jobs.services import Services, current_services
 from app.jobs.tasks import enqueue_activity
-from app.reconcile.jobs import start_if_due as start_reconciliation
 from app.storefront.buffer import EventBuffer, Limits
 from app.storefront.drain import drain_events
 

@@ -1,5 +1,6 @@
 """Where the simulation differs from production, all at the edges: step jobs are remembered instead
-of queued, messages are kept instead of sent, and discount codes are made up instead of created."""
+of queued, messages are kept instead of sent, discount codes are made up instead of created, and
+the live store's answers are kept for the run instead of in Redis."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from app.core.clock import ManualClock
 from app.core.config import Config
 from app.db.models import DiscountCode, Shop
 from app.messaging.sender import MessageSender
+from app.shops.platform import DiscountIssuer, PlatformDirectory
+from app.storecheck.cache import RunCache
 from flows.definitions import Send
 
 
@@ -39,12 +42,22 @@ class MadeUpDiscounts:
 class DryRunSender(MessageSender):
     """The production sender, handing every message to the keeping channel, whatever the shop uses."""
 
-    def __init__(self, session: Session, clock: ManualClock, channel: KeepingChannel, config: Config) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: ManualClock,
+        channel: KeepingChannel,
+        config: Config,
+        platforms: PlatformDirectory,
+    ) -> None:
         keeping: Channel = channel
         super().__init__(
-            session, clock, ChannelSet(email=keeping, sms=keeping), config, lambda shop: MadeUpDiscounts()
+            session, clock, ChannelSet(email=keeping, sms=keeping), config, platforms, RunCache()
         )
         self.keeping = keeping
+
+    def _discount_issuer(self, shop: Shop) -> DiscountIssuer:
+        return MadeUpDiscounts()
 
     def _channel(self, shop: Shop, step: Send) -> Channel:
         return self.keeping

@@ -5,16 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
 from app.db.models import Shop
+from app.shops.platform import PlatformDirectory
+from app.storefront.logins import SignedLogin
 from app.storefront.origins import allowed_origins
-
-if TYPE_CHECKING:
-    from app.web.storefront.receiver import SignedLogin
 
 
 @dataclass(frozen=True)
@@ -25,6 +23,7 @@ class Site:
     platform: str
     installed: bool
     origins: frozenset[str]
+    web_pixel: bool  # its platform's sandboxed pixel posts from an opaque origin (Shopify's)
 
 
 class SiteDirectory:
@@ -32,7 +31,8 @@ class SiteDirectory:
     (a flood of bad keys costs one query per key per ``ttl``). A changed storefront URL or origin list
     applies within it."""
 
-    def __init__(self, ttl: float = 30.0, max_entries: int = 10_000) -> None:
+    def __init__(self, platforms: PlatformDirectory, ttl: float = 30.0, max_entries: int = 10_000) -> None:
+        self.platforms = platforms
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, Site | None]] = {}
@@ -67,16 +67,16 @@ class SiteDirectory:
                     Shop.uninstalled_at,
                 ).where(where)
             ).first()
-        site = (
-            None
-            if row is None
-            else Site(
+        site = None
+        if row is not None:
+            platform = self.platforms.named(row.platform)
+            site = Site(
                 shop_id=row.id,
                 platform=row.platform,
                 installed=row.installed_at is not None and row.uninstalled_at is None,
-                origins=allowed_origins(row.platform, row.domain, row.storefront_url, row.settings),
+                origins=allowed_origins(platform, row.domain, row.storefront_url, row.settings),
+                web_pixel=platform.web_pixel,
             )
-        )
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
