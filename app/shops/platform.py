@@ -124,6 +124,7 @@ class Platform(Protocol):
     web_pixel: bool  # the app ships a storefront pixel the platform runs sandboxed (opaque origin)
     takes_checkout_url: bool  # the merchant tells us the storefront's checkout URL (headless Saleor)
     consent_sources: str  # where shoppers' marketing consent comes from, in a merchant's words
+    app_bridge: bool  # its admin embeds our pages through Shopify's App Bridge (nav menu, tokens)
     embedding_key: str | None  # the public key the platform's embedded admin needs (App Bridge)
 
     def home_origin(self, domain: str) -> str | None:

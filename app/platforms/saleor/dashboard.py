@@ -28,10 +28,10 @@ from app.platforms.saleor.errors import (
     ApiUrlNotAllowedError,
     DashboardTokenError,
     InvalidApiUrlError,
-    UnknownSigningKeyError,
 )
 from app.platforms.saleor.installation import allowed_api_url, find_shop, saleor_settings
 from app.platforms.saleor.urls import normalize_api_url
+from webhooks.saleor.errors import UnknownSigningKeyError
 
 log = logging.getLogger(__name__)
 

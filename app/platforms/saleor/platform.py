@@ -28,6 +28,7 @@ class SaleorPlatform:
     name = PLATFORM
     label = "Saleor"
     web_pixel = False  # a headless storefront adds our snippet itself
+    app_bridge = False  # the dashboard embeds us through its own app SDK (app/static/admin/storeflow.js)
     takes_checkout_url = True  # Saleor hosts no recovery page
     consent_sources = "checkout boxes, customer marketing settings, public metadata"
     embedding_key: str | None = None  # the dashboard hands its token to our page itself

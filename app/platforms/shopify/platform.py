@@ -25,6 +25,7 @@ class ShopifyPlatform:
     name = PLATFORM
     label = "Shopify"
     web_pixel = True
+    app_bridge = True
     takes_checkout_url = False  # Shopify hosts the recovery page itself
     consent_sources = "checkout boxes, customer marketing settings"
 

@@ -122,7 +122,8 @@ def _identity_from_session_token() -> AdminIdentity:
 
 def _identity_from_saleor_token() -> AdminIdentity:
     from app.platforms.saleor.dashboard import authenticate
-    from app.platforms.saleor.errors import DashboardTokenError, JwksUnavailableError
+    from app.platforms.saleor.errors import DashboardTokenError
+    from webhooks.saleor.errors import JwksUnavailableError
 
     try:
         dashboard = authenticate(
