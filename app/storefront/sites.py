@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from app.db.models import Shop
@@ -40,17 +40,16 @@ class SiteDirectory:
 
     def lookup(self, engine: Engine, key: str) -> Site | None:
         """Return the site for a storefront key, or None when no shop has it."""
-        return self._cached(engine, key, Shop.storefront_key == key)
+        return self._cached(engine, key, storefront_key=key)
 
     def by_domain(self, engine: Engine, login: SignedLogin) -> Site | None:
         """Return the site of the shop a platform's signature names, or None when no shop is it."""
         # Storefront keys are url-safe base64, never holding a space: the two kinds of entry cannot meet.
         entry = f"{login.platform} {login.shop_domain}"
-        return self._cached(
-            engine, entry, (Shop.platform == login.platform) & (Shop.domain == login.shop_domain)
-        )
+        return self._cached(engine, entry, platform=login.platform, domain=login.shop_domain)
 
-    def _cached(self, engine: Engine, entry: str, where: ColumnElement[bool]) -> Site | None:
+    def _cached(self, engine: Engine, entry: str, **columns: str) -> Site | None:
+        """Return the cached site of the shop whose ``columns`` hold these values, asking when stale."""
         now = time.monotonic()
         cached = self._entries.get(entry)
         if cached is not None and cached[0] > now:
@@ -65,7 +64,7 @@ class SiteDirectory:
                     Shop.settings,
                     Shop.installed_at,
                     Shop.uninstalled_at,
-                ).where(where)
+                ).filter_by(**columns)
             ).first()
         site = None
         if row is not None:

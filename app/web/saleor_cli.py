@@ -19,6 +19,6 @@ saleor_cli = AppGroup("saleor", help="Saleor installations.")
 def sync_webhooks_command() -> None:
     """Queue a webhook update for every installation whose subscription queries are out of date."""
     services = current_services()
-    shops = db.session.scalars(select(Shop).where(Shop.platform == PLATFORM)).all()
+    shops = db.session.scalars(select(Shop).filter_by(platform=PLATFORM)).all()
     queued = sum(1 for shop in shops if queue_saleor_webhook_sync(shop, services))
     click.echo(f"queued a webhook update for {queued} of {len(shops)} Saleor installation(s)")

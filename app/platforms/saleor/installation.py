@@ -35,7 +35,7 @@ def allowed_api_url(config: Config, raw: str) -> str:
 
 def find_shop(db_session: Session, api_url: str) -> Shop | None:
     """Return the Saleor installation for a normalized API URL, if one was ever stored."""
-    return db_session.scalars(select(Shop).where(Shop.platform == PLATFORM, Shop.domain == api_url)).first()
+    return db_session.scalars(select(Shop).filter_by(platform=PLATFORM, domain=api_url)).first()
 
 
 def saleor_settings(shop: Shop) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def is_stale(shop: Shop, config: Config) -> bool:
 
 def sync_webhooks(db_session: Session, services: PlatformServices, shop_id: int) -> str:
     """Rewrite the installation's webhooks with the current queries (queued by app/jobs/installs.py)."""
-    shop = db_session.scalars(select(Shop).where(Shop.id == shop_id, Shop.platform == PLATFORM)).first()
+    shop = db_session.scalars(select(Shop).filter_by(id=shop_id, platform=PLATFORM)).first()
     if shop is None or not shop.is_installed or shop.access_token_enc is None:
         return "not installed"
     config = services.config

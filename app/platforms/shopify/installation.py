@@ -20,7 +20,7 @@ PLATFORM = "shopify"
 
 def find_shop(db_session: Session, domain: str) -> Shop | None:
     """Return the Shopify shop row for a myshopify.com domain, if one was ever stored."""
-    return db_session.scalars(select(Shop).where(Shop.platform == PLATFORM, Shop.domain == domain)).first()
+    return db_session.scalars(select(Shop).filter_by(platform=PLATFORM, domain=domain)).first()
 
 
 def install_shop(
