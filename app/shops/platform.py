@@ -1,12 +1,13 @@
 """What Storeflow needs of a shop's platform, so no code asks which platform a shop is on.
 
 Each platform (Shopify, Saleor) answers this one protocol from its own package under
-app/platforms/; the edge (app/jobs/services.py) builds them once and hands them in as a
-``PlatformDirectory``. The domain reads only this floor: it makes discount codes
-(app/discounts/), checks a message against the live store (app/storecheck/), reconciles missed
-webhooks (app/reconcile/) and accepts storefront origins (app/storefront/) without importing a
-platform's code. The shapes the platforms answer in (``VariantFacts``, ``RemoteCheckout``,
-``RemoteOrder``) live here too, next to the calls that return them.
+app/platforms/ (``platform.py``); the edge (a job, a view, the CLI: app/jobs/platforms.py) builds
+them with the app's services and hands them in as a ``PlatformDirectory``. The domain reads only
+this floor: it makes discount codes (app/discounts/), checks a message against the live store
+(app/storecheck/), reconciles missed webhooks (app/reconcile/) and accepts storefront origins
+(app/storefront/) without importing a platform's code. The shapes the platforms answer in
+(``VariantFacts``, ``RemoteCheckout``, ``RemoteOrder``) live here too, next to the calls that
+return them.
 """
 
 from __future__ import annotations
