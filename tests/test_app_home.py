@@ -17,10 +17,10 @@ import pytest
 from app.core.config import SETTINGS
 from app.platforms.saleor.manifest import manifest
 from app.platforms.shopify.discounts import CREATE, FIND
-from app.platforms.shopify.jobs import SHOP_DETAILS
+from app.platforms.shopify.live_store import ORDER_FOR, VARIANT
+from app.platforms.shopify.recent_activity import CHECKOUTS, ORDERS
+from app.platforms.shopify.shop_details import SHOP_DETAILS
 from app.platforms.shopify.webhook_registration import EXISTING_SUBSCRIPTIONS, create_mutation
-from app.reconcile.shopify import CHECKOUTS, ORDERS
-from app.storecheck.shopify import ORDER_FOR, VARIANT
 from tests.support import saleor
 from tests.support.shopify import SHOP_DOMAIN
 from webhooks.shopify.topics import API_REGISTERED_TOPICS, TOPIC_KINDS

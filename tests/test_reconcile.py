@@ -20,8 +20,8 @@ import respx
 
 from app.db import db
 from app.db.models import Checkout, Enrollment, Message, Order, Shop, WebhookEvent
+from app.jobs.reconcile import reconcile_shop, start_if_due
 from app.reconcile.core import SETTINGS_KEY
-from app.reconcile.jobs import reconcile_shop, start_if_due
 from tests.support.db import count, rows
 from tests.support.saleor import ALLOWLIST, API_URL
 from tests.support.shopify import deliver

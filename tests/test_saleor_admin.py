@@ -249,7 +249,7 @@ def test_opening_the_admin_of_a_stale_installation_queues_its_webhook_update(app
     client.get("/admin", headers=dashboard(signing_key("k1").dashboard_token()))
 
     queue = app.extensions["storeflow"].queue
-    assert [job.func_name for job in queue.jobs] == ["app.platforms.saleor.webhook_sync.sync_webhooks"]
+    assert [job.func_name for job in queue.jobs] == ["app.jobs.installs.sync_saleor_webhooks"]
 
 
 def test_opening_the_admin_of_a_current_installation_queues_nothing(app, client, saleor, shop):

@@ -7,9 +7,9 @@ import pytest
 import requests
 import responses
 
-from app.platforms.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
 from app.platforms.saleor.jwks import JwksClient
 from tests.support.saleor import API_URL, JWKS_URL, jwks, serve_jwks, signing_key
+from webhooks.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
 
 
 class FakeMonotonic:

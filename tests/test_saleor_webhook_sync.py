@@ -8,8 +8,8 @@ import pytest
 import responses
 
 from app.db.models import Shop
+from app.jobs.installs import sync_saleor_webhooks
 from app.platforms.saleor.manifest import fingerprint, subscribed_events, webhook_definitions
-from app.platforms.saleor.webhook_sync import sync_webhooks
 from tests.support.db import rows
 from tests.support.saleor import ALLOWLIST, API_URL, APP_ID
 
@@ -58,7 +58,7 @@ def test_existing_webhooks_are_updated_with_the_current_queries(app, saleor, sta
     graphql_answers(saleor, names)
 
     with app.app_context():
-        outcome = sync_webhooks(stale_shop.id)
+        outcome = sync_saleor_webhooks(stale_shop.id)
 
     updates = [request for request in sent(saleor) if "webhookUpdate" in request["query"]]
     assert outcome == "updated"
@@ -83,7 +83,7 @@ def test_an_installation_from_before_the_metadata_events_is_subscribed_to_them(
     graphql_answers(saleor, ["Storeflow checkouts", "Storeflow orders", "Storeflow customers"])
 
     with app.app_context():
-        sync_webhooks(stale_shop.id)
+        sync_saleor_webhooks(stale_shop.id)
 
     (update,) = [
         r["variables"]["input"]
@@ -98,7 +98,7 @@ def test_a_webhook_missing_on_the_instance_is_created(app, saleor, stale_shop):
     graphql_answers(saleor, ["Storeflow checkouts"])
 
     with app.app_context():
-        sync_webhooks(stale_shop.id)
+        sync_saleor_webhooks(stale_shop.id)
 
     created = [r["variables"]["input"]["name"] for r in sent(saleor) if "webhookCreate" in r["query"]]
     assert created == [
@@ -114,7 +114,7 @@ def test_the_new_fingerprint_is_remembered(app, saleor, stale_shop):
     graphql_answers(saleor, [])
 
     with app.app_context():
-        sync_webhooks(stale_shop.id)
+        sync_saleor_webhooks(stale_shop.id)
 
     settings = rows(app, Shop)[0].settings["saleor"]
     assert settings["webhooks_fingerprint"] == fingerprint(app.extensions["storeflow"].config)
@@ -128,7 +128,7 @@ def test_a_current_installation_is_left_alone(app, saleor, stale_shop, factory):
     factory.session.commit()
 
     with app.app_context():
-        outcome = sync_webhooks(stale_shop.id)
+        outcome = sync_saleor_webhooks(stale_shop.id)
 
     assert (outcome, len(saleor.calls)) == ("current", 0)
 
@@ -137,7 +137,7 @@ def test_a_refused_update_is_recorded_not_retried(app, saleor, stale_shop):
     saleor.post(API_URL, status=401, json={"errors": [{"message": "Invalid token"}]})
 
     with app.app_context():
-        outcome = sync_webhooks(stale_shop.id)
+        outcome = sync_saleor_webhooks(stale_shop.id)
 
     assert outcome == "refused"
     assert rows(app, Shop)[0].settings["saleor"]["webhooks_fingerprint"] == "older-queries"
@@ -149,7 +149,7 @@ def test_an_unreachable_instance_raises_so_rq_retries(app, saleor, stale_shop):
     saleor.post(API_URL, status=503)
 
     with app.app_context(), pytest.raises(SaleorApiError):
-        sync_webhooks(stale_shop.id)
+        sync_saleor_webhooks(stale_shop.id)
 
 
 def test_an_updated_installation_accepts_the_events_its_new_webhooks_subscribe_to(app, saleor, factory):
@@ -162,7 +162,7 @@ def test_an_updated_installation_accepts_the_events_its_new_webhooks_subscribe_t
     graphql_answers(saleor, [])
 
     with app.app_context():
-        sync_webhooks(shop.id)
+        sync_saleor_webhooks(shop.id)
 
     (stored,) = rows(app, Shop)
     assert set(stored.settings["saleor"]["events"]) == subscribed_events(app.extensions["storeflow"].config)

@@ -184,7 +184,7 @@ def test_callback_queues_after_install_for_the_shop(
 
     [shop] = rows(app, Shop)
     [job] = services_of(app).queue.jobs
-    assert (job.func_name, job.args) == ("app.platforms.shopify.jobs.after_install", (shop.id,))
+    assert (job.func_name, job.args) == ("app.jobs.installs.after_shopify_install", (shop.id,))
 
 
 def test_callback_with_a_forged_hmac_is_refused_and_stores_nothing(

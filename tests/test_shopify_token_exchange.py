@@ -16,6 +16,7 @@ from flask import Flask
 from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import Shop
+from app.jobs.installs import shopify_set_up
 from app.jobs.services import Services
 from app.platforms.shopify.errors import SessionTokenError
 from app.platforms.shopify.exchange import ensure_installed
@@ -47,7 +48,10 @@ def within_a_second(actual: datetime | None, expected: datetime) -> bool:
 
 def install(app: Flask, verified: SessionToken, client: httpx.Client | None = None) -> Shop:
     with app.app_context():
-        shop = ensure_installed(verified, http_client=client)
+        services = app.extensions["storeflow"]
+        shop = ensure_installed(
+            verified, db.session(), services, shopify_set_up(services), http_client=client
+        )
         db.session.expunge(shop)
         return shop
 
@@ -95,7 +99,7 @@ def test_exchange_queues_after_install(
     shop = install(app, verified)
 
     [job] = services.queue.jobs
-    assert (job.func_name, job.args) == ("app.platforms.shopify.jobs.after_install", (shop.id,))
+    assert (job.func_name, job.args) == ("app.jobs.installs.after_shopify_install", (shop.id,))
 
 
 def test_installed_shop_with_a_live_token_is_returned_without_calling_shopify(

@@ -17,6 +17,7 @@ from flask import Flask
 from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import Shop
+from app.jobs.installs import shopify_set_up
 from app.jobs.services import Services
 from app.platforms.shopify.errors import ShopifyApiError
 from app.platforms.shopify.graphql import ShopifyAdmin
@@ -58,6 +59,7 @@ def installed(app: Flask, services: Services, clock: ManualClock) -> int:
             expires_at=clock.now() + timedelta(hours=1),
             refresh_token="shprt_live",
             refresh_token_expires_at=clock.now() + timedelta(days=90),
+            set_up=shopify_set_up(services),
         )
         return shop.id
 

@@ -22,6 +22,7 @@ from app.db.models import (
     Order,
     Suppression,
 )
+from app.jobs.platforms import platforms_of
 from app.simulation.errors import SimulationError
 from app.simulation.run import simulate
 from app.simulation.timeline import timeline_text
@@ -53,7 +54,10 @@ def row_counts(app) -> dict[str, int]:
 def run(app, shop, flow_key: str, **options):
     with app.app_context():
         services = app.extensions["storeflow"]
-        return simulate(db.engine, services.config, shop.id, flow_key, services.clock.now(), **options)
+        platforms = platforms_of(services)
+        return simulate(
+            db.engine, services.config, platforms, shop.id, flow_key, services.clock.now(), **options
+        )
 
 
 def lines(simulation, *kinds: str) -> list[tuple[timedelta, str, str, str]]:

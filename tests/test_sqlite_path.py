@@ -70,12 +70,14 @@ def test_a_forged_webhook_stores_nothing_on_sqlite(sqlite_app, clock):
 
 def test_the_flow_simulator_keeps_nothing_on_sqlite(sqlite_app, clock):
     from app.db.models import Contact, FlowSetting, Shop
+    from app.jobs.platforms import platforms_of
     from app.simulation.run import simulate
 
     with sqlite_app.app_context():
         shop_id = db.session.query(Shop.id).scalar()
-        config = sqlite_app.extensions["storeflow"].config
-        simulation = simulate(db.engine, config, shop_id, "welcome_series", clock.now())
+        services = sqlite_app.extensions["storeflow"]
+        platforms = platforms_of(services)
+        simulation = simulate(db.engine, services.config, platforms, shop_id, "welcome_series", clock.now())
         db.session.remove()
 
     assert simulation.count("sent") >= 2

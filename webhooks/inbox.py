@@ -79,7 +79,7 @@ class ShopDirectory:
                     Shop.platform_shop_id,
                     Shop.settings,
                     Shop.api_version,
-                ).where(Shop.platform == platform, Shop.domain == domain)
+                ).filter_by(platform=platform, domain=domain)
             ).first()
         ref = (
             None

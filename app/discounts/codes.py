@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.db.models import DiscountCode, Enrollment, Shop
 from app.db.models.discounts import CREATED, FAILED, PENDING
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
-from app.discounts.issuer import DiscountIssuer
+from app.shops.platform import DiscountIssuer
 
 log = logging.getLogger(__name__)
 

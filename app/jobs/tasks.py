@@ -11,6 +11,8 @@ from rq import Queue
 from app.calendar.tick import run_calendar
 from app.db import db
 from app.jobs.failures import record_failure
+from app.jobs.live_cache import RedisLiveCache
+from app.jobs.platforms import platforms_of
 from app.jobs.processing import EventProcessor
 from app.jobs.scheduling import RQStepScheduler
 from app.jobs.services import current_services
@@ -61,7 +63,14 @@ def process_events(event_ids: list[int]) -> dict[int, str]:
 def run_step(enrollment_id: int, run_token: int) -> str:
     """Run the due steps of one enrollment."""
     services = current_services()
-    sender = MessageSender(db.session(), services.clock, services.shop_channels, services.config)
+    sender = MessageSender(
+        db.session(),
+        services.clock,
+        services.shop_channels,
+        services.config,
+        platforms_of(services),
+        RedisLiveCache(services.redis),
+    )
     actions = ContactActions(db.session(), services.clock)
     runner = StepRunner(db.session(), services.clock, _scheduler(), sender, actions)
     outcome = runner.run(enrollment_id, run_token)

@@ -25,11 +25,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.clock import Clock, utcnow
 from app.db import db
+from app.jobs.event_buffer import EventBuffer
+from app.jobs.reconcile import start_if_due as start_reconciliation
 from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
 from app.jobs.services import Services, current_services
 from app.jobs.tasks import enqueue_activity
-from app.reconcile.jobs import start_if_due as start_reconciliation
-from app.storefront.buffer import EventBuffer, Limits
+from app.storefront.buffer import Limits
 from app.storefront.drain import drain_events
 
 log = logging.getLogger(__name__)

@@ -22,11 +22,10 @@ from app.db.models import decisions as decided
 from app.db.models.messaging import PENDING, SKIPPED
 from app.discounts.codes import ensure_code
 from app.discounts.errors import DiscountError
-from app.discounts.issuer import DiscountIssuer
-from app.discounts.platforms import issuer_for
 from app.messaging.blocks import BlockInput, fill_blocks
 from app.messaging.products import images_of
 from app.messaging.signed_links import confirm_url
+from app.shops.platform import DiscountIssuer
 from flows.decisions import record_message_decision
 from flows.definitions import Flow, Send
 from flows.runner import SendOutcome
@@ -54,7 +53,7 @@ class ContentBuilder:
         session: Session,
         clock: Clock,
         config: Config,
-        issuers: Callable[[Shop], DiscountIssuer] = issuer_for,
+        issuers: Callable[[Shop], DiscountIssuer],
     ) -> None:
         self.session = session
         self.clock = clock

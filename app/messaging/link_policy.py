@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Checkout, Enrollment, FlowSetting, Message, Order, Shop
+from app.shops.platform import Platform
 from app.storefront.origins import allowed_origins, origin_of
 from flows.catalogue import CATALOGUE
 from flows.definitions import ParamKind
@@ -53,10 +54,12 @@ class LinkPolicy:
         return url if self.allows(url) else self.home
 
 
-def message_link_policy(session: Session, shop: Shop, message: Message, app_url: str) -> LinkPolicy:
-    """Return where this message's links may lead."""
+def message_link_policy(
+    session: Session, platform: Platform, shop: Shop, message: Message, app_url: str
+) -> LinkPolicy:
+    """Return where this message's links may lead (``platform`` is the shop's)."""
     named = [
-        *_storefronts(shop),
+        *_storefronts(platform, shop),
         app_url,
         *_merchant_links(session, shop.id, message.flow_key),
         *_subject_links(session, message),
@@ -70,8 +73,8 @@ def shop_home(shop: Shop) -> str:
     return f"{shop.store_url.rstrip('/')}/"
 
 
-def _storefronts(shop: Shop) -> Iterable[str]:
-    return allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings)
+def _storefronts(platform: Platform, shop: Shop) -> Iterable[str]:
+    return allowed_origins(platform, shop.domain, shop.storefront_url, shop.settings)
 
 
 def _merchant_links(session: Session, shop_id: int, flow_key: str) -> list[str]:

@@ -8,7 +8,6 @@ the provider. Every decision, including "skipped: no consent", is recorded on th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +23,6 @@ from app.db.models import Checkout, Contact, Enrollment, FlowSetting, Message, S
 from app.db.models import decisions as decided
 from app.db.models.automation import ACTIVE
 from app.db.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
-from app.discounts.issuer import DiscountIssuer
-from app.discounts.platforms import issuer_for
 from app.messaging.channel import Channel, OutgoingMessage, ShopChannels
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
@@ -38,8 +35,10 @@ from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendErr
 from app.messaging.send_rules import SendRules
 from app.messaging.signed_links import unsubscribe_url
 from app.push.subscriptions import forget_expired
+from app.shops.platform import DiscountIssuer, PlatformDirectory
 from app.shops.settings import sender_identity
-from app.storecheck.platforms import store_check
+from app.storecheck.cache import LiveCache
+from app.storecheck.check import StoreCheck
 from flows.ab import variant_for
 from flows.conditions import check_guard
 from flows.decisions import consent_facts, record_message_decision, sent_facts
@@ -70,13 +69,15 @@ class MessageSender:
         clock: Clock,
         channels: ShopChannels,
         config: Config,
-        issuers: Callable[[Shop], DiscountIssuer] = issuer_for,
+        platforms: PlatformDirectory,
+        live_cache: LiveCache,
     ) -> None:
         self.session = session
         self.clock = clock
         self.channels = channels  # the shop's own provider accounts, else the deployment's
         self.config = config
-        self.issuers = issuers  # the flow simulator makes codes without asking the platform
+        self.platforms = platforms
+        self.live_cache = live_cache
 
     def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome:
         """Send (or skip, or schedule a retry of) the message for this step."""
@@ -105,10 +106,10 @@ class MessageSender:
             return DONE
         held = SendRules(self.session, self.clock).hold(shop, contact, enrollment, flow, step, message)
         if held is None:
-            held = store_check(self.session, self.clock, shop).hold(shop, flow, enrollment, subject, message)
+            held = self._store_check(shop).hold(shop, flow, enrollment, subject, message)
         if held is not None:
             return held
-        content = ContentBuilder(self.session, self.clock, self.config, self.issuers).build(
+        content = ContentBuilder(self.session, self.clock, self.config, self._discount_issuer).build(
             shop, contact, subject, enrollment, flow, step, message
         )
         if content.outcome is not None:
@@ -126,6 +127,15 @@ class MessageSender:
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
         return self._deliver(message, outgoing, self.channels(shop, step.channel), content.facts, fallback)
+
+    def _discount_issuer(self, shop: Shop) -> DiscountIssuer:
+        """Make codes on the shop's platform (the flow simulator makes them up instead)."""
+        return self.platforms.of(shop).discount_issuer(self.session, shop)
+
+    def _store_check(self, shop: Shop) -> StoreCheck:
+        """Check with the shop's live store, its answers shared for a minute (app/storecheck/)."""
+        live = self.platforms.of(shop).live_store(self.session, shop)
+        return StoreCheck(self.session, self.clock, live, self.live_cache)
 
     def _message_row(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> Message:
         query = select(Message).filter_by(enrollment_id=enrollment.id, step_index=index)
@@ -250,7 +260,7 @@ class MessageSender:
         """Vet the message's links (``link_policy.py``) and swap them for our tracked ones, unless
         SendGrid counts the clicks of emails."""
         app_url, secret_key = self.config.app_url, self.config.secret_key
-        policy = message_link_policy(self.session, shop, message, app_url)
+        policy = message_link_policy(self.session, self.platforms.of(shop), shop, message, app_url)
         tracking = not (message.channel == "email" and self.config.sendgrid_click_tracking)
         rewriter = LinkRewriter(
             tracked=(lambda index: click_url(app_url, secret_key, message.id, index)) if tracking else None,

@@ -8,4 +8,7 @@ since the last look (Shopify's GraphQL Admin API ``abandonedCheckouts`` and ``or
 synthetic webhook in the inbox with a deterministic event id. The relay then processes it through
 the same normalize and apply path as a real delivery, so a difference found twice is stored once,
 and a real webhook arriving after it changes nothing (late deliveries never do).
+
+The platform side (the queries and the reshaping into webhook payloads) is each platform's
+``recent_activity.py`` under app/platforms/; the job that runs it is app/jobs/reconcile.py.
 """

@@ -1,48 +1,24 @@
-"""Run reconciliation for one shop against one platform source, and remember how far it got."""
+"""Run reconciliation for one shop against its platform's recent activity, and remember how far it got."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Shop
-from app.reconcile.missed import (
-    RemoteCheckout,
-    RemoteOrder,
-    Synthetic,
-    missing_checkout,
-    missing_orders,
-    store,
-)
+from app.reconcile.missed import Synthetic, missing_checkout, missing_orders, store
+from app.shops.platform import RecentActivity
 
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(hours=24)  # the first run's window, and the furthest back any run looks
 OVERLAP = timedelta(minutes=5)  # each window starts a little before the last one ended
 SETTINGS_KEY = "reconcile"
-
-
-class Source(Protocol):
-    """One platform's recent checkouts and orders, reshaped as its webhook payloads."""
-
-    platform: str
-    checkout_topics: tuple[str, str]
-    order_topics: dict[str, str]
-    checkout_settle: timedelta
-    order_settle: timedelta
-
-    def learn_identity(self, shop: Shop) -> None:
-        """Fill in what the platform's deliveries name the shop by, if it is not stored yet."""
-
-    def checkouts(self, since: datetime, until: datetime) -> Iterator[RemoteCheckout]: ...
-
-    def orders(self, since: datetime, until: datetime) -> Iterator[RemoteOrder]: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +33,7 @@ class Reconciler:
         self.session = session
         self.now = now
 
-    def run(self, shop: Shop, source: Source) -> Report:
+    def run(self, shop: Shop, source: RecentActivity) -> Report:
         """Store what the platform has and we lack; move the shop's marks to the end of each window."""
         source.learn_identity(shop)
         marks = dict((shop.settings or {}).get(SETTINGS_KEY) or {})

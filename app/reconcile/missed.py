@@ -16,34 +16,12 @@ from app.core.facts import NormalizationError
 from app.db.models import Checkout, Order, WebhookEvent
 from app.db.models.inbox import PENDING
 from app.db.models.rows import insert_missing
+from app.shops.platform import RemoteCheckout, RemoteOrder
 
 log = logging.getLogger(__name__)
 
 EVENT_PREFIX = "reconcile"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RemoteCheckout:
-    """A checkout as the platform reports it now, with the webhook payload that would have told us."""
-
-    platform_id: str
-    token: str | None  # None when the platform's API does not expose it (Shopify)
-    recovery_url: str | None
-    updated_at: datetime
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RemoteOrder:
-    """An order as the platform reports it now; ``milestones`` are the topics its state implies."""
-
-    platform_id: str
-    updated_at: datetime
-    paid: bool
-    fulfilled: bool
-    cancelled: bool
-    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Where the simulation differs from production, all at the edges: step jobs are remembered instead
-of queued, messages are kept instead of sent, and discount codes are made up instead of created."""
+of queued, messages are kept instead of sent, discount codes are made up instead of created, and
+the live store's answers are kept for the run instead of in Redis."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from app.core.config import Config
 from app.db.models import DiscountCode, Shop
 from app.messaging.channel import OutgoingMessage
 from app.messaging.sender import MessageSender
+from app.shops.platform import DiscountIssuer, PlatformDirectory
+from app.storecheck.cache import RunCache
 
 
 class KeepingChannel:
@@ -37,8 +40,18 @@ class MadeUpDiscounts:
 class DryRunSender(MessageSender):
     """The production sender, handing every message to the keeping channel, whatever the shop uses."""
 
-    def __init__(self, session: Session, clock: ManualClock, channel: KeepingChannel, config: Config) -> None:
-        super().__init__(session, clock, lambda shop, kind: channel, config, lambda shop: MadeUpDiscounts())
+    def __init__(
+        self,
+        session: Session,
+        clock: ManualClock,
+        channel: KeepingChannel,
+        config: Config,
+        platforms: PlatformDirectory,
+    ) -> None:
+        super().__init__(session, clock, lambda shop, kind: channel, config, platforms, RunCache())
+
+    def _discount_issuer(self, shop: Shop) -> DiscountIssuer:
+        return MadeUpDiscounts()
 
 
 class RecordingScheduler:

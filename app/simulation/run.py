@@ -25,6 +25,7 @@ from app.db.models.automation import ACTIVE, COMPLETED, EXITED
 from app.db.models.rows import get_or_create
 from app.messaging.actions import ContactActions
 from app.reports.queries import zone_named
+from app.shops.platform import PlatformDirectory
 from app.simulation.edges import DryRunSender, KeepingChannel, RecordingScheduler
 from app.simulation.errors import SimulationError
 from app.simulation.sandbox import rolled_back_session
@@ -48,6 +49,7 @@ MAX_SIMULATION_DAYS = 365
 def simulate(
     engine: Engine,
     config: Config,
+    platforms: PlatformDirectory,
     shop_id: int,
     flow_key: str,
     start: datetime,
@@ -55,7 +57,10 @@ def simulate(
     email: str | None = None,
     horizon: timedelta = HORIZON,
 ) -> Simulation:
-    """Run the flow for a synthetic scenario, or for the contact with ``email``; change nothing."""
+    """Run the flow for a synthetic scenario, or for the contact with ``email``; change nothing.
+
+    ``platforms`` answer the send-time store check as in production; discount codes are made up.
+    """
     try:
         flow = get_flow(flow_key)
     except UnknownFlowError:
@@ -69,7 +74,7 @@ def simulate(
         shop = session.get(Shop, shop_id)
         if shop is None:
             raise SimulationError(f"no shop {shop_id}")
-        run = _Run(session, config, shop, flow, start)
+        run = _Run(session, config, platforms, shop, flow, start)
         notes = run.prepare()
         if email:
             setup = real(session, shop, flow, email, start)
@@ -95,9 +100,18 @@ def _start_for(shop: Shop, hour: int | None, now: datetime) -> datetime:
 
 
 class _Run:
-    def __init__(self, session: Session, config: Config, shop: Shop, flow: Flow, start: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        config: Config,
+        platforms: PlatformDirectory,
+        shop: Shop,
+        flow: Flow,
+        start: datetime,
+    ) -> None:
         self.session = session
         self.config = config
+        self.platforms = platforms
         self.shop = shop
         self.flow = flow
         self.clock = ManualClock(start)
@@ -151,7 +165,7 @@ class _Run:
             self.session,
             self.clock,
             self.scheduler,
-            DryRunSender(self.session, self.clock, self.channel, self.config),
+            DryRunSender(self.session, self.clock, self.channel, self.config, self.platforms),
             ContactActions(self.session, self.clock),
         )
         later = sorted(setup.later, key=lambda happening: happening.at)

@@ -1,43 +1,29 @@
-"""Keep the store's answers for a minute, per shop and object, so a wave of alerts asks once."""
+"""Where the check keeps the store's answers for a minute, per shop and object, so a wave of alerts
+asks once. Production keeps them in Redis (app/jobs/live_cache.py); a dry run in memory."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from redis import Redis
-from redis.exceptions import RedisError
-
-# Short enough that a message rarely goes on news a minute old; long enough that a batch of
-# back-in-stock alerts for one variant costs one API call, not one per shopper.
-TTL_SECONDS = 60
+from typing import Any, Protocol
 
 
-class LiveCache:
-    def __init__(self, redis: Redis, ttl: int = TTL_SECONDS) -> None:
-        self.redis = redis
-        self.ttl = ttl
-
+class LiveCache(Protocol):
     def get(self, shop_id: int, kind: str, ref: str) -> dict[str, Any] | None:
-        """Return the cached answer about one object, or None (also when Redis fails: just ask)."""
-        try:
-            raw = self.redis.get(self._key(shop_id, kind, ref))
-        except RedisError:
-            return None
-        if raw is None:
-            return None
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            return None
-        return value if isinstance(value, dict) else None
+        """Return the cached answer about one object, or None (also when the cache fails: just ask)."""
+        ...
 
     def put(self, shop_id: int, kind: str, ref: str, value: dict[str, Any]) -> None:
-        """Remember an answer for ``ttl`` seconds; a failing Redis only costs the next call."""
-        try:
-            self.redis.set(self._key(shop_id, kind, ref), json.dumps(value), ex=self.ttl)
-        except RedisError:
-            return
+        """Remember an answer for a while; a failing cache only costs the next call."""
+        ...
 
-    def _key(self, shop_id: int, kind: str, ref: str) -> str:
-        return f"storeflow:storecheck:{shop_id}:{kind}:{ref}"
+
+class RunCache:
+    """Answers kept for one run (the flow simulator), forgotten with it."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[int, str, str], dict[str, Any]] = {}
+
+    def get(self, shop_id: int, kind: str, ref: str) -> dict[str, Any] | None:
+        return self.answers.get((shop_id, kind, ref))
+
+    def put(self, shop_id: int, kind: str, ref: str, value: dict[str, Any]) -> None:
+        self.answers[(shop_id, kind, ref)] = value

@@ -22,10 +22,10 @@ from app.core.clock import Clock
 from app.db.models import Cart, Checkout, Enrollment, Message, Shop
 from app.db.models import decisions as decided
 from app.db.models.messaging import PENDING, SKIPPED
+from app.shops.platform import LiveStore, VariantFacts
 from app.shops.settings import SKIP_MESSAGE, when_store_unreachable
 from app.storecheck.cache import LiveCache
 from app.storecheck.errors import StoreUnreachableError
-from app.storecheck.facts import LiveStore, VariantFacts
 from flows.decisions import Facts, record_message_decision
 from flows.definitions import Flow
 from flows.runner import SendOutcome

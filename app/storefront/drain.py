@@ -20,7 +20,7 @@ from app.db.models import Contact, Shop, StorefrontEvent, Visitor
 from app.db.models.rows import insert_missing
 from app.db.models.storefront import LINKED_BY_CHECKOUT, LINKED_BY_CLICK, LINKED_BY_LOGIN
 from app.storefront.activity import Activity, activities_of
-from app.storefront.buffer import EventBuffer, QueuedPost, decode
+from app.storefront.buffer import PostQueue, QueuedPost, decode
 from app.storefront.identity import Clicker, read_clicker
 from app.storefront.schema import CHECKOUT_STARTED, FIELDS
 from app.storefront.visitors import contact_of_checkout, contact_of_customer, link
@@ -32,7 +32,7 @@ BATCH_SIZE = 500
 
 def drain_events(
     session: Session,
-    buffer: EventBuffer,
+    buffer: PostQueue,
     secret_key: str,
     batch_size: int = BATCH_SIZE,
     report: Callable[[list[Activity]], None] | None = None,

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.shops.platform import Platform
+
 # Shop.settings key: extra storefront origins a merchant lists (a second domain, a headless front).
 SETTINGS_KEY = "storefront_origins"
 
@@ -27,12 +29,11 @@ def origin_of(url: str | None) -> str | None:
 
 
 def allowed_origins(
-    platform: str, domain: str, storefront_url: str | None, settings: Mapping[str, Any] | None
+    platform: Platform, domain: str, storefront_url: str | None, settings: Mapping[str, Any] | None
 ) -> frozenset[str]:
-    """Collect the shop's storefront origins: its storefront URL, Shopify's myshopify.com, and its list."""
-    candidates: list[str | None] = [storefront_url]
-    if platform == "shopify":
-        candidates.append(f"https://{domain}")
+    """Collect the shop's storefront origins: its storefront URL, its platform's (Shopify's
+    myshopify.com), and its list."""
+    candidates: list[str | None] = [storefront_url, platform.home_origin(domain)]
     listed = (settings or {}).get(SETTINGS_KEY)
     if isinstance(listed, list):
         candidates.extend(item for item in listed if isinstance(item, str))

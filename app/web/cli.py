@@ -222,6 +222,7 @@ def simulate_command(
     from datetime import timedelta
 
     from app.db import db
+    from app.jobs.platforms import platforms_of
     from app.jobs.services import current_services
     from app.simulation.errors import SimulationError
     from app.simulation.run import simulate
@@ -233,6 +234,7 @@ def simulate_command(
         simulation = simulate(
             db.engine,
             services.config,
+            platforms_of(services),
             shop.id,
             flow_key,
             services.clock.now(),

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.db import db
 from app.db.models import Shop
+from app.jobs.installs import queue_saleor_webhook_sync
 from app.jobs.services import current_services
 from app.platforms.saleor.installation import PLATFORM
-from app.platforms.saleor.webhook_sync import queue_sync_if_stale
 
 saleor_cli = AppGroup("saleor", help="Saleor installations.")
 
@@ -19,6 +19,6 @@ saleor_cli = AppGroup("saleor", help="Saleor installations.")
 def sync_webhooks_command() -> None:
     """Queue a webhook update for every installation whose subscription queries are out of date."""
     services = current_services()
-    shops = db.session.scalars(select(Shop).where(Shop.platform == PLATFORM)).all()
-    queued = sum(1 for shop in shops if queue_sync_if_stale(shop, services))
+    shops = db.session.scalars(select(Shop).filter_by(platform=PLATFORM)).all()
+    queued = sum(1 for shop in shops if queue_saleor_webhook_sync(shop, services))
     click.echo(f"queued a webhook update for {queued} of {len(shops)} Saleor installation(s)")

@@ -10,12 +10,14 @@ which registration stored (``{ app { id } }``). What stays possible is in SECURI
 from __future__ import annotations
 
 from app.core.events import EventKind
-from app.platforms.saleor.installation import SETTINGS_KEY
 from webhooks.binding import Binding
 from webhooks.errors import MisboundWebhookError, WrongShapeError
 from webhooks.inbox import ShopRef
 from webhooks.payload import JSONObject
 from webhooks.saleor.events import EVENTS
+
+# The Shop.settings key the installation is remembered under (app/platforms/saleor/installation.py).
+SETTINGS_KEY = "saleor"
 
 
 def bind(topic: str, body: JSONObject, shop: ShopRef) -> Binding:

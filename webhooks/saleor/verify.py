@@ -2,7 +2,8 @@
 
 The signature is ``<protected header>..<signature>``; the signing input is the header and the body
 bytes exactly as received, so we verify before parsing anything. Keys come from the instance's
-JWKS, chosen by the header's ``kid`` (app/platforms/saleor/jwks.py refetches once on rotation). ``b64`` is
+JWKS, chosen by the header's ``kid``, through the ``SigningKeys`` the web door hands in
+(app/platforms/saleor/jwks.py, which refetches once on rotation). ``b64`` is
 read from the protected header, so the older encoded-payload form verifies the same way.
 
 The check is RFC 7515/7797 done directly with ``cryptography`` (RSASSA-PKCS1-v1_5 with SHA-256):
@@ -16,7 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import jwt
 from cryptography.exceptions import InvalidSignature
@@ -24,10 +26,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from app.platforms.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
-from app.platforms.saleor.jwks import JwksClient
 from webhooks.errors import InvalidSignatureError, MissingSignatureError
-from webhooks.saleor.errors import SigningKeysUnavailableError
+from webhooks.saleor.errors import JwksUnavailableError, SigningKeysUnavailableError, UnknownSigningKeyError
 
 SIGNATURE_HEADER = "Saleor-Signature"
 MAX_SIGNATURE_LENGTH = 4096
@@ -41,8 +41,18 @@ def sign(body: bytes, private_key: RSAPrivateKey, kid: str) -> str:
     return jwt.PyJWS().encode(body, private_key, algorithm="RS256", headers=headers, is_payload_detached=True)
 
 
+class SigningKeys(Protocol):
+    """An instance's published keys (app/platforms/saleor/jwks.py fetches and caches them; the web
+    door hands them in), so verifying needs no HTTP client here."""
+
+    def verify(self, api_url: str, kid: str | None, check: Callable[[jwt.PyJWK], None]) -> None:
+        """Run ``check`` with the instance's key for ``kid``; raise UnknownSigningKeyError when it
+        publishes none that passes, JwksUnavailableError when its keys cannot be had."""
+        ...
+
+
 class SaleorWebhookVerifier:
-    def __init__(self, keys: JwksClient) -> None:
+    def __init__(self, keys: SigningKeys) -> None:
         self._keys = keys
 
     def verify(self, api_url: str, body: bytes, signature: str | None) -> None:

@@ -23,15 +23,15 @@ from sqlalchemy.orm import Session
 from app.core.api_urls import DEFAULT_PORTS
 from app.core.config import Config
 from app.db.models import Shop
-from app.jobs.services import Services
+from app.platforms.collaborators import PlatformServices
 from app.platforms.saleor.errors import (
     ApiUrlNotAllowedError,
     DashboardTokenError,
     InvalidApiUrlError,
-    UnknownSigningKeyError,
 )
 from app.platforms.saleor.installation import allowed_api_url, find_shop, saleor_settings
 from app.platforms.saleor.urls import normalize_api_url
+from webhooks.saleor.errors import UnknownSigningKeyError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class DashboardSession:
 
 
 def authenticate(
-    db_session: Session, services: Services, authorization: str | None, raw_api_url: str | None
+    db_session: Session, services: PlatformServices, authorization: str | None, raw_api_url: str | None
 ) -> DashboardSession:
     """Return the installation a dashboard request speaks for, or raise DashboardTokenError."""
     token = _bearer(authorization)
@@ -83,7 +83,7 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-def _verified_claims(services: Services, api_url: str, token: str) -> dict[str, Any]:
+def _verified_claims(services: PlatformServices, api_url: str, token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:

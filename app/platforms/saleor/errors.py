@@ -15,18 +15,6 @@ class ApiUrlNotAllowedError(SaleorError):
     """The API URL is well-formed but not on the operator's ``SALEOR_ALLOWED_API_URLS``."""
 
 
-class JwksError(SaleorError):
-    """The instance's signing keys cannot vouch for a signature."""
-
-
-class JwksUnavailableError(JwksError):
-    """The instance's key set could not be fetched or read; worth retrying later."""
-
-
-class UnknownSigningKeyError(JwksError):
-    """The instance publishes no key with the signature's ``kid``, even after a refetch."""
-
-
 class SaleorApiError(SaleorError):
     """A GraphQL request failed; ``status`` is the HTTP status, None when nothing answered."""
 

@@ -16,13 +16,13 @@ from app.core.config import Config
 from app.db.models import Shop
 from app.platforms.saleor.errors import ApiUrlNotAllowedError
 from app.platforms.saleor.urls import ApiUrlAllowlist, normalize_api_url
+from webhooks.saleor.binding import SETTINGS_KEY
 
 PLATFORM = "saleor"
 API_URL_HEADER = "Saleor-Api-Url"
 DOMAIN_HEADER = "Saleor-Domain"
 # Sent only on the register POST (Saleor 3.23), e.g. "3.23"; the installation keeps it.
 SCHEMA_VERSION_HEADER = "Saleor-Schema-Version"
-SETTINGS_KEY = "saleor"
 
 
 def allowed_api_url(config: Config, raw: str) -> str:
@@ -35,7 +35,7 @@ def allowed_api_url(config: Config, raw: str) -> str:
 
 def find_shop(db_session: Session, api_url: str) -> Shop | None:
     """Return the Saleor installation for a normalized API URL, if one was ever stored."""
-    return db_session.scalars(select(Shop).where(Shop.platform == PLATFORM, Shop.domain == api_url)).first()
+    return db_session.scalars(select(Shop).filter_by(platform=PLATFORM, domain=api_url)).first()
 
 
 def saleor_settings(shop: Shop) -> dict[str, Any]:

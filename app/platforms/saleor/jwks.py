@@ -22,8 +22,8 @@ from typing import TypeVar
 import jwt
 import requests
 
-from app.platforms.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
 from app.platforms.saleor.urls import jwks_url
+from webhooks.saleor.errors import JwksUnavailableError, UnknownSigningKeyError
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Shop
 from app.db.models.rows import get_or_create
-from app.jobs.services import Services
+from app.platforms.collaborators import PlatformServices
 from app.platforms.saleor.errors import (
     ApiUrlNotAllowedError,
     InvalidApiUrlError,
@@ -41,7 +41,7 @@ SCHEMA_VERSION = re.compile(r"[0-9A-Za-z.+-]{1,32}")
 
 def register(
     db_session: Session,
-    services: Services,
+    services: PlatformServices,
     raw_api_url: str | None,
     body: Any,
     schema_version: str | None = None,
@@ -95,7 +95,7 @@ def _schema_version(raw: str | None) -> str | None:
     return None
 
 
-def _allowed(services: Services, raw_api_url: str | None) -> str:
+def _allowed(services: PlatformServices, raw_api_url: str | None) -> str:
     if not raw_api_url:
         raise RegistrationError("MISSING_SALEOR_API_URL", "The Saleor-Api-Url header is missing.", 400)
     try:
@@ -111,7 +111,7 @@ def _allowed(services: Services, raw_api_url: str | None) -> str:
         ) from None
 
 
-def _check_token(services: Services, api_url: str, token: str) -> tuple[str, str | None]:
+def _check_token(services: PlatformServices, api_url: str, token: str) -> tuple[str, str | None]:
     """Ask the instance who the token belongs to; return our app id and the shop's name."""
     try:
         data = SaleorApi(services.http, api_url, token).execute(WHO_AM_I)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from redis.exceptions import RedisError
-from rq import Retry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.db import db
+from app.core.config import Config
 from app.db.models import Shop
-from app.jobs.services import Services, current_services
+from app.platforms.collaborators import PlatformServices
 from app.platforms.saleor.errors import SaleorApiError
 from app.platforms.saleor.graphql import SaleorApi
 from app.platforms.saleor.installation import PLATFORM, remember, saleor_settings
@@ -40,48 +40,29 @@ mutation StoreflowWebhookCreate($input: WebhookCreateInput!) {
 """
 
 
-def is_stale(shop: Shop, services: Services) -> bool:
+def is_stale(shop: Shop, config: Config) -> bool:
     """Tell whether the installation's webhooks were made from other queries than ours today."""
-    return saleor_settings(shop).get("webhooks_fingerprint") != fingerprint(services.config)
+    return saleor_settings(shop).get("webhooks_fingerprint") != fingerprint(config)
 
 
-def queue_sync_if_stale(shop: Shop, services: Services) -> bool:
-    """Queue ``sync_webhooks`` for a stale installation; return True if queued."""
-    if not shop.is_installed or not is_stale(shop, services):
-        return False
-    try:
-        services.queue.enqueue(
-            sync_webhooks,
-            shop.id,
-            job_id=f"saleor-sync-webhooks-{shop.id}",
-            retry=Retry(max=3, interval=[30, 120, 600]),
-        )
-    except RedisError as exc:
-        log.warning(
-            "could not queue the webhook update of shop %s; it is tried again next time: %s", shop.id, exc
-        )
-        return False
-    return True
-
-
-def sync_webhooks(shop_id: int) -> str:
-    """Rewrite the installation's webhooks with the current queries (an RQ job)."""
-    services = current_services()
-    shop = db.session.get(Shop, shop_id)
-    if shop is None or shop.platform != PLATFORM or not shop.is_installed or shop.access_token_enc is None:
+def sync_webhooks(db_session: Session, services: PlatformServices, shop_id: int) -> str:
+    """Rewrite the installation's webhooks with the current queries (queued by app/jobs/installs.py)."""
+    shop = db_session.scalars(select(Shop).filter_by(id=shop_id, platform=PLATFORM)).first()
+    if shop is None or not shop.is_installed or shop.access_token_enc is None:
         return "not installed"
-    if not is_stale(shop, services):
+    config = services.config
+    if not is_stale(shop, config):
         return "current"
     api = SaleorApi(services.http, shop.domain, services.cipher.decrypt(shop.access_token_enc))
     # Deliveries are accepted only for events the installation subscribed to: widen the set before
     # Saleor starts sending the new ones (one it never sends is harmless; one refused is lost).
     remember(
         shop,
-        events=sorted(set(saleor_settings(shop).get("events") or ()) | subscribed_events(services.config)),
+        events=sorted(set(saleor_settings(shop).get("events") or ()) | subscribed_events(config)),
     )
-    db.session.commit()
+    db_session.commit()
     try:
-        _rewrite(api, services)
+        _rewrite(api, config)
     except SaleorApiError as exc:
         if exc.transient:
             raise  # RQ retries it
@@ -89,18 +70,18 @@ def sync_webhooks(shop_id: int) -> str:
         return "refused"
     remember(
         shop,
-        events=sorted(subscribed_events(services.config)),
-        webhooks_fingerprint=fingerprint(services.config),
+        events=sorted(subscribed_events(config)),
+        webhooks_fingerprint=fingerprint(config),
     )
-    db.session.commit()
+    db_session.commit()
     log.info("saleor instance %s: webhooks updated to the current queries", shop.domain)
     return "updated"
 
 
-def _rewrite(api: SaleorApi, services: Services) -> None:
+def _rewrite(api: SaleorApi, config: Config) -> None:
     existing = _existing_webhooks(api)
-    target = services.config.app_url + WEBHOOK_PATH
-    for definition in webhook_definitions(services.config):
+    target = config.app_url + WEBHOOK_PATH
+    for definition in webhook_definitions(config):
         fields = definition.as_manifest(target)
         if definition.name in existing:
             _mutate(api, UPDATE, "webhookUpdate", {"id": existing[definition.name], "input": fields})

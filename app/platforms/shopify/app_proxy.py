@@ -23,9 +23,10 @@ from shopify_app.types import RequestInput
 
 from app.core.config import Config
 from app.platforms.shopify.errors import InvalidShopDomainError
+from app.platforms.shopify.installation import PLATFORM
 from app.platforms.shopify.sdk import normalize_shop_domain, shopify_app
 from app.storefront.errors import UnsignedLoginError
-from app.web.storefront.receiver import SignedLogin
+from app.storefront.logins import SignedLogin
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class AppProxyVerifier:
             shop_domain = normalize_shop_domain(parse_qs(urlsplit(url).query)["shop"][0])
         except (KeyError, InvalidShopDomainError):
             raise UnsignedLoginError("the app proxy request names no myshopify.com shop") from None
-        return SignedLogin("shopify", shop_domain, result.logged_in_customer_id or None)
+        return SignedLogin(PLATFORM, shop_domain, result.logged_in_customer_id or None)
 
 
 def signed_query(params: Mapping[str, str], secret: str) -> str:

@@ -9,13 +9,13 @@ https://shopify.dev/docs/apps/build/authentication-authorization/get-access-toke
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import httpx
 from sqlalchemy.orm import Session
 
-from app.db import db
 from app.db.models import Shop
-from app.jobs.services import Services, current_services
+from app.platforms.collaborators import PlatformServices
 from app.platforms.shopify.errors import SessionTokenError, ShopifyApiError
 from app.platforms.shopify.installation import find_shop, install_shop
 from app.platforms.shopify.sdk import http_client_scope, rebase_expiry, shopify_app, wall_now
@@ -27,16 +27,15 @@ log = logging.getLogger(__name__)
 
 def ensure_installed(
     session_token: SessionToken,
-    db_session: Session | None = None,
-    services: Services | None = None,
+    db_session: Session,
+    services: PlatformServices,
+    set_up: Callable[[int], None],
     http_client: httpx.Client | None = None,
 ) -> Shop:
     """Return the token's shop, exchanging the token for offline tokens first if it has none usable.
 
-    The database session and services default to those of the app in context.
+    A fresh install is handed to ``set_up`` (app/platforms/shopify/installation.py).
     """
-    db_session = db_session or db.session()
-    services = services or current_services()
     now = wall_now(services.clock)
     shop = find_shop(db_session, session_token.shop_domain)
     if shop is not None and has_usable_token(shop, now):
@@ -69,4 +68,5 @@ def ensure_installed(
         expires_at=rebase_expiry(granted.expires, now),
         refresh_token=granted.refresh_token,
         refresh_token_expires_at=rebase_expiry(granted.refresh_token_expires, now),
+        set_up=set_up,
     )

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
-from redis.exceptions import RedisError
-from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Shop
 from app.db.models.rows import get_or_create
-from app.jobs.services import Services
-from app.platforms.shopify.jobs import after_install
+from app.platforms.collaborators import PlatformServices
 
 log = logging.getLogger(__name__)
 
@@ -22,20 +20,25 @@ PLATFORM = "shopify"
 
 def find_shop(db_session: Session, domain: str) -> Shop | None:
     """Return the Shopify shop row for a myshopify.com domain, if one was ever stored."""
-    return db_session.scalars(select(Shop).where(Shop.platform == PLATFORM, Shop.domain == domain)).first()
+    return db_session.scalars(select(Shop).filter_by(platform=PLATFORM, domain=domain)).first()
 
 
 def install_shop(
     db_session: Session,
-    services: Services,
+    services: PlatformServices,
     domain: str,
     access_token: str,
     scope: str,
     expires_at: datetime | None,
     refresh_token: str | None,
     refresh_token_expires_at: datetime | None,
+    set_up: Callable[[int], None],
 ) -> Shop:
-    """Store fresh offline tokens (encrypted) and mark the shop installed, then queue its set-up job."""
+    """Store fresh offline tokens (encrypted) and mark the shop installed, then ``set_up`` its id.
+
+    ``set_up`` queues the details and webhook registration (app/jobs/installs.py); it must not fail
+    the install when the queue does.
+    """
     shop, _ = get_or_create(db_session, Shop, platform=PLATFORM, domain=domain)
     cipher = services.cipher
     shop.access_token_enc = cipher.encrypt(access_token)
@@ -49,17 +52,5 @@ def install_shop(
     # Forget after the commit: a lookup between forget and commit would cache the old state again.
     services.shop_directory.forget(PLATFORM, domain)
     log.info("shopify shop %s installed (shop id %s, scopes %s)", domain, shop.id, scope)
-    _enqueue_after_install(services, shop.id)
+    set_up(shop.id)
     return shop
-
-
-def _enqueue_after_install(services: Services, shop_id: int) -> None:
-    """Queue shop details and webhook registration; the install itself must not fail when Redis does."""
-    try:
-        services.queue.enqueue(after_install, shop_id, retry=Retry(max=3, interval=[30, 120, 600]))
-    except RedisError as exc:
-        log.warning(
-            "could not queue after_install for shop %s; details and webhooks wait for the next install: %s",
-            shop_id,
-            exc,
-        )

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.core.config import Config
 from app.db.models import Shop
-from app.jobs.services import Services
+from app.platforms.collaborators import PlatformServices
 from app.platforms.shopify.errors import (
     CodeExchangeError,
     InvalidHmacError,
@@ -94,9 +94,10 @@ def begin_install(config: Config, session: MutableMapping[str, Any], args: Multi
 
 def complete_install(
     db_session: Session,
-    services: Services,
+    services: PlatformServices,
     session: MutableMapping[str, Any],
     args: MultiDict[str, str],
+    set_up: Callable[[int], None],
 ) -> Shop:
     """Check Shopify's redirect, exchange the code for offline tokens, and record the install."""
     expected = session.pop(OAUTH_SESSION_KEY, None)  # single use, whatever happens next
@@ -119,6 +120,7 @@ def complete_install(
         expires_at=_ends_at(now, grant.get("expires_in")),
         refresh_token=grant.get("refresh_token"),
         refresh_token_expires_at=_ends_at(now, grant.get("refresh_token_expires_in")),
+        set_up=set_up,
     )
 
 

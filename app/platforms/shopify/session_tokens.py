@@ -17,7 +17,6 @@ from urllib.parse import urlparse
 from shopify_app import IdTokenDetails, Res
 
 from app.core.config import Config
-from app.jobs.services import current_services
 from app.platforms.shopify.errors import InvalidShopDomainError, SessionTokenError
 from app.platforms.shopify.sdk import normalize_shop_domain, shopify_app
 
@@ -41,14 +40,9 @@ class SessionToken:
     response_headers: dict[str, str] = field(default_factory=dict)
 
 
-def verify_session_token(
-    method: str, url: str, headers: Mapping[str, str], config: Config | None = None
-) -> SessionToken:
-    """Return the verified token of a request (``Authorization: Bearer`` or ``id_token`` query).
-
-    The configuration defaults to that of the app in context.
-    """
-    result = shopify_app(config or current_services().config).verify_app_home_req(
+def verify_session_token(method: str, url: str, headers: Mapping[str, str], config: Config) -> SessionToken:
+    """Return the verified token of a request (``Authorization: Bearer`` or ``id_token`` query)."""
+    result = shopify_app(config).verify_app_home_req(
         {"method": method, "headers": dict(headers), "url": url, "body": ""},
         app_home_patch_id_token_path=PATCH_ID_TOKEN_PATH,
     )

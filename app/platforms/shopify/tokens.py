@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Shop
-from app.jobs.services import Services
+from app.platforms.collaborators import PlatformServices
 from app.platforms.shopify.errors import ShopifyApiError, ShopifyAuthError
 from app.platforms.shopify.sdk import http_client_scope, rebase_expiry, shop_name, shopify_app, wall_now
 
@@ -39,7 +39,7 @@ class ShopifyTokens:
     """Decrypt, and when due refresh, the offline access token of a shop."""
 
     def __init__(
-        self, db_session: Session, services: Services, http_client: httpx.Client | None = None
+        self, db_session: Session, services: PlatformServices, http_client: httpx.Client | None = None
     ) -> None:
         self.db_session = db_session
         self.services = services

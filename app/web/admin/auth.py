@@ -92,6 +92,7 @@ def current_identity() -> AdminIdentity:
 
 
 def _identity_from_session_token() -> AdminIdentity:
+    from app.jobs.installs import shopify_set_up
     from app.platforms.shopify.errors import SessionTokenError, ShopifyError
     from app.platforms.shopify.exchange import ensure_installed
     from app.platforms.shopify.installation import PLATFORM as SHOPIFY
@@ -99,17 +100,18 @@ def _identity_from_session_token() -> AdminIdentity:
     from app.web.framing import allow_framing_by
     from app.web.served import not_served
 
-    if not current_services().config.serves(SHOPIFY):
+    services = current_services()
+    if not services.config.serves(SHOPIFY):
         abort(not_served(SHOPIFY))
     try:
-        token = verify_session_token(request.method, request.url, dict(request.headers))
+        token = verify_session_token(request.method, request.url, dict(request.headers), services.config)
     except SessionTokenError as exc:
         log.warning("admin request with a rejected session token: %s", exc)
         if exc.status == 302:  # App Bridge's page fetches a fresh token and reloads
             abort(Response(status=302, headers=dict(exc.headers)))
         abort(Response("Unauthorized", status=401, headers=dict(exc.headers)))
     try:
-        shop = ensure_installed(token)
+        shop = ensure_installed(token, db.session(), services, shopify_set_up(services))
     except ShopifyError as exc:
         log.error("could not complete the install of %s: %s", token.shop_domain, exc)
         abort(Response("Shopify did not answer; try again in a moment.", status=503))
@@ -120,7 +122,8 @@ def _identity_from_session_token() -> AdminIdentity:
 
 def _identity_from_saleor_token() -> AdminIdentity:
     from app.platforms.saleor.dashboard import authenticate
-    from app.platforms.saleor.errors import DashboardTokenError, JwksUnavailableError
+    from app.platforms.saleor.errors import DashboardTokenError
+    from webhooks.saleor.errors import JwksUnavailableError
 
     try:
         dashboard = authenticate(

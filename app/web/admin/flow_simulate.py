@@ -11,6 +11,7 @@ import logging
 from flask import request
 
 from app.db import db
+from app.jobs.platforms import platforms_of
 from app.jobs.services import current_services
 from app.simulation.errors import SimulationError
 from app.simulation.run import simulate
@@ -36,6 +37,7 @@ def simulate_flow(flow_key: str) -> tuple[str, int]:
         simulation = simulate(
             db.engine,
             services.config,
+            platforms_of(services),
             shop.id,
             flow.key,
             services.clock.now(),

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from app.core.config import Config
 from app.db.models import Enrollment, Shop
 from app.db.models.automation import ACTIVE
-from app.platforms.saleor.installation import PLATFORM as SALEOR
-from app.platforms.saleor.settings import checkout_url_template
 from app.reports.queries import Report, Totals
+from app.shops.platform import Platform
 from app.shops.settings import sender_identity
+from app.web.platforms import platform_of
 from flows.catalogue import CATALOGUE
 from flows.definitions import Flow
 from flows.settings import ResolvedSettings
@@ -50,7 +50,9 @@ class FlowCard:
         return self.totals.revenue
 
 
-def setup_problems(shop: Shop, flow: Flow, settings: ResolvedSettings, config: Config) -> tuple[str, ...]:
+def setup_problems(
+    shop: Shop, platform: Platform, flow: Flow, settings: ResolvedSettings, config: Config
+) -> tuple[str, ...]:
     """List what stops this flow from sending anything useful, in words a merchant acts on."""
     problems = []
     sends = [send for send in flow.sends() if settings.step_enabled(send)]
@@ -58,17 +60,8 @@ def setup_problems(shop: Shop, flow: Flow, settings: ResolvedSettings, config: C
         problems.append("Every message of this flow is switched off.")
     if any(send.channel == "email" for send in sends) and not sender_identity(shop, config).usable:
         problems.append("Set a sender email address in Settings.")
-    if flow.subject == "checkout" and shop.platform == SALEOR and not checkout_url_template(shop):
-        problems.append("Enter your storefront's checkout URL in Settings, so reminders can link to it.")
-    if flow.subject == "cart" and shop.platform == SALEOR:
-        problems.append(
-            "Saleor keeps carts as checkouts: Abandoned checkout recovery reminds these shoppers."
-        )
-    offers = any(send.offers_discount for send in sends) and settings.params.get("discount")
-    if offers and shop.platform == "shopify" and shop.scopes and "write_discounts" not in shop.scopes:
-        problems.append(
-            "Open Storeflow from your Shopify admin to grant it discounts, or turn the discount off."
-        )
+    offers = any(send.offers_discount for send in sends) and bool(settings.params.get("discount"))
+    problems.extend(platform.flow_problems(shop, flow.subject, offers))
     return tuple(problems)
 
 
@@ -85,10 +78,11 @@ def flow_cards(
             .group_by(Enrollment.flow_key)
         )
     }
+    platform = platform_of(shop)
     cards = []
     for key, flow in CATALOGUE.items():
         resolved = settings[key]
-        problems = setup_problems(shop, flow, resolved, config)
+        problems = setup_problems(shop, platform, flow, resolved, config)
         state = NEEDS_SETUP if problems else LIVE if resolved.enabled else PAUSED
         cards.append(
             FlowCard(flow, resolved, state, problems, per_flow.get(key, Totals()), running.get(key, 0))

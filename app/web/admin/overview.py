@@ -7,14 +7,13 @@ from sqlalchemy import select
 from app.db import db
 from app.db.models import Message
 from app.jobs.services import current_services
-from app.platforms.saleor.installation import PLATFORM as SALEOR
-from app.platforms.saleor.webhook_sync import queue_sync_if_stale
 from app.shops.settings import sender_identity
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.charts import bar_chart, line_chart
 from app.web.admin.figures import every_day, rate, recent_report
 from app.web.admin.flow_status import LIVE, flow_cards
 from app.web.admin.page import render_page
+from app.web.platforms import platform_of
 from flows.settings import settings_for_shop
 
 RECENT_ACTIVITY = 6
@@ -25,8 +24,7 @@ def overview() -> tuple[str, int]:
     """Show the last 30 days at a glance."""
     shop = current_shop()
     services = current_services()
-    if shop.platform == SALEOR:
-        queue_sync_if_stale(shop, services)
+    platform_of(shop).admin_visited(shop)
     report = recent_report(shop)
     days = every_day(report)
     currency = report.currency or shop.currency

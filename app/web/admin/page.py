@@ -12,10 +12,8 @@ from flask import current_app, flash, g, get_flashed_messages, redirect, render_
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db.models import Shop
-from app.jobs.services import current_services
-from app.platforms.saleor.installation import PLATFORM as SALEOR
-from app.platforms.saleor.settings import checkout_url_template
 from app.web.admin.blueprint import bp, current_shop, identity
+from app.web.platforms import platform_of
 
 # Shopify's query on an embedded page; links keep it so each page load can be authenticated.
 EMBEDDED_ARGS = ("shop", "host", "embedded")
@@ -54,17 +52,19 @@ def admin_url(endpoint: str, **values: Any) -> str:
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a page of the signed-in shop's admin."""
     shop = current_shop()
-    embed = shop.platform if identity().via_session_token else None
+    platform = platform_of(shop)
+    embed = platform.name if identity().via_session_token else None
     notices = [*get_flashed_messages(), *([g.notice] if "notice" in g else [])]
     page = render_template(
         template,
         shop=shop,
+        platform=platform,
         embed=embed,
-        api_key=current_services().config.shopify_api_key if embed == "shopify" else None,
+        api_key=platform.embedding_key if embed else None,
         nav=NAV,
         active=_section(),
         notices=notices,
-        recovery_link_missing=shop.platform == SALEOR and not checkout_url_template(shop),
+        recovery_link_missing=platform.needs_checkout_url(shop),
         **context,
     )
     return page, status

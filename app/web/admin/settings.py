@@ -21,7 +21,6 @@ from app.db import db
 from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
 from app.jobs.services import current_services
-from app.platforms.saleor.installation import PLATFORM as SALEOR
 from app.platforms.saleor.settings import (
     EXAMPLE_TEMPLATE,
     SettingsError,
@@ -53,6 +52,7 @@ from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.page import finish, render_page
 from app.web.admin.provider_checks import ProviderCheckError, check_sendgrid_key, check_twilio_account
 from app.web.admin.test_send import EMAIL
+from app.web.platforms import platform_of
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def save_limits() -> WerkzeugResponse | tuple[str, int]:
 def update_saleor_settings() -> WerkzeugResponse | tuple[str, int]:
     """Save the Saleor storefront's checkout URL template, relinking open checkouts."""
     shop = current_shop()
-    if shop.platform != SALEOR:
+    if not platform_of(shop).takes_checkout_url:
         abort(404)
     try:
         relinked = save_checkout_url_template(
@@ -209,7 +209,7 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         store_check=section(shop, STORE_CHECK),
         cap=section(shop, FREQUENCY_CAP),
         consent=section(shop, DISCLOSURE_SECTION),
-        saleor=_saleor_card(shop) if shop.platform == SALEOR else None,
+        saleor=_saleor_card(shop) if platform_of(shop).takes_checkout_url else None,
         events_url=f"{config.app_url}{STOREFRONT_EVENTS_PATH}",
         script_url=f"{config.app_url}{STOREFRONT_SCRIPT_PATH}",
         # Made at install by the storefront events work; absent on shops installed before it.

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, redirect, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.db import db
+from app.jobs.installs import shopify_set_up
 from app.jobs.services import current_services
 from app.platforms.shopify.errors import InstallRequestError, InvalidShopDomainError
 from app.platforms.shopify.installation import PLATFORM
@@ -38,7 +39,8 @@ def install() -> BaseResponse:
 def callback() -> BaseResponse:
     """Finish the install and log the merchant into the standalone admin."""
     try:
-        shop = complete_install(db.session(), current_services(), session, request.args)
+        services = current_services()
+        shop = complete_install(db.session(), services, session, request.args, shopify_set_up(services))
     except InstallRequestError as exc:
         return _refuse("callback", exc)
     # A fresh session on login, so nothing set before authentication carries over.

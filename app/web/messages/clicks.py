@@ -28,6 +28,7 @@ from app.messaging.link_policy import message_link_policy
 from app.messaging.links import BadClickLinkError, read_click_token
 from app.storefront.identity import Clicker, clicker_token, with_clicker
 from app.storefront.origins import allowed_origins, origin_of
+from app.web.platforms import platform_of
 from webhooks.feedback import Feedback
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def follow(token: str) -> Response:
     shop = db.session.get(Shop, message.shop_id)
     if origin_of(url) is None or shop is None:
         abort(404)
-    allowed = message_link_policy(db.session(), shop, message, services.config.app_url).target(url)
+    policy = message_link_policy(db.session(), platform_of(shop), shop, message, services.config.app_url)
+    allowed = policy.target(url)
     if allowed != url:
         log.warning(
             "message %s: link %d leads off the shop's domains; sent to its home page", message.id, index
@@ -76,7 +78,9 @@ def _record(message: Message, url: str) -> None:
 
 def _with_clicker(shop: Shop, message: Message, url: str) -> str:
     """Add the signed clicker to links into the shop's own storefront, and only those."""
-    if origin_of(url) not in allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings):
+    if origin_of(url) not in allowed_origins(
+        platform_of(shop), shop.domain, shop.storefront_url, shop.settings
+    ):
         return url
     clicker = Clicker(message.shop_id, message.contact_id, message.id)
     return with_clicker(url, clicker_token(current_services().config.secret_key, clicker))

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.web.storefront.receiver import Answer, LoginVerifier, StorefrontReceiver
+from app.storefront.logins import LoginVerifier
+from app.web.storefront.receiver import Answer, StorefrontReceiver
 from app.web.webhooks.ingress import Reply, read_body
 
 if TYPE_CHECKING:

@@ -38,6 +38,7 @@ from app.storefront.schema import IDENTIFIER
 from app.web.extensions import csrf
 from app.web.framing import allow_framing_by
 from app.web.origin import request_origin
+from app.web.platforms import platform_of
 from flows.engine import FlowEngine
 from flows.scheduling import DeferredScheduler
 
@@ -83,7 +84,7 @@ def signup() -> ResponseReturnValue:
     origin = request.headers.get("Origin", "")
     own = origin_of(current_services().config.app_url)
     if origin != own and origin not in allowed_origins(
-        shop.platform, shop.domain, shop.storefront_url, shop.settings
+        platform_of(shop), shop.domain, shop.storefront_url, shop.settings
     ):
         return jsonify(error=f"{origin or 'no origin'} is not a storefront of this shop"), 403
     hosted = request.form.get("hosted") == "1"
@@ -105,7 +106,9 @@ def _shop() -> Shop:
     shop = db.session.query(Shop).filter_by(storefront_key=key).first() if key else None
     if shop is None or not shop.is_installed:
         abort(404)
-    allow_framing_by(sorted(allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings)))
+    allow_framing_by(
+        sorted(allowed_origins(platform_of(shop), shop.domain, shop.storefront_url, shop.settings))
+    )
     return shop
 
 

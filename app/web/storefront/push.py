@@ -26,6 +26,7 @@ from app.push.subscriptions import remove_subscription, save_subscription
 from app.storefront.origins import allowed_origins
 from app.web.extensions import csrf
 from app.web.origin import request_origin
+from app.web.platforms import platform_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("storefront_push", __name__)
@@ -101,7 +102,7 @@ def _checked_post() -> tuple[Shop, str]:
     """Name the shop, refuse other sites' pages and floods; return the shop and the page's origin."""
     shop = _shop()
     origin = request.headers.get("Origin", "")
-    if origin not in allowed_origins(shop.platform, shop.domain, shop.storefront_url, shop.settings):
+    if origin not in allowed_origins(platform_of(shop), shop.domain, shop.storefront_url, shop.settings):
         abort(403, description=f"{origin or 'no origin'} is not a storefront of this shop")
     limiter = RateLimiter(current_services().redis)
     if not (

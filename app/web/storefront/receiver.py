@@ -23,8 +23,10 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.jobs.event_buffer import EventBuffer
+from app.jobs.platforms import platforms_of
 from app.jobs.services import Services
-from app.storefront.buffer import EventBuffer, Limits
+from app.storefront.buffer import Limits
 from app.storefront.errors import (
     EventsUnavailableError,
     ForeignOriginError,
@@ -32,6 +34,7 @@ from app.storefront.errors import (
     StorefrontError,
     UnknownStorefrontError,
 )
+from app.storefront.logins import LoginVerifier
 from app.storefront.origins import origin_of
 from app.storefront.schema import EventBatch, parse_batch
 from app.storefront.sites import Site, SiteDirectory
@@ -52,23 +55,10 @@ class Answer:
     headers: Headers = ()
 
 
-@dataclass(frozen=True)
-class SignedLogin:
-    """What a platform signed about a storefront request: its shop, and who is logged in (None: a guest)."""
-
-    platform: str
-    shop_domain: str
-    customer_id: str | None
-
-
-# Checks a forwarded request's URL and returns what the platform signed, or raises UnsignedLoginError.
-LoginVerifier = Callable[[str], SignedLogin]
-
-
 class StorefrontReceiver:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.sites = SiteDirectory()
+        self.sites = SiteDirectory(platforms_of(services))
         self._buffer: EventBuffer | None = None
 
     def preflight(self, origin: str, key: str) -> Answer:
@@ -130,8 +120,8 @@ class StorefrontReceiver:
         """Return the CORS headers for an allowed origin; refuse a foreign one."""
         if origin in site.origins:
             return _cors(origin)
-        if site.platform == "shopify" and origin in OPAQUE_ORIGINS and origin_of(batch.page) in site.origins:
-            return ()  # a web pixel in Shopify's sandbox, reporting a page of this shop
+        if site.web_pixel and origin in OPAQUE_ORIGINS and origin_of(batch.page) in site.origins:
+            return ()  # a web pixel in its platform's sandbox (Shopify's), reporting a page of this shop
         raise ForeignOriginError(f"{origin or 'no origin'} is not a storefront of this shop")
 
     def _admit(self, site: Site, batch: EventBatch) -> None:

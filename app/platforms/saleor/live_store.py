@@ -1,4 +1,5 @@
-"""Saleor's answers, through its GraphQL API with the app token (platforms/saleor/graphql.py, SSRF-guarded).
+"""Saleor's answers to the send-time store check (app/storecheck/), through its GraphQL API with the
+app token (app/platforms/saleor/graphql.py, SSRF-guarded).
 
 - A checkout: ``checkout(id:)`` answers null once the checkout became an order (Saleor deletes a
   completed checkout) or expired; either way a reminder would be stale. Saleor has no carts apart
@@ -16,8 +17,8 @@ from typing import Any
 
 from app.platforms.saleor.errors import SaleorApiError
 from app.platforms.saleor.graphql import SaleorApi
+from app.shops.platform import VariantFacts
 from app.storecheck.errors import StoreUnreachableError
-from app.storecheck.facts import VariantFacts
 
 CHECKOUT = "query StoreflowCheckoutNow($id: ID!) { checkout(id: $id) { id } }"
 VARIANT = (

@@ -11,15 +11,10 @@ from sqlalchemy import select
 
 from app.db import db
 from app.db.models import Shop
-from app.jobs.services import Services, current_services
-from app.platforms.saleor.errors import SaleorApiError
-from app.platforms.saleor.graphql import SaleorApi
-from app.platforms.shopify.errors import ShopifyAuthError
-from app.platforms.shopify.graphql import ShopifyAdmin
-from app.platforms.shopify.tokens import ShopifyTokens
-from app.reconcile.core import Reconciler, Report, Source
-from app.reconcile.saleor import SaleorSource
-from app.reconcile.shopify import ShopifySource
+from app.jobs.platforms import platforms_of
+from app.jobs.services import current_services
+from app.reconcile.core import Reconciler, Report
+from app.reconcile.errors import ReconcileNoAccessError, ReconcileRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -56,26 +51,16 @@ def reconcile_shop(shop_id: int) -> str:
     if shop is None or not shop.is_installed or shop.access_token_enc is None:
         return "not installed"
     now = services.clock.now()
+    platform = platforms_of(services).of(shop)
     try:
-        report = Reconciler(db.session(), now).run(shop, source_for(shop, services, now))
-    except ShopifyAuthError as exc:
+        report = Reconciler(db.session(), now).run(shop, platform.recent_activity(db.session(), shop, now))
+    except ReconcileNoAccessError as exc:
         log.info("reconciliation of shop %s skipped: %s", shop_id, exc)
         return "no access"
-    except SaleorApiError as exc:
-        if exc.transient:
-            raise
-        log.warning("reconciliation of shop %s refused by Saleor: %s", shop_id, exc)
+    except ReconcileRefusedError as exc:
+        log.warning("reconciliation of shop %s refused by %s: %s", shop_id, platform.label, exc)
         return "refused"
     return _summary(report)
-
-
-def source_for(shop: Shop, services: Services, now: datetime) -> Source:
-    """Return the platform source that reads this shop's recent checkouts and orders."""
-    if shop.platform == "saleor":
-        token = services.cipher.decrypt(shop.access_token_enc or "")
-        return SaleorSource(SaleorApi(services.http, shop.domain, token), services.config, now)
-    tokens = ShopifyTokens(db.session(), services)
-    return ShopifySource(ShopifyAdmin(shop, tokens, services.config.shopify_api_version))
 
 
 def _summary(report: Report) -> str:

@@ -1,5 +1,6 @@
-"""Saleor's side of reconciliation: recent checkouts and orders from the instance's GraphQL API, asked
-for with the very fragments our webhook subscriptions use, so each node is a webhook payload as is.
+"""Saleor's side of reconciliation (app/reconcile/): recent checkouts and orders from the instance's
+GraphQL API, asked for with the very fragments our webhook subscriptions use, so each node is a
+webhook payload as is.
 
 Saleor names checkouts by token in its API as in its webhooks, so a reconciled checkout is the
 same row and subject as its real webhooks; it retries a failed delivery for about 5 minutes, so
@@ -15,9 +16,12 @@ from typing import Any
 
 from app.core.config import Config
 from app.db.models import Shop
+from app.platforms.saleor.errors import SaleorApiError
 from app.platforms.saleor.graphql import SaleorApi
 from app.platforms.saleor.manifest import webhook_definitions
-from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
+from app.reconcile.errors import ReconcileRefusedError
+from app.reconcile.missed import converted
+from app.shops.platform import RemoteCheckout, RemoteOrder
 from webhooks.payload import parse_datetime
 
 SETTLE = timedelta(minutes=15)
@@ -56,7 +60,7 @@ def orders_query(config: Config) -> str:
     )
 
 
-class SaleorSource:
+class SaleorRecentActivity:
     """Page through one instance's recent checkouts and orders (at most ``MAX_PAGES`` pages a run)."""
 
     platform = "saleor"
@@ -107,7 +111,7 @@ class SaleorSource:
     def _nodes(self, query: str, field: str, window: dict[str, str]) -> Iterator[dict[str, Any]]:
         after: str | None = None
         for _ in range(MAX_PAGES):
-            page = self.api.execute(query, {**window, "after": after}).get(field) or {}
+            page = self._execute(query, {**window, "after": after}).get(field) or {}
             for edge in page.get("edges") or []:
                 node = edge.get("node") if isinstance(edge, dict) else None
                 if isinstance(node, dict):
@@ -116,3 +120,12 @@ class SaleorSource:
             after = info.get("endCursor")
             if not info.get("hasNextPage") or not after:
                 return
+
+    def _execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Ask the instance; a refusal for good (not a transient failure) stops the run."""
+        try:
+            return self.api.execute(query, variables)
+        except SaleorApiError as exc:
+            if exc.transient:
+                raise
+            raise ReconcileRefusedError(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""RQ jobs of the Shopify install side; they run inside an app context (see app.jobs.worker)."""
+"""What Storeflow copies from a freshly installed Shopify shop: its profile, its numeric id, its webhooks."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from app.db import db
-from app.db.models import Shop
-from app.jobs.services import current_services
+from app.core.config import Config
 from app.platforms.shopify.errors import ShopifyAuthError
 from app.platforms.shopify.graphql import ShopifyAdmin
-from app.platforms.shopify.tokens import ShopifyTokens
 from app.platforms.shopify.webhook_registration import register_webhooks
 
 log = logging.getLogger(__name__)
@@ -25,21 +22,18 @@ query ShopDetails {
 WEBHOOK_PATH = "/webhooks/shopify"
 
 
-def after_install(shop_id: int) -> None:
-    """Fill in the shop's name, email, currency, time zone and storefront, then register webhooks."""
-    services = current_services()
-    shop = db.session.get(Shop, shop_id)
-    if shop is None or not shop.is_installed:
-        log.info("after_install: shop %s is gone or uninstalled; nothing to do", shop_id)
-        return
-    admin = ShopifyAdmin(shop, ShopifyTokens(db.session(), services), services.config.shopify_api_version)
+def set_up_shop(db_session: Session, admin: ShopifyAdmin, config: Config) -> None:
+    """Fill in the shop's name, email, currency, time zone and storefront, then register webhooks.
+
+    The install queues it (app/jobs/installs.py); a shop that lost its access is left as it is.
+    """
     try:
-        sync_shop_details(db.session(), admin)
-        if services.config.shopify_register_webhooks:
-            register_webhooks(admin, services.config.app_url + WEBHOOK_PATH)
+        sync_shop_details(db_session, admin)
+        if config.shopify_register_webhooks:
+            register_webhooks(admin, config.app_url + WEBHOOK_PATH)
     except ShopifyAuthError as exc:
         # Retrying cannot help until the merchant opens the app again, which reinstalls.
-        log.warning("after_install for %s stopped: %s", shop.domain, exc)
+        log.warning("after_install for %s stopped: %s", admin.shop.domain, exc)
 
 
 SHOP_ID = "query ShopId { shop { id } }"

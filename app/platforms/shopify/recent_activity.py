@@ -1,5 +1,5 @@
-"""Shopify's side of reconciliation: recent abandoned checkouts and orders from the GraphQL Admin API,
-reshaped as the webhook payloads webhooks/shopify/normalize.py reads.
+"""Shopify's side of reconciliation (app/reconcile/): recent abandoned checkouts and orders from the
+GraphQL Admin API, reshaped as the webhook payloads webhooks/shopify/normalize.py reads.
 
 The API does not expose a checkout's token, which names it in webhooks. A checkout we hold is
 matched by its id or its recovery URL and keeps our token; one we never heard of is named
@@ -15,9 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.db.models import Shop
+from app.platforms.shopify.errors import ShopifyAuthError
 from app.platforms.shopify.graphql import ShopifyAdmin
-from app.platforms.shopify.jobs import learn_shop_id
-from app.reconcile.missed import RemoteCheckout, RemoteOrder, converted
+from app.platforms.shopify.shop_details import learn_shop_id
+from app.reconcile.errors import ReconcileNoAccessError
+from app.reconcile.missed import converted
+from app.shops.platform import RemoteCheckout, RemoteOrder
 from webhooks.payload import parse_datetime
 
 CHECKOUT_SETTLE = timedelta(hours=4, minutes=30)
@@ -54,7 +57,7 @@ ORDERS = (
 )
 
 
-class ShopifySource:
+class ShopifyRecentActivity:
     """Page through one shop's recent checkouts and orders (at most ``MAX_PAGES`` pages a run)."""
 
     platform = "shopify"
@@ -68,7 +71,10 @@ class ShopifySource:
 
     def learn_identity(self, shop: Shop) -> None:
         """Learn the numeric id of a shop installed before it was kept: its uninstall body names it."""
-        learn_shop_id(self.admin)
+        try:
+            learn_shop_id(self.admin)
+        except ShopifyAuthError as exc:
+            raise ReconcileNoAccessError(str(exc)) from exc
 
     def checkouts(self, since: datetime, until: datetime) -> Iterator[RemoteCheckout]:
         yield from converted(_checkout, self._nodes(CHECKOUTS, "abandonedCheckouts", since, until))
@@ -80,7 +86,10 @@ class ShopifySource:
         search = f"updated_at:>='{_stamp(since)}' AND updated_at:<='{_stamp(until)}'"
         after: str | None = None
         for _ in range(MAX_PAGES):
-            page = self.admin.execute(query, {"query": search, "after": after}).get(field) or {}
+            try:
+                page = self.admin.execute(query, {"query": search, "after": after}).get(field) or {}
+            except ShopifyAuthError as exc:
+                raise ReconcileNoAccessError(str(exc)) from exc
             yield from (node for node in page.get("nodes") or [] if isinstance(node, dict))
             info = page.get("pageInfo") or {}
             after = info.get("endCursor")

@@ -1,4 +1,5 @@
-"""Shopify's answers, through the GraphQL Admin API with the shop's offline token (platforms.shopify.graphql).
+"""Shopify's answers to the send-time store check (app/storecheck/), through the GraphQL Admin API with the
+shop's offline token (app/platforms/shopify/graphql.py).
 
 - A checkout or cart was bought when an order carries its token: ``orders(query:
   "checkout_token:…")`` and ``cart_token:…`` are documented filters of the ``orders`` query (the
@@ -18,8 +19,8 @@ import httpx
 
 from app.platforms.shopify.errors import ShopifyError
 from app.platforms.shopify.graphql import ShopifyAdmin
+from app.shops.platform import VariantFacts
 from app.storecheck.errors import StoreUnreachableError
-from app.storecheck.facts import VariantFacts
 
 ORDER_FOR = "query StoreflowOrderFor($query: String!) { orders(first: 1, query: $query) { nodes { id } } }"
 VARIANT = "query StoreflowVariantNow($id: ID!) { productVariant(id: $id) { id availableForSale price } }"

@@ -1,0 +1,63 @@
+"""Shopify as the one ``Platform`` of app/shops/platform.py: its traits, and its API behind each call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.db.models import Shop
+from app.platforms.collaborators import PlatformServices
+from app.platforms.shopify.discounts import ShopifyDiscounts
+from app.platforms.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.installation import PLATFORM
+from app.platforms.shopify.live_store import ShopifyLiveStore
+from app.platforms.shopify.recent_activity import ShopifyRecentActivity
+from app.platforms.shopify.tokens import ShopifyTokens
+from app.shops.platform import DiscountIssuer, LiveStore, RecentActivity
+
+NO_DISCOUNT_SCOPE = "Open Storeflow from your Shopify admin to grant it discounts, or turn the discount off."
+
+
+class ShopifyPlatform:
+    """Shopify shops: the GraphQL Admin API with each shop's offline token, refreshed when due."""
+
+    name = PLATFORM
+    label = "Shopify"
+    web_pixel = True
+    app_bridge = True
+    takes_checkout_url = False  # Shopify hosts the recovery page itself
+    consent_sources = "checkout boxes, customer marketing settings"
+
+    def __init__(self, services: PlatformServices) -> None:
+        self.services = services
+        self.embedding_key: str | None = services.config.shopify_api_key
+
+    def home_origin(self, domain: str) -> str | None:
+        return f"https://{domain}"  # the myshopify.com domain serves the storefront too
+
+    def discount_issuer(self, session: Session, shop: Shop) -> DiscountIssuer:
+        return ShopifyDiscounts(self._admin(session, shop))
+
+    def live_store(self, session: Session, shop: Shop) -> LiveStore | None:
+        if shop.access_token_enc is None:
+            return None
+        return ShopifyLiveStore(self._admin(session, shop))
+
+    def recent_activity(self, session: Session, shop: Shop, now: datetime) -> RecentActivity:
+        return ShopifyRecentActivity(self._admin(session, shop))
+
+    def flow_problems(self, shop: Shop, subject: str | None, offers_discount: bool) -> tuple[str, ...]:
+        if offers_discount and shop.scopes and "write_discounts" not in shop.scopes:
+            return (NO_DISCOUNT_SCOPE,)
+        return ()
+
+    def needs_checkout_url(self, shop: Shop) -> bool:
+        return False
+
+    def admin_visited(self, shop: Shop) -> None:
+        """Nothing to bring up to date: Shopify reads our webhook topics from the app's configuration."""
+
+    def _admin(self, session: Session, shop: Shop) -> ShopifyAdmin:
+        tokens = ShopifyTokens(session, self.services)
+        return ShopifyAdmin(shop, tokens, self.services.config.shopify_api_version)
