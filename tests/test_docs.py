@@ -106,3 +106,17 @@ def test_the_link_check_sees_a_missing_page_and_a_missing_heading(tmp_path):
     assert broken(page, "#title") is None
     assert broken(page, "#nowhere") is not None
     assert broken(page, "gone.md") is not None
+
+
+# A file (with its extension) or a folder (with its slash); `app/uninstalled` is a Shopify topic.
+SOURCE_PATH = re.compile(
+    r"`((?:app|webhooks|flows|demo|bench|tests|migrations|extensions)/[\w./-]*(?:\.\w+|/))(?:[:`]| \()"
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_source_path_a_page_names_exists(page):
+    """A page that names `app/…/x.py` points at a file that is there, so moves cannot strand the docs."""
+    named = set(SOURCE_PATH.findall(page.read_text()))
+
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []
