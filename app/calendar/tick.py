@@ -7,7 +7,6 @@ The worker's relay loop queues a tick every ``CALENDAR_INTERVAL_SECONDS`` (app/j
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -17,15 +16,11 @@ from sqlalchemy.orm import Session
 from app.calendar.days import anniversaries, birthdays, local_start, merchant_dates
 from app.calendar.quiet import lapsed, unengaged
 from app.catalog.alerts import due_waves, next_batch
-from app.core.clock import Clock
 from app.core.events import TriggerEvent
 from app.db.models import CalendarRun, Contact, Shop
 from app.db.models.rows import get_or_create
 from flows.engine import FlowEngine
-from flows.scheduling import DeferredScheduler, StepScheduler
 from flows.settings import ResolvedSettings, flow_settings, settings_for_shop
-
-log = logging.getLogger(__name__)
 
 Source = Callable[[Session, Shop, ResolvedSettings, datetime], Iterator[TriggerEvent]]
 
@@ -39,40 +34,28 @@ PER_CONTACT: dict[str, Source] = {
 DAILY: dict[str, Source] = {"win_back": lapsed, "sunset_unengaged": unengaged}
 
 
-def run_calendar(session: Session, clock: Clock, scheduler: StepScheduler) -> dict[str, int]:
-    """Start every flow the calendar says is due; return how many events each flow got."""
-    deferred = DeferredScheduler(scheduler)
-    engine = FlowEngine(session, clock, deferred)
-    now = clock.now()
+def run_calendar(session: Session, engine: FlowEngine, now: datetime) -> dict[str, int]:
+    """Start every flow the calendar says is due; return how many events each flow got.
+
+    The caller commits (a unit of work, app/jobs/unit_of_work.py): the engine's step jobs are
+    scheduled only once what it enrolled is stored.
+    """
     counts: dict[str, int] = {}
-    try:
-        for shop in session.scalars(
-            select(Shop).where(Shop.installed_at.is_not(None), Shop.uninstalled_at.is_(None))
-        ):
-            settings = settings_for_shop(session, shop.id)
-            for key, source in PER_CONTACT.items():
-                if settings[key].enabled:
-                    counts[key] = counts.get(key, 0) + _feed(
-                        engine, source(session, shop, settings[key], now)
-                    )
-            for key, source in DAILY.items():
-                if settings[key].enabled and _first_today(session, shop, key, settings[key], now):
-                    counts[key] = counts.get(key, 0) + _feed(
-                        engine, source(session, shop, settings[key], now)
-                    )
-        for wave in due_waves(session, now):
-            tuning = flow_settings(session, wave.shop_id, wave.flow_key)
-            counts[wave.flow_key] = counts.get(wave.flow_key, 0) + _feed(
-                engine, iter(next_batch(session, wave, tuning, now))
-            )
-        session.commit()
-    except Exception:
-        session.rollback()
-        deferred.discard()
-        raise
-    deferred.flush()
-    if any(counts.values()):
-        log.info("calendar tick at %s: %s", now.isoformat(), counts)
+    for shop in session.scalars(
+        select(Shop).where(Shop.installed_at.is_not(None), Shop.uninstalled_at.is_(None))
+    ):
+        settings = settings_for_shop(session, shop.id)
+        for key, source in PER_CONTACT.items():
+            if settings[key].enabled:
+                counts[key] = counts.get(key, 0) + _feed(engine, source(session, shop, settings[key], now))
+        for key, source in DAILY.items():
+            if settings[key].enabled and _first_today(session, shop, key, settings[key], now):
+                counts[key] = counts.get(key, 0) + _feed(engine, source(session, shop, settings[key], now))
+    for wave in due_waves(session, now):
+        tuning = flow_settings(session, wave.shop_id, wave.flow_key)
+        counts[wave.flow_key] = counts.get(wave.flow_key, 0) + _feed(
+            engine, iter(next_batch(session, wave, tuning, now))
+        )
     return counts
 
 

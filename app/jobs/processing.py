@@ -15,9 +15,10 @@ from app.db.models.inbox import IGNORED, PROCESSED, REFUSED, REJECTED
 from app.ingest.apply import apply_normalized
 from app.ingest.lifecycle import uninstall
 from app.ingest.privacy import export_customer, redact_customer, redact_shop
+from app.jobs.unit_of_work import unit_of_work
 from app.reports.attribution import DEFAULT_WINDOWS, Windows, attribute_order
 from flows.engine import FlowEngine
-from flows.scheduling import DeferredScheduler, StepScheduler
+from flows.scheduling import StepScheduler
 from webhooks.binding import Binding
 from webhooks.errors import WebhookError
 from webhooks.inbox import ShopRef
@@ -78,22 +79,17 @@ class EventProcessor:
         if event.processed_at is not None:
             self.session.rollback()
             return event.status
-        deferred = DeferredScheduler(self.scheduler)
         try:
-            status = self._handle(event, deferred)
+            with unit_of_work(self.session, self.clock, self.scheduler) as work:
+                return self._handle(event, work.engine)
         except NormalizationError as exc:
-            self.session.rollback()
             event = self.session.get_one(WebhookEvent, event_id)
             self._finish(event, REJECTED, f"payload rejected: {exc}")
+            self.session.commit()
             log.warning("webhook %s (%s %s) rejected: %s", event_id, event.platform, event.topic, exc)
             return REJECTED
-        except Exception:
-            deferred.discard()
-            raise
-        deferred.flush()
-        return status
 
-    def _handle(self, event: WebhookEvent, deferred: DeferredScheduler) -> str:
+    def _handle(self, event: WebhookEvent, engine: FlowEngine) -> str:
         shop = self.session.get(Shop, event.shop_id)
         if shop is None:
             return IGNORED
@@ -113,15 +109,12 @@ class EventProcessor:
                 return REFUSED
         if normalized.kind == EventKind.PRIVACY_SHOP_REDACT:
             redact_shop(self.session, shop)  # deletes this event row with everything else
-            self.session.commit()
             return PROCESSED
-        self._apply(event, shop, normalized, deferred)
+        self._apply(event, shop, normalized, engine)
         self._finish(event, PROCESSED)
         return PROCESSED
 
-    def _apply(
-        self, event: WebhookEvent, shop: Shop, normalized: Normalized, deferred: DeferredScheduler
-    ) -> None:
+    def _apply(self, event: WebhookEvent, shop: Shop, normalized: Normalized, engine: FlowEngine) -> None:
         now = self.clock.now()
         if normalized.kind == EventKind.APP_UNINSTALLED:
             uninstall(self.session, shop, normalized.occurred_at, now)
@@ -136,7 +129,6 @@ class EventProcessor:
         applied = apply_normalized(self.session, shop.id, normalized)
         event.contact_id = applied.contact.id if applied.contact else None
         event.subject_key = applied.subject_key
-        engine = FlowEngine(self.session, self.clock, deferred)
         for trigger in applied.triggers:
             engine.handle(trigger)
         if normalized.order is not None and any(t.kind in ATTRIBUTES for t in applied.triggers):
@@ -155,4 +147,3 @@ class EventProcessor:
         event.processed_at = self.clock.now()
         event.retry_at = None
         event.attempts += 1
-        self.session.commit()

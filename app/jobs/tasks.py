@@ -16,13 +16,12 @@ from app.jobs.platforms import platforms_of
 from app.jobs.processing import EventProcessor
 from app.jobs.scheduling import RQStepScheduler
 from app.jobs.services import current_services
+from app.jobs.unit_of_work import unit_of_work
 from app.messaging.actions import ContactActions
 from app.messaging.sender import MessageSender
 from app.reports.attribution import Windows
 from app.storefront.activity import Activity, feed_activity
-from flows.engine import FlowEngine
 from flows.runner import StepRunner
-from flows.scheduling import DeferredScheduler
 
 log = logging.getLogger(__name__)
 
@@ -81,24 +80,21 @@ def run_step(enrollment_id: int, run_token: int) -> str:
 def process_storefront_activity(activities: list[dict[str, Any]]) -> int:
     """Let the flows react to what known shoppers did on the storefront; return how many activities."""
     services = current_services()
-    deferred = DeferredScheduler(_scheduler())
-    engine = FlowEngine(db.session(), services.clock, deferred)
-    try:
+    with unit_of_work(db.session(), services.clock, _scheduler()) as work:
         for data in activities:
-            feed_activity(db.session(), engine, Activity.from_job(data))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        deferred.discard()
-        raise
-    deferred.flush()
+            feed_activity(db.session(), work.engine, Activity.from_job(data))
     return len(activities)
 
 
 def calendar_tick() -> dict[str, int]:
     """Start what the calendar says is due: dates, lapsed and unengaged shoppers, alert batches."""
     services = current_services()
-    return run_calendar(db.session(), services.clock, _scheduler())
+    now = services.clock.now()
+    with unit_of_work(db.session(), services.clock, _scheduler()) as work:
+        counts = run_calendar(db.session(), work.engine, now)
+    if any(counts.values()):
+        log.info("calendar tick at %s: %s", now.isoformat(), counts)
+    return counts
 
 
 def enqueue_activity(queue: Queue) -> Callable[[list[Activity]], None]:

@@ -18,11 +18,10 @@ from app.ingest.contacts import apply_consent
 from app.ingest.subscriptions import CONFIRMED_SOURCE, subscription_triggers
 from app.jobs.scheduling import RQStepScheduler
 from app.jobs.services import current_services
+from app.jobs.unit_of_work import unit_of_work
 from app.messaging.signed_links import BadLinkError, read_confirm_token
 from app.web.extensions import csrf
 from app.web.origin import request_origin
-from flows.engine import FlowEngine
-from flows.scheduling import DeferredScheduler
 
 log = logging.getLogger(__name__)
 bp = Blueprint("confirm", __name__)
@@ -60,12 +59,11 @@ def confirm(token: str) -> str:
         confirmed = ConsentFacts(
             "email", ConsentState.SUBSCRIBED, CONFIRMED_SOURCE, now, origin=request_origin()
         )
-        apply_consent(contact, confirmed)
-        deferred = DeferredScheduler(RQStepScheduler(services.queue, services.clock))
-        engine = FlowEngine(db.session(), services.clock, deferred)
-        for event in subscription_triggers(shop.id, contact, before, now):
-            engine.handle(event)
-        db.session.commit()
-        deferred.flush()
+        with unit_of_work(
+            db.session(), services.clock, RQStepScheduler(services.queue, services.clock)
+        ) as work:
+            apply_consent(contact, confirmed)
+            for event in subscription_triggers(shop.id, contact, before, now):
+                work.engine.handle(event)
         log.info("contact %s of shop %s confirmed their subscription", contact.id, shop.id)
     return render_template("confirm.html", shop_name=shop.display_name, action=None, done=True)

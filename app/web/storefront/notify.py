@@ -33,14 +33,13 @@ from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.subscriptions import hold_for_confirmation, subscription_triggers
 from app.jobs.scheduling import RQStepScheduler
 from app.jobs.services import current_services
+from app.jobs.unit_of_work import unit_of_work
 from app.storefront.origins import allowed_origins, origin_of
 from app.storefront.schema import IDENTIFIER
 from app.web.extensions import csrf
 from app.web.framing import allow_framing_by
 from app.web.origin import request_origin
 from app.web.platforms import platform_of
-from flows.engine import FlowEngine
-from flows.scheduling import DeferredScheduler
 
 log = logging.getLogger(__name__)
 bp = Blueprint("notify", __name__)
@@ -145,31 +144,31 @@ def _limit(shop_id: int, address: str) -> None:
 def _record(shop: Shop, product_id: str, variant_id: str, email: str, subscribe: bool) -> None:
     services = current_services()
     now = services.clock.now()
-    contact = upsert_contact(db.session(), shop.id, ContactFacts(email=email))
-    assert contact is not None
-    db.session.flush()
-    alert, _ = get_or_create(
-        db.session(),
-        StockAlert,
-        shop_id=shop.id,
-        contact_id=contact.id,
-        product_id=product_id,
-        variant_id=variant_id,
-    )
-    alert.created_at = now
-    alert.notified_at = None  # asked again: tell them next time too
-    deferred = DeferredScheduler(RQStepScheduler(services.queue, services.clock))
-    if subscribe:
-        before = contact.email_consent
-        consent = ConsentFacts(
-            "email", ConsentState.SUBSCRIBED, SOURCE, now, grant_only=True, origin=request_origin()
+    with unit_of_work(db.session(), services.clock, RQStepScheduler(services.queue, services.clock)) as work:
+        contact = upsert_contact(db.session(), shop.id, ContactFacts(email=email))
+        assert contact is not None
+        db.session.flush()
+        alert, _ = get_or_create(
+            db.session(),
+            StockAlert,
+            shop_id=shop.id,
+            contact_id=contact.id,
+            product_id=product_id,
+            variant_id=variant_id,
         )
-        apply_consent(contact, hold_for_confirmation(contact, consent, form_opt_in(shop) == DOUBLE_OPT_IN))
-        engine = FlowEngine(db.session(), services.clock, deferred)
-        for event in subscription_triggers(shop.id, contact, before, now, pending=EventKind.SIGNUP_PENDING):
-            engine.handle(event)
-    db.session.commit()
-    deferred.flush()
+        alert.created_at = now
+        alert.notified_at = None  # asked again: tell them next time too
+        if subscribe:
+            before = contact.email_consent
+            consent = ConsentFacts(
+                "email", ConsentState.SUBSCRIBED, SOURCE, now, grant_only=True, origin=request_origin()
+            )
+            double = form_opt_in(shop) == DOUBLE_OPT_IN
+            apply_consent(contact, hold_for_confirmation(contact, consent, double))
+            for event in subscription_triggers(
+                shop.id, contact, before, now, pending=EventKind.SIGNUP_PENDING
+            ):
+                work.engine.handle(event)
     log.info(
         "shop %s: contact %s asked to hear when %s/%s is back", shop.id, contact.id, product_id, variant_id
     )
