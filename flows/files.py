@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 from sqlalchemy.orm import Session
 
+from app.core.errors import StoreflowError
 from app.db.models import FlowSetting
 from app.db.models.rows import get_or_create
 from flows.catalogue import CATALOGUE
@@ -46,7 +47,7 @@ FORMATS = ("yaml", "json")
 MAX_PROBLEM_LENGTH = 200
 
 
-class FlowFileError(ValueError):
+class FlowFileError(StoreflowError, ValueError):
     """A flow file was refused; ``problems`` lists each flow and setting at fault."""
 
     def __init__(self, problems: list[str]) -> None:

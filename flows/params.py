@@ -14,13 +14,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.core.errors import StoreflowError
 from flows.definitions import Param, ParamKind
 
 MAX_TEXT = 500
 MAX_LINES = 200
 
 
-class ParamError(ValueError):
+class ParamError(StoreflowError, ValueError):
     """A parameter's value was refused; the message names the setting and what is expected."""
 
 

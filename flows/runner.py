@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.clock import Clock
+from app.core.errors import StoreflowError
 from app.db import affected_rows
 from app.db.models import Enrollment
 from app.db.models import decisions as decided
@@ -54,7 +55,7 @@ class Actions(Protocol):
     ) -> SendOutcome: ...
 
 
-class NoActionsError(RuntimeError):
+class NoActionsError(StoreflowError, RuntimeError):
     """A flow reached an action step, and the runner was given nothing to carry actions out."""
 
 

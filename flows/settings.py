@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.errors import StoreflowError
 from app.core.events import EventKind
 from app.db.models import FlowSetting, Shop
 from flows.catalogue import CATALOGUE
@@ -28,7 +29,7 @@ from flows.params import ParamError, clean, restore
 from flows.splits import Condition, ConditionError, parse
 
 
-class FlowSettingsError(ValueError):
+class FlowSettingsError(StoreflowError, ValueError):
     """A merchant's flow settings were refused; the message says which value and why."""
 
 

@@ -16,8 +16,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from app.core.errors import StoreflowError
 
-class ConditionError(ValueError):
+
+class ConditionError(StoreflowError, ValueError):
     """A condition was refused; the message says what is wrong and what would be right."""
 
 

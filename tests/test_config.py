@@ -236,7 +236,13 @@ def test_the_heroku_button_offers_each_setting_as_declared(declared):
         assert entry["required"] is False
 
 
-CORE_HELPERS = {"app.core.api_urls", "app.core.sendgrid_key", "app.core.vapid", "app.core.weak_secrets"}
+CORE_HELPERS = {
+    "app.core.api_urls",
+    "app.core.errors",
+    "app.core.sendgrid_key",
+    "app.core.vapid",
+    "app.core.weak_secrets",
+}
 CORE_LIBRARIES = {"cryptography", "py_vapid"}
 
 

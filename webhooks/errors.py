@@ -1,18 +1,21 @@
-"""Exceptions raised at the webhook edge; views map each family to an HTTP status."""
+"""Exceptions raised at the webhook edge; each family has a ``reason`` the doors map to a status
+(app/web/errors.py)."""
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class WebhookError(Exception):
-    """Base of every webhook rejection; ``status`` is what the view answers."""
 
-    status = 400
+class WebhookError(StoreflowError):
+    """Base of every webhook rejection."""
+
+    reason = "webhook_rejected"
 
 
 class WebhookVerificationError(WebhookError):
     """The request cannot be shown to come from the platform (401, nothing stored)."""
 
-    status = 401
+    reason = "unverified"
 
 
 class MissingSignatureError(WebhookVerificationError):
@@ -26,7 +29,7 @@ class InvalidSignatureError(WebhookVerificationError):
 class MalformedWebhookError(WebhookError):
     """Signed, but not a request we can store: bad JSON, missing headers, unknown topic (400)."""
 
-    status = 400
+    reason = "malformed"
 
 
 class UnknownShopError(WebhookError):
@@ -36,7 +39,7 @@ class UnknownShopError(WebhookError):
     before the merchant first opens the app, so a retry later may well find the shop installed.
     """
 
-    status = 404
+    reason = "unknown_shop"
 
 
 class MisboundWebhookError(WebhookVerificationError):

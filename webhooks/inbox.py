@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from app.core.clock import utcnow
+from app.core.errors import StoreflowError
 from app.core.text import storable
 from app.db.models import Shop, WebhookEvent
 
@@ -176,7 +177,7 @@ def _insert_sql(placeholder: str) -> str:
     )
 
 
-class InboxUnavailableError(RuntimeError):
+class InboxUnavailableError(StoreflowError, RuntimeError):
     """The database did not take the delivery; the platform should retry it later."""
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from app.core.errors import StoreflowError
+
 DEFAULT_PORTS = {"https": 443, "http": 80}
 MAX_URL_LENGTH = 255  # Shop.domain
 _WILDCARD_LABEL = "storeflowwildcardlabel"  # a label re.escape leaves alone
 
 
-class ApiUrlFormError(ValueError):
+class ApiUrlFormError(StoreflowError, ValueError):
     """The value is not an absolute http(s) URL an installation can be keyed by."""
 
 

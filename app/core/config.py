@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.api_urls import check_pattern
+from app.core.errors import StoreflowError
 from app.core.sendgrid_key import load_public_key
 from app.core.vapid import DEV_PUBLIC_KEY, VapidKeyError, checked_public_key
 from app.core.weak_secrets import weakness
@@ -38,7 +39,7 @@ METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
 
 
-class ConfigError(RuntimeError):
+class ConfigError(StoreflowError, RuntimeError):
     """Raised at start-up when the environment cannot make a working configuration."""
 
 

@@ -7,8 +7,10 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from app.core.errors import StoreflowError
 
-class TokenDecryptionError(RuntimeError):
+
+class TokenDecryptionError(StoreflowError, RuntimeError):
     """A stored token cannot be decrypted with any configured key."""
 
 

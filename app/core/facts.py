@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from app.core.errors import StoreflowError
 from app.core.events import EventKind
 
 
@@ -24,7 +25,7 @@ class ConsentState(StrEnum):
     INVALID = "invalid"
 
 
-class NormalizationError(ValueError):
+class NormalizationError(StoreflowError, ValueError):
     """A signed payload that does not have the shape its topic promises; not worth retrying."""
 
 

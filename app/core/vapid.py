@@ -12,13 +12,15 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02, b64urlencode
 
+from app.core.errors import StoreflowError
+
 # Development and the demo only: a published key pair, so subscriptions can be captured with no
 # configuration. Production refuses it (app/core/config.py); nothing signed with it is sent anywhere:
 # without VAPID_PRIVATE_KEY pushes go to the dev outbox.
 DEV_PUBLIC_KEY = "BEgv7TfjbR_T7mCd0L32qXhjXLby_qgKqxVmaSCftmPn6vffsoptQbZH1V-4icXL1ne6CXriwesLdNYajXSHXSQ"
 
 
-class VapidKeyError(ValueError):
+class VapidKeyError(StoreflowError, ValueError):
     """A VAPID key is malformed, or the public key is not the private key's."""
 
 

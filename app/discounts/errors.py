@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class DiscountError(Exception):
+
+class DiscountError(StoreflowError):
     """Base of every failure making a discount code on a platform."""
 
 

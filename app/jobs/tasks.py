@@ -9,6 +9,7 @@ from typing import Any
 from rq import Queue
 
 from app.calendar.tick import run_calendar
+from app.core.errors import StoreflowError
 from app.db import db
 from app.jobs.failures import record_failure
 from app.jobs.live_cache import RedisLiveCache
@@ -26,7 +27,7 @@ from flows.runner import StepRunner
 log = logging.getLogger(__name__)
 
 
-class EventBatchError(RuntimeError):
+class EventBatchError(StoreflowError, RuntimeError):
     """Some events of a batch raised; each waits out its backoff, then the relay hands it out again."""
 
 

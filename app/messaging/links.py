@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.core.errors import StoreflowError
+
 PATH = "/c/"
 _SALT = "storeflow-click"
 _HREF = re.compile(r"""(\bhref\s*=\s*)(["'])(https?://.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -25,7 +27,7 @@ _TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]"
 
 
-class BadClickLinkError(ValueError):
+class BadClickLinkError(StoreflowError, ValueError):
     """The token was not signed by us, or does not name a message and link."""
 
 

@@ -33,6 +33,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from app.core.errors import StoreflowError
 from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
@@ -55,7 +56,7 @@ PUSH_TITLE_LIMIT = 80
 PUSH_BODY_LIMIT = 240
 
 
-class TemplateRenderError(RuntimeError):
+class TemplateRenderError(StoreflowError, RuntimeError):
     """A template is missing or failed to render."""
 
 

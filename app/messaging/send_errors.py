@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class SendError(Exception):
+
+class SendError(StoreflowError):
     """A message was not delivered to the provider."""
 
 

@@ -40,6 +40,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment
 
+from app.core.errors import StoreflowError
+
 # Wall time for all the parts of one message. Merchant templates render in a few milliseconds
 # (bench/template_render.py); this is a hundred times that, and what a web or worker thread can give.
 RENDER_SECONDS = 0.5
@@ -53,7 +55,7 @@ MAX_INT_BITS = 8_192
 _deadline: ContextVar[float | None] = ContextVar("template_deadline", default=None)
 
 
-class TemplateLimitError(SecurityError):
+class TemplateLimitError(StoreflowError, SecurityError):
     """A merchant's template went past one of the bounds: it is broken, like a syntax error."""
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.core.errors import StoreflowError
 from app.shops.zones import zone
 from app.storefront.schema import VISITOR
 from webhooks.payload import decode_json
@@ -32,7 +33,7 @@ MAX_ENDPOINT = 1024
 MAX_ZONE = 64
 
 
-class InvalidSubscriptionError(ValueError):
+class InvalidSubscriptionError(StoreflowError, ValueError):
     """The post is not a push subscription we accept; the message names the field and why."""
 
 

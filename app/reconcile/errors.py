@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class ReconcileError(Exception):
+
+class ReconcileError(StoreflowError):
     """Base of the refusals a platform's recent activity raises instead of its own errors."""
 
 

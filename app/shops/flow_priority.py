@@ -8,6 +8,8 @@ which outranks a browsing follow-up, which outranks lifecycle mail, which outran
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
+
 RECOVERY = "recovery"
 CATALOGUE = "catalogue"
 BROWSING = "browsing"
@@ -38,7 +40,7 @@ _GROUP_OF = {
 }
 
 
-class PriorityOrderError(ValueError):
+class PriorityOrderError(StoreflowError, ValueError):
     """A submitted priority order does not name every group exactly once."""
 
 

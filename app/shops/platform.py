@@ -20,10 +20,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from app.core.errors import StoreflowError
 from app.db.models import DiscountCode, Shop
 
 
-class UnknownPlatformError(LookupError):
+class UnknownPlatformError(StoreflowError, LookupError):
     """A shop names a platform Storeflow has no adapter for."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class SimulationError(ValueError):
+
+class SimulationError(StoreflowError, ValueError):
     """The simulation cannot run as asked (unknown scenario, no such contact, nothing to start from)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class StoreCheckError(Exception):
+
+class StoreCheckError(StoreflowError):
     """Base of every failure checking a message against the live store."""
 
 

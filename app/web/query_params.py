@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter, Map
 
+from app.core.errors import StoreflowError
 from app.db.models.types import MAX_ROW_ID
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() is true, int
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class QueryParamError(ValueError):
+class QueryParamError(StoreflowError, ValueError):
     """A query parameter is not what it must be; the message names it and says what it takes."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, make_response, request
 
+from app.core.errors import StoreflowError
 from app.db import db
 from app.jobs.services import current_services
 from app.reports.attribution import Windows
@@ -30,7 +31,7 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
-class PeriodError(ValueError):
+class PeriodError(StoreflowError, ValueError):
     """The requested period cannot be reported on."""
 
 

@@ -7,6 +7,7 @@ recipients asked for that message through the store's "notify me" form.
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 from flows.catalogue import browsing, calendar, lifecycle, purchase, recovery, stock
 from flows.definitions import Flow
 
@@ -17,7 +18,7 @@ CATALOGUE: dict[str, Flow] = {
 }
 
 
-class UnknownFlowError(KeyError):
+class UnknownFlowError(StoreflowError, KeyError):
     """No flow has that key."""
 
 

@@ -4,6 +4,7 @@ fetches them; read here and by the dashboard token check)."""
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 from webhooks.errors import WebhookError, WebhookVerificationError
 
 
@@ -14,10 +15,10 @@ class UnknownInstanceError(WebhookVerificationError):
 class SigningKeysUnavailableError(WebhookError):
     """The instance's signing keys could not be fetched; answer 503 so Saleor redelivers later."""
 
-    status = 503
+    reason = "signing_keys_unavailable"
 
 
-class JwksError(Exception):
+class JwksError(StoreflowError):
     """The instance's signing keys cannot vouch for a signature."""
 
 

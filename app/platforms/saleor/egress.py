@@ -23,12 +23,14 @@ from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from app.core.errors import StoreflowError
 
-class BlockedAddressError(requests.ConnectionError):
+
+class BlockedAddressError(StoreflowError, requests.ConnectionError):
     """A Saleor URL led to a private, loopback, link-local or otherwise non-public address."""
 
 
-class _RefusedPeer(OSError):
+class _RefusedPeer(StoreflowError, OSError):
     """Raised inside urllib3 when the connected peer is not public (it becomes BlockedAddressError)."""
 
 

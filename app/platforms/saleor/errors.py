@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.core.errors import StoreflowError
 
-class SaleorError(Exception):
+
+class SaleorError(StoreflowError):
     """Base of every failure talking to a Saleor instance or checking what one sent."""
 
 
@@ -29,12 +31,15 @@ class SaleorApiError(SaleorError):
 
 
 class RegistrationError(SaleorError):
-    """An install request we refuse; ``code`` and the message are what the Saleor dashboard shows."""
+    """An install request we refuse; ``code`` and the message are what the Saleor dashboard shows.
 
-    def __init__(self, code: str, message: str, status: int) -> None:
+    The code is also the ``reason`` the install view maps to a status (app/web/errors.py).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-        self.status = status
+        self.reason = code
 
 
 class DashboardTokenError(SaleorError):

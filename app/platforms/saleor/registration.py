@@ -81,7 +81,7 @@ def register(
 def _auth_token(body: Any) -> str:
     token = body.get("auth_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token.strip() or len(token) > MAX_TOKEN_LENGTH:
-        raise RegistrationError("MISSING_AUTH_TOKEN", "The request carries no auth_token.", 400)
+        raise RegistrationError("MISSING_AUTH_TOKEN", "The request carries no auth_token.")
     return token.strip()
 
 
@@ -97,17 +97,16 @@ def _schema_version(raw: str | None) -> str | None:
 
 def _allowed(services: PlatformServices, raw_api_url: str | None) -> str:
     if not raw_api_url:
-        raise RegistrationError("MISSING_SALEOR_API_URL", "The Saleor-Api-Url header is missing.", 400)
+        raise RegistrationError("MISSING_SALEOR_API_URL", "The Saleor-Api-Url header is missing.")
     try:
         return allowed_api_url(services.config, raw_api_url)
     except InvalidApiUrlError as exc:
-        raise RegistrationError("INVALID_SALEOR_API_URL", str(exc), 400) from None
+        raise RegistrationError("INVALID_SALEOR_API_URL", str(exc)) from None
     except ApiUrlNotAllowedError:
         raise RegistrationError(
             "SALEOR_URL_PROHIBITED",
             "This Storeflow deployment does not accept installs from this Saleor instance; "
             "ask its operator to add the API URL to SALEOR_ALLOWED_API_URLS.",
-            403,
         ) from None
 
 
@@ -119,15 +118,15 @@ def _check_token(services: PlatformServices, api_url: str, token: str) -> tuple[
         log.warning("saleor install from %s refused: token check failed: %s", api_url, exc)
         if exc.transient:
             raise RegistrationError(
-                "SALEOR_UNREACHABLE", "Storeflow could not reach the Saleor API to check the token.", 502
+                "SALEOR_UNREACHABLE", "Storeflow could not reach the Saleor API to check the token."
             ) from None
         raise RegistrationError(
-            "INVALID_AUTH_TOKEN", "The Saleor API did not accept the auth_token.", 401
+            "INVALID_AUTH_TOKEN", "The Saleor API did not accept the auth_token."
         ) from None
     app = data.get("app")
     app_id = app.get("id") if isinstance(app, dict) else None
     if not isinstance(app_id, str) or not app_id:
-        raise RegistrationError("UNKNOWN_APP_ID", "The auth_token does not belong to an app.", 401)
+        raise RegistrationError("UNKNOWN_APP_ID", "The auth_token does not belong to an app.")
     shop = data.get("shop")
     name = shop.get("name") if isinstance(shop, dict) else None
     return app_id, name[:255] if isinstance(name, str) and name.strip() else None

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from app.core.config import Config
+from app.core.errors import StoreflowError
 from app.db.models import Shop
 from app.ingest.recovery_links import PLACEHOLDER, TEMPLATE_SETTING, relink_open_checkouts, template_of
 from webhooks.saleor.normalize import SUBSCRIBED_VALUES, UNSUBSCRIBED_VALUES
@@ -26,7 +27,7 @@ EXAMPLE_TEMPLATE = "https://shop.example/checkout?checkout={checkout_id}"
 MAX_TEMPLATE_LENGTH = 1024
 
 
-class SettingsError(ValueError):
+class SettingsError(StoreflowError, ValueError):
     """A submitted setting is refused; the message says how to fix it."""
 
 

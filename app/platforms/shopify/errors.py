@@ -1,50 +1,56 @@
-"""Exceptions of the Shopify install side; each carries what the caller needs to answer or retry."""
+"""Exceptions of the Shopify install side; each carries what the caller needs to answer or retry.
+
+An install refusal says why in its ``reason``; the install views map it to a status
+(app/web/errors.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.core.errors import StoreflowError
 
-class ShopifyError(Exception):
+
+class ShopifyError(StoreflowError):
     """Base of every failure talking to Shopify or checking what Shopify sent."""
 
 
 class InstallRequestError(ShopifyError):
-    """An OAuth install or callback request we refuse; ``status`` is what the view answers."""
+    """An OAuth install or callback request we refuse."""
 
-    status = 400
+    reason = "install_refused"
 
 
 class InvalidShopDomainError(InstallRequestError):
     """The ``shop`` parameter is not a ``*.myshopify.com`` domain (400)."""
 
-    status = 400
+    reason = "invalid_shop_domain"
 
 
 class InvalidHmacError(InstallRequestError):
     """The query-string HMAC does not match under any configured secret (401)."""
 
-    status = 401
+    reason = "invalid_hmac"
 
 
 class StaleRequestError(InstallRequestError):
     """The signed ``timestamp`` is missing or too old to trust (401)."""
 
-    status = 401
+    reason = "stale_request"
 
 
 class InvalidStateError(InstallRequestError):
     """The ``state`` nonce is missing or is not the one this browser was given (403)."""
 
-    status = 403
+    reason = "invalid_state"
 
 
 class CodeExchangeError(InstallRequestError):
     """Shopify refused the authorization code (400) or could not be reached (502)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, reason: str = "code_refused") -> None:
         super().__init__(message)
-        self.status = status
+        self.reason = reason
 
 
 class SessionTokenError(ShopifyError):

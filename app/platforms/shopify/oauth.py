@@ -131,7 +131,9 @@ def _ends_at(now: datetime, seconds: object) -> datetime | None:
     try:
         return now + timedelta(seconds=int(str(seconds)))
     except ValueError:
-        raise CodeExchangeError(f"Shopify sent an unreadable token lifetime: {seconds!r}", 502) from None
+        raise CodeExchangeError(
+            f"Shopify sent an unreadable token lifetime: {seconds!r}", "shopify_unreachable"
+        ) from None
 
 
 def _check_state(expected: object, received: str, domain: str) -> None:
@@ -168,9 +170,13 @@ def exchange_code(config: Config, domain: str, code: str) -> dict[str, Any]:
             url, json=body, headers={"Accept": "application/json"}, timeout=CODE_EXCHANGE_TIMEOUT
         )
     except requests.RequestException as exc:
-        raise CodeExchangeError(f"could not reach {domain} to exchange the code: {exc}", 502) from exc
+        raise CodeExchangeError(
+            f"could not reach {domain} to exchange the code: {exc}", "shopify_unreachable"
+        ) from exc
     if response.status_code >= 500:
-        raise CodeExchangeError(f"{domain} answered {response.status_code} to the code exchange", 502)
+        raise CodeExchangeError(
+            f"{domain} answered {response.status_code} to the code exchange", "shopify_unreachable"
+        )
     try:
         grant = response.json()
     except ValueError:
@@ -179,7 +185,7 @@ def exchange_code(config: Config, domain: str, code: str) -> dict[str, Any]:
         detail = grant.get("error_description") or grant.get("error") if isinstance(grant, dict) else None
         raise CodeExchangeError(f"{domain} refused the code ({response.status_code}): {detail}")
     if not isinstance(grant, dict) or not grant.get("access_token"):
-        raise CodeExchangeError(f"{domain} sent no access token", 502)
+        raise CodeExchangeError(f"{domain} sent no access token", "shopify_unreachable")
     return grant
 
 

@@ -21,6 +21,7 @@ from flask import Response, abort, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from redis.exceptions import RedisError
 
+from app.core.errors import StoreflowError
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import current_services
@@ -32,7 +33,7 @@ SALEOR_API_URL_HEADER = "Saleor-Api-Url"
 _LOGIN_SALT = "storeflow-admin-login"
 
 
-class LoginCheckUnavailableError(RuntimeError):
+class LoginCheckUnavailableError(StoreflowError, RuntimeError):
     """Redis, which remembers used login links, cannot be reached: whether a link was used is unknown."""
 
 

@@ -19,13 +19,15 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from app.core.errors import StoreflowError
+
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 SENDGRID_SEND_SCOPE = "mail.send"
 
 
-class ProviderCheckError(Exception):
+class ProviderCheckError(StoreflowError):
     """The provider refused the credentials, or could not be asked; the message says which."""
 
 

@@ -17,6 +17,7 @@ from flask import abort, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.consent.ledger import DISCLOSURE_SECTION
+from app.core.errors import StoreflowError
 from app.db import db
 from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
@@ -68,7 +69,7 @@ MAX_SMART_SENDING_HOURS = 168
 MAX_BUDGET_MESSAGES = 10
 
 
-class SettingInputError(ValueError):
+class SettingInputError(StoreflowError, ValueError):
     """A submitted setting was refused; the message says how to fix it."""
 
 

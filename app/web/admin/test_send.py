@@ -11,6 +11,7 @@ import logging
 import re
 from secrets import token_hex
 
+from app.core.errors import StoreflowError
 from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
 from app.jobs.services import current_services
@@ -26,7 +27,7 @@ TEST_SENDS_PER_HOUR = 10
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class TestSendError(Exception):
+class TestSendError(StoreflowError):
     """The test message was not sent; the message says why, in the merchant's words."""
 
 

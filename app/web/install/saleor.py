@@ -16,6 +16,7 @@ from app.platforms.saleor.manifest import APP_PATH, MANIFEST_PATH, PRIVACY_PATH,
 from app.platforms.saleor.registration import register
 from app.platforms.saleor.settings import consent_rule
 from app.platforms.saleor.urls import normalize_api_url
+from app.web.errors import status_for
 from app.web.extensions import csrf
 from app.web.framing import allow_framing_by
 from app.web.served import served_only
@@ -55,8 +56,8 @@ def register_token() -> tuple[Response, int]:
             request.headers.get(DOMAIN_HEADER),
         )
     except RegistrationError as exc:
-        log.warning("saleor install refused (%s %s): %s", exc.status, exc.code, exc)
-        return _failure(exc.code, str(exc), exc.status)
+        log.warning("saleor install refused (%s %s): %s", status_for(exc), exc.code, exc)
+        return _failure(exc.code, str(exc), status_for(exc))
     except OperationalError as exc:
         db.session.rollback()
         log.error("saleor install not stored: database unavailable: %s", exc.orig)

@@ -15,6 +15,7 @@ from app.platforms.shopify.installation import PLATFORM
 from app.platforms.shopify.oauth import begin_install, complete_install
 from app.platforms.shopify.sdk import normalize_shop_domain, shopify_app
 from app.platforms.shopify.session_tokens import PATCH_ID_TOKEN_PATH, frame_ancestors
+from app.web.errors import status_for
 from app.web.framing import allow_framing_by
 from app.web.served import served_only
 
@@ -70,5 +71,5 @@ def patch_id_token() -> Response:
 
 def _refuse(step: str, exc: InstallRequestError) -> Response:
     """Answer a refused install step with its status and a plain reason, and log it."""
-    log.warning("shopify %s refused (%s %s): %s", step, exc.status, type(exc).__name__, exc)
-    return Response(f"Shopify install failed: {exc}\n", exc.status, mimetype="text/plain")
+    log.warning("shopify %s refused (%s %s): %s", step, status_for(exc), type(exc).__name__, exc)
+    return Response(f"Shopify install failed: {exc}\n", status_for(exc), mimetype="text/plain")

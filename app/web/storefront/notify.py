@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
 from app.consent.forms import DOUBLE_OPT_IN, form_opt_in
+from app.core.errors import StoreflowError
 from app.core.events import EventKind
 from app.core.facts import ConsentFacts, ConsentState, ContactFacts
 from app.db import db
@@ -52,7 +53,7 @@ ADDRESS_LIMIT = 5
 SHOP_LIMIT = 600
 
 
-class SignupError(ValueError):
+class SignupError(StoreflowError, ValueError):
     """A signup was refused; the message says which field and why."""
 
 

@@ -38,6 +38,7 @@ from app.storefront.logins import LoginVerifier
 from app.storefront.origins import origin_of
 from app.storefront.schema import EventBatch, parse_batch
 from app.storefront.sites import Site, SiteDirectory
+from app.web.errors import status_for
 from app.web.webhooks.ingress import Reply
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class StorefrontReceiver:
             if origin not in site.origins:
                 raise ForeignOriginError(f"{origin or 'no origin'} is not a storefront of this shop")
         except StorefrontError as exc:
-            return Answer(Reply.error(exc.status, str(exc)))
+            return Answer(Reply.error(status_for(exc), str(exc)))
         return Answer(
             Reply(204, b""),
             (
@@ -143,12 +144,12 @@ class StorefrontReceiver:
 def _refused(exc: StorefrontError, cors: Headers) -> Answer:
     """Answer a refusal with its status; a rate limit also says when to come back."""
     if isinstance(exc, RateLimitedError):
-        return Answer(Reply.error(exc.status, str(exc)), (*cors, ("Retry-After", str(exc.retry_after))))
+        return Answer(Reply.error(status_for(exc), str(exc)), (*cors, ("Retry-After", str(exc.retry_after))))
     if isinstance(exc, EventsUnavailableError):
         log.warning("storefront events dropped (503): %s", exc)
     else:
-        log.debug("storefront events refused (%s): %s", exc.status, exc)
-    return Answer(Reply.error(exc.status, str(exc)), cors)
+        log.debug("storefront events refused (%s): %s", status_for(exc), exc)
+    return Answer(Reply.error(status_for(exc), str(exc)), cors)
 
 
 def _cors(origin: str) -> Headers:

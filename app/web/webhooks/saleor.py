@@ -33,6 +33,7 @@ from app.platforms.saleor.installation import (
 )
 from app.platforms.saleor.manifest import subscribed_events
 from app.platforms.saleor.urls import ApiUrlAllowlist, normalize_api_url
+from app.web.errors import status_for
 from app.web.webhooks.ingress import Reply
 from webhooks.errors import MalformedWebhookError, MisboundWebhookError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
@@ -81,9 +82,9 @@ class SaleorReceiver:
             return Reply.error(503, "temporarily unavailable")
         except WebhookError as exc:
             log.warning(
-                "saleor webhook rejected (%s): %s, event=%r instance=%r", exc.status, exc, event, api_url
+                "saleor webhook rejected (%s): %s, event=%r instance=%r", status_for(exc), exc, event, api_url
             )
-            return Reply.error(exc.status, str(exc))
+            return Reply.error(status_for(exc), str(exc))
 
     def _installation(self, raw_api_url: str) -> tuple[str, ShopRef]:
         """Return the installed, allowlisted instance named by ``Saleor-Api-Url``; nothing else is trusted."""

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import db
 from app.jobs.services import current_services
 from app.messaging.feedback import record_feedback
+from app.web.errors import status_for
 from app.web.extensions import csrf
 from webhooks.errors import MalformedWebhookError, WebhookError
 from webhooks.payload import decode_json
@@ -48,8 +49,8 @@ def receive() -> tuple[Response, int]:
         outcome = record_feedback(db.session(), parsed.feedback)
         db.session.commit()
     except WebhookError as exc:
-        log.warning("sendgrid event post rejected (%s): %s", exc.status, exc)
-        return jsonify(error=str(exc)), exc.status
+        log.warning("sendgrid event post rejected (%s): %s", status_for(exc), exc)
+        return jsonify(error=str(exc)), status_for(exc)
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.error("sendgrid events not applied (503, SendGrid retries): %s", exc)

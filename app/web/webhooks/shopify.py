@@ -14,6 +14,7 @@ from datetime import datetime
 from werkzeug.datastructures import Headers
 
 from app.jobs.services import Services
+from app.web.errors import status_for
 from app.web.webhooks.ingress import Reply
 from webhooks.errors import MalformedWebhookError, UnknownShopError, WebhookError
 from webhooks.inbox import InboxUnavailableError, IncomingEvent, ShopRef
@@ -47,8 +48,10 @@ class ShopifyReceiver:
             log.error("shopify webhook not stored (503, retried): %s, topic=%r shop=%r", exc, topic, domain)
             return Reply.error(503, "temporarily unavailable")
         except WebhookError as exc:
-            log.warning("shopify webhook rejected (%s): %s, topic=%r shop=%r", exc.status, exc, topic, domain)
-            return Reply.error(exc.status, str(exc))
+            log.warning(
+                "shopify webhook rejected (%s): %s, topic=%r shop=%r", status_for(exc), exc, topic, domain
+            )
+            return Reply.error(status_for(exc), str(exc))
 
     def _store(self, headers: Headers, raw: bytes, topic: str, domain: str) -> Reply:
         if topic not in TOPIC_KINDS:

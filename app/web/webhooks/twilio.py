@@ -29,6 +29,7 @@ from app.jobs.services import current_services
 from app.messaging.feedback import record_feedback
 from app.messaging.sms_accounts import SmsAccount, inbound_accounts, status_account
 from app.messaging.sms_keywords import Keyword, help_text, keyword, opt_in, opt_out
+from app.web.errors import status_for
 from app.web.extensions import csrf
 from webhooks.errors import InvalidSignatureError, WebhookError
 from webhooks.twilio.status import STATUS_PATH, status_feedback
@@ -174,8 +175,8 @@ def _other_message(message: Message) -> bool:
 
 
 def _refused(exc: WebhookError) -> Response:
-    log.warning("twilio request to %s rejected (%s): %s", request.path, exc.status, exc)
-    return Response(str(exc), status=exc.status, mimetype="text/plain")
+    log.warning("twilio request to %s rejected (%s): %s", request.path, status_for(exc), exc)
+    return Response(str(exc), status=status_for(exc), mimetype="text/plain")
 
 
 def _misconfigured(exc: TokenDecryptionError) -> Response:
