@@ -272,9 +272,9 @@ class VirtualWorker:
         from app.db import db
         from app.db.models import WebhookEvent
         from app.jobs.relay import relay_webhooks
+        from app.jobs.storefront_drain import drain_events
         from app.jobs.tasks import enqueue_activity
         from app.jobs.worker import make_worker
-        from app.storefront.drain import drain_events
 
         queue = self.services.queue
         for _ in range(100):

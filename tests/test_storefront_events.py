@@ -14,9 +14,9 @@ from app.core.facts import ContactFacts, PrivacyRequest
 from app.db import db
 from app.db.models import Shop, StorefrontEvent, Visitor
 from app.ingest.privacy import export_customer, redact_customer
+from app.jobs.storefront_drain import drain_events
 from app.jobs.worker import storefront_buffer
 from app.storefront.buffer import QUEUE_KEY
-from app.storefront.drain import drain_events
 from app.storefront.identity import Clicker, clicker_token
 from app.web.factory import create_app
 from tests.conftest import test_config

@@ -54,6 +54,7 @@ def reconcile_shop(shop_id: int) -> str:
     platform = platforms_of(services).of(shop)
     try:
         report = Reconciler(db.session(), now).run(shop, platform.recent_activity(db.session(), shop, now))
+        db.session.commit()
     except ReconcileNoAccessError as exc:
         log.info("reconciliation of shop %s skipped: %s", shop_id, exc)
         return "no access"

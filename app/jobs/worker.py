@@ -29,9 +29,9 @@ from app.jobs.event_buffer import EventBuffer
 from app.jobs.reconcile import start_if_due as start_reconciliation
 from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
 from app.jobs.services import Services, current_services
+from app.jobs.storefront_drain import drain_events
 from app.jobs.tasks import enqueue_activity
 from app.storefront.buffer import Limits
-from app.storefront.drain import drain_events
 
 log = logging.getLogger(__name__)
 

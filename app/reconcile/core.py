@@ -34,7 +34,10 @@ class Reconciler:
         self.now = now
 
     def run(self, shop: Shop, source: RecentActivity) -> Report:
-        """Store what the platform has and we lack; move the shop's marks to the end of each window."""
+        """Store what the platform has and we lack; move the shop's marks to the end of each window.
+
+        The caller commits (the reconcile job), so the marks move only with what was stored.
+        """
         source.learn_identity(shop)
         marks = dict((shop.settings or {}).get(SETTINGS_KEY) or {})
         found: list[Synthetic] = []
@@ -55,7 +58,6 @@ class Reconciler:
         self._remember(
             shop.id, {"checkouts": checkouts_until.isoformat(), "orders": orders_until.isoformat()}
         )
-        self.session.commit()
         if stored:
             log.warning(
                 "shop %s: %d webhook(s) never arrived; reconciled from the %s API",

@@ -5,8 +5,8 @@ Redis stands between the storefront events endpoint and the database (app/jobs/e
 The endpoint makes one round trip per post: a Lua script counts the events against the visitor's
 and the shop's per-minute allowance (fixed one-minute windows, ``INCRBY`` with an expiry) and, if
 both allow them, appends the post to a list. The worker's relay loop takes posts off the list in
-batches and writes them with a few statements (``app/storefront/drain.py``), so a storefront flood
-never reaches PostgreSQL one row at a time. The visitor is counted first: a visitor over their
+batches (``app/jobs/storefront_drain.py``) and writes them with a few statements, so a storefront
+flood never reaches PostgreSQL one row at a time. The visitor is counted first: a visitor over their
 allowance is refused without spending the shop's. The list is capped, so a stopped worker makes
 the endpoint refuse events (503) instead of filling Redis.
 """

@@ -1,16 +1,13 @@
-"""Move queued storefront posts into the database in batches (run by the worker's relay loop).
+"""Write a batch of queued storefront posts: events, visitors, and who the visitors are.
 
 A batch of posts becomes one multi-row INSERT of events, one INSERT of the visitors not seen
-before, and the visitors' last-seen times and links, in one transaction. If it fails, the posts go
-back to the head of the queue and the error reaches the loop, which retries later. A worker killed
-between taking a batch and committing it loses that batch (at most ``BATCH_SIZE`` posts): the
-price of keeping the storefront's path to one Redis call.
+before, and the visitors' last-seen times and links. The worker's relay loop takes the batches
+from Redis and commits each (app/jobs/storefront_drain.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import insert, select, tuple_
@@ -20,45 +17,16 @@ from app.db.models import Contact, Shop, StorefrontEvent, Visitor
 from app.db.models.rows import insert_missing
 from app.db.models.storefront import LINKED_BY_CHECKOUT, LINKED_BY_CLICK, LINKED_BY_LOGIN
 from app.storefront.activity import Activity, activities_of
-from app.storefront.buffer import PostQueue, QueuedPost, decode
+from app.storefront.buffer import QueuedPost, decode
 from app.storefront.identity import Clicker, read_clicker
 from app.storefront.schema import CHECKOUT_STARTED, FIELDS
 from app.storefront.visitors import contact_of_checkout, contact_of_customer, link
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
 
-
-def drain_events(
-    session: Session,
-    buffer: PostQueue,
-    secret_key: str,
-    batch_size: int = BATCH_SIZE,
-    report: Callable[[list[Activity]], None] | None = None,
-) -> int:
-    """Store queued posts until the queue is empty; return how many posts were stored.
-
-    ``report`` receives what known shoppers did, once stored, for the flows to react to.
-    """
-    total = 0
-    while raw := buffer.take(batch_size):
-        try:
-            activities = store_posts(session, _readable(raw), secret_key)
-            session.commit()
-        except Exception:
-            session.rollback()
-            buffer.give_back(raw)
-            raise
-        if report is not None and activities:
-            report(activities)
-        total += len(raw)
-        if len(raw) < batch_size:
-            break
-    return total
-
-
-def _readable(raw: list[bytes]) -> list[QueuedPost]:
+def readable(raw: list[bytes]) -> list[QueuedPost]:
+    """Decode queued posts; a corrupt one is logged and dropped, so it cannot block the queue."""
     posts = []
     for item in raw:
         try:

@@ -15,11 +15,11 @@ from werkzeug.test import TestResponse
 
 from app.db import db
 from app.db.models import Contact
+from app.jobs.storefront_drain import drain_events
 from app.jobs.tasks import enqueue_activity
 from app.jobs.worker import storefront_buffer
 from app.platforms.shopify.app_proxy import APP_PROXY_PATH, signed_query
 from app.storefront.buffer import QUEUE_KEY
-from app.storefront.drain import drain_events
 from app.storefront.identity import Clicker, clicker_token
 from tests.support.shopify import SHOP_DOMAIN, TEST_SECRET
 
