@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core.clock import Clock
 from app.core.errors import StoreflowError
 from app.db import affected_rows
+from app.db.checkpoint import checkpoint
 from app.db.models import Enrollment
 from app.db.models import decisions as decided
 from app.db.models.automation import ACTIVE, EXITED
@@ -110,7 +111,7 @@ class StepRunner:
                 .execution_options(synchronize_session=False)
             )
         )
-        self.session.commit()
+        checkpoint(self.session)
         self.session.expire_all()
         return bool(claimed)
 
@@ -137,14 +138,14 @@ class StepRunner:
                     return self._exit(enrollment, index, outcome.exit_reason, {"guard": flow.guard})
                 if outcome.retry_at is not None:
                     enrollment.next_run_at = outcome.retry_at
-                    self.session.commit()
+                    checkpoint(self.session)
                     self.scheduler.schedule(enrollment.id, enrollment.run_token, outcome.retry_at)
                     return "retrying"
             enrollment.step_index = index + 1
-            self.session.commit()
+            checkpoint(self.session)
         base = max(enrollment.anchor_at, self.clock.now())
         plan_next(enrollment, flow, settings, base)
-        self.session.commit()
+        checkpoint(self.session)
         if enrollment.state == ACTIVE and enrollment.next_run_at is not None:
             self.scheduler.schedule(enrollment.id, enrollment.run_token, enrollment.next_run_at)
             return "waiting"
@@ -183,6 +184,6 @@ class StepRunner:
         enrollment.exit_reason = reason
         enrollment.ended_at = self.clock.now()
         enrollment.next_run_at = None
-        self.session.commit()
+        checkpoint(self.session)
         log.info("enrollment %s exited before step %d: %s", enrollment.id, index, reason)
         return "exited"

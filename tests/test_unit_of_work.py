@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -105,3 +106,43 @@ def test_a_commit_that_fails_discards_the_jobs_too(app, welcome, clock):
             event.remove(db.session(), "before_commit", refuse)
         assert recorder.calls == []
         assert count(app, Enrollment) == 0
+
+
+DOMAIN = (
+    "flows",
+    "webhooks",
+    *(
+        f"app/{name}"
+        for name in [
+            "ingest",
+            "catalog",
+            "consent",
+            "messaging",
+            "calendar",
+            "simulation",
+            "storecheck",
+            "reconcile",
+            "reports",
+            "discounts",
+            "push",
+            "storefront",
+            "shops",
+        ]
+    ),
+)
+# Where a module under the domain folders commits, and why it may.
+MAY_COMMIT = {
+    "app/simulation/run.py": "the simulator stands in for the jobs, inside a rolled-back sandbox",
+    "app/reconcile/jobs.py": "an RQ job that still lives beside its domain code",
+}
+
+
+def test_the_domain_commits_only_at_a_checkpoint():
+    root = Path(__file__).resolve().parent.parent
+    committing = sorted(
+        str(path.relative_to(root))
+        for folder in DOMAIN
+        for path in (root / folder).rglob("*.py")
+        if ".commit()" in path.read_text()
+    )
+    assert set(committing) <= set(MAY_COMMIT), "commit at the edge, or at a checkpoint (app/db/checkpoint.py)"

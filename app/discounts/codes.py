@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db.checkpoint import checkpoint
 from app.db.models import DiscountCode, Enrollment, Shop
 from app.db.models.discounts import CREATED, FAILED, PENDING
 from app.discounts.errors import DiscountRefusedError, DiscountUnavailableError
@@ -69,14 +70,14 @@ def ensure_code(
         if code.attempts >= MAX_ATTEMPTS:
             return _give_up(session, code, f"gave up after {code.attempts} attempts: {exc}")
         code.detail = str(exc)
-        session.commit()
+        checkpoint(session)
         log.warning("discount %s for enrollment %s: will retry: %s", code.code, enrollment.id, exc)
         return DiscountResult(retry_at=now + timedelta(minutes=2**code.attempts))
     except DiscountRefusedError as exc:
         return _give_up(session, code, str(exc))
     code.status = CREATED
     code.detail = None
-    session.commit()
+    checkpoint(session)
     log.info("discount %s (%d%%) created for enrollment %s", code.code, code.percent, enrollment.id)
     return DiscountResult(code=code)
 
@@ -101,13 +102,13 @@ def _store(session: Session, enrollment: Enrollment, percent: int, days: int, no
         found = stored_code(session, enrollment.id)
         assert found is not None
         return found
-    session.commit()
+    checkpoint(session)
     return code
 
 
 def _give_up(session: Session, code: DiscountCode, reason: str) -> DiscountResult:
     code.status = FAILED
     code.detail = reason
-    session.commit()
+    checkpoint(session)
     log.error("discount %s not created: %s", code.code, reason)
     return DiscountResult(unavailable=reason)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
+from app.db.checkpoint import checkpoint
 from app.db.models import Contact, Enrollment
 from app.db.models import decisions as decided
 from app.messaging.suppression import suppress
@@ -58,6 +59,6 @@ class ContactActions:
         record_decision(
             self.session, enrollment, index, decided.ACTED, done, self.clock.now(), {"action": step.action}
         )
-        self.session.commit()
+        checkpoint(self.session)
         log.info("enrollment %s step %s: %s", enrollment.id, step.setting, done)
         return SendOutcome()

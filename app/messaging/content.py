@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
 from app.core.config import Config
+from app.db.checkpoint import checkpoint
 from app.db.models import Contact, Enrollment, Message, Shop
 from app.db.models import decisions as decided
 from app.db.models.messaging import PENDING, SKIPPED
@@ -115,13 +116,13 @@ class ContentBuilder:
 
     def _note(self, message: Message, detail: str) -> None:
         message.record(PENDING, self.clock.now(), detail)
-        self.session.commit()
+        checkpoint(self.session)
         log.warning("message %s: %s", message.id, detail)
 
     def _skip(self, message: Message, reason: str, facts: dict[str, Any]) -> Content:
         message.record(SKIPPED, self.clock.now(), reason)
         record_message_decision(self.session, message, decided.SKIPPED, reason, self.clock.now(), facts)
-        self.session.commit()
+        checkpoint(self.session)
         log.info("message %s skipped: %s", message.id, reason)
         return Content(outcome=SendOutcome())
 

@@ -28,6 +28,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from app.db import affected_rows
+from app.db.checkpoint import checkpoint
 from app.db.models import Message, MessageEvent
 from app.db.models import decisions as decided
 from app.db.models.messaging import FAILED, PENDING, SENDING, SENT
@@ -72,7 +73,7 @@ class SendRecovery:
             f"attempt {message.attempts} got no answer ({error}); "
             f"{self.channel.provider} will be asked whether it arrived before any resend",
         )
-        self.session.commit()
+        checkpoint(self.session)
         log.warning("message %s: no answer from %s: %s", message.id, self.channel.provider, error)
         return SendOutcome(retry_at=max(self.due(message), now))
 
@@ -97,7 +98,7 @@ class SendRecovery:
                 f"message arrived ({exc}); not resent to avoid a duplicate",
             )
             record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
-            self.session.commit()
+            checkpoint(self.session)
             return SendOutcome()
         if provider_id is None:
             return self._again(message, now, f"{provider} has no record of attempt {message.attempts}")
@@ -108,7 +109,7 @@ class SendRecovery:
         record_message_decision(
             self.session, message, decided.SENT, message.detail or "", now, sent_facts(message)
         )
-        self.session.commit()
+        checkpoint(self.session)
         log.info("message %s: %s confirms it accepted the last attempt", message.id, provider)
         return SendOutcome()
 
@@ -145,7 +146,7 @@ class SendRecovery:
         if message.attempts >= self.max_attempts:
             message.record(FAILED, now, f"gave up after {message.attempts} attempts: {why}")
             record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
-            self.session.commit()
+            checkpoint(self.session)
             log.error("message %s failed for good: %s", message.id, why)
             return SendOutcome()
         reopened = affected_rows(
@@ -160,6 +161,6 @@ class SendRecovery:
             self.session.rollback()
             return SendOutcome(retry_at=now + self.lease)
         message.record(PENDING, now, f"{why}; sending again")
-        self.session.commit()
+        checkpoint(self.session)
         log.warning("message %s: %s; sending again", message.id, why)
         return None

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
+from app.db.checkpoint import checkpoint
 from app.db.models import Contact, Enrollment, Message, Shop
 from app.db.models import decisions as decided
 from app.db.models.messaging import PENDING, SKIPPED
@@ -69,7 +70,7 @@ class SendRules:
             return self._defer(message, now, until, detail, facts)
         message.record(SKIPPED, now, reason)
         record_message_decision(self.session, message, decided.SKIPPED, reason, now, facts)
-        self.session.commit()
+        checkpoint(self.session)
         log.info("message %s skipped: %s", message.id, reason)
         return DONE
 
@@ -79,6 +80,6 @@ class SendRules:
         if message.detail != detail:
             message.record(PENDING, now, detail)
             record_message_decision(self.session, message, decided.DEFERRED, detail, now, facts)
-            self.session.commit()
+            checkpoint(self.session)
         log.info("message %s deferred: %s", message.id, detail)
         return SendOutcome(retry_at=until)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.core.clock import Clock
 from app.core.config import Config
 from app.db import affected_rows
+from app.db.checkpoint import checkpoint
 from app.db.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
 from app.db.models import decisions as decided
 from app.db.models.automation import ACTIVE
@@ -101,7 +102,7 @@ class MessageSender:
             record_message_decision(
                 self.session, message, decided.SKIPPED, reason, now, consent_facts(contact, step.channel)
             )
-            self.session.commit()
+            checkpoint(self.session)
             log.info("skipped %s step %d for contact %s: %s", flow.key, index, contact.id, reason)
             return DONE
         held = SendRules(self.session, self.clock).hold(shop, contact, enrollment, flow, step, message)
@@ -121,7 +122,7 @@ class MessageSender:
         except TemplateRenderError as exc:
             message.record(FAILED, now, f"template error: {exc}")
             record_message_decision(self.session, message, decided.FAILED, f"template error: {exc}", now)
-            self.session.commit()
+            checkpoint(self.session)
             log.error("message %s not sent: %s", message.id, exc)
             return DONE
         if not self._claim(message, enrollment, now):
@@ -160,7 +161,7 @@ class MessageSender:
                 self.session.add(message)
         except IntegrityError:
             return self.session.scalars(query).one()
-        self.session.commit()
+        checkpoint(self.session)
         return message
 
     def _recovery(self, channel: Channel) -> SendRecovery:
@@ -296,7 +297,7 @@ class MessageSender:
                 .execution_options(synchronize_session=False)
             )
         )
-        self.session.commit()
+        checkpoint(self.session)
         if claimed:
             self.session.refresh(message)
         return bool(claimed)
@@ -319,14 +320,14 @@ class MessageSender:
             if message.attempts >= self.config.send_max_attempts:
                 message.record(FAILED, now, f"gave up after {message.attempts} attempts: {exc}")
                 record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
-                self.session.commit()
+                checkpoint(self.session)
                 log.error("message %s failed for good: %s", message.id, exc)
                 return DONE
             retry_at = now + retry_delay(message.attempts)
             message.record(PENDING, now, f"attempt {message.attempts} failed, retrying: {exc}")
             retry = {"rule": "provider_retry", "attempt": message.attempts, "until": retry_at}
             record_message_decision(self.session, message, decided.DEFERRED, message.detail or "", now, retry)
-            self.session.commit()
+            checkpoint(self.session)
             log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
             return SendOutcome(retry_at=retry_at)
         except PermanentSendError as exc:
@@ -334,7 +335,7 @@ class MessageSender:
                 forget_expired(self.session, message.shop_id, exc.endpoint)
             message.record(FAILED, self.clock.now(), str(exc))
             record_message_decision(self.session, message, decided.FAILED, str(exc), self.clock.now())
-            self.session.commit()
+            checkpoint(self.session)
             log.error("message %s refused by %s: %s", message.id, channel.provider, exc)
             return DONE
         message.provider_message_id = provider_id or None
@@ -346,7 +347,7 @@ class MessageSender:
             decision_facts["template_fallback"] = fallback
             reason = f"sent with the bundled template: the custom one failed ({fallback})"
         record_message_decision(self.session, message, decided.SENT, reason, message.sent_at, decision_facts)
-        self.session.commit()
+        checkpoint(self.session)
         log.info(
             "sent message %s (%s %s) to %s", message.id, message.flow_key, message.channel, message.to_address
         )

@@ -5,7 +5,8 @@ What differs from production is only at the edges: step jobs run in-process when
 reaches them (instead of through RQ), messages go to a channel that keeps them (instead of a
 provider), and discount codes are made up (instead of created on the platform). Every decision
 (guards, exits, conditions, consent, suppression, quiet hours, smart sending, frequency caps,
-holdouts) is the production code's.
+holdouts) is the production code's. The simulator stands in for the jobs, so it also commits where
+they do; in the sandbox a commit only releases a savepoint.
 """
 
 from __future__ import annotations

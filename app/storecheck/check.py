@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
+from app.db.checkpoint import checkpoint
 from app.db.models import Cart, Checkout, Enrollment, Message, Shop
 from app.db.models import decisions as decided
 from app.db.models.messaging import PENDING, SKIPPED
@@ -63,14 +64,14 @@ class StoreCheck:
                 stale = f"the store could not be asked, and the shop skips then: {exc}"
             else:
                 message.record(PENDING, now, f"the store could not be asked, sent as the shop chose: {exc}")
-                self.session.commit()
+                checkpoint(self.session)
                 log.warning("message %s: store not reachable, sending anyway: %s", message.id, exc)
                 return None
         if stale is None:
             return None
         message.record(SKIPPED, now, stale)
         record_message_decision(self.session, message, decided.SKIPPED, stale, now, facts)
-        self.session.commit()
+        checkpoint(self.session)
         log.info("message %s skipped: %s", message.id, stale)
         return SendOutcome()
 

@@ -1,0 +1,23 @@
+"""The one way domain code commits mid-way: a checkpoint that exactly-once sending needs.
+
+Domain functions flush at most; the job, view or CLI that called them commits, and a unit of work
+(app/jobs/unit_of_work.py) schedules what the flows decided only after that commit. Running a
+step is the exception, because a step talks to the world: the step's claim on its enrollment, a
+message claimed pending → sending, a discount code chosen before the platform is asked for it,
+must be durable *before* the call, so a second worker or a retry sees them and does not call
+again; and what the call did must be durable *right after* it, so a crash does not repeat a call
+that succeeded. Each decision a step records (skipped, deferred, failed, sent) is durable before
+the enrollment moves on, so a step superseded by a newer state of its enrollment keeps it.
+
+Those commits, and only those, go through ``checkpoint``, so they stay few, named and searchable;
+tests/test_unit_of_work.py keeps every other ``commit()`` out of the domain.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+
+def checkpoint(session: Session) -> None:
+    """Make what the step did so far durable now, before it talks to the world or moves on."""
+    session.commit()
