@@ -133,7 +133,6 @@ DOMAIN = (
 # Where a module under the domain folders commits, and why it may.
 MAY_COMMIT = {
     "app/simulation/run.py": "the simulator stands in for the jobs, inside a rolled-back sandbox",
-    "app/reconcile/jobs.py": "an RQ job that still lives beside its domain code",
 }
 
 
