@@ -1,1 +1,1 @@
-"""Platform webhook adapters: verify, store once, normalize. One subpackage per platform."""
+"""Inbound adapters: verify, bind and normalize what platforms and providers send (doors: app/web)."""

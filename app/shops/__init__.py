@@ -1,1 +1,1 @@
-"""A shop's own settings: channels, sender identity, quiet hours, zones, and rotating its stored secrets."""
+"""A shop: its settings, its platform (the Platform protocol), sender identity, zones, secret rotation."""

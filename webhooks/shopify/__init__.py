@@ -1,1 +1,1 @@
-"""Shopify webhooks: HMAC verification, the inbox endpoint, and payload normalization."""
+"""Shopify webhooks: HMAC verification, topics, tenant binding and payload normalization (door: app/web)."""
