@@ -86,6 +86,7 @@ def _strongly_connected(edges: dict[str, set[str]]) -> list[set[str]]:
 
 
 def test_no_package_is_part_of_an_import_cycle():
+    """No two packages reach each other; a package reaching into its own subpackages is containment."""
     assert _package_cycles() == []
 
 
