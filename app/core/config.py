@@ -543,6 +543,9 @@ class Config:
         not_on_heroku="only a compressed clock uses it",
     )
     log_level: str = setting("LOG_LEVEL", "INFO", _upper, "Python logging level.")
+    metrics_token: str = setting(
+        "METRICS_TOKEN", "", _text, "Bearer token Prometheus scrapes /metrics with; empty: /metrics is 404."
+    )
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property

@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.messages.clicks import bp as clicks_bp
     from app.web.messages.confirm import bp as confirm_bp
     from app.web.messages.unsubscribe import bp as unsubscribe_bp
+    from app.web.metrics import bp as metrics_bp
     from app.web.reports import bp as reports_bp
     from app.web.storefront.notify import bp as notify_bp
     from app.web.storefront.push import bp as storefront_push_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.webhooks.twilio import bp as twilio_webhooks_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(shopify_install_bp)
     app.register_blueprint(saleor_app_bp)
