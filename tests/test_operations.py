@@ -250,3 +250,28 @@ def test_status_exits_non_zero_without_a_worker(app, redis):
 
     assert result.exit_code == 1
     assert "FAIL workers: no worker registered" in result.output
+
+
+# LOG_FORMAT=json
+
+
+def test_the_json_log_format_writes_one_object_a_line():
+    import json
+    import logging
+
+    from app.core.logs import JsonFormatter
+
+    record = logging.LogRecord("storeflow.test", logging.INFO, __file__, 1, "shop %s: sent", (7,), None)
+
+    entry = json.loads(JsonFormatter().format(record))
+
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "storeflow.test"
+    assert entry["message"] == "shop 7: sent"
+
+
+def test_an_unknown_log_format_is_refused_at_start_up():
+    from app.core.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="LOG_FORMAT must be one of text, json"):
+        Config.from_env({"LOG_FORMAT": "xml"})

@@ -12,6 +12,7 @@ from app.channels.registry import ChannelSet
 from app.core.clock import Clock, clock_from_settings
 from app.core.config import INSTANCE_DIR, Config, not_served_reason
 from app.core.crypto import TokenCipher, TokenDecryptionError
+from app.core.logs import configure_logging
 from app.db import db
 from app.jobs.services import Services, attach_services
 from app.web import query_params
@@ -30,7 +31,7 @@ def create_app(
 ) -> Flask:
     """Build an app from a configuration (the environment's when none is given)."""
     config = config or Config.from_env()
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.log_level, config.log_format)
     # SendGrid's HTTP client logs every request's headers at DEBUG, Authorization (the API key) included.
     logging.getLogger("python_http_client").setLevel(logging.INFO)
     _warn_about_development_on_a_server(config)
