@@ -7,6 +7,7 @@ boundary with ``responses``. Time moves only through the ManualClock (``harness.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -133,6 +134,20 @@ def test_first_email_goes_to_sendgrid_once_after_an_hour(app, client, harness, f
     assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail["custom_args"] == {"storeflow_message_id": str(message.id)}
     assert mail["categories"] == ["abandoned_checkout"]
+
+
+def test_info_logs_of_a_send_carry_the_shop_and_no_shopper_address(
+    app, client, harness, factory, sendgrid, caplog
+):
+    start_abandoned_checkout(client, harness, factory)
+
+    with caplog.at_level(logging.INFO):
+        harness.advance(FIRST_EMAIL_DELAY)
+
+    message = only_message(app)
+    infos = [record.getMessage() for record in caplog.records if record.levelno == logging.INFO]
+    assert f"shop {message.shop_id}: sent message {message.id} (abandoned_checkout email)" in infos
+    assert not [line for line in infos if SHOPPER_EMAIL in line]
 
 
 def test_sent_email_is_recorded_with_the_provider_id_and_rendered_bodies(

@@ -32,6 +32,7 @@ INSTANCE_DIR = Path(os.environ.get("STOREFLOW_INSTANCE_DIR", Path.cwd() / "insta
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 DEV_MAIL_FROM = "store@storeflow.invalid"
 MODES = ("development", "production", "test")
+LOG_FORMATS = ("text", "json")  # app/core/logs.py
 
 # Saleor metadata keys end up inside subscription queries, so they are kept to a safe alphabet.
 METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -133,6 +134,13 @@ def _base_url(reading: Reading) -> str:
 
 def _upper(reading: Reading) -> str:
     return reading.value.upper()
+
+
+def _log_format(reading: Reading) -> str:
+    value = reading.value.strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"{reading.name} must be one of {', '.join(LOG_FORMATS)}, not {reading.value!r}")
+    return value
 
 
 def _hosts(reading: Reading) -> tuple[str, ...]:
@@ -543,6 +551,12 @@ class Config:
         not_on_heroku="only a compressed clock uses it",
     )
     log_level: str = setting("LOG_LEVEL", "INFO", _upper, "Python logging level.")
+    log_format: str = setting(
+        "LOG_FORMAT", "text", _log_format, "`text`, or `json` for one JSON object a line."
+    )
+    metrics_token: str = setting(
+        "METRICS_TOKEN", "", _text, "Bearer token Prometheus scrapes /metrics with; empty: /metrics is 404."
+    )
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property

@@ -56,11 +56,17 @@ class Services:
         return factory(self.config)  # type: ignore[operator]
 
     @cached_property
+    def quick_redis(self) -> Redis:
+        """Redis with short timeouts, for what must answer fast when Redis is slow or down: the public
+        endpoints' rate limits and the health check."""
+        if self.config.redis_url and self.redis_factory is None:
+            return connect_redis(self.config, timeout=0.5)
+        return self.redis
+
+    @cached_property
     def limiter(self) -> RateLimiter:
         """Per-key request counts for public endpoints, on a Redis connection with short timeouts."""
-        if self.config.redis_url and self.redis_factory is None:
-            return RateLimiter(connect_redis(self.config, timeout=0.5))
-        return RateLimiter(self.redis)
+        return RateLimiter(self.quick_redis)
 
     @cached_property
     def inbox(self) -> Inbox:

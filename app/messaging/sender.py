@@ -349,6 +349,6 @@ class MessageSender:
         record_message_decision(self.session, message, decided.SENT, reason, message.sent_at, decision_facts)
         checkpoint(self.session)
         log.info(
-            "sent message %s (%s %s) to %s", message.id, message.flow_key, message.channel, message.to_address
+            "shop %s: sent message %s (%s %s)", message.shop_id, message.id, message.flow_key, message.channel
         )
         return DONE

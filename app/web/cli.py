@@ -255,3 +255,44 @@ def vapid_keys_command() -> None:
     private_key, public_key = new_key_pair()
     click.echo(f"VAPID_PRIVATE_KEY={private_key}")
     click.echo(f"VAPID_PUBLIC_KEY={public_key}")
+
+
+@storeflow_cli.command("status")
+def status_command() -> None:
+    """Print the queue, due-step lag, failing and set-aside events, and workers; exit 1 when unhealthy.
+
+    The same checks as ``/healthz?deep=1`` (docs/operations.md), for a terminal or a cron job.
+    """
+    from redis.exceptions import RedisError
+
+    from app.core.clock import utcnow
+    from app.db import db
+    from app.jobs.health import assess, queue_figures
+    from app.jobs.services import current_services
+
+    services = current_services()
+    health = assess(db.session(), services.quick_redis, services.clock.now(), utcnow())
+    try:
+        figures = queue_figures(services.queue)
+        click.echo(
+            f"queue {figures.name}: {figures.queued} queued, {figures.scheduled} scheduled,"
+            f" {figures.failed} failed job(s)"
+        )
+    except RedisError as exc:
+        click.echo(f"queue {services.config.rq_queue}: unavailable ({type(exc).__name__})")
+    reading = health.reading
+    if reading is not None:
+        lag = reading.due_lag.total_seconds()
+        click.echo(f"due lag: {lag:.0f} s, {reading.overdue_steps} overdue step(s)")
+        failing = sum(reading.failing.values())
+        click.echo(
+            f"events: {reading.unprocessed} unprocessed ({failing} failing),"
+            f" {reading.events_with('rejected')} rejected, {reading.events_with('quarantined')} quarantined"
+        )
+    for beat in health.workers:
+        seen = beat.last_heartbeat.isoformat(timespec="seconds") if beat.last_heartbeat else "never"
+        click.echo(f"worker {beat.name}: {beat.state}, last heartbeat {seen}")
+    for check in health.checks:
+        click.echo(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    if not health.ok:
+        raise SystemExit(1)

@@ -12,6 +12,7 @@ from app.channels.registry import ChannelSet
 from app.core.clock import Clock, clock_from_settings
 from app.core.config import INSTANCE_DIR, Config, not_served_reason
 from app.core.crypto import TokenCipher, TokenDecryptionError
+from app.core.logs import configure_logging
 from app.db import db
 from app.jobs.services import Services, attach_services
 from app.web import query_params
@@ -30,7 +31,7 @@ def create_app(
 ) -> Flask:
     """Build an app from a configuration (the environment's when none is given)."""
     config = config or Config.from_env()
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.log_level, config.log_format)
     # SendGrid's HTTP client logs every request's headers at DEBUG, Authorization (the API key) included.
     logging.getLogger("python_http_client").setLevel(logging.INFO)
     _warn_about_development_on_a_server(config)
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.messages.clicks import bp as clicks_bp
     from app.web.messages.confirm import bp as confirm_bp
     from app.web.messages.unsubscribe import bp as unsubscribe_bp
+    from app.web.metrics import bp as metrics_bp
     from app.web.reports import bp as reports_bp
     from app.web.storefront.notify import bp as notify_bp
     from app.web.storefront.push import bp as storefront_push_bp
@@ -142,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.webhooks.twilio import bp as twilio_webhooks_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(shopify_install_bp)
     app.register_blueprint(saleor_app_bp)

@@ -52,9 +52,9 @@ def send_test(shop: Shop, send: Send, rendered: Rendered, to: str) -> str:
     try:
         channel.send(outgoing)
     except SendError as exc:
-        log.warning("shop %s: test %s to %s failed: %s", shop.id, send.channel, address, exc)
+        log.warning("shop %s: test %s failed: %s", shop.id, send.channel, exc)
         raise TestSendError(f"The message was not sent: {exc}") from exc
-    log.info("shop %s sent a test of %s to %s via %s", shop.id, send.template, address, channel.provider)
+    log.info("shop %s sent a test of %s via %s", shop.id, send.template, channel.provider)
     return channel.provider
 
 

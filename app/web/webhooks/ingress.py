@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app.web.metrics import count_delivery
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -30,11 +32,13 @@ READ_CHUNK = 65536
 class Reply:
     status_code: int
     body: bytes
+    # What became of the delivery (stored, duplicate, ...), as /metrics counts it.
+    outcome: str = ""
 
     @classmethod
     def status(cls, outcome: str, status_code: int = 200) -> Reply:
         """Acknowledge with ``{"status": outcome}``."""
-        return cls(status_code, _encoded("status", outcome))
+        return cls(status_code, _encoded("status", outcome), outcome)
 
     @classmethod
     def error(cls, status_code: int, message: str) -> Reply:
@@ -82,6 +86,7 @@ class WebhookIngress:
         if receiver is None:
             return self.downstream(environ, start_response)
         reply = self._handle(environ, receiver)
+        count_delivery(environ.get("PATH_INFO", ""), reply.status_code, reply.outcome)
         start_response(
             f"{reply.status_code} {HTTP_STATUS_CODES.get(reply.status_code, '')}",
             [("Content-Type", "application/json"), ("Content-Length", str(len(reply.body)))],
