@@ -267,11 +267,12 @@ class VirtualWorker:
 
     def settle(self) -> None:
         """Run the worker's loop until no webhook, storefront post or job is left."""
-        from sqlalchemy import or_, select
+        from sqlalchemy import select
 
         from app.db import db
         from app.db.models import WebhookEvent
-        from app.jobs.relay import relay_webhooks
+        from app.jobs.relay import awaiting_processing, relay_webhooks
+        from app.jobs.scheduling import release_scheduled
         from app.jobs.storefront_drain import drain_events
         from app.jobs.tasks import enqueue_activity
         from app.jobs.worker import make_worker
@@ -288,28 +289,15 @@ class VirtualWorker:
                 )
                 waiting = db.session.scalars(
                     select(WebhookEvent.id).where(
-                        WebhookEvent.processed_at.is_(None),
-                        WebhookEvent.dispatched_at.is_(None),
-                        or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= self.clock.now()),
+                        awaiting_processing(self.clock), WebhookEvent.dispatched_at.is_(None)
                     )
                 ).first()
                 db.session.remove()
-            self._release_scheduled()
+            release_scheduled(self.services.queue, self.clock.now())
             if not len(queue) and waiting is None:
                 return
             make_worker(self.app).work(burst=True, logging_level="WARNING")
         raise RuntimeError("the demo's jobs never settled")
-
-    def _release_scheduled(self) -> None:
-        """Do what RQ's scheduler does when the clock passes a job's time."""
-        from rq.job import Job
-
-        queue = self.services.queue
-        registry = queue.scheduled_job_registry
-        for job_id in registry.get_jobs_to_schedule(int(self.clock.now().timestamp())):
-            job = Job.fetch(job_id, connection=queue.connection)
-            registry.remove(job)
-            queue.enqueue_job(job)
 
     def _next_scheduled(self) -> datetime | None:
         queue = self.services.queue

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock, SystemClock, utcnow
@@ -30,6 +30,14 @@ BATCH_SIZE = 100
 OVERDUE_GRACE = timedelta(seconds=30)
 LIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED})
 SYSTEM_CLOCK = SystemClock()
+
+
+def awaiting_processing(clock: Clock) -> ColumnElement[bool]:
+    """Stored events not processed yet whose retry backoff, if they failed before, has passed."""
+    return and_(
+        WebhookEvent.processed_at.is_(None),
+        or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= clock.now()),
+    )
 
 
 def relay_webhooks(
@@ -48,12 +56,11 @@ def relay_webhooks(
         query = (
             select(WebhookEvent.id)
             .where(
-                WebhookEvent.processed_at.is_(None),
+                awaiting_processing(clock),
                 or_(
                     WebhookEvent.dispatched_at.is_(None),
                     WebhookEvent.dispatched_at < now - DISPATCH_LEASE,
                 ),
-                or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= clock.now()),
             )
             .order_by(WebhookEvent.id)
             .limit(BATCH_SIZE)

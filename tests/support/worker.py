@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask
-from rq.job import Job
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import WebhookEvent
-from app.jobs.relay import relay_webhooks
+from app.jobs.relay import awaiting_processing, relay_webhooks
+from app.jobs.scheduling import release_scheduled
 from app.jobs.services import Services
 from app.jobs.tasks import calendar_tick
 from app.jobs.worker import make_worker
@@ -32,13 +32,11 @@ class Harness:
                 relay_webhooks(db.session, self.services.queue, clock=self.clock)
                 pending = db.session.scalars(
                     select(WebhookEvent.id).where(
-                        WebhookEvent.processed_at.is_(None),
-                        WebhookEvent.dispatched_at.is_(None),
-                        or_(WebhookEvent.retry_at.is_(None), WebhookEvent.retry_at <= self.clock.now()),
+                        awaiting_processing(self.clock), WebhookEvent.dispatched_at.is_(None)
                     )
                 ).first()
                 db.session.remove()
-            self._release_scheduled()
+            release_scheduled(self.services.queue, self.clock.to_real(self.clock.now()))
             if not len(self.services.queue) and pending is None:
                 return
             make_worker(self.app).work(burst=True, max_jobs=10_000)
@@ -53,13 +51,3 @@ class Harness:
     def advance_to(self, instant: datetime) -> None:
         """Move flow time to an exact instant (steps due then run at that instant)."""
         self.advance(instant - self.clock.now())
-
-    def _release_scheduled(self) -> None:
-        """Do what RQ's scheduler does when the clock passes a job's time."""
-        queue = self.services.queue
-        registry = queue.scheduled_job_registry
-        until = int(self.clock.to_real(self.clock.now()).timestamp())
-        for job_id in registry.get_jobs_to_schedule(until):
-            job = Job.fetch(job_id, connection=queue.connection)
-            registry.remove(job)
-            queue.enqueue_job(job)
