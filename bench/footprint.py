@@ -44,7 +44,7 @@ from app.core.config import Config  # noqa: E402
 from app.db import db  # noqa: E402
 from app.db.models import FlowSetting, Shop, WebhookEvent  # noqa: E402
 from app.jobs.processing import EventProcessor  # noqa: E402
-from app.jobs.scheduling import RQStepScheduler  # noqa: E402
+from app.jobs.scheduling import StepWake  # noqa: E402
 from app.web.factory import create_app  # noqa: E402
 from bench.e2e import FLOW, REDIS_URL, SAMPLE, SHOP_DOMAIN  # noqa: E402
 from bench.ingest import RESULTS, app_env, bench_database, machine  # noqa: E402
@@ -84,7 +84,7 @@ def process(env: dict[str, str], ids: list[int], peak: Any) -> None:
     services = app.extensions["storeflow"]
     with app.app_context():
         processor = EventProcessor(
-            db.session(), services.clock, RQStepScheduler(services.queue, services.clock)
+            db.session(), services.clock, StepWake(services.redis, services.clock)
         )
         for event_id in ids:
             processor.process(event_id)

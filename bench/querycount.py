@@ -21,6 +21,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,8 @@ from app.core.config import Config  # noqa: E402
 from app.db import db  # noqa: E402
 from app.db.models import Enrollment, FlowSetting, Shop  # noqa: E402
 from app.jobs.relay import relay_webhooks  # noqa: E402
+from app.jobs.steps import drain_due  # noqa: E402
+from app.jobs.tasks import step_executor  # noqa: E402
 from app.jobs.worker import make_worker  # noqa: E402
 from app.web.factory import create_app  # noqa: E402
 from bench.e2e import FLOW, REDIS_URL, SAMPLE, SECRET, SHOP_DOMAIN  # noqa: E402
@@ -173,7 +176,7 @@ def main() -> None:
             figures[f"{lines} line item(s)"] = {"webhook": ingest, "processing": processing, "send": send}
             print(f"checkouts with {lines:>2} line item(s): {ingest:.1f} statement(s) per webhook request,")
             print(f"    {processing:.1f} per processing, {send:.1f} per reminder sent ({sends_made} sent,")
-            print(f"    {1000 * elapsed / max(sends_made, 1):.1f} ms of one process per send, RQ included)")
+            print(f"    {1000 * elapsed / max(sends_made, 1):.1f} ms of one process per send, in batches)")
             print(f"    request: {ingest_kinds}")
             print(f"    processing: {_per(processing_kinds, args.checkouts)}")
             print(f"    send: {_per(dict(counter.kinds), max(sends_made, 1))}")
@@ -197,23 +200,20 @@ def main() -> None:
 
 
 def drain(app: Any) -> None:
-    """Relay and run every due job in this process, as the tests' Harness does."""
+    """Relay, run every queued job and every due step in this process, as the tests' Harness does."""
     services = app.extensions["storeflow"]
     for _ in range(50):
         with app.app_context():
             relay_webhooks(db.session, services.queue)
             db.session.remove()
-        registry = services.queue.scheduled_job_registry
-        until = int(services.clock.to_real(services.clock.now()).timestamp())
-        from rq.job import Job
-
-        for job_id in registry.get_jobs_to_schedule(until):
-            job = Job.fetch(job_id, connection=services.queue.connection)
-            registry.remove(job)
-            services.queue.enqueue_job(job)
-        if not len(services.queue):
+        queued = len(services.queue)
+        if queued:
+            make_worker(app).work(burst=True, max_jobs=100_000)
+        with app.app_context(), ThreadPoolExecutor(services.config.send_concurrency) as pool:
+            ran = drain_due(step_executor(services, pool))
+            db.session.remove()
+        if not queued and not ran:
             return
-        make_worker(app).work(burst=True, max_jobs=100_000)
 
 
 def sent(app: Any) -> int:

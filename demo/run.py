@@ -28,6 +28,7 @@ import re
 import shutil
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -272,9 +273,9 @@ class VirtualWorker:
         from app.db import db
         from app.db.models import WebhookEvent
         from app.jobs.relay import awaiting_processing, relay_webhooks
-        from app.jobs.scheduling import release_scheduled
+        from app.jobs.steps import drain_due
         from app.jobs.storefront_drain import drain_events
-        from app.jobs.tasks import enqueue_activity
+        from app.jobs.tasks import enqueue_activity, step_executor
         from app.jobs.worker import make_worker
 
         queue = self.services.queue
@@ -293,16 +294,30 @@ class VirtualWorker:
                     )
                 ).first()
                 db.session.remove()
-            release_scheduled(self.services.queue, self.clock.now())
-            if not len(queue) and waiting is None:
+            queued = len(queue)
+            if queued:
+                make_worker(self.app).work(burst=True, logging_level="WARNING")
+            with self.app.app_context(), ThreadPoolExecutor(4) as pool:
+                ran = drain_due(step_executor(self.services, pool))
+                db.session.remove()
+            if not queued and waiting is None and not ran:
                 return
-            make_worker(self.app).work(burst=True, logging_level="WARNING")
         raise RuntimeError("the demo's jobs never settled")
 
     def _next_scheduled(self) -> datetime | None:
-        queue = self.services.queue
-        first = queue.connection.zrange(queue.scheduled_job_registry.key, 0, 0, withscores=True)
-        return datetime.fromtimestamp(first[0][1], UTC) if first else None
+        """When the next flow step falls due (the enrollment rows are the schedule)."""
+        from sqlalchemy import func, select
+
+        from app.db import db
+        from app.db.models import Enrollment
+        from app.db.models.automation import ACTIVE
+
+        with self.app.app_context():
+            due: datetime | None = db.session.scalar(
+                select(func.min(Enrollment.next_run_at)).where(Enrollment.state == ACTIVE)
+            )
+            db.session.remove()
+        return due
 
 
 def _environment(redis_socket: str, saleor_api_url: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Cart, Checkout, Contact, Message, MessageEvent, Order, Product, ProductVariant
 from app.db.models.messaging import CLICKED, OPENED
+from flows.orders import order_since
 from flows.subjects import load_subject
 
 
@@ -66,13 +67,7 @@ def checkout_still_open(session: Session, enrollment: GuardSubject, now: datetim
         return "checkout completed"
     if checkout.order_platform_id is not None:
         return f"checkout recovered by order {checkout.order_platform_id}"
-    later_order = session.scalars(
-        select(Order.platform_id).where(
-            Order.shop_id == enrollment.shop_id,
-            Order.contact_id == enrollment.contact_id,
-            Order.placed_at >= enrollment.last_activity_at,
-        )
-    ).first()
+    later_order = order_since(session, enrollment.shop_id, enrollment.contact_id, enrollment.last_activity_at)
     if later_order is not None:
         return f"shopper placed order {later_order} since"
     if checkout.expires_at is not None and now >= checkout.expires_at:

@@ -14,21 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.events import EventKind
-from app.db.models import Checkout, Contact, Enrollment, Order, StorefrontEvent, Visitor
+from app.db.models import Checkout, Contact, Enrollment, StorefrontEvent, Visitor
 from app.db.models.automation import ACTIVE
 from flows.definitions import ExitScope, Flow
+from flows.orders import order_since
 
 Check = Callable[[Session, Enrollment], str | None]
 
 
 def _ordered(session: Session, enrollment: Enrollment) -> str | None:
-    found = session.scalars(
-        select(Order.platform_id).where(
-            Order.shop_id == enrollment.shop_id,
-            Order.contact_id == enrollment.contact_id,
-            Order.placed_at >= enrollment.last_activity_at,
-        )
-    ).first()
+    found = order_since(session, enrollment.shop_id, enrollment.contact_id, enrollment.last_activity_at)
     return f"shopper placed order {found} since" if found is not None else None
 
 

@@ -1,18 +1,26 @@
-"""Run the due steps of one enrollment: the body of every step job.
+"""Run the due steps of enrollments: one at a time, or as the steps of a batch.
 
-A job carries the enrollment's ``run_token`` from when it was scheduled. Running claims the
-enrollment by bumping that token (so a duplicate of the same job becomes stale) and leasing it
-(so the sweeper leaves it alone unless this worker dies), then executes steps until the next wait.
+Running claims an enrollment by bumping its ``run_token`` (so a duplicate run becomes stale) and
+leasing it (``next_run_at`` moves to the lease's end, so no other worker claims it unless this one
+dies), then executes steps until the next wait. ``claim_due`` claims a whole batch of due
+enrollments at once (``FOR UPDATE SKIP LOCKED``: workers on one database never claim the same row).
+
+``steps`` is a generator: it runs an enrollment's steps and, where a message goes to a provider,
+yields the ``ProviderCall`` and waits for its outcome. Whoever drives it decides when the claim is
+made durable and where the call runs: ``run`` drives one enrollment, a commit before each call;
+the batch executor (app/jobs/steps.py) drives many, one commit before all their calls, which it
+makes concurrently.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -46,8 +54,24 @@ class SendOutcome:
     exit_reason: str | None = None
 
 
+class ProviderCall(Protocol):
+    """A message claimed for sending whose provider call is still to be made."""
+
+    def call(self) -> object:
+        """Talk to the provider and return its answer; touches no database, so any thread may run it."""
+
+    def settle(self, answer: object) -> SendOutcome:
+        """Record what the provider answered, and say what the step does next."""
+
+
+# An enrollment's steps as they run: yields each provider call, is sent its outcome, returns how it ended.
+Steps = Generator[ProviderCall, SendOutcome, str]
+
+
 class Sender(Protocol):
-    def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome: ...
+    def send(
+        self, enrollment: Enrollment, flow: Flow, step: Send, index: int
+    ) -> SendOutcome | ProviderCall: ...
 
 
 class Actions(Protocol):
@@ -58,6 +82,54 @@ class Actions(Protocol):
 
 class NoActionsError(StoreflowError, RuntimeError):
     """A flow reached an action step, and the runner was given nothing to carry actions out."""
+
+
+def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int) -> list[int]:
+    """Claim up to ``limit`` enrollments due by ``now`` for one worker; return their ids.
+
+    One statement: the due rows are locked with ``SKIP LOCKED`` (rows another worker is claiming
+    are passed over, not waited for), bumped and leased. The caller commits. SQLite, one writer at a
+    time, has no row locks to skip and ignores the clause.
+    """
+    due = (
+        select(Enrollment.id)
+        .where(Enrollment.state == ACTIVE, Enrollment.next_run_at <= now)
+        .order_by(Enrollment.next_run_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.scalars(
+        update(Enrollment)
+        .where(Enrollment.id.in_(due.scalar_subquery()))
+        .values(run_token=Enrollment.run_token + 1, next_run_at=lease_until)
+        .returning(Enrollment.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed)
+
+
+def changed_since_loaded(session: Session, enrollments: Sequence[Enrollment]) -> list[int]:
+    """Lock these enrollments' rows till the commit and return the ids someone changed since loaded.
+
+    A batch asks this once before its provider calls: one changed (an order ended it, a newer
+    event re-armed it) must not be sent to. Locked until the batch commits its claims, none can
+    change in between; a change after that commit comes after the claim, as it would one at a time.
+    """
+    if not enrollments:
+        return []
+    loaded = {enrollment.id: enrollment.run_token for enrollment in enrollments}
+    rows = session.execute(
+        select(Enrollment.id, Enrollment.run_token, Enrollment.state)
+        .where(Enrollment.id.in_(loaded))
+        .with_for_update()
+        .execution_options(populate_existing=False)
+    )
+    current = {enrollment_id: (token, state) for enrollment_id, token, state in rows}
+    return sorted(
+        enrollment_id
+        for enrollment_id, token in loaded.items()
+        if current.get(enrollment_id) != (token, ACTIVE)
+    )
 
 
 class StepRunner:
@@ -86,19 +158,49 @@ class StepRunner:
         if enrollment.next_run_at > now:
             self.scheduler.schedule(enrollment.id, run_token, enrollment.next_run_at)
             return "early"
+        return self._claimed_run(enrollment_id, run_token)
+
+    def resume(self, enrollment_id: int) -> str:
+        """Claim an enrollment this worker already leased and run it on from its committed state.
+
+        What a batch falls back to after an error: steps already done are done (a message row in a
+        final state is never sent again), so running on from the last commit repeats nothing.
+        """
+        token = self.session.scalars(
+            select(Enrollment.run_token).where(Enrollment.id == enrollment_id, Enrollment.state == ACTIVE)
+        ).first()
+        if token is None:
+            return "stale"
+        return self._claimed_run(enrollment_id, token)
+
+    def _claimed_run(self, enrollment_id: int, run_token: int) -> str:
         if not self._claim(enrollment_id, run_token):
             return "stale"
         enrollment = self.session.get_one(Enrollment, enrollment_id)
         try:
-            return self._run_steps(enrollment)
+            return self.drive(self.steps(enrollment))
         except StaleDataError:
             self.session.rollback()
             log.info("enrollment %s changed while its step ran; the newer state wins", enrollment_id)
             return "superseded"
 
+    def drive(self, steps: Steps) -> str:
+        """Run one enrollment's steps, each provider call made here, its claim durable before it."""
+        try:
+            call = next(steps)
+            while True:
+                checkpoint(self.session)
+                call = steps.send(call.settle(call.call()))
+        except StopIteration as finished:
+            outcome: str = finished.value
+            return outcome
+
+    def lease_end(self) -> datetime:
+        """When a claim made now runs out (wall-clock time; on a compressed clock it spans more flow time)."""
+        return self.clock.now() + STEP_LEASE * self.clock.speedup
+
     def _claim(self, enrollment_id: int, run_token: int) -> bool:
-        # The lease is wall-clock time; on a compressed clock it spans more flow time.
-        lease_until = self.clock.now() + STEP_LEASE * self.clock.speedup
+        lease_until = self.lease_end()
         claimed = affected_rows(
             self.session.execute(
                 update(Enrollment)
@@ -115,7 +217,8 @@ class StepRunner:
         self.session.expire_all()
         return bool(claimed)
 
-    def _run_steps(self, enrollment: Enrollment) -> str:
+    def steps(self, enrollment: Enrollment) -> Steps:
+        """Run a claimed enrollment's steps until its next wait, yielding each provider call."""
         flow = get_flow(enrollment.flow_key)
         settings = flow_settings(self.session, enrollment.shop_id, flow.key)
         while enrollment.step_index < len(flow.steps):
@@ -133,7 +236,7 @@ class StepRunner:
                 # (flows/holdout.py).
                 self._skip(enrollment, index, "holdout group", {"holdout": True})
             elif self._split_allows(enrollment, settings, step, index):
-                outcome = self._run_step(enrollment, flow, step, index, settings)
+                outcome = yield from self._run_step(enrollment, flow, step, index, settings)
                 if outcome.exit_reason:
                     return self._exit(enrollment, index, outcome.exit_reason, {"guard": flow.guard})
                 if outcome.retry_at is not None:
@@ -153,9 +256,13 @@ class StepRunner:
 
     def _run_step(
         self, enrollment: Enrollment, flow: Flow, step: Send | Act, index: int, settings: ResolvedSettings
-    ) -> SendOutcome:
+    ) -> Generator[ProviderCall, SendOutcome, SendOutcome]:
         if isinstance(step, Send):
-            return self.sender.send(enrollment, flow, step, index)
+            sent = self.sender.send(enrollment, flow, step, index)
+            if isinstance(sent, SendOutcome):
+                return sent
+            outcome: SendOutcome = yield sent
+            return outcome
         if self.actions is None:
             raise NoActionsError(f"{flow.key} step {index} ({step.action}) needs an action runner")
         return self.actions.act(enrollment, flow, step, settings)

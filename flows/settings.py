@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import StoreflowError
 from app.core.events import EventKind
 from app.db.models import FlowSetting, Shop
+from app.db.reads import remembered
 from flows.catalogue import CATALOGUE
 from flows.definitions import TRIGGER_PARAM, Act, Flow, Purpose, Send, Wait
 from flows.holdout import MAX_HOLDOUT_PERCENT
@@ -65,6 +66,10 @@ class ResolvedSettings:
             return parse(self.conditions[step.setting])
         except ConditionError:
             return Condition()
+
+
+FLOW_SETTING_ROWS = "flow_setting_rows"  # (shop id, flow key) → the stored row, for shared reads
+RESOLVED_SETTINGS = "resolved_settings"  # (shop id, flow key) → its resolved settings
 
 
 def resolve(
@@ -230,11 +235,33 @@ def human(delta: timedelta) -> str:
     return f"{seconds} seconds"
 
 
+def flow_setting_row(session: Session, shop_id: int, flow_key: str) -> FlowSetting | None:
+    """The shop's stored row for one flow (None: never changed), read once per batch."""
+    return remembered(
+        session,
+        FLOW_SETTING_ROWS,
+        (shop_id, flow_key),
+        lambda: session.scalars(
+            select(FlowSetting).where(FlowSetting.shop_id == shop_id, FlowSetting.flow_key == flow_key)
+        ).first(),
+    )
+
+
+def flow_overrides(session: Session, shop_id: int, flow_key: str) -> dict[str, Any] | None:
+    """What the merchant changed of one flow (templates, delays, params), or None."""
+    row = flow_setting_row(session, shop_id, flow_key)
+    return row.overrides if row else None
+
+
 def flow_settings(session: Session, shop_id: int, flow_key: str) -> ResolvedSettings:
     """Resolve one flow's settings for one shop: what every step and send reads, one row, one flow."""
-    row = session.scalars(
-        select(FlowSetting).where(FlowSetting.shop_id == shop_id, FlowSetting.flow_key == flow_key)
-    ).first()
+    return remembered(
+        session, RESOLVED_SETTINGS, (shop_id, flow_key), lambda: _resolved(session, shop_id, flow_key)
+    )
+
+
+def _resolved(session: Session, shop_id: int, flow_key: str) -> ResolvedSettings:
+    row = flow_setting_row(session, shop_id, flow_key)
     return resolve(
         CATALOGUE[flow_key],
         row.enabled if row else None,

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -28,8 +29,7 @@ from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
 from app.db import db
 from app.db.models import Enrollment, Message
-from app.jobs.relay import enqueue_overdue_steps
-from app.jobs.tasks import run_step
+from app.jobs.tasks import step_executor
 from app.messaging.sender import SENDING_LEASE
 from flows.runner import STEP_LEASE
 from tests.support.admin import log_in
@@ -88,13 +88,9 @@ def only_message(app: Flask) -> Message:
 
 
 def kill_mid_send(app: Flask, harness: Harness, sendgrid: FakeSendGrid) -> None:
-    """Run the due step in a forked worker and SIGKILL it while SendGrid holds the request."""
-    with app.app_context():
-        enrollment = db.session.scalars(select(Enrollment)).one()
-        job = (enrollment.id, enrollment.run_token)
-        db.session.remove()
+    """Run the due steps' batch in a forked worker and SIGKILL it while SendGrid holds the request."""
     sendgrid.hold()
-    worker = multiprocessing.get_context("fork").Process(target=_run_step, args=(app, *job))
+    worker = multiprocessing.get_context("fork").Process(target=_run_batch, args=(app,))
     worker.start()
     sendgrid.serve()
     assert sendgrid.arrived.wait(timeout=30), "the worker never called SendGrid"
@@ -105,19 +101,16 @@ def kill_mid_send(app: Flask, harness: Harness, sendgrid: FakeSendGrid) -> None:
     sendgrid.release()
 
 
-def _run_step(app: Flask, enrollment_id: int, run_token: int) -> None:
-    """Be the worker: fresh connections (never the parent's), then the step job."""
-    with app.app_context():
+def _run_batch(app: Flask) -> None:
+    """Be the worker: fresh connections (never the parent's), then one batch of due steps."""
+    with app.app_context(), ThreadPoolExecutor(4) as pool:
         db.engine.dispose(close=False)
-        run_step(enrollment_id, run_token)
+        step_executor(app.extensions["storeflow"], pool).run_due()
 
 
 def restart_after_the_lease(app: Flask, harness: Harness) -> None:
-    """Let the dead worker's leases run out; the sweeper hands the step to a live worker."""
+    """Let the dead worker's leases run out; a live worker's executor claims the step again."""
     harness.clock.advance(max(STEP_LEASE, SENDING_LEASE) + timedelta(minutes=1))
-    with app.app_context():
-        enqueue_overdue_steps(db.session(), harness.services.queue, harness.clock)
-        db.session.remove()
     harness.drain()
 
 

@@ -1,26 +1,39 @@
-"""Steps are handed to RQ's scheduler so that it never releases them before they are due."""
+"""The enrollment row is the schedule; Redis only wakes an idle executor for steps due now."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import timedelta
 
-from app.jobs.scheduling import RQStepScheduler, next_whole_second, step_job_id
-
-
-def test_a_step_due_mid_second_is_scored_at_the_next_whole_second(app, clock):
-    # RQ scores scheduled jobs in whole seconds, rounding down: 12:00:00.7 would be released at
-    # 12:00:00, run early, and wait another scheduler tick
-    queue = app.extensions["storeflow"].queue
-    due = clock.now() + timedelta(hours=1, milliseconds=700)
-
-    RQStepScheduler(queue, clock).schedule(7, 3, due)
-
-    score = queue.scheduled_job_registry.get_scheduled_time(step_job_id(7, 3))
-    assert score == next_whole_second(due) == (due + timedelta(milliseconds=300))
-    assert score >= due
+from app.jobs.scheduling import WAKE_KEY, StepWake, wait_for_due
 
 
-def test_a_whole_second_stays_as_it_is():
-    instant = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+def test_a_step_due_now_wakes_an_executor(redis, clock):
+    StepWake(redis, clock).schedule(7, 3, clock.now())
 
-    assert next_whole_second(instant) == instant
+    assert redis.llen(WAKE_KEY) == 1
+
+
+def test_a_step_due_later_wakes_nobody(redis, clock):
+    StepWake(redis, clock).schedule(7, 3, clock.now() + timedelta(minutes=5))
+
+    assert redis.llen(WAKE_KEY) == 0
+
+
+def test_a_burst_of_due_steps_sends_one_wake_up(redis, clock):
+    wake = StepWake(redis, clock)
+
+    for enrollment_id in range(50):
+        wake.schedule(enrollment_id, 1, clock.now())
+
+    assert redis.llen(WAKE_KEY) == 1
+
+
+def test_an_idle_executor_returns_as_soon_as_it_is_woken(redis, clock):
+    StepWake(redis, clock).schedule(7, 3, clock.now())
+    started = time.monotonic()
+
+    wait_for_due(redis, timeout=5)
+
+    assert time.monotonic() - started < 4
+    assert redis.llen(WAKE_KEY) == 0

@@ -13,7 +13,7 @@ from app.core.events import EventKind, TriggerEvent
 from app.core.facts import ConsentState
 from app.db import db
 from app.db.models import Contact, Enrollment, Shop
-from app.jobs.scheduling import RQStepScheduler
+from app.jobs.scheduling import WAKE_KEY, StepWake
 from app.jobs.unit_of_work import unit_of_work
 from tests.support.db import count
 
@@ -64,14 +64,13 @@ def test_the_engine_schedules_what_it_enrolled_only_after_the_commit(app, welcom
         assert recorder.calls == [(enrollment.id, True)]
 
 
-def test_nothing_reaches_the_queue_before_the_commit(app, welcome, clock, harness):
+def test_no_executor_is_woken_before_the_commit(app, welcome, clock, redis):
     shop, contact = welcome
-    queue = harness.services.queue
     with app.app_context():
-        with unit_of_work(db.session(), clock, RQStepScheduler(queue, clock)) as work:
+        with unit_of_work(db.session(), clock, StepWake(redis, clock)) as work:
             work.engine.handle(subscribed(shop, contact, clock.now()))
-            assert len(queue) == 0
-        assert len(queue) == 1
+            assert redis.llen(WAKE_KEY) == 0
+        assert redis.llen(WAKE_KEY) == 1
 
 
 def test_a_body_that_raises_rolls_back_and_discards_its_jobs(app, welcome, clock, harness):

@@ -520,20 +520,29 @@ class Config:
         _decimal,
         "How often a worker moves stored webhooks onto the queue.",
     )
-    sweep_interval_seconds: float = setting(
-        "SWEEP_INTERVAL_SECONDS", "5", _decimal, "How often a worker looks for overdue flow steps."
+    step_batch_size: int = setting(
+        "STEP_BATCH_SIZE",
+        "100",
+        _integer,
+        "Due flow steps a worker claims and sends together in one batch.",
+    )
+    step_poll_seconds: float = setting(
+        "STEP_POLL_SECONDS",
+        "0.25",
+        _decimal,
+        "How often an idle worker looks for flow steps that fell due (steps due at once wake it).",
+    )
+    send_concurrency: int = setting(
+        "SEND_CONCURRENCY",
+        "16",
+        _integer,
+        "Provider calls a worker makes at once within a batch of steps.",
     )
     calendar_interval_seconds: float = setting(
         "CALENDAR_INTERVAL_SECONDS",
         "60",
         _decimal,
         "How often a worker queues the calendar tick (dates, lapsed shoppers, alert batches).",
-    )
-    sweep_grace_seconds: float = setting(
-        "SWEEP_GRACE_SECONDS",
-        "30",
-        _decimal,
-        "How late a step may be before the sweeper re-enqueues it.",
     )
     rq_queue: str = setting("RQ_QUEUE", "storeflow", _text, "RQ queue name.")
     clock_speedup: float = setting(

@@ -11,13 +11,38 @@ the enrollment moves on, so a step superseded by a newer state of its enrollment
 
 Those commits, and only those, go through ``checkpoint``, so they stay few, named and searchable;
 tests/test_unit_of_work.py keeps every other ``commit()`` out of the domain.
+
+A batch of steps (app/jobs/steps.py) makes the same points durable for the whole batch at once: it
+commits every claim before it makes any provider call and every answer right after them, so inside
+``batch_commits`` a checkpoint leaves the commit to the batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.orm import Session
+
+_BATCH = "storeflow.batch_commits"
 
 
 def checkpoint(session: Session) -> None:
     """Make what the step did so far durable now, before it talks to the world or moves on."""
-    session.commit()
+    if not session.info.get(_BATCH):
+        session.commit()
+
+
+def in_batch(session: Session) -> bool:
+    """Tell whether a batch commits for the steps running in this session just now."""
+    return bool(session.info.get(_BATCH))
+
+
+@contextmanager
+def batch_commits(session: Session) -> Iterator[None]:
+    """Let the batch driving the steps commit at its own durable points instead of each checkpoint."""
+    session.info[_BATCH] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_BATCH, None)

@@ -1,4 +1,4 @@
-"""The relay: hand stored webhooks to RQ, and re-enqueue flow steps whose jobs went missing.
+"""The relay: hand stored webhooks to RQ.
 
 The webhook endpoint only writes to the database (fast, and it works while Redis is down). This
 loop, running in every worker process, moves unprocessed rows onto the queue in batches. Rows are
@@ -13,22 +13,16 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock, SystemClock, utcnow
-from app.db.models import Enrollment, WebhookEvent
-from app.db.models.automation import ACTIVE
-from app.jobs.scheduling import step_job_id
+from app.db.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
 DISPATCH_LEASE = timedelta(minutes=2)
 BATCH_SIZE = 100
-OVERDUE_GRACE = timedelta(seconds=30)
-LIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED})
 SYSTEM_CLOCK = SystemClock()
 
 
@@ -86,32 +80,3 @@ def relay_webhooks(
         total += len(ids)
         if len(ids) < BATCH_SIZE:
             return total
-
-
-def enqueue_overdue_steps(
-    session: Session, queue: Queue, clock: Clock, grace: timedelta = OVERDUE_GRACE, limit: int = 500
-) -> int:
-    """Enqueue steps due for longer than ``grace`` (wall-clock) whose job is not queued or running."""
-    from app.jobs.tasks import run_step
-
-    cutoff = clock.now() - grace * clock.speedup
-    rows = session.execute(
-        select(Enrollment.id, Enrollment.run_token)
-        .where(Enrollment.state == ACTIVE, Enrollment.next_run_at <= cutoff)
-        .order_by(Enrollment.next_run_at)
-        .limit(limit)
-    ).all()
-    session.rollback()
-    enqueued = 0
-    for enrollment_id, token in rows:
-        job_id = step_job_id(enrollment_id, token)
-        try:
-            if Job.fetch(job_id, connection=queue.connection).get_status() in LIVE_JOB_STATUSES:
-                continue
-        except NoSuchJobError:
-            pass
-        queue.enqueue(run_step, enrollment_id, token, job_id=job_id)
-        enqueued += 1
-    if enqueued:
-        log.info("re-enqueued %d overdue step(s)", enqueued)
-    return enqueued

@@ -1,65 +1,55 @@
-"""Schedule step jobs on RQ, in wall-clock time converted from flow time."""
+"""Wake an idle step executor when a step falls due now; the enrollment row says when it is due.
+
+The database is the schedule: every active enrollment's ``next_run_at`` says when its next step is
+due, and each worker's executor (app/jobs/steps.py) claims what is due, polling every
+``STEP_POLL_SECONDS``. A step due at once (a thank-you with no wait, a retry, a shopper who just
+qualified) need not wait for the poll: the unit of work that decided it pushes a wake-up on a Redis
+list, and an executor blocked on that list starts at once. Losing a wake-up (Redis down) costs only
+the poll interval.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import time
+from datetime import datetime
 
+from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
-from rq.job import Job
 
 from app.core.clock import Clock
 
 log = logging.getLogger(__name__)
 
-
-def step_job_id(enrollment_id: int, run_token: int) -> str:
-    """Name a step job so scheduling the same step twice updates one job instead of adding two."""
-    return f"step-{enrollment_id}-{run_token}"
-
-
-def next_whole_second(instant: datetime) -> datetime:
-    """Round up to a whole second: RQ scores scheduled jobs in whole seconds, rounding down, so a job
-    due at 12:00:00.7 would be released at 12:00:00, find itself early and wait a scheduler tick more."""
-    if instant.microsecond == 0:
-        return instant
-    return instant.replace(microsecond=0) + timedelta(seconds=1)
+WAKE_KEY = "storeflow:steps:wake"
+WAKE_BACKLOG = 16  # wake-ups kept for executors that are busy; one is enough to start a batch
+WAKE_EVERY = 0.02  # seconds: one wake-up per burst of decisions, not one per enrollment
 
 
-class RQStepScheduler:
-    """Put step jobs on RQ: now if due, else with ``enqueue_at`` for RQ's scheduler to release.
+class StepWake:
+    """The flows' ``StepScheduler`` in production: wake an executor for steps due now."""
 
-    Redis is not the source of truth: the enrollment row holds ``next_run_at``, and the sweeper
-    re-enqueues overdue steps, so a failed enqueue (Redis down) is logged and recovered later.
-    """
-
-    def __init__(self, queue: Queue, clock: Clock) -> None:
-        self.queue = queue
+    def __init__(self, redis: Redis, clock: Clock) -> None:
+        self.redis = redis
         self.clock = clock
+        self._woke_at = float("-inf")
 
     def schedule(self, enrollment_id: int, run_token: int, due: datetime) -> None:
-        from app.jobs.tasks import run_step
-
-        job_id = step_job_id(enrollment_id, run_token)
+        if due > self.clock.now() or time.monotonic() - self._woke_at < WAKE_EVERY:
+            return
         try:
-            if due <= self.clock.now():
-                self.queue.enqueue(run_step, enrollment_id, run_token, job_id=job_id)
-            else:
-                release = next_whole_second(self.clock.to_real(due))
-                self.queue.enqueue_at(release, run_step, enrollment_id, run_token, job_id=job_id)
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.lpush(WAKE_KEY, enrollment_id)
+                pipe.ltrim(WAKE_KEY, 0, WAKE_BACKLOG - 1)
+                pipe.execute()
+            self._woke_at = time.monotonic()
         except RedisError as exc:
-            log.warning("could not schedule %s (the sweeper will): %s", job_id, exc)
+            log.info("could not wake a step executor (its next poll finds the step): %s", exc)
 
 
-def release_scheduled(queue: Queue, until: datetime) -> None:
-    """Do what RQ's scheduler does once ``until`` has passed: queue every job scheduled up to it.
-
-    For virtual clocks (the demo, the tests' harness), which RQ's own scheduler, on real time,
-    would not follow.
-    """
-    registry = queue.scheduled_job_registry
-    for job_id in registry.get_jobs_to_schedule(int(until.timestamp())):
-        job = Job.fetch(job_id, connection=queue.connection)
-        registry.remove(job)
-        queue.enqueue_job(job)
+def wait_for_due(redis: Redis, timeout: float) -> None:
+    """Block until a wake-up arrives or ``timeout`` seconds pass (Redis down: just sleep)."""
+    try:
+        redis.blpop([WAKE_KEY], timeout=timeout)
+    except RedisError:
+        time.sleep(timeout)

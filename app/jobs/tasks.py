@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rq import Queue
@@ -15,8 +16,9 @@ from app.jobs.failures import record_failure
 from app.jobs.live_cache import RedisLiveCache
 from app.jobs.platforms import platforms_of
 from app.jobs.processing import EventProcessor
-from app.jobs.scheduling import RQStepScheduler
-from app.jobs.services import current_services
+from app.jobs.scheduling import StepWake
+from app.jobs.services import Services, current_services
+from app.jobs.steps import StepExecutor
 from app.jobs.unit_of_work import unit_of_work
 from app.messaging.actions import ContactActions
 from app.messaging.sender import MessageSender
@@ -31,9 +33,9 @@ class EventBatchError(StoreflowError, RuntimeError):
     """Some events of a batch raised; each waits out its backoff, then the relay hands it out again."""
 
 
-def _scheduler() -> RQStepScheduler:
+def _scheduler() -> StepWake:
     services = current_services()
-    return RQStepScheduler(services.queue, services.clock)
+    return StepWake(services.redis, services.clock)
 
 
 def process_events(event_ids: list[int]) -> dict[int, str]:
@@ -60,9 +62,8 @@ def process_events(event_ids: list[int]) -> dict[int, str]:
     return results
 
 
-def run_step(enrollment_id: int, run_token: int) -> str:
-    """Run the due steps of one enrollment."""
-    services = current_services()
+def step_runner(services: Services) -> StepRunner:
+    """Build the runner of flow steps, with the deployment's channels, platforms and store checks."""
     sender = MessageSender(
         db.session(),
         services.clock,
@@ -72,8 +73,22 @@ def run_step(enrollment_id: int, run_token: int) -> str:
         RedisLiveCache(services.redis),
     )
     actions = ContactActions(db.session(), services.clock)
-    runner = StepRunner(db.session(), services.clock, _scheduler(), sender, actions)
-    outcome = runner.run(enrollment_id, run_token)
+    return StepRunner(db.session(), services.clock, StepWake(services.redis, services.clock), sender, actions)
+
+
+def step_executor(services: Services, pool: ThreadPoolExecutor) -> StepExecutor:
+    """Build the batched step executor (app/jobs/steps.py) on this app context's session."""
+    batch_size = services.config.step_batch_size
+    return StepExecutor(db.session(), services.clock, lambda: step_runner(services), batch_size, pool)
+
+
+def run_step(enrollment_id: int, run_token: int) -> str:
+    """Run the due steps of one enrollment, alone.
+
+    Steps run in batches (app/jobs/steps.py); this job is kept so that step jobs queued by a release
+    before the batched executor still run after an upgrade, each one as it always did.
+    """
+    outcome = step_runner(current_services()).run(enrollment_id, run_token)
     log.debug("step job for enrollment %s: %s", enrollment_id, outcome)
     return outcome
 

@@ -1,4 +1,4 @@
-"""The worker role: a supervisor process keeping an RQ worker, RQ's scheduler and the relay running."""
+"""The worker role: a supervisor process keeping an RQ worker, the step executor and the relay running."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import multiprocessing.context
 import os
 import signal
 import time
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -19,18 +18,18 @@ from flask import Flask
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
-from rq.scheduler import RQScheduler
-from rq.scripts import release_lock
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.clock import Clock, utcnow
 from app.db import db
 from app.jobs.event_buffer import EventBuffer
 from app.jobs.reconcile import start_if_due as start_reconciliation
-from app.jobs.relay import enqueue_overdue_steps, relay_webhooks
+from app.jobs.relay import relay_webhooks
+from app.jobs.scheduling import wait_for_due
 from app.jobs.services import Services, current_services
+from app.jobs.steps import drain_due
 from app.jobs.storefront_drain import drain_events
-from app.jobs.tasks import enqueue_activity
+from app.jobs.tasks import enqueue_activity, step_executor
 from app.storefront.buffer import Limits
 
 log = logging.getLogger(__name__)
@@ -40,6 +39,7 @@ STEADY_UPTIME = 10.0  # a child that ran this long before exiting is restarted a
 RESTART_BACKOFF_MIN = 0.5
 RESTART_BACKOFF_MAX = 5.0
 STOP_GRACE_SECONDS = 25.0  # Heroku sends SIGKILL 30 s after SIGTERM; a job in flight may finish
+RECONCILE_CHECK_SECONDS = 5.0  # how often a relay asks whether the reconciliation is due
 
 
 class FlaskWorker(SimpleWorker):
@@ -66,13 +66,12 @@ def make_worker(app: Flask, queues: list[Queue] | None = None) -> FlaskWorker:
 
 
 def relay_forever(app: Flask, stop_after: float | None = None) -> None:
-    """Move webhooks to the queue, storefront events to the database, and re-enqueue overdue steps."""
+    """Move webhooks to the queue and storefront events to the database; start what is due by the clock."""
     with app.app_context():
         db.engine.dispose(close=False)  # never share the parent's connections after fork
         services = current_services()
         config = services.config
         interval = config.relay_interval_seconds
-        grace = timedelta(seconds=config.sweep_grace_seconds)
         started = last_sweep = time.monotonic()
         last_tick = 0.0
         events = storefront_buffer(services)
@@ -83,8 +82,7 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
                 if time.monotonic() - last_tick >= config.calendar_interval_seconds:
                     enqueue_calendar_tick(services.queue, services.clock)
                     last_tick = time.monotonic()
-                if time.monotonic() - last_sweep >= config.sweep_interval_seconds:
-                    enqueue_overdue_steps(db.session(), services.queue, services.clock, grace)
+                if time.monotonic() - last_sweep >= RECONCILE_CHECK_SECONDS:
                     start_reconciliation(services.redis, services.queue, utcnow())
                     last_sweep = time.monotonic()
             except (RedisError, SQLAlchemyError) as exc:
@@ -112,10 +110,10 @@ def storefront_buffer(services: Services) -> EventBuffer:
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:
-    """Run the worker role: supervise the RQ worker, RQ's scheduler and the relay, each its own process.
+    """Run the worker role: supervise the RQ worker, the step executor and the relay, each its own process.
 
-    ``--burst`` instead works the queue once in this process (with one pass of the scheduler) while
-    a relay runs beside it, and stops when the queue is empty.
+    ``--burst`` instead works the queue once in this process, then the steps due, while a relay runs
+    beside it, and stops when both are empty.
     """
     if burst:
         _run_burst(app)
@@ -123,11 +121,43 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     supervisor = Supervisor(
         [
             Child("rq-worker", partial(work_queue, app)),
-            SchedulerChild(app),
+            Child("steps", partial(execute_steps, app)),
             Child("relay", partial(relay_forever, app)),
         ]
     )
     supervisor.run()
+
+
+def execute_steps(app: Flask, stop_after: float | None = None) -> None:
+    """Claim and run due steps in batches (app/jobs/steps.py) until told to stop.
+
+    SIGTERM lets the batch in flight finish (its calls are made; its answers recorded), then stops.
+    """
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    with app.app_context():
+        db.engine.dispose(close=False)  # never share the supervisor's connections after fork
+        services = current_services()
+        config = services.config
+        started = time.monotonic()
+        with ThreadPoolExecutor(config.send_concurrency, thread_name_prefix="send") as pool:
+            while not stopping and (stop_after is None or time.monotonic() - started < stop_after):
+                ran = 0
+                try:
+                    ran = sum(step_executor(services, pool).run_due().values())
+                except (RedisError, SQLAlchemyError) as exc:
+                    db.session.rollback()
+                    log.warning("step executor paused, will retry: %s", exc)
+                    time.sleep(1.0)
+                finally:
+                    db.session.remove()
+                if ran < config.step_batch_size and not stopping:
+                    wait_for_due(services.redis, config.step_poll_seconds)
 
 
 def work_queue(app: Flask) -> None:
@@ -157,45 +187,6 @@ class Child:
 
     def exited(self) -> None:
         """Clean up after a process that died (the supervisor restarts it next)."""
-
-
-class SchedulerChild(Child):
-    """RQ's scheduler, run by us rather than by ``Worker.work(with_scheduler=True)``.
-
-    RQ forks its scheduler from the worker and looks at it again only in the worker's maintenance
-    pass (every 10 minutes); a Redis error ends the scheduler's loop, so after an outage it stayed
-    dead (a zombie) and due steps waited for the sweeper. Run here it is restarted within a second.
-    Each scheduler holds a lock per queue in Redis for 61 s; the lock of one that died is released
-    on its behalf, or its successor would not schedule anything until RQ's 120 s fallback.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        super().__init__("rq-scheduler", lambda: None)
-        self.app = app
-        self.scheduler_name = ""
-
-    def start(self, context: multiprocessing.context.ForkContext) -> None:
-        self.scheduler_name = uuid.uuid4().hex
-        self.target = partial(run_scheduler, self.app, self.scheduler_name)
-        super().start(context)
-
-    def exited(self) -> None:
-        services = self.app.extensions["storeflow"]
-        key = RQScheduler.get_locking_key(services.queue.name)
-        try:
-            release_lock(services.redis, key, self.scheduler_name)
-        except RedisError as exc:  # Redis is down: the lock expires on its own
-            log.info("could not release the dead scheduler's lock (%s); it expires in 61 s", exc)
-
-
-def run_scheduler(app: Flask, name: str) -> None:
-    """Move scheduled jobs onto the queue when they fall due, until told to stop or Redis fails."""
-    services = app.extensions["storeflow"]
-    scheduler = RQScheduler(
-        [services.queue], connection=services.redis, name=name, logging_level=services.config.log_level
-    )
-    scheduler.acquire_locks()
-    scheduler.work()
 
 
 class Supervisor:
@@ -274,8 +265,10 @@ def _run_burst(app: Flask) -> None:
     relay = context.Process(target=relay_forever, args=(app,), name="storeflow-relay", daemon=True)
     relay.start()
     try:
-        level = app.extensions["storeflow"].config.log_level
-        make_worker(app).work(with_scheduler=True, burst=True, logging_level=level)
+        services = app.extensions["storeflow"]
+        make_worker(app).work(burst=True, logging_level=services.config.log_level)
+        with app.app_context(), ThreadPoolExecutor(services.config.send_concurrency) as pool:
+            drain_due(step_executor(services, pool))
     finally:
         if relay.is_alive() and relay.pid:
             os.kill(relay.pid, signal.SIGTERM)

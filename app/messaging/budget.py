@@ -14,10 +14,15 @@
 
 A flow's own earlier messages do not count: its cadence is the merchant's choice. Transactional and
 requested messages are never held back (app/messaging/send_rules.py exempts them).
+
+In a batch of steps (app/db/reads.py) each shopper's recent sends and upcoming steps are loaded
+once for the whole batch (``preload_budget``), and every message the batch claims is added to its
+shopper's sends (``note_claimed``), so two messages to one shopper in one batch count each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Contact, Enrollment, Message, Shop
 from app.db.models.automation import ACTIVE
+from app.db.reads import remember, remembered, sharing_reads
 from app.shops.flow_priority import rank
 from app.shops.settings import contact_budget, flow_priority_order, frequency_cap
 from flows.catalogue import CATALOGUE
@@ -36,6 +42,27 @@ RECHECK = timedelta(minutes=1)
 # A higher send overdue by more than this is stuck, not about to go: it reserves nothing, so a lower
 # message never re-checks every minute for days behind it.
 OVERDUE = timedelta(minutes=15)
+
+
+RECENT_SENDS = "budget_recent_sends"  # contact id → RecentSends, for shared reads
+UPCOMING_STEPS = "budget_upcoming_steps"  # contact id → UpcomingSteps, for shared reads
+
+
+@dataclass(frozen=True)
+class RecentSends:
+    """A shopper's messages sent after ``since``: (enrollment id, flow key, channel, sent at)."""
+
+    since: datetime
+    rows: list[tuple[int, str, str, datetime]]
+
+
+@dataclass(frozen=True)
+class UpcomingSteps:
+    """A shopper's active enrollments due within [after, before]: (id, flow key, step, due)."""
+
+    after: datetime
+    before: datetime
+    rows: list[tuple[int, str, int, datetime]]
 
 
 @dataclass(frozen=True)
@@ -107,18 +134,26 @@ class ContactBudget:
 
     def _sent(self, contact: Contact, enrollment: Enrollment, since: datetime) -> list[_Sent]:
         """Return the marketing messages the contact got since then, from other enrollments."""
-        rows = self.session.execute(
-            select(Message.flow_key, Message.channel, Message.sent_at).where(
-                Message.contact_id == contact.id,
-                Message.enrollment_id != enrollment.id,
-                Message.sent_at.is_not(None),
-                Message.sent_at > since,
-            )
-        ).all()
+        known = _known(self.session, RECENT_SENDS, contact.id)
+        if isinstance(known, RecentSends) and since >= known.since:
+            rows = [(k, c, at) for e, k, c, at in known.rows if e != enrollment.id and at > since]
+        else:
+            rows = [
+                (key, channel, at)
+                for key, channel, at in self.session.execute(
+                    select(Message.flow_key, Message.channel, Message.sent_at).where(
+                        Message.contact_id == contact.id,
+                        Message.enrollment_id != enrollment.id,
+                        Message.sent_at.is_not(None),
+                        Message.sent_at > since,
+                    )
+                )
+                if at is not None
+            ]
         return [
             _Sent(CATALOGUE[key], channel, at)
             for key, channel, at in rows
-            if at is not None and key in CATALOGUE and CATALOGUE[key].purpose == Purpose.MARKETING
+            if key in CATALOGUE and CATALOGUE[key].purpose == Purpose.MARKETING
         ]
 
     def _higher_due(
@@ -131,17 +166,29 @@ class ContactBudget:
         before: datetime,
     ) -> tuple[Flow, datetime] | None:
         """Return the soonest marketing message of a higher-ranked flow due for the contact, if any."""
-        rows = self.session.execute(
-            select(Enrollment.flow_key, Enrollment.step_index, Enrollment.next_run_at)
-            .where(
-                Enrollment.contact_id == contact.id,
-                Enrollment.id != enrollment.id,
-                Enrollment.state == ACTIVE,
-                Enrollment.next_run_at >= after,
-                Enrollment.next_run_at <= before,
-            )
-            .order_by(Enrollment.next_run_at)
-        ).all()
+        known = _known(self.session, UPCOMING_STEPS, contact.id)
+        if isinstance(known, UpcomingSteps) and after >= known.after and before <= known.before:
+            rows = [
+                (key, index, at)
+                for e, key, index, at in known.rows
+                if e != enrollment.id and after <= at <= before
+            ]
+        else:
+            rows = [
+                (key, index, at)
+                for key, index, at in self.session.execute(
+                    select(Enrollment.flow_key, Enrollment.step_index, Enrollment.next_run_at)
+                    .where(
+                        Enrollment.contact_id == contact.id,
+                        Enrollment.id != enrollment.id,
+                        Enrollment.state == ACTIVE,
+                        Enrollment.next_run_at >= after,
+                        Enrollment.next_run_at <= before,
+                    )
+                    .order_by(Enrollment.next_run_at)
+                )
+                if at is not None
+            ]
         for key, index, at in rows:
             other = CATALOGUE.get(key)
             if (
@@ -154,3 +201,50 @@ class ContactBudget:
             ):
                 return other, at
         return None
+
+
+def _known(session: Session, kind: str, contact_id: int) -> object:
+    """What the batch loaded of one shopper (None outside a batch, or when not loaded)."""
+    return remembered(session, kind, contact_id, lambda: None) if sharing_reads(session) else None
+
+
+def preload_budget(session: Session, contact_ids: Iterable[int], now: datetime, horizon: timedelta) -> None:
+    """Load the batch's shoppers' sends within ``horizon`` and their steps due within it: two queries."""
+    ids = set(contact_ids)
+    since, after, before = now - horizon, now - OVERDUE, now + horizon
+    sends: dict[int, RecentSends] = {contact_id: RecentSends(since, []) for contact_id in ids}
+    sent = select(
+        Message.contact_id, Message.enrollment_id, Message.flow_key, Message.channel, Message.sent_at
+    )
+    for contact_id, enrollment_id, key, channel, at in session.execute(
+        sent.where(Message.contact_id.in_(ids), Message.sent_at.is_not(None), Message.sent_at > since)
+    ):
+        if at is not None:
+            sends[contact_id].rows.append((enrollment_id, key, channel, at))
+    upcoming: dict[int, UpcomingSteps] = {contact_id: UpcomingSteps(after, before, []) for contact_id in ids}
+    due = select(
+        Enrollment.contact_id,
+        Enrollment.id,
+        Enrollment.flow_key,
+        Enrollment.step_index,
+        Enrollment.next_run_at,
+    )
+    for contact_id, enrollment_id, key, index, at in session.execute(
+        due.where(
+            Enrollment.contact_id.in_(ids),
+            Enrollment.state == ACTIVE,
+            Enrollment.next_run_at >= after,
+            Enrollment.next_run_at <= before,
+        ).order_by(Enrollment.next_run_at)
+    ):
+        if at is not None:
+            upcoming[contact_id].rows.append((enrollment_id, key, index, at))
+    remember(session, RECENT_SENDS, sends)
+    remember(session, UPCOMING_STEPS, upcoming)
+
+
+def note_claimed(session: Session, message: Message, at: datetime) -> None:
+    """Count a message the batch just claimed against its shopper's budget for the rest of the batch."""
+    known = _known(session, RECENT_SENDS, message.contact_id)
+    if isinstance(known, RecentSends):
+        known.rows.append((message.enrollment_id, message.flow_key, message.channel, at))

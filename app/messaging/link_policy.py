@@ -25,15 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkout, Enrollment, FlowSetting, Message, Order, Shop
+from app.db.models import Checkout, Enrollment, Message, Order, Shop
 from app.shops.platform import Platform
 from app.storefront.origins import allowed_origins, origin_of
 from flows.catalogue import CATALOGUE
 from flows.definitions import ParamKind
-from flows.settings import flow_settings
+from flows.settings import flow_overrides, flow_settings
 from flows.subjects import load_subject
 
 _WRITTEN_URL = re.compile(r"https?://[^\s\"'<>]+")
@@ -84,9 +83,7 @@ def _merchant_links(session: Session, shop_id: int, flow_key: str) -> list[str]:
         return []
     settings = flow_settings(session, shop_id, flow_key)
     links = [str(settings.param(p.setting)) for p in flow.params if p.kind == ParamKind.URL]
-    overrides = session.scalars(
-        select(FlowSetting.overrides).filter_by(shop_id=shop_id, flow_key=flow_key)
-    ).first()
+    overrides = flow_overrides(session, shop_id, flow_key)
     return links + [
         url for source in _strings((overrides or {}).get("templates")) for url in _WRITTEN_URL.findall(source)
     ]

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Order, Product, ProductVariant, Shop
+from app.db.reads import known, remember
 
 HISTORY = timedelta(days=365)
 BESTSELLER_WINDOW = timedelta(days=90)
@@ -148,6 +149,9 @@ def bought_together(
     return _picks(together, orders, exclude, limit)
 
 
+PRODUCT_IMAGES = "product_images"  # (shop id, product id) → image url or None, for shared reads
+
+
 def bought_by(session: Session, shop_id: int, contact_id: int) -> set[str]:
     """Return every product the contact ever ordered."""
     orders = session.scalars(
@@ -157,13 +161,27 @@ def bought_by(session: Session, shop_id: int, contact_id: int) -> set[str]:
 
 
 def images_of(session: Session, shop_id: int, product_ids: Iterable[str]) -> dict[str, str]:
-    """Return the catalogue image of each product that has one (for line items without theirs)."""
-    ids = list({str(p) for p in product_ids})
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Product.platform_id, Product.image_url).where(
-            Product.shop_id == shop_id, Product.platform_id.in_(ids), Product.image_url.is_not(None)
+    """Return the catalogue image of each product that has one (for line items without theirs).
+
+    Inside a batch (app/db/reads.py) each product's image is looked up once for the whole batch.
+    """
+    ids = {str(p) for p in product_ids}
+    batch = known(session, PRODUCT_IMAGES)
+    missing = ids if batch is None else {i for i in ids if (shop_id, i) not in batch}
+    found: dict[str, str] = {}
+    if missing:
+        rows = session.execute(
+            select(Product.platform_id, Product.image_url).where(
+                Product.shop_id == shop_id, Product.platform_id.in_(missing), Product.image_url.is_not(None)
+            )
         )
-    )
-    return {product_id: image for product_id, image in rows if image}
+        found = {product_id: image for product_id, image in rows if image}
+        remember(session, PRODUCT_IMAGES, {(shop_id, i): found.get(i) for i in missing})
+    if batch is None:
+        return found
+    return {i: image for i in ids if (image := batch.get((shop_id, i)))}
+
+
+def preload_images(session: Session, shop_id: int, product_ids: Iterable[str]) -> None:
+    """Look up, in one query, the images a batch's messages for one shop may show."""
+    images_of(session, shop_id, product_ids)

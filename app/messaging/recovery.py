@@ -158,7 +158,7 @@ class SendRecovery:
             )
         )
         if not reopened:  # another run settled it first
-            self.session.rollback()
+            self.session.expire(message)
             return SendOutcome(retry_at=now + self.lease)
         message.record(PENDING, now, f"{why}; sending again")
         checkpoint(self.session)

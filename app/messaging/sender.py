@@ -8,7 +8,7 @@ the provider. Every decision, including "skipped: no consent", is recorded on th
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 from app.core.clock import Clock
 from app.core.config import Config
 from app.db import affected_rows
-from app.db.checkpoint import checkpoint
-from app.db.models import Checkout, Contact, Enrollment, FlowSetting, Message, Shop, Suppression
+from app.db.checkpoint import checkpoint, in_batch
+from app.db.ids import next_id
+from app.db.models import Checkout, Contact, Enrollment, Message, Shop
 from app.db.models import decisions as decided
 from app.db.models.automation import ACTIVE
 from app.db.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
+from app.db.reads import remember, remembered
+from app.messaging.budget import note_claimed
 from app.messaging.channel import Channel, OutgoingMessage, ShopChannels
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
@@ -35,6 +38,7 @@ from app.messaging.render import Rendered, TemplateRenderError, render, stored_o
 from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
 from app.messaging.send_rules import SendRules
 from app.messaging.signed_links import unsubscribe_url
+from app.messaging.suppression import suppression_reason
 from app.push.subscriptions import forget_expired
 from app.shops.platform import DiscountIssuer, PlatformDirectory
 from app.shops.settings import sender_identity
@@ -45,7 +49,7 @@ from flows.conditions import check_guard
 from flows.decisions import consent_facts, record_message_decision, sent_facts
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
-from flows.settings import flow_settings
+from flows.settings import flow_overrides, flow_settings
 from flows.subjects import Subject, load_subject
 from webhooks.twilio.status import status_callback_url
 
@@ -53,6 +57,7 @@ log = logging.getLogger(__name__)
 
 FINAL_STATUSES = frozenset({SENT, FAILED, SKIPPED, *AFTER_SEND})
 SENDING_LEASE = timedelta(minutes=10)
+MESSAGE_ROWS = "message_rows"  # (enrollment id, step index) → its message row, for shared reads
 
 
 DONE = SendOutcome()
@@ -80,8 +85,8 @@ class MessageSender:
         self.platforms = platforms
         self.live_cache = live_cache
 
-    def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome:
-        """Send (or skip, or schedule a retry of) the message for this step."""
+    def send(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> SendOutcome | Delivery:
+        """Claim the message for this step and return its provider call, or say why it does not go now."""
         stop = check_guard(flow.guard, self.session, enrollment, self.clock.now())
         if stop:
             return SendOutcome(exit_reason=stop)
@@ -127,7 +132,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return self._deliver(message, outgoing, self.channels(shop, step.channel), content.facts, fallback)
+        return Delivery(self, message, outgoing, self.channels(shop, step.channel), content.facts, fallback)
 
     def _discount_issuer(self, shop: Shop) -> DiscountIssuer:
         """Make codes on the shop's platform (the flow simulator makes them up instead)."""
@@ -140,7 +145,8 @@ class MessageSender:
 
     def _message_row(self, enrollment: Enrollment, flow: Flow, step: Send, index: int) -> Message:
         query = select(Message).filter_by(enrollment_id=enrollment.id, step_index=index)
-        message = self.session.scalars(query).first()
+        key = (enrollment.id, index)
+        message = remembered(self.session, MESSAGE_ROWS, key, lambda: self.session.scalars(query).first())
         if message is not None:
             return message
         settings = flow_settings(self.session, enrollment.shop_id, flow.key)
@@ -156,6 +162,18 @@ class MessageSender:
             variant=variant.name,
             timeline=[{"status": PENDING, "at": self.clock.now().isoformat()}],
         )
+        if in_batch(self.session):
+            # The enrollment is this batch's (claimed, and its row version checked at the commit),
+            # so no other writer makes this row meanwhile; a duplicate would fail the batch's commit.
+            drawn = next_id(self.session, Message.__tablename__)
+            message.attempts = 0
+            self.session.add(message)
+            if drawn is None:
+                self.session.flush([message])
+            else:
+                message.id = drawn
+            remember(self.session, MESSAGE_ROWS, {key: message})
+            return message
         try:
             with self.session.begin_nested():
                 self.session.add(message)
@@ -185,11 +203,7 @@ class MessageSender:
         ):
             state = contact.email_consent if step.channel == "email" else contact.sms_consent
             return f"no {step.channel} marketing consent ({state or 'never given'})"
-        suppressed = self.session.scalars(
-            select(Suppression.reason).filter_by(
-                shop_id=contact.shop_id, channel=step.channel, address=address
-            )
-        ).first()
+        suppressed = suppression_reason(self.session, contact.shop_id, step.channel, address)
         if suppressed:
             return f"address suppressed ({suppressed})"
         if isinstance(subject, Checkout) and not subject.recovery_url:
@@ -210,9 +224,7 @@ class MessageSender:
         link = unsubscribe_url(
             self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel, message.id
         )
-        overrides = self.session.scalars(
-            select(FlowSetting.overrides).filter_by(shop_id=shop.id, flow_key=enrollment.flow_key)
-        ).first()
+        overrides = flow_overrides(self.session, shop.id, enrollment.flow_key)
         context = message_context(shop, contact, subject, link, extras)
         template = message.template
         rendered = render(template, step.channel, context, stored_overrides(overrides, template))
@@ -279,6 +291,14 @@ class MessageSender:
 
     def _claim(self, message: Message, enrollment: Enrollment, now: datetime) -> bool:
         """Move pending → sending if the enrollment is still active and unchanged; one worker wins."""
+        if in_batch(self.session):
+            # The batch checks all its enrollments at once before any call (``changed_since_loaded``
+            # in flows/runner.py) and commits every claim together.
+            message.status = SENDING
+            message.claimed_at = now
+            message.attempts += 1
+            note_claimed(self.session, message, now)
+            return True
         still_active = self.session.scalars(
             select(Enrollment.id).where(
                 Enrollment.id == enrollment.id,
@@ -287,7 +307,9 @@ class MessageSender:
             )
         ).first()
         if still_active is None:
-            self.session.rollback()
+            # The enrollment moved on meanwhile: forget this render (rolling back would also undo
+            # the rest of a batch); the enrollment's own write then fails as stale.
+            self.session.expire(message)
             return False
         claimed = affected_rows(
             self.session.execute(
@@ -302,53 +324,76 @@ class MessageSender:
             self.session.refresh(message)
         return bool(claimed)
 
-    def _deliver(
-        self,
-        message: Message,
-        outgoing: OutgoingMessage,
-        channel: Channel,
-        facts: dict[str, Any],
-        fallback: str | None = None,
+    def record_answer(
+        self, delivery: Delivery, answer: str | TransientSendError | PermanentSendError
     ) -> SendOutcome:
+        """Record the provider's answer to a delivery: sent, retry later, or failed for good."""
+        message, channel = delivery.message, delivery.channel
         message.provider = channel.provider
-        try:
-            provider_id = channel.send(outgoing)
-        except TransientSendError as exc:
+        if isinstance(answer, TransientSendError):
             now = self.clock.now()
-            if exc.unanswered:
-                return self._recovery(channel).unanswered(message, now, exc)
+            if answer.unanswered:
+                return self._recovery(channel).unanswered(message, now, answer)
             if message.attempts >= self.config.send_max_attempts:
-                message.record(FAILED, now, f"gave up after {message.attempts} attempts: {exc}")
+                message.record(FAILED, now, f"gave up after {message.attempts} attempts: {answer}")
                 record_message_decision(self.session, message, decided.FAILED, message.detail or "", now)
                 checkpoint(self.session)
-                log.error("message %s failed for good: %s", message.id, exc)
+                log.error("message %s failed for good: %s", message.id, answer)
                 return DONE
             retry_at = now + retry_delay(message.attempts)
-            message.record(PENDING, now, f"attempt {message.attempts} failed, retrying: {exc}")
+            message.record(PENDING, now, f"attempt {message.attempts} failed, retrying: {answer}")
             retry = {"rule": "provider_retry", "attempt": message.attempts, "until": retry_at}
             record_message_decision(self.session, message, decided.DEFERRED, message.detail or "", now, retry)
             checkpoint(self.session)
-            log.warning("message %s will be retried at %s: %s", message.id, retry_at, exc)
+            log.warning("message %s will be retried at %s: %s", message.id, retry_at, answer)
             return SendOutcome(retry_at=retry_at)
-        except PermanentSendError as exc:
-            if isinstance(exc, ExpiredSubscriptionError):
-                forget_expired(self.session, message.shop_id, exc.endpoint)
-            message.record(FAILED, self.clock.now(), str(exc))
-            record_message_decision(self.session, message, decided.FAILED, str(exc), self.clock.now())
+        if isinstance(answer, PermanentSendError):
+            if isinstance(answer, ExpiredSubscriptionError):
+                forget_expired(self.session, message.shop_id, answer.endpoint)
+            message.record(FAILED, self.clock.now(), str(answer))
+            record_message_decision(self.session, message, decided.FAILED, str(answer), self.clock.now())
             checkpoint(self.session)
-            log.error("message %s refused by %s: %s", message.id, channel.provider, exc)
+            log.error("message %s refused by %s: %s", message.id, channel.provider, answer)
             return DONE
-        message.provider_message_id = provider_id or None
+        message.provider_message_id = answer or None
         message.sent_at = self.clock.now()
         message.record(SENT, message.sent_at)
-        decision_facts = {**sent_facts(message), **facts}
+        decision_facts = {**sent_facts(message), **delivery.facts}
         reason = "sent"
-        if fallback:
-            decision_facts["template_fallback"] = fallback
-            reason = f"sent with the bundled template: the custom one failed ({fallback})"
+        if delivery.fallback:
+            decision_facts["template_fallback"] = delivery.fallback
+            reason = f"sent with the bundled template: the custom one failed ({delivery.fallback})"
         record_message_decision(self.session, message, decided.SENT, reason, message.sent_at, decision_facts)
         checkpoint(self.session)
         log.info(
             "shop %s: sent message %s (%s %s)", message.shop_id, message.id, message.flow_key, message.channel
         )
         return DONE
+
+
+@dataclass
+class Delivery:
+    """A message claimed pending → sending, its provider call still to be made (a ``ProviderCall``).
+
+    ``call`` only talks to the provider, so a batch makes many at once on threads; ``settle``
+    records the answer through the sender's session, on the thread that owns it.
+    """
+
+    sender: MessageSender
+    message: Message
+    outgoing: OutgoingMessage
+    channel: Channel
+    facts: dict[str, Any]
+    fallback: str | None = None
+
+    def call(self) -> str | TransientSendError | PermanentSendError:
+        """Hand the message to the provider: its id for the message, or the error it ended with."""
+        try:
+            return self.channel.send(self.outgoing)
+        except (TransientSendError, PermanentSendError) as exc:
+            return exc
+
+    def settle(self, answer: object) -> SendOutcome:
+        if not isinstance(answer, str | TransientSendError | PermanentSendError):
+            raise TypeError(f"not a provider answer: {answer!r}")
+        return self.sender.record_answer(self, answer)

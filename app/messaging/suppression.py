@@ -11,7 +11,37 @@ from sqlalchemy.orm import Session
 
 from app.db import affected_rows
 from app.db.models import Contact, Suppression
+from app.db.reads import remember, remembered
 from app.ingest.contacts import withdraw_consent
+
+SUPPRESSIONS = "suppressions"  # (shop id, channel, address) → the reason, or None, for shared reads
+
+
+def suppression_reason(session: Session, shop_id: int, channel: str, address: str) -> str | None:
+    """Why the address is on the shop's list for the channel, or None (read once per batch)."""
+    return remembered(
+        session,
+        SUPPRESSIONS,
+        (shop_id, channel, address),
+        lambda: session.scalars(
+            select(Suppression.reason).filter_by(shop_id=shop_id, channel=channel, address=address)
+        ).first(),
+    )
+
+
+def preload_suppressions(session: Session, asked: Collection[tuple[int, str, str]]) -> None:
+    """Answer the batch's (shop, channel, address) questions with one query."""
+    if not asked:
+        return
+    shop_ids = {shop_id for shop_id, _, _ in asked}
+    addresses = {address for _, _, address in asked}
+    rows = session.execute(
+        select(Suppression.shop_id, Suppression.channel, Suppression.address, Suppression.reason).where(
+            Suppression.shop_id.in_(shop_ids), Suppression.address.in_(addresses)
+        )
+    )
+    found = {(shop_id, channel, address): reason for shop_id, channel, address, reason in rows}
+    remember(session, SUPPRESSIONS, {key: found.get(key) for key in asked})
 
 
 def suppress(session: Session, shop_id: int, channel: str, address: str, reason: str) -> bool:

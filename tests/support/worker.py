@@ -1,7 +1,8 @@
-"""Run queued and scheduled jobs to completion in the test process, on a real Redis."""
+"""Run queued jobs and due steps to completion in the test process, on a real Redis."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -11,14 +12,14 @@ from app.core.clock import ManualClock
 from app.db import db
 from app.db.models import WebhookEvent
 from app.jobs.relay import awaiting_processing, relay_webhooks
-from app.jobs.scheduling import release_scheduled
 from app.jobs.services import Services
-from app.jobs.tasks import calendar_tick
+from app.jobs.steps import drain_due
+from app.jobs.tasks import calendar_tick, step_executor
 from app.jobs.worker import make_worker
 
 
 class Harness:
-    """Drive the real pipeline: relay → RQ queue → worker, and RQ's scheduled registry on a manual clock."""
+    """Drive the real pipeline: relay → RQ queue → worker, and the batched step executor on a manual clock."""
 
     def __init__(self, app: Flask, clock: ManualClock) -> None:
         self.app = app
@@ -26,7 +27,7 @@ class Harness:
         self.services: Services = app.extensions["storeflow"]
 
     def drain(self) -> None:
-        """Relay stored webhooks and run every job that is due, until nothing is left."""
+        """Relay stored webhooks, run every queued job and every due step, until nothing is left."""
         for _ in range(50):
             with self.app.app_context():
                 relay_webhooks(db.session, self.services.queue, clock=self.clock)
@@ -36,10 +37,14 @@ class Harness:
                     )
                 ).first()
                 db.session.remove()
-            release_scheduled(self.services.queue, self.clock.to_real(self.clock.now()))
-            if not len(self.services.queue) and pending is None:
+            queued = len(self.services.queue)
+            if queued:
+                make_worker(self.app).work(burst=True, max_jobs=10_000)
+            with self.app.app_context(), ThreadPoolExecutor(4) as pool:
+                ran = drain_due(step_executor(self.services, pool))
+                db.session.remove()
+            if not queued and pending is None and not ran:
                 return
-            make_worker(self.app).work(burst=True, max_jobs=10_000)
         raise AssertionError("the queue never drained")
 
     def advance(self, delta: timedelta) -> None:

@@ -16,7 +16,7 @@ from app.db import db
 from app.db.models import Contact, Shop
 from app.ingest.contacts import apply_consent
 from app.ingest.subscriptions import CONFIRMED_SOURCE, subscription_triggers
-from app.jobs.scheduling import RQStepScheduler
+from app.jobs.scheduling import StepWake
 from app.jobs.services import current_services
 from app.jobs.unit_of_work import unit_of_work
 from app.messaging.signed_links import BadLinkError, read_confirm_token
@@ -59,9 +59,7 @@ def confirm(token: str) -> str:
         confirmed = ConsentFacts(
             "email", ConsentState.SUBSCRIBED, CONFIRMED_SOURCE, now, origin=request_origin()
         )
-        with unit_of_work(
-            db.session(), services.clock, RQStepScheduler(services.queue, services.clock)
-        ) as work:
+        with unit_of_work(db.session(), services.clock, StepWake(services.redis, services.clock)) as work:
             apply_consent(contact, confirmed)
             for event in subscription_triggers(shop.id, contact, before, now):
                 work.engine.handle(event)

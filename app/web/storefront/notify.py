@@ -32,7 +32,7 @@ from app.db.models import Product, Shop, StockAlert
 from app.db.models.rows import get_or_create
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.subscriptions import hold_for_confirmation, subscription_triggers
-from app.jobs.scheduling import RQStepScheduler
+from app.jobs.scheduling import StepWake
 from app.jobs.services import current_services
 from app.jobs.unit_of_work import unit_of_work
 from app.storefront.origins import allowed_origins, origin_of
@@ -145,7 +145,7 @@ def _limit(shop_id: int, address: str) -> None:
 def _record(shop: Shop, product_id: str, variant_id: str, email: str, subscribe: bool) -> None:
     services = current_services()
     now = services.clock.now()
-    with unit_of_work(db.session(), services.clock, RQStepScheduler(services.queue, services.clock)) as work:
+    with unit_of_work(db.session(), services.clock, StepWake(services.redis, services.clock)) as work:
         contact = upsert_contact(db.session(), shop.id, ContactFacts(email=email))
         assert contact is not None
         db.session.flush()
