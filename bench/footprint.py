@@ -83,9 +83,7 @@ def process(env: dict[str, str], ids: list[int], peak: Any) -> None:
     app = create_app(Config.from_env(env))
     services = app.extensions["storeflow"]
     with app.app_context():
-        processor = EventProcessor(
-            db.session(), services.clock, StepWake(services.redis, services.clock)
-        )
+        processor = EventProcessor(db.session(), services.clock, StepWake(services.redis, services.clock))
         for event_id in ids:
             processor.process(event_id)
         db.session.remove()

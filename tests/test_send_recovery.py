@@ -28,7 +28,7 @@ from app.channels.registry import ChannelSet
 from app.channels.sendgrid_email import SendGridChannel
 from app.channels.twilio_sms import TwilioChannel
 from app.db import db
-from app.db.models import Enrollment, Message
+from app.db.models import Message
 from app.jobs.tasks import step_executor
 from app.messaging.sender import SENDING_LEASE
 from flows.runner import STEP_LEASE

@@ -23,8 +23,8 @@ from app.messaging.sender import MessageSender
 from flows.runner import STEP_LEASE, changed_since_loaded, claim_due
 from tests.support.db import count, rows
 from tests.support.fake_sendgrid import FakeSendGrid
-from tests.support.store import checkout_payload
 from tests.support.shopify import deliver
+from tests.support.store import checkout_payload
 
 FIRST_EMAIL = timedelta(hours=1, minutes=1)
 SENDGRID_KEY = "SG.test-key"
