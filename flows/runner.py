@@ -90,6 +90,10 @@ def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int
     One statement: the due rows are locked with ``SKIP LOCKED`` (rows another worker is claiming
     are passed over, not waited for), bumped and leased. The caller commits. SQLite, one writer at a
     time, has no row locks to skip and ignores the clause.
+
+    A batch takes one enrollment per shopper: a second one due for the same shopper is handed back,
+    due at once, for the next batch, so it decides (contact budget, flow priority) knowing what the
+    first one sent, as it would one at a time.
     """
     due = (
         select(Enrollment.id)
@@ -98,14 +102,27 @@ def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = session.scalars(
+    claimed = session.execute(
         update(Enrollment)
         .where(Enrollment.id.in_(due.scalar_subquery()))
         .values(run_token=Enrollment.run_token + 1, next_run_at=lease_until)
-        .returning(Enrollment.id)
+        .returning(Enrollment.id, Enrollment.contact_id)
         .execution_options(synchronize_session=False)
-    )
-    return sorted(claimed)
+    ).all()
+    shoppers: set[int] = set()
+    batch: list[int] = []
+    later: list[int] = []
+    for enrollment_id, contact_id in sorted(claimed):
+        (later if contact_id in shoppers else batch).append(enrollment_id)
+        shoppers.add(contact_id)
+    if later:
+        session.execute(
+            update(Enrollment)
+            .where(Enrollment.id.in_(later))
+            .values(next_run_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return batch
 
 
 def changed_since_loaded(session: Session, enrollments: Sequence[Enrollment]) -> list[int]:

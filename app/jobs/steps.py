@@ -103,7 +103,9 @@ class StepExecutor:
     def _run_together(
         self, runner: StepRunner, ids: list[int], done: set[int], outcomes: Counter[str]
     ) -> None:
-        enrollments = self.session.scalars(select(Enrollment).where(Enrollment.id.in_(ids))).all()
+        enrollments = self.session.scalars(
+            select(Enrollment).where(Enrollment.id.in_(ids)).order_by(Enrollment.id)
+        ).all()
         preload_batch(self.session, enrollments, self.clock.now())
         running: dict[int, Steps] = {}
         calls: dict[int, ProviderCall] = {}

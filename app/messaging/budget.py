@@ -16,8 +16,8 @@ A flow's own earlier messages do not count: its cadence is the merchant's choice
 requested messages are never held back (app/messaging/send_rules.py exempts them).
 
 In a batch of steps (app/db/reads.py) each shopper's recent sends and upcoming steps are loaded
-once for the whole batch (``preload_budget``), and every message the batch claims is added to its
-shopper's sends (``note_claimed``), so two messages to one shopper in one batch count each other.
+once for the whole batch (``preload_budget``); a batch holds one enrollment per shopper
+(``claim_due`` in flows/runner.py), so what is loaded is all the budget needs.
 """
 
 from __future__ import annotations
@@ -241,10 +241,3 @@ def preload_budget(session: Session, contact_ids: Iterable[int], now: datetime, 
             upcoming[contact_id].rows.append((enrollment_id, key, index, at))
     remember(session, RECENT_SENDS, sends)
     remember(session, UPCOMING_STEPS, upcoming)
-
-
-def note_claimed(session: Session, message: Message, at: datetime) -> None:
-    """Count a message the batch just claimed against its shopper's budget for the rest of the batch."""
-    known = _known(session, RECENT_SENDS, message.contact_id)
-    if isinstance(known, RecentSends):
-        known.rows.append((message.enrollment_id, message.flow_key, message.channel, at))

@@ -26,7 +26,6 @@ from app.db.models import decisions as decided
 from app.db.models.automation import ACTIVE
 from app.db.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.db.reads import remember, remembered
-from app.messaging.budget import note_claimed
 from app.messaging.channel import Channel, OutgoingMessage, ShopChannels
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
@@ -297,7 +296,6 @@ class MessageSender:
             message.status = SENDING
             message.claimed_at = now
             message.attempts += 1
-            note_claimed(self.session, message, now)
             return True
         still_active = self.session.scalars(
             select(Enrollment.id).where(
