@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 # An idle RQ worker renews its heartbeat once per blocking dequeue (its TTL less 15 s), and its key
 # expires 60 s after the TTL: a heartbeat older than that is a worker that stopped.
 HEARTBEAT_MAX_AGE = timedelta(seconds=DEFAULT_WORKER_TTL + 60)
-# A step this late means the workers are not keeping up (or none sweeps); the sweeper's own grace
-# (SWEEP_GRACE_SECONDS, 30 s) is well inside it.
+# A step this late means the workers' step executors are not keeping up (or none runs); an idle
+# executor looks every STEP_POLL_SECONDS (0.25 s), well inside it.
 DUE_LAG_LIMIT = timedelta(minutes=5)
 
 

@@ -146,7 +146,7 @@ class FakeSendGrid:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
 
     def serve(self) -> None:
@@ -257,6 +257,13 @@ def _json(handler: BaseHTTPRequestHandler, status: int, document: object) -> Non
     handler.send_header("Content-Length", str(len(payload)))
     handler.end_headers()
     handler.wfile.write(payload)
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog as deep as a batch's concurrent calls (the socketserver default of 5 refuses
+    connections a real provider would take)."""
+
+    request_queue_size = 128
 
 
 def unused_port() -> int:
