@@ -9,6 +9,7 @@ Rules that make late and repeated deliveries harmless:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,8 +26,14 @@ from app.db.models import Cart, Checkout, Contact, Order, Shop
 from app.db.models.rows import get_or_create
 from app.ingest.contacts import apply_consent, upsert_contact
 from app.ingest.recovery_links import link_from, template_of
-from app.ingest.subscriptions import double_opt_in_required, hold_for_confirmation, subscription_triggers
+from app.ingest.subscriptions import (
+    DOUBLE_OPT_IN,
+    double_opt_in_required,
+    hold_for_confirmation,
+    subscription_triggers,
+)
 from app.storefront.visitors import link_checkout_visitors
+from flows.settings import ResolvedSettings
 
 
 @dataclass(frozen=True)
@@ -38,13 +45,26 @@ class Applied:
     triggers: tuple[TriggerEvent, ...]
 
 
-def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> Applied:
-    """Merge the facts of one webhook and return the trigger events it caused."""
+def apply_normalized(
+    session: Session,
+    shop_id: int,
+    normalized: Normalized,
+    settings: Mapping[str, ResolvedSettings] | None = None,
+) -> Applied:
+    """Merge the facts of one webhook and return the trigger events it caused.
+
+    ``settings`` are the shop's resolved flow settings when the caller holds them already (a batch
+    resolves them once); without them, the one setting needed here is read from the database.
+    """
     contact = upsert_contact(session, shop_id, normalized.contact)
     consent_changed = False
     email_before = contact.email_consent if contact is not None else None
     if contact is not None and normalized.consents:
-        confirm = double_opt_in_required(session, shop_id)
+        confirm = (
+            settings[DOUBLE_OPT_IN].enabled
+            if settings is not None
+            else double_opt_in_required(session, shop_id)
+        )
         for consent in normalized.consents:
             held = hold_for_confirmation(contact, consent, confirm)
             consent_changed = apply_consent(contact, held) or consent_changed

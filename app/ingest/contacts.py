@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import phonenumbers.timezone
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.consent.ledger import record_consent_change
 from app.core.facts import ConsentFacts, ConsentState, ContactFacts, Origin
 from app.db.models import Contact
+from app.db.models.rows import insert_row
 
 
 def normalize_phone(raw: str | None, country_code: str | None) -> str | None:
@@ -62,18 +62,16 @@ def _find(session: Session, shop_id: int, facts: ContactFacts, phone: str | None
 
 
 def _create(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
-    contact = Contact(
-        shop_id=shop_id,
-        platform_customer_id=facts.platform_customer_id,
-        email=facts.email,
-        phone=phone,
+    """Insert the contact; None when a concurrent worker stored one with the same email or customer id."""
+    return insert_row(
+        session,
+        Contact(
+            shop_id=shop_id,
+            platform_customer_id=facts.platform_customer_id,
+            email=facts.email,
+            phone=phone,
+        ),
     )
-    try:
-        with session.begin_nested():
-            session.add(contact)
-    except IntegrityError:
-        return None
-    return contact
 
 
 def _merge(session: Session, contact: Contact, facts: ContactFacts, phone: str | None) -> None:
