@@ -82,6 +82,7 @@ class FlowEngine:
         self.scheduler = scheduler
         self.catalogue = catalogue
         self._settings: dict[int, dict[str, ResolvedSettings]] = {}
+        self._fresh: set[int] = set()
 
     def handle(self, event: TriggerEvent) -> None:
         """Exit what the event settles, then enroll or re-arm what it starts."""
@@ -100,6 +101,16 @@ class FlowEngine:
         if shop_id not in self._settings:
             self._settings[shop_id] = settings_for_shop(self.session, shop_id)
         return self._settings[shop_id]
+
+    def created_contact(self, contact_id: int) -> None:
+        """Note a contact created in this unit of work: until this engine enrolls it, it has none.
+
+        Its row is not committed, so no other transaction can have enrolled it, and within this
+        one only the engine enrolls: the statements that would end or look up its enrollments
+        (contact-scoped exits, "already in a flow that wins", "leave the flows this one beats")
+        can only match nothing, and are skipped.
+        """
+        self._fresh.add(contact_id)
 
     def _enroll_or_rearm(self, flow: Flow, event: TriggerEvent, settings: ResolvedSettings) -> None:
         key = enrollment_key(flow, event)
@@ -186,7 +197,7 @@ class FlowEngine:
 
     def _in_flow_that_wins(self, flow: Flow, shop_id: int, contact_id: int) -> bool:
         """Tell whether the shopper is in a flow that ends this one (a checkout beats a cart)."""
-        if not flow.exit_on_entering:
+        if not flow.exit_on_entering or contact_id in self._fresh:
             return False
         found = self.session.scalars(
             select(Enrollment.flow_key).where(
@@ -203,7 +214,9 @@ class FlowEngine:
     def _leave_flows_this_one_beats(self, flow: Flow, enrollment: Enrollment) -> None:
         """End the shopper's enrollments in flows that stop when they enter this one."""
         beaten = [other.key for other in self.catalogue.values() if flow.key in other.exit_on_entering]
-        if not beaten:
+        fresh = enrollment.contact_id in self._fresh and flow.key not in beaten
+        self._fresh.discard(enrollment.contact_id)
+        if not beaten or fresh:
             return
         ended = self._end_active(
             f"entered {flow.key}",
@@ -239,7 +252,7 @@ class FlowEngine:
         for flow in self.catalogue.values():
             if event.kind not in flow.exit_kinds():
                 continue
-            clauses = self._exit_clauses(flow, event)
+            clauses = self._exit_clauses(flow, event, event.contact_id not in self._fresh)
             if clauses:
                 per_flow.append((Enrollment.flow_key == flow.key) & or_(*clauses))
         if not per_flow:
@@ -254,15 +267,18 @@ class FlowEngine:
             log.info("%s ended %d %s enrollment(s)", event.kind.value, count, flow_key)
 
     @staticmethod
-    def _exit_clauses(flow: Flow, event: TriggerEvent) -> list[ColumnElement[bool]]:
-        """Say which of the shop's enrollments in ``flow`` the event's kind ends, by the flow's rules."""
+    def _exit_clauses(flow: Flow, event: TriggerEvent, by_contact: bool) -> list[ColumnElement[bool]]:
+        """Say which of the shop's enrollments in ``flow`` the event's kind ends, by the flow's rules.
+
+        ``by_contact`` is False for a contact known to have no enrollment: its rules match nothing.
+        """
         clauses: list[ColumnElement[bool]] = []
         for rule in flow.exit_on:
             if rule.kind != event.kind:
                 continue
             if rule.scope == ExitScope.SUBJECT:
                 clauses.append(Enrollment.subject_key.in_(event.keys))
-            elif event.contact_id is not None:
+            elif event.contact_id is not None and by_contact:
                 clauses.append(
                     (Enrollment.contact_id == event.contact_id)
                     & (Enrollment.last_activity_at <= event.occurred_at)

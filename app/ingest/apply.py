@@ -24,7 +24,7 @@ from app.core.facts import CartFacts, CheckoutFacts, LineItem, Normalized, Order
 from app.db import affected_rows
 from app.db.models import Cart, Checkout, Contact, Order, Shop
 from app.db.models.rows import get_or_create
-from app.ingest.contacts import apply_consent, upsert_contact
+from app.ingest.contacts import apply_consent, find_or_create_contact
 from app.ingest.recovery_links import link_from, template_of
 from app.ingest.subscriptions import (
     DOUBLE_OPT_IN,
@@ -43,6 +43,7 @@ class Applied:
     contact: Contact | None
     subject_key: str | None
     triggers: tuple[TriggerEvent, ...]
+    contact_created: bool = False  # this webhook made the contact: it has no enrollment yet
 
 
 def apply_normalized(
@@ -56,7 +57,7 @@ def apply_normalized(
     ``settings`` are the shop's resolved flow settings when the caller holds them already (a batch
     resolves them once); without them, the one setting needed here is read from the database.
     """
-    contact = upsert_contact(session, shop_id, normalized.contact)
+    contact, contact_created = find_or_create_contact(session, shop_id, normalized.contact)
     consent_changed = False
     email_before = contact.email_consent if contact is not None else None
     if contact is not None and normalized.consents:
@@ -120,7 +121,7 @@ def apply_normalized(
             )
         )
     session.flush()
-    return Applied(contact=contact, subject_key=key, triggers=tuple(triggers))
+    return Applied(contact, key, tuple(triggers), contact_created)
 
 
 def _merge_catalog(session: Session, shop_id: int, normalized: Normalized) -> list[TriggerEvent]:

@@ -209,6 +209,8 @@ class EventProcessor:
             event.body = "{}"  # the request itself names the customer
             return
         applied = apply_normalized(self.session, shop.id, normalized, engine.settings_of(shop.id))
+        if applied.contact is not None and applied.contact_created:
+            engine.created_contact(applied.contact.id)
         for trigger in applied.triggers:
             engine.handle(trigger)
         if normalized.order is not None and any(t.kind in ATTRIBUTES for t in applied.triggers):
