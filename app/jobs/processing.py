@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -93,6 +94,9 @@ class EventProcessor:
         # The shops of the batch being processed: the session's identity map holds rows weakly, so
         # without this each event of a batch would load its shop again.
         self._shops: dict[int, Shop] = {}
+        # In a batch, the event rows to settle when every event is handled: one flush writes them
+        # all (the ORM sends same-shaped UPDATEs as one executemany) instead of one UPDATE each.
+        self._settle_later: list[tuple[WebhookEvent, dict[str, Any]]] | None = None
 
     def _locked(self, ids: list[int]) -> Select[WebhookEvent]:
         query = select(WebhookEvent).where(WebhookEvent.id.in_(ids)).order_by(WebhookEvent.id)
@@ -127,11 +131,11 @@ class EventProcessor:
         ids = sorted(set(event_ids))
         results: dict[int, str] = {}
         position: int | None = None
-        self._shops = {}
+        self._shops, self._settle_later = {}, []
         try:
             with unit_of_work(self.session, self.clock, self.scheduler) as work:
                 events = {event.id: event for event in self.session.scalars(self._locked(ids))}
-                for position, event_id in enumerate(ids):  # noqa: B007 (read in the handler)
+                for position, event_id in enumerate(ids):  # noqa: B007 (read where a raise is caught)
                     event = events.get(event_id)
                     if event is None:
                         results[event_id] = "missing"
@@ -140,12 +144,14 @@ class EventProcessor:
                     else:
                         results[event_id] = self._handle_in_batch(event, work.engine)
                 position = None  # what fails from here on is the commit
+                for settled, values in self._settle_later:
+                    _settle(settled, values)
         except _RunAlone:
             raise BatchInterrupted(position, None) from None
         except Exception as exc:
             raise BatchInterrupted(position, exc) from exc
         finally:
-            self._shops = {}
+            self._shops, self._settle_later = {}, None
         return results
 
     def _handle_in_batch(self, event: WebhookEvent, engine: FlowEngine) -> str:
@@ -192,22 +198,25 @@ class EventProcessor:
         if normalized.kind == EventKind.PRIVACY_SHOP_REDACT:
             redact_shop(self.session, shop)  # deletes this event row with everything else
             return PROCESSED
-        self._apply(event, shop, normalized, engine)
-        self._finish(event, PROCESSED)
+        found = self._apply(event, shop, normalized, engine)
+        self._finish(event, PROCESSED, **found)
         return PROCESSED
 
-    def _apply(self, event: WebhookEvent, shop: Shop, normalized: Normalized, engine: FlowEngine) -> None:
+    def _apply(
+        self, event: WebhookEvent, shop: Shop, normalized: Normalized, engine: FlowEngine
+    ) -> dict[str, Any]:
+        """Act on the event; return what the event row learns (its contact and subject), if anything."""
         now = self.clock.now()
         if normalized.kind == EventKind.APP_UNINSTALLED:
             uninstall(self.session, shop, normalized.occurred_at, now)
-            return
+            return {}
         if normalized.kind == EventKind.PRIVACY_DATA_REQUEST and normalized.privacy:
             export_customer(self.session, shop, normalized.privacy)
-            return
+            return {}
         if normalized.kind == EventKind.PRIVACY_CUSTOMER_REDACT and normalized.privacy:
             redact_customer(self.session, shop, normalized.privacy)
             event.body = "{}"  # the request itself names the customer
-            return
+            return {}
         applied = apply_normalized(self.session, shop.id, normalized, engine.settings_of(shop.id))
         if applied.contact is not None and applied.contact_created:
             engine.created_contact(applied.contact.id)
@@ -215,9 +224,10 @@ class EventProcessor:
             engine.handle(trigger)
         if normalized.order is not None and any(t.kind in ATTRIBUTES for t in applied.triggers):
             self._attribute(shop, normalized.order.platform_id)
-        # Set last, with the status, so the event row is written once (not flushed midway).
-        event.contact_id = applied.contact.id if applied.contact else None
-        event.subject_key = applied.subject_key
+        return {
+            "contact_id": applied.contact.id if applied.contact else None,
+            "subject_key": applied.subject_key,
+        }
 
     def _attribute(self, shop: Shop, platform_id: str) -> None:
         order = self.session.scalars(
@@ -230,9 +240,22 @@ class EventProcessor:
         self._finish(event, REJECTED, f"payload rejected: {exc}")
         log.warning("webhook %s (%s %s) rejected: %s", event.id, event.platform, event.topic, exc)
 
-    def _finish(self, event: WebhookEvent, status: str, error: str | None = None) -> None:
-        event.status = status
-        event.error = error
-        event.processed_at = self.clock.now()
-        event.retry_at = None
-        event.attempts += 1
+    def _finish(self, event: WebhookEvent, status: str, error: str | None = None, **found: Any) -> None:
+        """Settle the event row; in a batch, once every event is handled, so all are written together."""
+        values = {
+            "status": status,
+            "error": error,
+            "processed_at": self.clock.now(),
+            "retry_at": None,
+            "attempts": event.attempts + 1,
+            **found,
+        }
+        if self._settle_later is not None:
+            self._settle_later.append((event, values))
+            return
+        _settle(event, values)
+
+
+def _settle(event: WebhookEvent, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(event, name, value)
