@@ -31,8 +31,9 @@ def get_or_create(session: Session, model: type[Row], **keys: Any) -> tuple[Row,
 def insert_row(session: Session, row: Row) -> Row | None:
     """Insert a new ORM object unless a unique key of its is taken; return the stored row, or None.
 
-    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL and SQLite): the object's set
-    attributes are the values, every other column takes its default, and the row comes back
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL and SQLite): the object's
+    attributes set to a value are the values, every other column (and one set to None) takes its
+    default, a version column its first version as a flush would give it, and the row comes back
     as a persistent object of the session. ``row`` itself is not added to the session.
     """
     mapper = inspect(type(row))
@@ -42,6 +43,9 @@ def insert_row(session: Session, row: Row) -> Row | None:
         for column in mapper.column_attrs
         if column.key in state.dict and state.dict[column.key] is not None
     }
+    if mapper.version_id_col is not None and mapper.version_id_generator:
+        version = mapper.get_property_by_column(mapper.version_id_col).key
+        values.setdefault(version, mapper.version_id_generator(None))
     statement = (
         _dialect_insert(session)(type(row)).values(**values).on_conflict_do_nothing().returning(type(row))
     )
