@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -16,6 +16,7 @@ from app.core.clock import Clock
 from app.core.events import TriggerEvent
 from app.db.models import Enrollment
 from app.db.models.automation import ACTIVE, COMPLETED, EXITED
+from app.db.models.rows import insert_row
 from flows.catalogue import CATALOGUE
 from flows.conditions import Prospect, check_guard
 from flows.decisions import EXIT_COLUMNS, Facts, record_exits
@@ -80,16 +81,36 @@ class FlowEngine:
         self.clock = clock
         self.scheduler = scheduler
         self.catalogue = catalogue
+        self._settings: dict[int, dict[str, ResolvedSettings]] = {}
+        self._fresh: set[int] = set()
 
     def handle(self, event: TriggerEvent) -> None:
         """Exit what the event settles, then enroll or re-arm what it starts."""
-        settings = settings_for_shop(self.session, event.shop_id)
-        for flow in self.catalogue.values():
-            if event.kind in flow.exit_kinds():
-                self._exit(flow, event)
+        settings = self.settings_of(event.shop_id)
+        self._exit(event)
         for flow in self.catalogue.values():
             if event.kind in flow.triggers or event.kind in flow.rearm_on:
                 self._enroll_or_rearm(flow, event, settings[flow.key])
+
+    def settings_of(self, shop_id: int) -> dict[str, ResolvedSettings]:
+        """Resolve the shop's settings once per engine, that is once per unit of work.
+
+        A unit of work is one transaction (a batch of webhooks, one storefront job): nothing in it
+        changes a shop's flow settings, so every event of the batch sees what the first one read.
+        """
+        if shop_id not in self._settings:
+            self._settings[shop_id] = settings_for_shop(self.session, shop_id)
+        return self._settings[shop_id]
+
+    def created_contact(self, contact_id: int) -> None:
+        """Note a contact created in this unit of work: until this engine enrolls it, it has none.
+
+        Its row is not committed, so no other transaction can have enrolled it, and within this
+        one only the engine enrolls: the statements that would end or look up its enrollments
+        (contact-scoped exits, "already in a flow that wins", "leave the flows this one beats")
+        can only match nothing, and are skipped.
+        """
+        self._fresh.add(contact_id)
 
     def _enroll_or_rearm(self, flow: Flow, event: TriggerEvent, settings: ResolvedSettings) -> None:
         key = enrollment_key(flow, event)
@@ -154,12 +175,11 @@ class FlowEngine:
             holdout=in_holdout(flow.key, event.contact_id, settings.holdout_percent),
         )
         plan_next(enrollment, flow, settings, base=event.occurred_at)
-        try:
-            with self.session.begin_nested():
-                self.session.add(enrollment)
-        except IntegrityError:
+        inserted = insert_row(self.session, enrollment)
+        if inserted is None:
             log.info("%s already enrolled in %s by a concurrent worker", key, flow.key)
             return
+        enrollment = inserted
         log.info("enrolled %s in %s, next step at %s", key, flow.key, enrollment.next_run_at)
         self._leave_flows_this_one_beats(flow, enrollment)
         if enrollment.state == ACTIVE and enrollment.next_run_at is not None:
@@ -177,7 +197,7 @@ class FlowEngine:
 
     def _in_flow_that_wins(self, flow: Flow, shop_id: int, contact_id: int) -> bool:
         """Tell whether the shopper is in a flow that ends this one (a checkout beats a cart)."""
-        if not flow.exit_on_entering:
+        if not flow.exit_on_entering or contact_id in self._fresh:
             return False
         found = self.session.scalars(
             select(Enrollment.flow_key).where(
@@ -194,7 +214,9 @@ class FlowEngine:
     def _leave_flows_this_one_beats(self, flow: Flow, enrollment: Enrollment) -> None:
         """End the shopper's enrollments in flows that stop when they enter this one."""
         beaten = [other.key for other in self.catalogue.values() if flow.key in other.exit_on_entering]
-        if not beaten:
+        fresh = enrollment.contact_id in self._fresh and flow.key not in beaten
+        self._fresh.discard(enrollment.contact_id)
+        if not beaten or fresh:
             return
         ended = self._end_active(
             f"entered {flow.key}",
@@ -224,29 +246,44 @@ class FlowEngine:
         if enrollment.next_run_at is not None:
             self.scheduler.schedule(enrollment.id, enrollment.run_token, enrollment.next_run_at)
 
-    def _exit(self, flow: Flow, event: TriggerEvent) -> None:
+    def _exit(self, event: TriggerEvent) -> None:
+        """End, in one statement for every flow, the enrollments this event settles."""
+        per_flow: list[ColumnElement[bool]] = []
+        for flow in self.catalogue.values():
+            if event.kind not in flow.exit_kinds():
+                continue
+            clauses = self._exit_clauses(flow, event, event.contact_id not in self._fresh)
+            if clauses:
+                per_flow.append((Enrollment.flow_key == flow.key) & or_(*clauses))
+        if not per_flow:
+            return
+        ended = self._end_active(
+            f"{event.kind.value} ({event.subject_key})",
+            {"condition": event.kind.value},
+            Enrollment.shop_id == event.shop_id,
+            or_(*per_flow),
+        )
+        for flow_key, count in Counter(row.flow_key for row in ended).items():
+            log.info("%s ended %d %s enrollment(s)", event.kind.value, count, flow_key)
+
+    @staticmethod
+    def _exit_clauses(flow: Flow, event: TriggerEvent, by_contact: bool) -> list[ColumnElement[bool]]:
+        """Say which of the shop's enrollments in ``flow`` the event's kind ends, by the flow's rules.
+
+        ``by_contact`` is False for a contact known to have no enrollment: its rules match nothing.
+        """
         clauses: list[ColumnElement[bool]] = []
         for rule in flow.exit_on:
             if rule.kind != event.kind:
                 continue
             if rule.scope == ExitScope.SUBJECT:
                 clauses.append(Enrollment.subject_key.in_(event.keys))
-            elif event.contact_id is not None:
+            elif event.contact_id is not None and by_contact:
                 clauses.append(
                     (Enrollment.contact_id == event.contact_id)
                     & (Enrollment.last_activity_at <= event.occurred_at)
                 )
-        if not clauses:
-            return
-        ended = self._end_active(
-            f"{event.kind.value} ({event.subject_key})",
-            {"condition": event.kind.value},
-            Enrollment.shop_id == event.shop_id,
-            Enrollment.flow_key == flow.key,
-            or_(*clauses),
-        )
-        if ended:
-            log.info("%s ended %d %s enrollment(s)", event.kind.value, len(ended), flow.key)
+        return clauses
 
     def _end_active(
         self, reason: str, facts: Facts, *where: ColumnElement[bool]

@@ -9,6 +9,7 @@ Rules that make late and repeated deliveries harmless:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,10 +24,16 @@ from app.core.facts import CartFacts, CheckoutFacts, LineItem, Normalized, Order
 from app.db import affected_rows
 from app.db.models import Cart, Checkout, Contact, Order, Shop
 from app.db.models.rows import get_or_create
-from app.ingest.contacts import apply_consent, upsert_contact
+from app.ingest.contacts import apply_consent, find_or_create_contact
 from app.ingest.recovery_links import link_from, template_of
-from app.ingest.subscriptions import double_opt_in_required, hold_for_confirmation, subscription_triggers
+from app.ingest.subscriptions import (
+    DOUBLE_OPT_IN,
+    double_opt_in_required,
+    hold_for_confirmation,
+    subscription_triggers,
+)
 from app.storefront.visitors import link_checkout_visitors
+from flows.settings import ResolvedSettings
 
 
 @dataclass(frozen=True)
@@ -36,15 +43,29 @@ class Applied:
     contact: Contact | None
     subject_key: str | None
     triggers: tuple[TriggerEvent, ...]
+    contact_created: bool = False  # this webhook made the contact: it has no enrollment yet
 
 
-def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> Applied:
-    """Merge the facts of one webhook and return the trigger events it caused."""
-    contact = upsert_contact(session, shop_id, normalized.contact)
+def apply_normalized(
+    session: Session,
+    shop_id: int,
+    normalized: Normalized,
+    settings: Mapping[str, ResolvedSettings] | None = None,
+) -> Applied:
+    """Merge the facts of one webhook and return the trigger events it caused.
+
+    ``settings`` are the shop's resolved flow settings when the caller holds them already (a batch
+    resolves them once); without them, the one setting needed here is read from the database.
+    """
+    contact, contact_created = find_or_create_contact(session, shop_id, normalized.contact)
     consent_changed = False
     email_before = contact.email_consent if contact is not None else None
     if contact is not None and normalized.consents:
-        confirm = double_opt_in_required(session, shop_id)
+        confirm = (
+            settings[DOUBLE_OPT_IN].enabled
+            if settings is not None
+            else double_opt_in_required(session, shop_id)
+        )
         for consent in normalized.consents:
             held = hold_for_confirmation(contact, consent, confirm)
             consent_changed = apply_consent(contact, held) or consent_changed
@@ -100,7 +121,7 @@ def apply_normalized(session: Session, shop_id: int, normalized: Normalized) -> 
             )
         )
     session.flush()
-    return Applied(contact=contact, subject_key=key, triggers=tuple(triggers))
+    return Applied(contact, key, tuple(triggers), contact_created)
 
 
 def _merge_catalog(session: Session, shop_id: int, normalized: Normalized) -> list[TriggerEvent]:

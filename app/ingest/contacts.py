@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import phonenumbers.timezone
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.consent.ledger import record_consent_change
 from app.core.facts import ConsentFacts, ConsentState, ContactFacts, Origin
 from app.db.models import Contact
+from app.db.models.rows import insert_row
 
 
 def normalize_phone(raw: str | None, country_code: str | None) -> str | None:
@@ -31,49 +31,61 @@ def normalize_phone(raw: str | None, country_code: str | None) -> str | None:
 
 def upsert_contact(session: Session, shop_id: int, facts: ContactFacts | None) -> Contact | None:
     """Return the shop's contact these facts describe, creating or enriching it."""
+    return find_or_create_contact(session, shop_id, facts)[0]
+
+
+def find_or_create_contact(
+    session: Session, shop_id: int, facts: ContactFacts | None
+) -> tuple[Contact | None, bool]:
+    """Like ``upsert_contact``, and say whether this call created the contact."""
     if facts is None or not facts.identifiable:
-        return None
+        return None, False
     phone = normalize_phone(facts.phone, facts.country_code)
     contact = _find(session, shop_id, facts, phone)
+    created = False
     if contact is None:
         contact = _create(session, shop_id, facts, phone)
+        created = contact is not None
         if contact is None:  # a concurrent worker created it first
             contact = _find(session, shop_id, facts, phone)
             assert contact is not None
     _merge(session, contact, facts, phone)
-    return contact
+    return contact, created
 
 
 def _find(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
+    """Find by the platform's customer id first, then by email, in one query; by phone when no email."""
     query = select(Contact).where(Contact.shop_id == shop_id)
-    if facts.platform_customer_id:
-        found = session.scalars(
-            query.where(Contact.platform_customer_id == facts.platform_customer_id)
-        ).first()
-        if found:
-            return found
-    if facts.email:
-        found = session.scalars(query.where(Contact.email == facts.email)).first()
-        if found:
-            return found
+    keys = [
+        column == value
+        for column, value in (
+            (Contact.platform_customer_id, facts.platform_customer_id),
+            (Contact.email, facts.email),
+        )
+        if value
+    ]
+    if keys:
+        found = session.scalars(query.where(or_(*keys))).all()
+        for field, value in (("platform_customer_id", facts.platform_customer_id), ("email", facts.email)):
+            match = next((c for c in found if value and getattr(c, field) == value), None)
+            if match is not None:
+                return match
     if phone and not facts.email:
         return session.scalars(query.where(Contact.phone == phone).order_by(Contact.id)).first()
     return None
 
 
 def _create(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
-    contact = Contact(
-        shop_id=shop_id,
-        platform_customer_id=facts.platform_customer_id,
-        email=facts.email,
-        phone=phone,
+    """Insert the contact; None when a concurrent worker stored one with the same email or customer id."""
+    return insert_row(
+        session,
+        Contact(
+            shop_id=shop_id,
+            platform_customer_id=facts.platform_customer_id,
+            email=facts.email,
+            phone=phone,
+        ),
     )
-    try:
-        with session.begin_nested():
-            session.add(contact)
-    except IntegrityError:
-        return None
-    return contact
 
 
 def _merge(session: Session, contact: Contact, facts: ContactFacts, phone: str | None) -> None:

@@ -12,7 +12,7 @@ from rq import Queue
 from app.calendar.tick import run_calendar
 from app.core.errors import StoreflowError
 from app.db import db
-from app.jobs.failures import record_failure
+from app.jobs.event_batch import process_batch
 from app.jobs.live_cache import RedisLiveCache
 from app.jobs.platforms import platforms_of
 from app.jobs.processing import EventProcessor
@@ -39,27 +39,20 @@ def _scheduler() -> StepWake:
 
 
 def process_events(event_ids: list[int]) -> dict[int, str]:
-    """Process a batch of stored webhooks in id order; return each one's status.
+    """Process a batch of stored webhooks in id order, in one unit of work; return each one's status.
 
-    One event that raises does not stop the others: its failure is recorded (app/jobs/failures.py)
-    and the batch goes on; the job then fails with the ids, so RQ shows it too.
+    One event that raises does not stop the others: the batch is run again around it
+    (app/jobs/event_batch.py), its failure is recorded (app/jobs/failures.py), and the job then
+    fails with the ids, so RQ shows it too.
     """
     services = current_services()
     windows = Windows.from_config(services.config)
     processor = EventProcessor(db.session(), services.clock, _scheduler(), windows)
-    results: dict[int, str] = {}
-    failed: list[int] = []
-    for event_id in event_ids:
-        try:
-            results[event_id] = processor.process(event_id)
-        except Exception as exc:
-            db.session.rollback()
-            record_failure(db.session(), event_id, exc, services.clock)
-            db.session.commit()
-            failed.append(event_id)
-    if failed:
+    result = process_batch(db.session(), processor, event_ids, services.clock)
+    if result.failed:
+        failed = result.failed
         raise EventBatchError(f"{len(failed)} of {len(event_ids)} webhook(s) failed: {failed}")
-    return results
+    return result.statuses
 
 
 def step_runner(services: Services) -> StepRunner:

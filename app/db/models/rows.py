@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 Row = TypeVar("Row")
@@ -15,20 +14,46 @@ Row = TypeVar("Row")
 def get_or_create(session: Session, model: type[Row], **keys: Any) -> tuple[Row, bool]:
     """Return the row with these unique keys, inserting it if missing; True when this call created it.
 
-    The insert runs in a savepoint, so when a concurrent writer inserts the same keys first, its row
-    is returned instead of the transaction failing.
+    The insert is ``INSERT … ON CONFLICT DO NOTHING RETURNING``: when a concurrent writer inserts
+    the same keys first, nothing is inserted and its row is read instead, without the savepoint
+    (two more round trips) a caught IntegrityError would need.
     """
     query = select(model).filter_by(**keys)
     row = session.scalars(query).first()
     if row is not None:
         return row, False
-    row = model(**keys)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+    created = insert_row(session, model(**keys))
+    if created is None:
         return session.scalars(query).one(), False
-    return row, True
+    return created, True
+
+
+def insert_row(session: Session, row: Row) -> Row | None:
+    """Insert a new ORM object unless a unique key of its is taken; return the stored row, or None.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL and SQLite): the object's
+    attributes set to a value are the values, every other column (and one set to None) takes its
+    default, a version column its first version as a flush would give it, and the row comes back
+    as a persistent object of the session. ``row`` itself is not added to the session.
+    """
+    mapper = inspect(type(row))
+    state = inspect(row)
+    values = {
+        column.key: state.dict[column.key]
+        for column in mapper.column_attrs
+        if column.key in state.dict and state.dict[column.key] is not None
+    }
+    if mapper.version_id_col is not None and mapper.version_id_generator:
+        version = mapper.get_property_by_column(mapper.version_id_col).key
+        values.setdefault(version, mapper.version_id_generator(None))
+    statement = (
+        _dialect_insert(session)(type(row)).values(**values).on_conflict_do_nothing().returning(type(row))
+    )
+    return session.scalars(statement).first()
+
+
+def _dialect_insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def insert_missing(
@@ -41,9 +66,8 @@ def insert_missing(
     """
     if not rows:
         return set()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(model)
+        _dialect_insert(session)(model)
         .values(rows)
         .on_conflict_do_nothing(index_elements=list(keys))
         .returning(*(getattr(model, key) for key in keys))
