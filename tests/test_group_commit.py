@@ -130,14 +130,58 @@ def test_a_writer_that_raises_fails_its_group_and_the_committer_goes_on():
         committer.close()
 
 
-def test_a_row_not_written_in_time_is_refused_rather_than_waited_for(writer):
+def test_a_row_still_unanswered_after_the_timeout_is_refused_rather_than_waited_for(writer):
     committer: GroupCommitter[str, object] = GroupCommitter(writer, wait_timeout=0.2)
+    stuck = Submission(committer, "a")
+    assert writer.entered.wait(5)
     try:
         with pytest.raises(NotWritten, match="not written within"):
-            committer.submit("a")
+            committer.submit("b")
     finally:
         writer.proceed.set()
+        assert stuck.answered()
         committer.close()
+    assert writer.groups == [["a"]]
+
+
+def test_a_lone_row_is_written_by_its_own_thread_with_no_hand_off():
+    writers: list[threading.Thread] = []
+
+    def write(rows: Sequence[str]) -> list[str]:
+        writers.append(threading.current_thread())
+        return [f"{row} written" for row in rows]
+
+    committer: GroupCommitter[str, str] = GroupCommitter(write)
+
+    assert committer.submit("a") == "a written"
+    assert writers == [threading.current_thread()]
+
+
+def test_rows_arriving_one_at_a_time_do_not_wait_for_company(writer):
+    naps: list[float] = []
+    committer: GroupCommitter[str, object] = GroupCommitter(writer, linger=0.001, sleep=naps.append)
+    writer.proceed.set()
+
+    assert [committer.submit(row) for row in ("a", "b")] == ["a written", "b written"]
+    assert naps == []
+    committer.close()
+
+
+def test_once_rows_arrive_together_the_next_leader_waits_for_company(writer):
+    naps: list[float] = []
+    committer: GroupCommitter[str, object] = GroupCommitter(writer, linger=0.001, sleep=naps.append)
+    first = Submission(committer, "a")
+    assert writer.entered.wait(5)
+    together = [Submission(committer, row) for row in ("b", "c")]
+    assert queued(committer, 2)
+    writer.proceed.set()
+    assert all(s.answered() for s in [first, *together])
+    assert naps == []
+
+    committer.submit("d")
+
+    assert naps == [0.001]
+    committer.close()
 
 
 def test_rows_queued_before_close_are_written_and_later_ones_refused(committer, writer):

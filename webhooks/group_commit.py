@@ -2,17 +2,19 @@
 
 A webhook is acknowledged only once its row is committed, so every delivery used to pay a statement
 and a commit of its own; on a 2-core machine PostgreSQL's per-statement work and the round trip were
-most of the endpoint's cost (bench/README.md). Here the serving threads hand their rows to one
-committer thread per process and wait; the committer takes every row waiting (up to ``max_rows``),
-writes them with one call of ``write`` (for the inbox, one multi-row INSERT, its own transaction),
-and only when that call has returned wakes each waiter with its row's outcome. There is no timer:
-the rows that arrive while one write is in flight form the next group, so a lone request waits for
-nothing but its own write, and under load a group holds about one row per busy thread.
+a large part of the endpoint's cost (bench/README.md). Here the serving threads of a process queue
+their rows, and the thread that finds no write in flight leads: it takes every row queued (up to
+``max_rows``; while rows come in together, after ``linger`` seconds of waiting for more), writes
+them with one call of ``write`` (for the inbox, one multi-row INSERT, its own transaction), and only
+once that call has returned answers each row's thread with its own outcome. The rows that arrived
+meanwhile are led by the first of them, which the finishing leader wakes. A lone request so writes
+its own row with no hand-off to another thread (a thread switch costs more CPU than the statement
+saves), and under load a group holds about one row per busy thread.
 
 ``write`` answers for each row, in order, an outcome or an exception (that row was not written); an
-exception out of ``write`` itself fails the whole group. A waiter raises ``NotWritten`` for a
-failed row, for a group that took longer than ``wait_timeout`` (the row may still be written; the
-platform's retry is then a duplicate), and after ``close``.
+exception out of ``write`` itself fails the whole group. ``submit`` raises ``NotWritten`` for a
+failed row, for one still unanswered after ``wait_timeout`` (it may yet be written: the platform's
+retry is then a duplicate), and after ``close``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -34,116 +37,131 @@ class NotWritten(RuntimeError):
     """The row's group was not written (or not in time); the caller should ask for it again later."""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Waiter(Generic[Row, Outcome]):
-    """One submitted row and the lock its thread blocks on until the committer releases it."""
+    """One submitted row, and the lock its thread blocks on until it is answered or made leader."""
 
     row: Row
-    # A bare lock, taken at once and released by the committer: the cheapest one-shot signal.
+    # A bare lock, taken at once and released exactly once (answered, or promoted to lead).
     released: threading.Lock = field(default_factory=threading.Lock)
     outcome: Outcome | BaseException | None = None
+    leads: bool = False
 
     def __post_init__(self) -> None:
         self.released.acquire()
 
-    def answer(self, outcome: Outcome | BaseException) -> None:
-        self.outcome = outcome
-        self.released.release()
-
 
 @dataclass
 class _ProcessState(Generic[Row, Outcome]):
-    """What belongs to one process: a thread does not survive ``fork``, nor may a lock held at it."""
+    """The queue of one process: a lock held by another thread at ``fork`` must not reach the child."""
 
     pid: int
-    wake: threading.Condition = field(default_factory=threading.Condition)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     queue: list[_Waiter[Row, Outcome]] = field(default_factory=list)
-    thread: threading.Thread | None = None
+    # True while a leader owns the queue; whenever it is False, the queue is empty.
+    writing: bool = False
     closed: bool = False
+    # Rows in the last group written: more than one means requests are arriving together.
+    last_group: int = 0
 
 
 class GroupCommitter(Generic[Row, Outcome]):
-    """Submit rows from many threads; one thread per process writes them in groups."""
+    """Submit rows from many threads; they are written in groups, by one of the submitting threads."""
 
     def __init__(
         self,
         write: Callable[[Sequence[Row]], Sequence[Outcome | BaseException]],
         max_rows: int = 64,
         wait_timeout: float = 10.0,
-        name: str = "group-commit",
+        linger: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.write = write
         self.max_rows = max_rows
         self.wait_timeout = wait_timeout
-        self.name = name
-        self._start = threading.Lock()
+        self.linger = linger
+        self.sleep = sleep
         self._state: _ProcessState[Row, Outcome] = _ProcessState(os.getpid())
-        self._closed = False
 
     def submit(self, row: Row) -> Outcome:
-        """Queue the row, block until its group was written, and return its outcome."""
+        """Queue the row, return once its group was written with its outcome, or raise NotWritten."""
         waiter: _Waiter[Row, Outcome] = _Waiter(row)
-        state = self._running()
-        with state.wake:
+        state = self._here()
+        with state.lock:
             if state.closed:
                 raise NotWritten("closed")
             state.queue.append(waiter)
-            state.wake.notify()
-        if not waiter.released.acquire(timeout=self.wait_timeout):
-            raise NotWritten(f"not written within {self.wait_timeout:g} s")
+            waiter.leads = not state.writing
+            state.writing = True
+        if not waiter.leads:
+            self._wait(state, waiter)
+        if waiter.leads:
+            self._lead(state, waiter)
         outcome = waiter.outcome
         if isinstance(outcome, BaseException):
             raise NotWritten(str(outcome)) from outcome
         return outcome  # type: ignore[return-value]  # a written row's outcome is never None
 
     def close(self) -> None:
-        """Write what is queued, stop this process's committer and refuse further rows."""
-        with self._start:
-            self._closed = True
-            state = self._state
-        with state.wake:
+        """Refuse further rows; wait (up to ``wait_timeout``) for the rows already queued."""
+        state = self._here()
+        with state.lock:
             state.closed = True
-            state.wake.notify()
-        if state.thread is not None and state.pid == os.getpid():
-            state.thread.join(timeout=self.wait_timeout)
+        deadline = time.monotonic() + self.wait_timeout
+        while state.writing and time.monotonic() < deadline:
+            time.sleep(0.005)
 
-    def _running(self) -> _ProcessState[Row, Outcome]:
-        """Return this process's state, its committer started (first use, or first use after a fork)."""
+    def _here(self) -> _ProcessState[Row, Outcome]:
+        """This process's queue: a child of ``fork`` starts an empty one of its own."""
         state = self._state
-        if state.thread is not None and state.pid == os.getpid():
-            return state
-        with self._start:
-            state = self._state
-            if state.pid != os.getpid():
-                state = self._state = _ProcessState(os.getpid())
-            if state.thread is None and not self._closed:
-                state.thread = threading.Thread(
-                    target=self._commit, args=(state,), name=self.name, daemon=True
-                )
-                state.thread.start()
-            state.closed = state.closed or self._closed
+        if state.pid != os.getpid():
+            state = self._state = _ProcessState(os.getpid(), closed=state.closed)
         return state
 
-    def _commit(self, state: _ProcessState[Row, Outcome]) -> None:
-        """The committer: take every row waiting, write them at once, answer each; until closed."""
-        while True:
-            with state.wake:
-                while not state.queue and not state.closed:
-                    state.wake.wait()
-                if not state.queue:
-                    return
-                group = state.queue[: self.max_rows]
-                del state.queue[: self.max_rows]
-            self._write(group)
+    def _wait(self, state: _ProcessState[Row, Outcome], waiter: _Waiter[Row, Outcome]) -> None:
+        """Block until a leader answered the row or handed it the lead; give up after the timeout."""
+        if waiter.released.acquire(timeout=self.wait_timeout):
+            return
+        with state.lock:
+            if waiter.leads:  # promoted as the timeout ran out: the rows behind it need a leader
+                return
+            if waiter in state.queue:
+                state.queue.remove(waiter)
+        raise NotWritten(f"not written within {self.wait_timeout:g} s")
 
-    def _write(self, group: list[_Waiter[Row, Outcome]]) -> None:
-        outcomes: Sequence[Outcome | BaseException]
+    def _lead(self, state: _ProcessState[Row, Outcome], leader: _Waiter[Row, Outcome]) -> None:
+        """Write the rows queued (the leader's first among them), hand on the lead, answer each.
+
+        While requests arrive together (the last group held more than one row) the leader first
+        lets the others of its process catch up for ``linger`` seconds: the bigger group costs
+        PostgreSQL less per row than the wait costs the requests. A lone request never waits.
+        """
+        if self.linger > 0 and state.last_group > 1:
+            self.sleep(self.linger)
+        with state.lock:
+            group = state.queue[: self.max_rows]
+            del state.queue[: self.max_rows]
+            state.last_group = len(group)
+        outcomes = self._write(group)
+        with state.lock:
+            successor = state.queue[0] if state.queue else None
+            if successor is None:
+                state.writing = False
+            else:
+                successor.leads = True
+        if successor is not None:
+            successor.released.release()
+        for waiter, outcome in zip(group, outcomes, strict=True):
+            waiter.outcome = outcome
+            if waiter is not leader:
+                waiter.released.release()
+
+    def _write(self, group: list[_Waiter[Row, Outcome]]) -> Sequence[Outcome | BaseException]:
         try:
             outcomes = self.write([waiter.row for waiter in group])
             if len(outcomes) != len(group):
                 raise RuntimeError(f"{len(outcomes)} outcomes for {len(group)} rows")
-        except Exception as exc:  # the committer must outlive any failure, and answer every waiter
+        except Exception as exc:  # every waiter must be answered, and the lead handed on
             log.exception("group write of %d rows failed", len(group))
-            outcomes = [exc] * len(group)
-        for waiter, outcome in zip(group, outcomes, strict=True):
-            waiter.answer(outcome)
+            return [exc] * len(group)
+        return outcomes

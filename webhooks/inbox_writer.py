@@ -15,6 +15,7 @@ others:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,13 +47,13 @@ class DatabaseUnreachable(RuntimeError):
 
 
 def key_of(row: Row) -> Key:
-    return tuple(row[index] for index in _KEY)
+    return (row[_KEY[0]], row[_KEY[1]], row[_KEY[2]])
 
 
 class InboxWriter:
     """Writes groups of rows on one connection of the inbox's autocommit engine, kept between groups.
 
-    Used by one committer thread per process (``webhooks.group_commit``), so the connection needs no
+    Called by one group's leader at a time (``webhooks.group_commit``), so the connection needs no
     lock. The statement for each group size is built once; psycopg prepares it after a few uses.
     """
 
@@ -61,20 +62,22 @@ class InboxWriter:
         self._placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
         self._statements: dict[int, str] = {}
         self._connection: PoolProxiedConnection | None = None
+        self._pid = os.getpid()
+        self._inherited: PoolProxiedConnection | None = None
 
     def write(self, rows: Sequence[Row]) -> list[bool | Exception]:
         """Write the rows; return, for each, True (new), False (already stored) or why it was not written."""
+        keys = [key_of(row) for row in rows]
         first_of: dict[Key, int] = {}
         unique: list[Row] = []
-        for row in rows:
-            if key_of(row) not in first_of:
-                first_of[key_of(row)] = len(unique)
+        for key, row in zip(keys, rows, strict=True):
+            if key not in first_of:
+                first_of[key] = len(unique)
                 unique.append(row)
         written = self._write_unique(unique)
         outcomes: list[bool | Exception] = []
         answered: set[Key] = set()
-        for row in rows:
-            key = key_of(row)
+        for key in keys:
             outcome = written[first_of[key]]
             outcomes.append(False if key in answered and outcome is True else outcome)
             answered.add(key)
@@ -135,6 +138,12 @@ class InboxWriter:
         return statement
 
     def _connect(self) -> PoolProxiedConnection:
+        if self._pid != os.getpid():
+            # A forked child must neither use nor close its parent's connections (closing one ends
+            # the parent's session): keep the inherited one referenced, and the pool's forgotten.
+            self._inherited, self._connection = self._connection, None
+            self._pid = os.getpid()
+            self.engine.dispose(close=False)
         if self._connection is None:
             try:
                 self._connection = self.engine.raw_connection()
