@@ -130,6 +130,36 @@ def test_a_writer_that_raises_fails_its_group_and_the_committer_goes_on():
         committer.close()
 
 
+class Abort(BaseException):
+    """Something that is not an error of the write (as KeyboardInterrupt is not)."""
+
+
+def test_a_leader_interrupted_mid_write_still_hands_on_the_lead():
+    entered, proceed = threading.Event(), threading.Event()
+    calls: list[list[str]] = []
+
+    def write(rows: Sequence[str]) -> list[str]:
+        calls.append(list(rows))
+        if len(calls) == 1:
+            entered.set()
+            assert proceed.wait(5)
+            raise Abort
+        return [f"{row} written" for row in rows]
+
+    committer: GroupCommitter[str, object] = GroupCommitter(write, wait_timeout=5)
+    interrupted = Submission(committer, "a")
+    assert entered.wait(5)
+    behind = Submission(committer, "b")
+    assert queued(committer, 1)
+    proceed.set()
+
+    assert interrupted.answered() and behind.answered()
+    assert isinstance(interrupted.error, Abort)
+    assert behind.result == "b written"
+    assert committer.submit("c") == "c written"
+    committer.close()
+
+
 def test_a_row_still_unanswered_after_the_timeout_is_refused_rather_than_waited_for(writer):
     committer: GroupCommitter[str, object] = GroupCommitter(writer, wait_timeout=0.2)
     stuck = Submission(committer, "a")

@@ -142,7 +142,20 @@ class GroupCommitter(Generic[Row, Outcome]):
             group = state.queue[: self.max_rows]
             del state.queue[: self.max_rows]
             state.last_group = len(group)
-        outcomes = self._write(group)
+        outcomes: Sequence[Outcome | BaseException] = [
+            NotWritten("the writing thread was interrupted")
+        ] * len(group)
+        try:
+            outcomes = self._write(group)
+        finally:  # whatever happened, the rows behind need a leader and this group its answers
+            self._hand_on(state)
+            for waiter, outcome in zip(group, outcomes, strict=True):
+                waiter.outcome = outcome
+                if waiter is not leader:
+                    waiter.released.release()
+
+    def _hand_on(self, state: _ProcessState[Row, Outcome]) -> None:
+        """Make the first row queued meanwhile the next leader, or leave the queue without one."""
         with state.lock:
             successor = state.queue[0] if state.queue else None
             if successor is None:
@@ -151,10 +164,6 @@ class GroupCommitter(Generic[Row, Outcome]):
                 successor.leads = True
         if successor is not None:
             successor.released.release()
-        for waiter, outcome in zip(group, outcomes, strict=True):
-            waiter.outcome = outcome
-            if waiter is not leader:
-                waiter.released.release()
 
     def _write(self, group: list[_Waiter[Row, Outcome]]) -> Sequence[Outcome | BaseException]:
         try:
