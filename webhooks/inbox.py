@@ -157,8 +157,9 @@ def _cut(value: str | None, column: str) -> str | None:
 
 
 # How long the first delivery of a group waits for the others of its process while deliveries
-# arrive together (not once they come one at a time): under the ingest benchmark's load 1 ms took the rows per
-# INSERT from about 2.4 to 3.4, and PostgreSQL's CPU per delivery down with them (bench/README.md).
+# arrive together (not once they come one at a time): under the ingest benchmark's load 1 ms took
+# the rows per INSERT from about 2.4 to 3.4, and PostgreSQL's CPU per delivery down with them
+# (bench/README.md).
 GROUP_LINGER = 0.001
 
 
@@ -201,7 +202,7 @@ class Inbox:
         Returns only once the row is committed; raises InboxUnavailableError when it was not.
         """
         event = bounded(event)
-        row = (
+        row = (  # in the order of webhooks.inbox_writer.COLUMNS
             event.shop_id,
             event.platform,
             event.topic,
