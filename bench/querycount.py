@@ -135,13 +135,14 @@ def main() -> None:
             engines = [db.engine, services.inbox.engine]
         counter = StatementCounter(engines)
         # The inbox writes through a raw DBAPI cursor (no SQLAlchemy events): count its INSERTs here.
-        insert_row = services.inbox._insert_row
+        writer = services.inbox.writer
+        execute = writer._execute
 
-        def counted_insert(params: dict[str, object]) -> bool:
+        def counted_execute(connection: Any, rows: list[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
             counter.kinds["INSERT INTO webhook_event (inbox)"] += 1
-            return bool(insert_row(params))
+            return execute(connection, rows)
 
-        services.inbox._insert_row = counted_insert
+        writer._execute = counted_execute  # type: ignore[method-assign]
         client = app.test_client()
         figures: dict[str, dict[str, float]] = {}
         for lines in (1, 20):
