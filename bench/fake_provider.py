@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--delay", type=float, default=0.0, help="milliseconds before each mail send answers")
     args = parser.parse_args()
+    # A listen backlog as deep as the workers' concurrent calls (socketserver's default of 5 would
+    # refuse connections SendGrid takes, and the refusals would show as retries, not as our cost).
+    ThreadingHTTPServer.request_queue_size = 256
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(Provider(args.delay / 1000)))
     server.daemon_threads = True
     server.serve_forever()

@@ -27,13 +27,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from app.core.errors import StoreflowError
+
 log = logging.getLogger(__name__)
 
 Row = TypeVar("Row")
 Outcome = TypeVar("Outcome")
 
 
-class NotWritten(RuntimeError):
+class NotWritten(StoreflowError, RuntimeError):
     """The row's group was not written (or not in time); the caller should ask for it again later."""
 
 

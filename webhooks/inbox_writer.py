@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from app.core.errors import StoreflowError
+
 COLUMNS = (
     "shop_id",
     "platform",
@@ -42,7 +44,7 @@ Row = tuple[Any, ...]  # one value per COLUMNS entry, bound as the driver takes 
 Key = tuple[Any, ...]
 
 
-class DatabaseUnreachable(RuntimeError):
+class DatabaseUnreachable(StoreflowError, RuntimeError):
     """No connection could be had, or it kept dying: nothing of the group was written."""
 
 

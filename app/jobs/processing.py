@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
+from app.core.errors import StoreflowError
 from app.core.events import EventKind
 from app.core.facts import NormalizationError, Normalized
 from app.db.models import Order, Shop, WebhookEvent
@@ -66,7 +67,7 @@ def _unbound(event: WebhookEvent, shop: Shop, payload: JSONObject) -> str | None
     return None
 
 
-class BatchInterrupted(Exception):
+class BatchInterrupted(StoreflowError, RuntimeError):
     """A batch was rolled back at ``position`` (None: at its commit, culprit unknown).
 
     ``cause`` is what raised there, or None when the event at ``position`` must run on its own
@@ -79,7 +80,7 @@ class BatchInterrupted(Exception):
         self.cause = cause
 
 
-class _RunAlone(Exception):
+class _RunAlone(StoreflowError, RuntimeError):
     """Raised inside a batch by an event that must be processed in a unit of work of its own."""
 
 
