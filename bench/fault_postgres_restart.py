@@ -4,14 +4,15 @@ Storeflow (gunicorn, ``--workers`` worker processes, the fake SendGrid answering
 ``--provider-delay`` ms) sends reminders in batches, so both groups of checkouts have all their
 reminders fall due at one instant, more than one batch's worth:
 
-1. ``--due-at-restart`` checkouts (500) are taken in and enrolled first, their reminders due a
-   moment before the restart: the workers' batches are claimed and their calls in flight when
-   PostgreSQL goes (``pg_ctl restart -m fast``, which ends every session). A batch whose answers
+1. ``--due-at-restart`` checkouts (500) are taken in and enrolled first, their reminders all due
+   at one instant; PostgreSQL is restarted (``pg_ctl restart -m fast``, which ends every session)
+   as soon as the workers' first batches have calls in flight at SendGrid. A batch whose answers
    could not be committed leaves its messages ``sending`` and its enrollments leased; once the
    lease is over (``--lease``, as in bench/fault_worker_kill.py: ``expire`` stops the workers and
    moves the leases ``STEP_LEASE`` into the past, ``wait`` waits the 10 minutes) they are settled
    by asking SendGrid's Email Activity before any resend;
-2. ``--checkouts`` (1500) arrive at ``--rate`` per second (100) around the restart, dated so that
+2. ``--checkouts`` (1500) arrive at ``--rate`` per second (100) from 2 s before the first group's
+   due time, so around the restart, dated so that
    their reminders all fall due at one instant after the load. Requests during the restart must
    fail cleanly, with a 503 the platform retries, never a 500 or a 4xx; each checkout that was
    refused is then delivered again, as Shopify would.
@@ -78,8 +79,9 @@ PREFIX = "pg-restart"  # arriving around the restart
 DUE = "pg-due"  # enrolled first, due at the restart
 CLEAN = {"200 stored", "200 duplicate", "503"}
 DELAY = 5  # seconds from a checkout to its reminder (the checkouts are dated so all fall due at once)
-PROCESSING_PER_S = 10  # a cautious guess of webhooks a worker processes per second, for the due times
-INTO_THE_BATCHES = 1.5  # seconds from the first group's due time to the restart
+PROCESSING_PER_S = 8  # a cautious guess of webhooks a worker processes per second, for the due times
+LOAD_LEAD = 2.0  # seconds the load starts before the first group falls due
+CALLS_IN_FLIGHT = 8  # SendGrid calls in flight that tell a batch is being sent: restart then
 
 
 def main() -> None:
@@ -88,7 +90,6 @@ def main() -> None:
     parser.add_argument("--due-at-restart", type=int, default=500)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--restart-after", type=float, default=5.0, help="seconds into the load (5)")
     parser.add_argument("--provider-delay", type=float, default=200, help="ms to each SendGrid answer (200)")
     parser.add_argument("--lease", choices=("expire", "wait"), default="expire")
     args = parser.parse_args()
@@ -137,18 +138,16 @@ def run(
     enrolled = eventually(lambda: counts(database_url, DUE).enrollments >= first, 300)
     early = enrolled and utcnow() < due
     print(
-        f"{first} enrolled ({'before' if early else 'NOT before'} due), due at once {INTO_THE_BATCHES} s "
-        "before the restart"
+        f"{first} enrolled ({'before' if early else 'NOT before'} due); the restart comes with their batches"
     )
-    restart_at = due + timedelta(seconds=INTO_THE_BATCHES)
-    time.sleep(max((restart_at - utcnow()).total_seconds() - args.restart_after, 0))
+    time.sleep(max((due - utcnow()).total_seconds() - LOAD_LEAD, 0))
 
     load_seconds = args.checkouts / args.rate
     due_after = utcnow() + timedelta(seconds=load_seconds + 20 + args.checkouts / rate)
     planned = due_at_once(PREFIX, args.checkouts, due_after, DELAY)
     poster = Poster(url, attempts=1)
     restart: dict[str, Any] = {}
-    thread = threading.Thread(target=restarter, args=(postgres, restart_at, sendgrid, restart))
+    thread = threading.Thread(target=restarter, args=(postgres, due, sendgrid, restart))
     thread.start()
     answers = post_paced(poster, planned, args.rate)
     thread.join()
@@ -158,8 +157,8 @@ def run(
     stored_then = counts(database_url, PREFIX).events
     acknowledged = sum(1 for a in answers.values() if a.startswith("200"))
     print(
-        f"restarted PostgreSQL with {restart.get('in_flight', 0)} SendGrid calls in flight and "
-        f"{restart.get('sent_before', 0)}/{first} of the first group sent"
+        f"restarted PostgreSQL with {restart.get('in_flight', 0)} SendGrid calls in flight, "
+        f"{restart.get('sent_before', 0)}/{first} mails of the first group accepted before"
     )
     lines = [
         verdict_line(
@@ -183,9 +182,10 @@ def run(
     def sent() -> int:
         return counts(database_url, DUE).sent + counts(database_url, PREFIX).sent
 
-    processed = eventually(lambda: counts(database_url, PREFIX).enrollments >= args.checkouts, 300)
-    in_time = processed and utcnow() < due_after
-    print(f"{args.checkouts} enrolled ({'before' if in_time else 'NOT before'} their reminders fell due)")
+    time.sleep(max((due_after - utcnow()).total_seconds(), 0))
+    at_once = counts(database_url, PREFIX).enrollments
+    print(f"{at_once} of the {args.checkouts} enrolled when their reminders fell due at once")
+    eventually(lambda: counts(database_url, PREFIX).enrollments >= args.checkouts, 300)
     eventually(lambda: sent() >= total, max((due_after - utcnow()).total_seconds(), 0) + 120, every=1.0)
     settle_down(sent, sendgrid, 120)
     sent_then = sent()
@@ -243,6 +243,8 @@ def run(
         "provider_delay_ms": args.provider_delay,
         "restart_s": round(restart.get("seconds", 0), 2),
         "calls_in_flight_at_restart": restart.get("in_flight", 0),
+        "accepted_before_restart": restart.get("sent_before", 0),
+        "due_at_once_after": at_once,
         "answers": first_answers,
         "held_by_leases": total - sent_then,
         "lost": delivered.lost,
@@ -254,10 +256,14 @@ def run(
     return lines, result
 
 
-def restarter(postgres: PrivatePostgres, at: datetime, sendgrid: str, restart: dict[str, Any]) -> None:
-    """Restart PostgreSQL at ``at``, noting the sends in flight then."""
-    time.sleep(max((at - utcnow()).total_seconds(), 0))
+def restarter(postgres: PrivatePostgres, due: datetime, sendgrid: str, restart: dict[str, Any]) -> None:
+    """Restart PostgreSQL once batches due at ``due`` have calls in flight (30 s after at the latest)."""
+    time.sleep(max((due - utcnow()).total_seconds(), 0))
+    deadline = time.monotonic() + 30
     stats = provider_stats(sendgrid)
+    while stats["in_flight"] < CALLS_IN_FLIGHT and time.monotonic() < deadline:
+        time.sleep(0.05)
+        stats = provider_stats(sendgrid)
     restart["in_flight"] = stats["in_flight"]
     restart["sent_before"] = stats["accepted"]
     print("restarting PostgreSQL")
