@@ -29,6 +29,7 @@ Queries per webhook and per send are counted separately, in process, by bench/qu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -79,7 +80,8 @@ from webhooks.shopify.verify import sign  # noqa: E402
 SAMPLE = ROOT / "samples" / "shopify" / "checkouts_create__shopifydocs-2026-04.json"
 SECRET = "bench-shopify-secret"
 SHOP_DOMAIN = "bench-shop.myshopify.com"
-REDIS_URL = "redis://127.0.0.1:6379/12"
+# Database 12 unless BENCH_REDIS_URL says otherwise (flushed before and after: pick one nobody uses).
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 FLOW = "abandoned_checkout"
 THROUGHPUT_TARGET = 1.0
 LATENESS_TARGET_S = 1.0
@@ -149,36 +151,53 @@ def prepare(env: dict[str, str], delay: int) -> int:
     return shop_id
 
 
+WORKER_COMMAND = [sys.executable, "-m", "flask", "--app", "wsgi", "storeflow", "worker"]
+
+
+def start_worker(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
+    """Start one ``flask storeflow worker`` (the supervisor and its children) in its own process group."""
+    return subprocess.Popen(WORKER_COMMAND, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each worker's process group (a batch in flight finishes), SIGKILL what outlives the grace."""
+    for worker in workers:
+        _signal_group(worker, signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _signal_group(worker, signal.SIGKILL)
+            worker.wait()
+
+
+def _signal_group(worker: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already (a fault scenario killed it)
+        os.killpg(worker.pid, signum)
+
+
 @contextmanager
 def worker_pool(count: int, env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Start ``count`` worker processes (each in its own process group, with its relay); stop them."""
+    """Start ``count`` worker processes (each in its own process group, with its relay); stop them.
+
+    The list yielded may be changed (a fault scenario replaces a worker it killed): what it holds
+    at the end is stopped.
+    """
     log = (RESULTS / "e2e-workers.log").open("ab")
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "storeflow", "worker"]
-    workers = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-        for _ in range(count)
-    ]
+    workers = [start_worker(env, log) for _ in range(count)]
     try:
         yield workers
     finally:
-        for worker in workers:
-            os.killpg(worker.pid, signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
+        stop_workers(workers)
         log.close()
 
 
 @contextmanager
-def fake_sendgrid() -> Iterator[str]:
-    """Run bench/fake_provider.py on a free port; yield its base URL."""
+def fake_sendgrid(delay_ms: float = 0) -> Iterator[str]:
+    """Run bench/fake_provider.py on a free port (each send answered after ``delay_ms``); yield its URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "fake_provider.py"), "--port", str(port)]
-    )
+    command = [sys.executable, str(ROOT / "bench" / "fake_provider.py"), "--port", str(port)]
+    process = subprocess.Popen([*command, "--delay", str(delay_ms)])
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

@@ -3,7 +3,13 @@
 It answers ``POST /v3/mail/send`` with 202 and an ``X-Message-Id`` (after ``--delay`` ms), keeps
 every accepted mail's ``storeflow_message_id``, answers SendGrid's Email Activity search
 (``GET /v3/messages?query=unique_args['storeflow_message_id']="7"``) from them, and reports
-``GET /stats``: mails accepted, distinct references, and the references accepted more than once.
+``GET /stats``: mails accepted, distinct references, the references accepted more than once, the
+sends in flight (waiting out their delay), the sends dropped, and the Email Activity searches
+(and how many found their mail).
+
+A send whose client hung up during its delay (a worker SIGKILLed mid-call) is dropped, as a mail
+SendGrid never received: so a fault scenario sees both kinds of cut-off call, the ones taken before
+the worker died (answered, the answer lost with the worker) and the ones never taken.
 127.0.0.1 only.
 
     .venv/bin/python bench/fake_provider.py --port 8025 [--delay 0]
@@ -14,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections import Counter
@@ -31,6 +39,10 @@ class Provider:
         self.delay = delay
         self.accepted: Counter[str] = Counter()
         self.ids: dict[str, str] = {}
+        self.in_flight = 0
+        self.dropped = 0
+        self.lookups = 0
+        self.found = 0
         self.lock = threading.Lock()
 
     def accept(self, reference: str) -> str:
@@ -46,7 +58,37 @@ class Provider:
                 "accepted": sum(self.accepted.values()),
                 "references": len(self.accepted),
                 "duplicates": {ref: n for ref, n in self.accepted.items() if n > 1},
+                "in_flight": self.in_flight,
+                "dropped": self.dropped,
+                "lookups": self.lookups,
+                "lookups_found": self.found,
             }
+
+    def wait(self, connection: socket.socket) -> bool:
+        """Wait out the delay; tell whether the client is still there to be answered."""
+        with self.lock:
+            self.in_flight += 1
+        try:
+            time.sleep(self.delay)
+            if hung_up(connection):
+                with self.lock:
+                    self.dropped += 1
+                return False
+            return True
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def hung_up(connection: socket.socket) -> bool:
+    """Tell whether the peer closed the connection (a readable socket with nothing to read)."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
@@ -58,8 +100,9 @@ def handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             if self.path != "/v3/mail/send":
                 self._json(404, {"errors": [{"message": "not found"}]})
                 return
-            if provider.delay:
-                time.sleep(provider.delay)
+            if provider.delay and not provider.wait(self.connection):
+                self.close_connection = True
+                return
             reference = str((json.loads(body).get("custom_args") or {}).get("storeflow_message_id", ""))
             message_id = provider.accept(reference)
             self.send_response(202)
@@ -78,6 +121,8 @@ def handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 with provider.lock:
                     found = reference in provider.accepted
                     message_id = provider.ids.get(reference or "")
+                    provider.lookups += 1
+                    provider.found += found
                 self._json(
                     200, {"messages": [{"msg_id": message_id, "status": "delivered"}] if found else []}
                 )
@@ -98,16 +143,21 @@ def handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    """Room for every worker's concurrent sends: socketserver's backlog of 5 makes a loaded
+    machine reset connections (seen: 2 of 300 sends of one batch, load average 10), which the
+    app rightly takes for calls that may have arrived."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--delay", type=float, default=0.0, help="milliseconds before each mail send answers")
     args = parser.parse_args()
-    # A listen backlog as deep as the workers' concurrent calls (socketserver's default of 5 would
-    # refuse connections SendGrid takes, and the refusals would show as retries, not as our cost).
-    ThreadingHTTPServer.request_queue_size = 256
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(Provider(args.delay / 1000)))
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), handler(Provider(args.delay / 1000)))
     server.serve_forever()
 
 
