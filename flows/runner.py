@@ -63,6 +63,9 @@ class ProviderCall(Protocol):
     def settle(self, answer: object) -> SendOutcome:
         """Record what the provider answered, and say what the step does next."""
 
+    def unsettled(self) -> bool:
+        """Tell whether the message still waits for this call's answer to be recorded."""
+
 
 # An enrollment's steps as they run: yields each provider call, is sent its outcome, returns how it ended.
 Steps = Generator[ProviderCall, SendOutcome, str]

@@ -250,12 +250,6 @@ def test_every_mail_of_a_batch_killed_mid_send_goes_out_exactly_once(app, client
     assert all(m.detail == "sendgrid had accepted attempt 1; not resent" for m in confirmed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/jobs/steps.py drops a batch's answers when the commit after its calls fails (bench/"
-    "fault_postgres_restart.py: 200 mails wait the 10-minute lease, and without Email Activity they "
-    "would be marked failed though SendGrid took them)",
-)
 def test_the_answers_of_a_batch_survive_a_failed_commit_after_its_calls(app, client, harness, shop, sendgrid):
     # given five reminders due at once, and the database gone for the commit right after their calls
     abandon_checkouts(client, harness, 5)

@@ -21,12 +21,14 @@ committed is never done twice, and one poisoned enrollment never holds up the re
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
@@ -39,6 +41,9 @@ from app.messaging.preload import preload_batch
 from flows.runner import ProviderCall, SendOutcome, StepRunner, Steps, changed_since_loaded, claim_due
 
 log = logging.getLogger(__name__)
+
+RECORD_TRIES = 6  # to record answers after a failed commit: 0.25 s, 0.5 s, … about 15 s in all
+RECORD_BACKOFF = 0.25
 
 
 class ChangedMeanwhileError(StoreflowError, RuntimeError):
@@ -75,12 +80,14 @@ class StepExecutor:
         """Run claimed enrollments together; on any error fall back to running the rest alone."""
         done: set[int] = set()
         outcomes: Counter[str] = Counter()
+        answered: dict[int, tuple[ProviderCall, object]] = {}
         try:
             with self._batch():
-                self._run_together(runner, ids, done, outcomes)
+                self._run_together(runner, ids, done, outcomes, answered)
         except Exception:
             self.session.rollback()
             log.exception("a batch of %d step(s) failed; running the rest one at a time", len(ids))
+            self._record_answers(answered)
             for enrollment_id in ids:
                 if enrollment_id not in done:
                     outcomes[self._run_alone(runner, enrollment_id)] += 1
@@ -101,7 +108,12 @@ class StepExecutor:
             self.session.expire_on_commit = True
 
     def _run_together(
-        self, runner: StepRunner, ids: list[int], done: set[int], outcomes: Counter[str]
+        self,
+        runner: StepRunner,
+        ids: list[int],
+        done: set[int],
+        outcomes: Counter[str],
+        answered: dict[int, tuple[ProviderCall, object]],
     ) -> None:
         enrollments = self.session.scalars(
             select(Enrollment).where(Enrollment.id.in_(ids)).order_by(Enrollment.id)
@@ -120,8 +132,10 @@ class StepExecutor:
                 raise ChangedMeanwhileError(f"enrollments {changed} changed since the batch loaded them")
             self._commit(finished, done, outcomes)  # every claim durable before any call
             answers = self._call_all(calls)
+            answered.update({key: (call, answers[key]) for key, call in calls.items()})
             settled = {key: call.settle(answers[key]) for key, call in calls.items()}
             self._commit(finished, done, outcomes)  # every answer durable right after
+            answered.clear()
             calls = {}
             for key, outcome in settled.items():
                 self._advance(key, running, outcome, calls, finished)
@@ -159,6 +173,25 @@ class StepExecutor:
             return {key: call.call() for key, call in calls.items()}
         futures = {key: self.pool.submit(call.call) for key, call in calls.items()}
         return {key: future.result() for key, future in futures.items()}
+
+    def _record_answers(self, answered: dict[int, tuple[ProviderCall, object]]) -> None:
+        """Record answers the providers gave whose batch could not commit them (the database blinked).
+
+        Dropped, they would leave their messages ``sending`` for the lease and then to a lookup (or,
+        where the provider cannot be asked, marked failed though the provider took them). Each is
+        recorded on its own, the database given a few tries (RECORD_TRIES, backing off) to come back.
+        """
+        for call, answer in answered.values():
+            for attempt in range(RECORD_TRIES):
+                try:
+                    if call.unsettled():
+                        call.settle(answer)
+                        self.session.commit()
+                    break
+                except SQLAlchemyError as exc:
+                    self.session.rollback()
+                    log.warning("could not record a provider's answer yet (try %d): %s", attempt + 1, exc)
+                    time.sleep(RECORD_BACKOFF * 2**attempt)
 
     def _run_alone(self, runner: StepRunner, enrollment_id: int) -> str:
         try:

@@ -391,6 +391,9 @@ class Delivery:
         except (TransientSendError, PermanentSendError) as exc:
             return exc
 
+    def unsettled(self) -> bool:
+        return self.message.status == SENDING
+
     def settle(self, answer: object) -> SendOutcome:
         if not isinstance(answer, str | TransientSendError | PermanentSendError):
             raise TypeError(f"not a provider answer: {answer!r}")
