@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import json
 import pstats
 import sys
@@ -183,7 +184,7 @@ def main() -> None:
             print(f"    send: {_per(dict(counter.kinds), max(sends_made, 1))}")
             if profile:
                 out = io.StringIO()
-                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+                pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
                 print(out.getvalue())
             reset(app)
         one, twenty = figures["1 line item(s)"], figures["20 line item(s)"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -31,7 +32,9 @@ class BadClickLinkError(StoreflowError, ValueError):
     """The token was not signed by us, or does not name a message and link."""
 
 
+@cache
 def _serializer(secret_key: str) -> URLSafeSerializer:
+    """One serializer per key: a message has a link per line item and part, each signed with it."""
     return URLSafeSerializer(secret_key, salt=_SALT)
 
 
