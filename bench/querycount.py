@@ -184,7 +184,9 @@ def main() -> None:
             print(f"    send: {_per(dict(counter.kinds), max(sends_made, 1))}")
             if profile:
                 out = io.StringIO()
-                pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
+                pstats.Stats(profile, stream=out).sort_stats(
+                    os.environ.get("PROFILE_SORT", "cumulative")
+                ).print_stats(40)
                 print(out.getvalue())
             reset(app)
         one, twenty = figures["1 line item(s)"], figures["20 line item(s)"]
