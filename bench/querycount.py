@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import json
+import os
 import pstats
 import sys
 import time
