@@ -98,16 +98,20 @@ def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int
     due at once, for the next batch, so it decides (contact budget, flow priority) knowing what the
     first one sent, as it would one at a time.
     """
+    # A materialized CTE: as ``IN (subquery)`` PostgreSQL may run the locking subquery again for
+    # rows other workers change meanwhile, and one claim took thousands of rows (bench/wave.py).
     due = (
         select(Enrollment.id)
         .where(Enrollment.state == ACTIVE, Enrollment.next_run_at <= now)
         .order_by(Enrollment.next_run_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     claimed = session.execute(
         update(Enrollment)
-        .where(Enrollment.id.in_(due.scalar_subquery()))
+        .where(Enrollment.id == due.c.id)
         .values(run_token=Enrollment.run_token + 1, next_run_at=lease_until)
         .returning(Enrollment.id, Enrollment.contact_id)
         .execution_options(synchronize_session=False)
