@@ -301,7 +301,7 @@ def app_env(database_url: str) -> dict[str, str]:
         "REDIS_URL": "redis://127.0.0.1:6379/12",
         "SHOPIFY_API_SECRET": SECRET,
         "SHOPIFY_API_KEY": "bench",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     }
 
 

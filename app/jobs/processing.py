@@ -129,8 +129,7 @@ class EventProcessor:
         applied = apply_normalized(self.session, shop.id, normalized)
         event.contact_id = applied.contact.id if applied.contact else None
         event.subject_key = applied.subject_key
-        for trigger in applied.triggers:
-            engine.handle(trigger)
+        engine.handle_all(applied.triggers)
         if normalized.order is not None and any(t.kind in ATTRIBUTES for t in applied.triggers):
             self._attribute(shop, normalized.order.platform_id)
 
