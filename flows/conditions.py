@@ -190,6 +190,10 @@ GUARDS: dict[str, Guard] = {
     "still_unengaged": still_unengaged,
 }
 
+# Guards that read only what the news was (the enrollment's context: its product, the old price),
+# never who is told: one answer holds for every shopper of an alert batch (flows/engine.py).
+NEWS_GUARDS = frozenset({"still_in_stock", "price_still_lower"})
+
 
 def check_guard(name: str | None, session: Session, enrollment: GuardSubject, now: datetime) -> str | None:
     """Run the named guard as of ``now``; a flow without one always proceeds."""

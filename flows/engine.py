@@ -16,9 +16,9 @@ from app.core.clock import Clock
 from app.core.events import TriggerEvent
 from app.db.models import Enrollment
 from app.db.models.automation import ACTIVE, COMPLETED, EXITED
-from app.db.models.rows import insert_row
+from app.db.models.rows import insert_missing_rows, insert_row
 from flows.catalogue import CATALOGUE
-from flows.conditions import Prospect, check_guard
+from flows.conditions import NEWS_GUARDS, Prospect, check_guard
 from flows.decisions import EXIT_COLUMNS, Facts, record_exits
 from flows.definitions import ExitScope, Flow, Wait
 from flows.entry import run_entry
@@ -67,6 +67,10 @@ def enrollment_key(flow: Flow, event: TriggerEvent) -> str | None:
     return None
 
 
+def _same_news(first: TriggerEvent, other: TriggerEvent) -> bool:
+    return (first.kind, first.shop_id, first.data) == (other.kind, other.shop_id, other.data)
+
+
 class FlowEngine:
     """Apply one trigger event to every flow of the shop."""
 
@@ -111,6 +115,124 @@ class FlowEngine:
         can only match nothing, and are skipped.
         """
         self._fresh.add(contact_id)
+
+    def handle_all(self, events: Sequence[TriggerEvent]) -> None:
+        """Apply events in order, as ``handle`` does each; one piece of news for many shoppers together.
+
+        A run of consecutive events of the same kind, shop and data, each for its own shopper (an
+        alert wave's batch), enrolls in one statement per flow when nothing about it depends on the
+        shopper (``_enroll_together``). Anything else goes through ``handle``, one event at a time.
+        """
+        index = 0
+        while index < len(events):
+            end = index + 1
+            while end < len(events) and _same_news(events[index], events[end]):
+                end += 1
+            run = events[index:end]
+            if len(run) == 1 or len({event.contact_id for event in run}) < len(run):
+                for event in run:
+                    self.handle(event)
+            else:
+                self._handle_news(run)
+            index = end
+
+    def _handle_news(self, events: Sequence[TriggerEvent]) -> None:
+        first = events[0]
+        if any(first.kind in flow.exit_kinds() for flow in self.catalogue.values()):
+            for event in events:
+                self.handle(event)
+            return
+        settings = self.settings_of(first.shop_id)
+        for flow in self.catalogue.values():
+            if first.kind in flow.triggers or first.kind in flow.rearm_on:
+                if self._enrolls_together(flow, first):
+                    self._enroll_together(flow, events, settings[flow.key])
+                else:
+                    for event in events:
+                        self._enroll_or_rearm(flow, event, settings[flow.key])
+
+    def _enrolls_together(self, flow: Flow, event: TriggerEvent) -> bool:
+        """Tell whether enrolling in this flow depends only on the news, never on who is told."""
+        beaten = any(flow.key in other.exit_on_entering for other in self.catalogue.values())
+        return (
+            event.kind in flow.triggers
+            and event.kind not in flow.rearm_on
+            and flow.entry is None
+            and (flow.guard is None or flow.guard in NEWS_GUARDS)
+            and not flow.exit_on_entering
+            and not beaten
+        )
+
+    def _enroll_together(
+        self, flow: Flow, events: Sequence[TriggerEvent], settings: ResolvedSettings
+    ) -> None:
+        """Enroll a batch told the same news in one INSERT; what is stored already goes one by one.
+
+        Same outcome as ``_enroll_or_rearm`` for each event: the flow's entry, guard and plan read
+        only the news, so they are decided once; a subject enrolled before (a redelivery, an earlier
+        lapse) takes the one-at-a-time path with its re-entry rules, and one a concurrent worker
+        enrolls meanwhile is skipped by the INSERT (``ON CONFLICT DO NOTHING``).
+        """
+        first = events[0]
+        if not settings.enabled and first.kind not in flow.runs_while_off:
+            return
+        keyed = [(key, event) for event in events if (key := enrollment_key(flow, event)) is not None]
+        if not keyed or any(event.contact_id is None for _, event in keyed):
+            for event in events:
+                self._enroll_or_rearm(flow, event, settings)
+            return
+        stored = set(
+            self.session.scalars(
+                select(Enrollment.subject_key).where(
+                    Enrollment.shop_id == first.shop_id,
+                    Enrollment.flow_key == flow.key,
+                    Enrollment.subject_key.in_([key for key, _ in keyed]),
+                )
+            )
+        )
+        for key, event in keyed:
+            if key in stored:
+                self._enroll_or_rearm(flow, event, settings)
+        fresh = [(key, event) for key, event in keyed if key not in stored]
+        if not fresh:
+            return
+        context = run_entry(flow.entry, self.session, settings, first)
+        if context is None or (flow.guard and self._settled_already(flow, first, fresh[0][0], context)):
+            return
+        plan = Enrollment(step_index=0, context=context)
+        plan_next(plan, flow, settings, base=first.occurred_at)
+        now = self.clock.now()
+        rows = [
+            {
+                "shop_id": event.shop_id,
+                "flow_key": flow.key,
+                "subject_key": key,
+                "contact_id": event.contact_id,
+                "state": plan.state or ACTIVE,
+                "step_index": plan.step_index,
+                "anchor_at": plan.anchor_at,
+                "next_run_at": plan.next_run_at,
+                "run_token": 1,  # what the ORM's version counter gives a new row
+                "last_activity_at": event.occurred_at,
+                "exit_reason": None,
+                "context": context,
+                "holdout": in_holdout(flow.key, event.contact_id, settings.holdout_percent),
+                "started_at": now,
+                "ended_at": plan.ended_at,
+                "updated_at": now,
+            }
+            for key, event in fresh
+            if event.contact_id is not None
+        ]
+        enrolled = insert_missing_rows(
+            self.session, Enrollment, rows, ("shop_id", "flow_key", "subject_key"), ("id", "run_token")
+        )
+        log.info(
+            "enrolled %d of %d in %s, next step at %s", len(enrolled), len(rows), flow.key, plan.next_run_at
+        )
+        if (plan.state or ACTIVE) == ACTIVE and plan.next_run_at is not None:
+            for enrollment_id, run_token in enrolled:
+                self.scheduler.schedule(enrollment_id, run_token, plan.next_run_at)
 
     def _enroll_or_rearm(self, flow: Flow, event: TriggerEvent, settings: ResolvedSettings) -> None:
         key = enrollment_key(flow, event)

@@ -5,9 +5,12 @@ viewers, low stock for wishlisters."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from app.db import db
 from app.db.models import AlertWave, ConsentChange, Contact, Enrollment, ProductVariant, StockAlert
 from tests.support.db import count, rows
 from tests.support.outbox import bodies, sent
@@ -98,6 +101,36 @@ def test_the_batches_stop_when_the_product_sells_out_again(app, client, store, f
     assert len(sent(app, start)) == 2
     assert count(app, StockAlert, notified_at=None) == 3
     assert rows(app, AlertWave)[0].finished_at == start + HOUR
+
+
+def test_a_batch_of_the_wave_is_enrolled_in_one_statement_however_many_it_tells(
+    app, client, store, factory, harness
+):
+    shop = store.shop(factory)
+    factory.enable(shop, "back_in_stock", back_in_stock={"params": {"batch_size": 30, "batch_minutes": 60}})
+    lamp = Variant(store.variant_id(1), "80.00", 0)
+    store.product(store.product_id(1), "Desk lamp", [lamp])
+    for n in range(30):  # from 30 browsers: the form allows an address only a few signups a minute
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n}"
+        assert signup(client, shop, store.product_id(1), f"s{n}@example.com").status_code == 201
+    statements: list[str] = []
+
+    def counted(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        store.restock(store.product_id(1), "Desk lamp", Variant(lamp.variant_id, "80.00", 5))
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+
+    assert sum(1 for s in statements if s.startswith("INSERT INTO enrollment")) == 1
+    assert count(app, Enrollment, flow_key="back_in_stock") == 30
+    assert sorted(m.to_address for m in bodies(app, "back_in_stock")) == sorted(
+        f"s{n}@example.com" for n in range(30)
+    )
 
 
 def test_the_signup_form_refuses_a_bad_address_with_a_clear_message(client, store, factory):

@@ -53,9 +53,9 @@ def run_calendar(session: Session, engine: FlowEngine, now: datetime) -> dict[st
                 counts[key] = counts.get(key, 0) + _feed(engine, source(session, shop, settings[key], now))
     for wave in due_waves(session, now):
         tuning = flow_settings(session, wave.shop_id, wave.flow_key)
-        counts[wave.flow_key] = counts.get(wave.flow_key, 0) + _feed(
-            engine, iter(next_batch(session, wave, tuning, now))
-        )
+        batch = next_batch(session, wave, tuning, now)
+        engine.handle_all(batch)  # one wave's shoppers, enrolled together
+        counts[wave.flow_key] = counts.get(wave.flow_key, 0) + len(batch)
     return counts
 
 

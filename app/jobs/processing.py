@@ -221,8 +221,7 @@ class EventProcessor:
         applied = apply_normalized(self.session, shop.id, normalized, engine.settings_of(shop.id))
         if applied.contact is not None and applied.contact_created:
             engine.created_contact(applied.contact.id)
-        for trigger in applied.triggers:
-            engine.handle(trigger)
+        engine.handle_all(applied.triggers)
         if normalized.order is not None and any(t.kind in ATTRIBUTES for t in applied.triggers):
             self._attribute(shop, normalized.order.platform_id)
         return {

@@ -64,12 +64,28 @@ def insert_missing(
     ``ON CONFLICT DO NOTHING`` on those keys, so a redelivered row, or one a concurrent writer
     stored first, is skipped instead of failing the batch. Rows must carry every column's value.
     """
+    return {tuple(row) for row in insert_missing_rows(session, model, rows, keys, keys)}
+
+
+def insert_missing_rows(
+    session: Session,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> list[tuple[Any, ...]]:
+    """Insert, in one statement, the rows whose unique keys are not stored yet; return ``returning`` of each.
+
+    As ``insert_missing``, for a caller that needs more of what it inserted (its ids) than the keys.
+    The rows are sent as one executemany that SQLAlchemy pages into multi-row INSERTs (its
+    "insertmanyvalues"), compiled once: thousands of rows cost a few round trips, not a compile each.
+    """
     if not rows:
-        return set()
+        return []
+    table = model.__table__
     statement = (
-        _dialect_insert(session)(model)
-        .values(rows)
+        _dialect_insert(session)(table)
         .on_conflict_do_nothing(index_elements=list(keys))
-        .returning(*(getattr(model, key) for key in keys))
+        .returning(*(table.c[column] for column in returning))
     )
-    return {tuple(row) for row in session.execute(statement)}
+    return [tuple(row) for row in session.connection().execute(statement, rows)]
