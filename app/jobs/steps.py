@@ -14,8 +14,9 @@ enrollment's steps up to its provider call. Then, for the whole batch at once:
 Exactly-once is what it is one at a time: a message is unique per (enrollment, step) and claimed
 pending → sending before its call; one whose answer was lost is settled by asking the provider
 (app/messaging/recovery.py). If anything in a batch raises, the batch rolls back to its last
-commit and each enrollment not yet finished runs on alone (``StepRunner.resume``): what was
-committed is never done twice, and one poisoned enrollment never holds up the rest.
+commit, records the provider answers it had been given but not committed, and each enrollment not
+yet finished runs on alone (``StepRunner.resume``): what was committed is never done twice, and one
+poisoned enrollment never holds up the rest.
 """
 
 from __future__ import annotations
@@ -192,6 +193,10 @@ class StepExecutor:
                     self.session.rollback()
                     log.warning("could not record a provider's answer yet (try %d): %s", attempt + 1, exc)
                     time.sleep(RECORD_BACKOFF * 2**attempt)
+                except Exception:
+                    self.session.rollback()
+                    log.exception("a provider's answer could not be recorded; its lease settles it")
+                    break
 
     def _run_alone(self, runner: StepRunner, enrollment_id: int) -> str:
         try:
