@@ -168,7 +168,7 @@ class MessageSender:
             message.attempts = 0
             self.session.add(message)
             if drawn is None:
-                self.session.flush([message])
+                self.session.flush()  # SQLite: no sequence to draw ids from, so the id comes from the INSERT
             else:
                 message.id = drawn
             remember(self.session, MESSAGE_ROWS, {key: message})
