@@ -8,19 +8,16 @@ webhooks were stored through the real endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from app.db import db
 from app.db.models import Checkout, Contact, Enrollment, Shop, WebhookEvent
 from app.jobs.tasks import EventBatchError, process_events
-from tests.support.db import count, rows
+from tests.support.db import count, rows, watching_statements
 from tests.support.poison import POISONED_EMAIL, BrokenCheckouts, poisoned_checkout, shopper_checkout
 from tests.support.samples import sample
 from tests.support.shopify import addressed_to, deliver
@@ -39,32 +36,6 @@ def broken(app):
     checkouts.break_it()
     yield checkouts
     checkouts.fix()
-
-
-class Statements:
-    """Count what the ORM's engine is sent: statements and commits."""
-
-    def __init__(self) -> None:
-        self.statements = 0
-        self.commits = 0
-
-    def _statement(self, *args: Any) -> None:
-        self.statements += 1
-
-    def _commit(self, *args: Any) -> None:
-        self.commits += 1
-
-    @contextmanager
-    def watching(self, app) -> Iterator[Statements]:
-        with app.app_context():
-            engine = db.engine
-        sa_event.listen(engine, "before_cursor_execute", self._statement)
-        sa_event.listen(engine, "commit", self._commit)
-        try:
-            yield self
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", self._statement)
-            sa_event.remove(engine, "commit", self._commit)
 
 
 def stored_ids(app) -> list[int]:
@@ -97,7 +68,7 @@ def test_a_batch_of_mixed_events_commits_once_and_processes_every_one(app, clien
     deliver(client, "orders/create", sample("shopify", "orders_create__shopifydocs-2026-04"))
     ids = stored_ids(app)
 
-    with Statements().watching(app) as counted:
+    with watching_statements(app) as counted:
         statuses = run_batch(app, ids)
 
     assert statuses == dict.fromkeys(ids, "processed")
@@ -198,9 +169,9 @@ def statements_per_event(app, client, clock, names: list[str]) -> float:
     for payload in shoppers(clock, *names):
         deliver(client, "checkouts/create", payload)
     ids = [i for i in stored_ids(app) if i not in before]
-    with Statements().watching(app) as counted:
+    with watching_statements(app) as counted:
         run_batch(app, ids)
-    return counted.statements / len(ids)
+    return len(counted.statements) / len(ids)
 
 
 def test_statements_per_event_do_not_grow_with_the_batch(app, client, clock, shop):

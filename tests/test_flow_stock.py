@@ -5,14 +5,11 @@ viewers, low stock for wishlisters."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from app.db import db
 from app.db.models import AlertWave, ConsentChange, Contact, Enrollment, ProductVariant, StockAlert
-from tests.support.db import count, rows
+from tests.support.db import count, rows, watching_statements
 from tests.support.outbox import bodies, sent
 from tests.support.saleor import ALLOWLIST
 from tests.support.storefront import STOREFRONT, batch, drain, our_link, post, visitor_id
@@ -113,18 +110,9 @@ def test_a_batch_of_the_wave_is_enrolled_in_one_statement_however_many_it_tells(
     for n in range(30):  # from 30 browsers: the form allows an address only a few signups a minute
         client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n}"
         assert signup(client, shop, store.product_id(1), f"s{n}@example.com").status_code == 201
-    statements: list[str] = []
-
-    def counted(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
+    with watching_statements(app) as sent:
         store.restock(store.product_id(1), "Desk lamp", Variant(lamp.variant_id, "80.00", 5))
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    statements = sent.statements
 
     assert sum(1 for s in statements if s.startswith("INSERT INTO enrollment")) == 1
     assert count(app, Enrollment, flow_key="back_in_stock") == 30

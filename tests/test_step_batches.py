@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.channels.registry import ChannelSet
@@ -21,7 +21,7 @@ from app.db.models import Enrollment, Message
 from app.jobs.tasks import step_executor
 from app.messaging.sender import MessageSender
 from flows.runner import STEP_LEASE, changed_since_loaded, claim_due
-from tests.support.db import count, rows
+from tests.support.db import count, rows, watching_statements
 from tests.support.fake_sendgrid import FakeSendGrid
 from tests.support.shopify import deliver
 from tests.support.store import checkout_payload
@@ -199,18 +199,9 @@ def test_one_enrollment_that_raises_holds_up_none_of_the_others(
 def test_the_statements_of_a_batch_do_not_grow_with_its_size(app, client, harness, factory, sendgrid):
     abandon_checkouts(client, harness, factory, 40)
     harness.clock.advance(FIRST_EMAIL)
-    statements: list[str] = []
-
-    def counted(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
+    with watching_statements(app) as sent:
         run_one_batch(app)
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    statements = sent.statements
 
     assert count(app, Message, status="sent") == 40
     kinds = sorted(" ".join(statement.split()[:3]) for statement in statements)
