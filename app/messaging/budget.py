@@ -97,7 +97,7 @@ class ContactBudget:
         own = rank(order, flow.key)
         budget = contact_budget(shop)
         cap = frequency_cap(shop)
-        horizon = max(budget.window, timedelta(days=cap[1]) if cap else timedelta(0))
+        horizon = budget_horizon(shop)
         if not horizon:
             return None
         sent = self._sent(contact, enrollment, now - horizon)
@@ -201,6 +201,12 @@ class ContactBudget:
             ):
                 return other, at
         return None
+
+
+def budget_horizon(shop: Shop) -> timedelta:
+    """How far back the shop counts a shopper's sends: its budget window or frequency cap, the longer."""
+    cap = frequency_cap(shop)
+    return max(contact_budget(shop).window, timedelta(days=cap[1]) if cap else timedelta(0))
 
 
 def _known(session: Session, kind: str, contact_id: int) -> object:

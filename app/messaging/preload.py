@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from app.db.ids import draw_ids
 from app.db.models import Cart, Checkout, Contact, Enrollment, FlowSetting, Message, Order, Shop
 from app.db.reads import remember
-from app.messaging.budget import preload_budget
+from app.messaging.budget import budget_horizon, preload_budget
 from app.messaging.products import preload_images
 from app.messaging.sender import MESSAGE_ROWS
 from app.messaging.suppression import preload_suppressions
-from app.shops.settings import contact_budget, frequency_cap
 from flows.catalogue import CATALOGUE
 from flows.orders import preload_recent_orders
 from flows.settings import FLOW_SETTING_ROWS
@@ -54,7 +53,12 @@ def preload_batch(session: Session, enrollments: Sequence[Enrollment], now: date
     draw_ids(session, Message.__tablename__, len(enrollments))
     subjects = _subjects(session, enrollments)
     preload_recent_orders(session, ((e.shop_id, e.contact_id, e.last_activity_at) for e in enrollments))
-    preload_budget(session, (c.id for c in contacts), now, _budget_horizon(shops.values()))
+    preload_budget(
+        session,
+        (c.id for c in contacts),
+        now,
+        max((budget_horizon(shop) for shop in shops.values()), default=timedelta(0)),
+    )
     asked = {(c.shop_id, "email", c.email) for c in contacts if c.email}
     asked |= {(c.shop_id, "sms", c.phone) for c in contacts if c.phone}
     preload_suppressions(session, asked)
@@ -104,12 +108,3 @@ def _subjects(session: Session, enrollments: Sequence[Enrollment]) -> dict[tuple
         loaded.update({(shop_id, f"{kind}:{ref}"): found.get((shop_id, ref)) for shop_id, ref in pairs})
     remember(session, SUBJECTS, loaded)
     return loaded
-
-
-def _budget_horizon(shops: Iterable[Shop]) -> timedelta:
-    """How far back any shop of the batch counts sends (its contact budget window or frequency cap)."""
-    horizon = timedelta(0)
-    for shop in shops:
-        cap = frequency_cap(shop)
-        horizon = max(horizon, contact_budget(shop).window, timedelta(days=cap[1]) if cap else timedelta(0))
-    return horizon
