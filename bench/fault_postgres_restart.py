@@ -31,7 +31,6 @@ otherwise (flushed before and after).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -67,6 +66,7 @@ from bench.scenario import (  # noqa: E402
     due_at_once,
     eventually,
     expire_leases,
+    report,
     sending_left,
     settle_down,
     settled_by_lookup,
@@ -115,10 +115,7 @@ def main() -> None:
     redis.flushdb()
     result["loadavg_start"] = facts["loadavg"]
     result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
-    print("\n".join(lines))
-    print("RESULT " + json.dumps(result))
-    if not all(line.startswith("PASS") for line in lines):
-        raise SystemExit(1)
+    report(lines, result)
 
 
 def run(

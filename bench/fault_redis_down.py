@@ -21,7 +21,6 @@ Every reminder of both groups must reach SendGrid exactly once: 0 lost, 0 duplic
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from app.core.clock import utcnow  # noqa: E402
 from bench.e2e import bench_env, fake_sendgrid, post_burst, prepare, provider_stats, worker_pool  # noqa: E402
 from bench.ingest import OURS, RESULTS, SERVER_PRESETS, bench_database, machine, serve  # noqa: E402
-from bench.scenario import Delivered, Poster, counts, due_at_once, eventually, verdict_line  # noqa: E402
+from bench.scenario import Delivered, Poster, counts, due_at_once, eventually, report, verdict_line  # noqa: E402
 from tests.support.private_redis import private_redis  # noqa: E402
 
 BEFORE = "redis-due"  # enrolled before the outage, due during it
@@ -133,10 +132,7 @@ def main() -> None:
         "loadavg_start": facts["loadavg"],
         "loadavg_end": [round(x, 2) for x in os.getloadavg()],
     }
-    print("\n".join(lines))
-    print("RESULT " + json.dumps(result))
-    if not all(line.startswith("PASS") for line in lines):
-        raise SystemExit(1)
+    report(lines, result)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ every message ``sent``, and the killed batches settled through the provider's re
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -61,6 +60,7 @@ from bench.scenario import (  # noqa: E402
     due_at_once,
     eventually,
     expire_leases,
+    report,
     sending_left,
     settle_down,
     settled_by_lookup,
@@ -107,10 +107,7 @@ def main() -> None:
     redis.flushdb()
     result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["loadavg_start"] = facts["loadavg"]
-    print("\n".join(lines))
-    print("RESULT " + json.dumps(result))
-    if not all(line.startswith("PASS") for line in lines):
-        raise SystemExit(1)
+    report(lines, result)
 
 
 def run(

@@ -12,6 +12,7 @@ was lost and what was sent twice (``Delivered``).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,6 +197,14 @@ def verdict_line(name: str, passed: bool, detail: str) -> str:
     return f"{'PASS' if passed else 'FAIL'}  {name}: {detail}"
 
 
+def report(lines: list[str], result: dict[str, Any]) -> None:
+    """Print the verdict lines and the RESULT line; exit 1 unless every line passed."""
+    print("\n".join(lines))
+    print("RESULT " + json.dumps(result))
+    if not all(line.startswith("PASS") for line in lines):
+        raise SystemExit(1)
+
+
 __all__ = [
     "Checkout",
     "Counts",
@@ -206,6 +215,7 @@ __all__ = [
     "due_at_once",
     "eventually",
     "expire_leases",
+    "report",
     "sending_left",
     "settle_down",
     "settled_by_lookup",
