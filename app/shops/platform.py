@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import StoreflowError
 from app.db.models import DiscountCode, Shop
+from app.shops.history import HistorySource
 
 
 class UnknownPlatformError(StoreflowError, LookupError):
@@ -143,6 +144,10 @@ class Platform(Protocol):
 
     def recent_activity(self, session: Session, shop: Shop, now: datetime) -> RecentActivity:
         """Return what reads this shop's recent checkouts and orders for reconciliation."""
+        ...
+
+    def history(self, session: Session, shop: Shop) -> HistorySource | None:
+        """Return what reads this shop's past (app/shops/history.py), or None without a token to ask with."""
         ...
 
     def flow_problems(self, shop: Shop, subject: str | None, offers_discount: bool) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from app.platforms.saleor.installation import PLATFORM
 from app.platforms.saleor.live_store import SaleorLiveStore
 from app.platforms.saleor.recent_activity import SaleorRecentActivity
 from app.platforms.saleor.settings import checkout_url_template
+from app.shops.history import HistorySource
 from app.shops.platform import DiscountIssuer, LiveStore, RecentActivity
 
 NO_CHECKOUT_URL = "Enter your storefront's checkout URL in Settings, so reminders can link to it."
@@ -53,6 +54,9 @@ class SaleorPlatform:
     def recent_activity(self, session: Session, shop: Shop, now: datetime) -> RecentActivity:
         api = self._api(shop, shop.access_token_enc or "")
         return SaleorRecentActivity(api, self.services.config, now)
+
+    def history(self, session: Session, shop: Shop) -> HistorySource | None:
+        return None  # issue 17: the history reader is being built
 
     def flow_problems(self, shop: Shop, subject: str | None, offers_discount: bool) -> tuple[str, ...]:
         if subject == "checkout" and self.needs_checkout_url(shop):

@@ -14,6 +14,7 @@ from app.platforms.shopify.installation import PLATFORM
 from app.platforms.shopify.live_store import ShopifyLiveStore
 from app.platforms.shopify.recent_activity import ShopifyRecentActivity
 from app.platforms.shopify.tokens import ShopifyTokens
+from app.shops.history import HistorySource
 from app.shops.platform import DiscountIssuer, LiveStore, RecentActivity
 
 NO_DISCOUNT_SCOPE = "Open Storeflow from your Shopify admin to grant it discounts, or turn the discount off."
@@ -46,6 +47,9 @@ class ShopifyPlatform:
 
     def recent_activity(self, session: Session, shop: Shop, now: datetime) -> RecentActivity:
         return ShopifyRecentActivity(self._admin(session, shop))
+
+    def history(self, session: Session, shop: Shop) -> HistorySource | None:
+        return None  # issue 17: the history reader is being built
 
     def flow_problems(self, shop: Shop, subject: str | None, offers_discount: bool) -> tuple[str, ...]:
         if offers_discount and shop.scopes and "write_discounts" not in shop.scopes:
