@@ -67,11 +67,11 @@ def _first_error(errors: Any) -> tuple[Any, str | None]:
         return first, None
     extensions = first.get("extensions")
     extensions = extensions if isinstance(extensions, dict) else {}
+    if "cost" in extensions:  # its exception code is a plain GraphQLError's on some versions
+        return first.get("message"), QUERY_COST_ERROR
     exception = extensions.get("exception")
     code = exception.get("code") if isinstance(exception, dict) else None
-    if not isinstance(code, str):
-        code = QUERY_COST_ERROR if "cost" in extensions else None
-    return first.get("message"), code
+    return first.get("message"), code if isinstance(code, str) else None
 
 
 def _retry_after(response: requests.Response) -> float | None:

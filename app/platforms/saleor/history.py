@@ -110,9 +110,14 @@ class SaleorHistory:
             if since is not None and created is not None and created < since:
                 continue
             try:
-                yield normalize(spec.topic, {spec.subject: node}, read_at)
+                record = normalize(spec.topic, {spec.subject: node}, read_at)
             except NormalizationError as exc:
                 self._skip(spec, node.get("id"), str(exc))
+                continue
+            if record.contact is None and record.order is None and record.product is None:
+                self._skip(spec, node.get("id"), "it names no one and nothing (no id, email or phone)")
+                continue
+            yield record
 
     def _skip(self, spec: HistoryQuery, node_id: object, why: str) -> None:
         self.skipped[spec.resource] += 1
