@@ -94,12 +94,12 @@ def test_every_page_is_read_in_order_each_with_the_cursor_to_resume_from(service
     ]
 
 
-def test_each_page_asks_for_the_next_after_the_last_cursor_sorted_oldest_first(services, naps, server):
+def test_each_page_asks_for_the_next_after_the_last_cursor_by_order_number(services, naps, server):
     list(reader(services, naps, three_a_page()).pages(ORDERS, None, None))
 
     cursors = [edge["cursor"] for edge in edges(ORDERS)]
     assert [v["after"] for v in server.variables()] == [None, cursors[2], cursors[5]]
-    assert "sortBy: {field: CREATED_AT, direction: ASC}" in server.requests[0]["query"]
+    assert "sortBy: {field: NUMBER, direction: ASC}" in server.requests[0]["query"]
 
 
 def test_a_sync_resumed_from_a_saved_cursor_reads_only_what_came_after_it(services, naps, server):
@@ -310,6 +310,7 @@ def test_the_platform_reads_with_the_shops_app_token(app, services, factory, ser
     (page,) = history.pages(CUSTOMERS, None, None)
 
     assert len(page.records) == 3
+    assert server.tokens == ["Bearer the-app-token"]
     assert history.resources == (CUSTOMERS, PRODUCTS, ORDERS)
 
 

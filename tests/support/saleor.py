@@ -174,11 +174,13 @@ class SaleorHistoryServer:
         self.max_first: int | None = None
         self.throttled = 0
         self.requests: list[dict[str, Any]] = []
+        self.tokens: list[str | None] = []  # each request's Authorization header
         mock.add_callback(responses.POST, API_URL, callback=self._answer)
 
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
         document = json.loads(request.body)
         self.requests.append(document)
+        self.tokens.append(request.headers.get("Authorization"))
         query, variables = document["query"], document.get("variables") or {}
         name = history_connection(query)
         if name is None:

@@ -5,9 +5,10 @@ Each spreads the very fragment our webhook subscription for that object uses
 webhooks/saleor/normalize.py maps it by the one rule per field webhooks follow. On top of the
 fragment a query asks only for the creation time ``since`` is checked against.
 
-Every connection is sorted by creation, oldest first (Saleor breaks ties by primary key), so a
-saved ``endCursor`` resumes at the same place, and records created during the sync come last
-instead of shifting the pages already read. ``customers`` and ``orders`` filter by creation day
+Every connection is sorted oldest first by what never changes: customers by when they joined
+(ties by primary key), products by creation (ties by slug), orders by number (their creation sort
+breaks ties by status, which changes). So a saved ``endCursor`` resumes at the same place, and
+records created during the sync come last instead of shifting the pages already read. ``customers`` and ``orders`` filter by creation day
 (a ``DateRangeInput``); ``products`` has no creation filter, so older ones are skipped here.
 """
 
@@ -30,6 +31,7 @@ class HistoryQuery:
     fragment: str
     created: str  # the node's creation time
     created_filter: str | None  # the connection's creation-day filter, where Saleor has one
+    sort_field: str  # the connection's sort enum value, oldest first and stable (see above)
     permission: str  # what the app needs to read the connection (PERMISSIONS in the manifest)
     plural: str  # what the merchant calls them
 
@@ -41,7 +43,7 @@ class HistoryQuery:
         name = self.connection.capitalize()
         return (
             f"query StoreflowHistory{name}($first: Int!, $after: String{since}) {{ {self.connection}("
-            f"first: $first, after: $after, sortBy: {{field: CREATED_AT, direction: ASC}}{where}) "
+            f"first: $first, after: $after, sortBy: {{field: {self.sort_field}, direction: ASC}}{where}) "
             "{ totalCount pageInfo { hasNextPage endCursor } "
             f"edges {{ node {{ {self.created} ...{self.fragment} }} }} }} }}"
             + subscription_fragments(config, self.webhook)
@@ -60,6 +62,7 @@ HISTORY_QUERIES: dict[HistoryResource, HistoryQuery] = {
             fragment="StoreflowCustomer",
             created="dateJoined",
             created_filter="dateJoined",
+            sort_field="CREATED_AT",
             permission="MANAGE_USERS",
             plural="customers",
         ),
@@ -72,6 +75,7 @@ HISTORY_QUERIES: dict[HistoryResource, HistoryQuery] = {
             fragment="StoreflowProduct",
             created="created",
             created_filter=None,
+            sort_field="CREATED_AT",
             permission="MANAGE_PRODUCTS",
             plural="products",
         ),
@@ -84,6 +88,7 @@ HISTORY_QUERIES: dict[HistoryResource, HistoryQuery] = {
             fragment="StoreflowOrder",
             created="created",
             created_filter="created",
+            sort_field="NUMBER",
             permission="MANAGE_ORDERS",
             plural="orders",
         ),
