@@ -25,6 +25,7 @@ from app.platforms.saleor.query_cost import DEFAULT_MAX_COMPLEXITY, query_cost
 from app.shops.history import HistoryAccessError, HistoryNotReadyError, HistoryResource
 from demo.run import START as DEMO_START
 from demo.saleor_history import load_history
+from tests.support.hostile import BIG_IDS, EXTREME_DATES, LONE_SURROGATES, assert_storable
 from tests.support.saleor import ALLOWLIST, API_URL, SaleorHistoryServer
 from webhooks.saleor.normalize import normalize
 
@@ -348,6 +349,43 @@ def test_hostile_records_are_skipped_and_counted_and_never_stop_the_read(service
     odd_dates = page.records[0]
     assert odd_dates.occurred_at == services.clock.now()  # years 1 and 9999 are no dates: read time
     assert page.records[1].order.line_items == ()
+
+
+HOSTILE_VALUES = (None, [], {}, "", *LONE_SURROGATES[:2], *EXTREME_DATES[::3], *BIG_IDS[::3])
+
+
+@pytest.mark.parametrize("resource", [CUSTOMERS, PRODUCTS, ORDERS])
+def test_any_field_of_any_record_holding_a_hostile_value_is_read_or_skipped_and_storable(
+    services, naps, saleor, resource
+):
+    connection = HISTORY_QUERIES[resource].connection
+    connections = load_history()
+    template = connections[connection]["edges"][0]
+    hostile = [
+        {"cursor": f"hostile-{field}-{n}", "node": {**template["node"], field: value}}
+        for field in template["node"]
+        for n, value in enumerate(HOSTILE_VALUES)
+    ]
+    connections[connection]["edges"] = hostile
+    SaleorHistoryServer(saleor, connections)
+    history = reader(services, naps)
+
+    pages = list(history.pages(resource, None, None))
+
+    records = [record for page in pages for record in page.records]
+    assert len(records) + history.skipped[resource] == len(hostile)  # every record, none lost unsaid
+    assert_storable(records)
+
+
+def test_a_product_whose_creation_is_unreadable_is_kept_when_skipping_older_ones(services, naps, saleor):
+    connections = load_history()
+    nodes = [edge["node"] for edge in connections["products"]["edges"]]
+    nodes[0]["created"], nodes[1]["created"], nodes[2]["created"] = 2**64, "9999-12-31T23:59:59-14:00", None
+    SaleorHistoryServer(saleor, connections)
+
+    (page,) = reader(services, naps).pages(PRODUCTS, None, datetime(2026, 11, 1, tzinfo=UTC))
+
+    assert len(page.records) == 3
 
 
 def test_a_customer_naming_no_one_is_skipped_and_counted(services, naps, saleor):

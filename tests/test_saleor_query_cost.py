@@ -25,7 +25,8 @@ def test_a_fragment_spread_costs_as_if_written_inline_with_the_page_size_read_fr
     query = (
         "query Q($first: Int!, $after: String) { products(first: $first, after: $after) "
         "{ edges { node { ...P } } } } "
-        "fragment P on Product { id variants { ...V } } fragment V on ProductVariant { id stocks { quantity } }"
+        "fragment P on Product { id variants { ...V } } "
+        "fragment V on ProductVariant { id stocks { quantity } }"
     )
 
     assert query_cost(query, {"first": 20}) == 20 * (1 + 1 + 1)  # products, variants, stocks
@@ -38,7 +39,8 @@ def test_an_inline_fragment_counts_as_its_parents_fields():
 def test_strings_and_nested_arguments_do_not_confuse_the_count():
     query = (
         'query { customers(first: 2, filter: {dateJoined: {gte: "2026-01-01"}}, sortBy: {field: CREATED_AT, '
-        'direction: ASC}) { edges { node { consent: metafield(key: "a { b } c") defaultBillingAddress { phone } } } } }'
+        'direction: ASC}) { edges { node { consent: metafield(key: "a { b } c") '
+        "defaultBillingAddress { phone } } } } }"
     )
 
     assert query_cost(query) == 2 + 2

@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from app.platforms.saleor.errors import SaleorApiError
+from webhooks.payload import decode_json
 
 TIMEOUT_SECONDS = 10.0
 # Saleor names a query over GRAPHQL_QUERY_MAX_COMPLEXITY by an error extension, not always by a code.
@@ -35,8 +36,8 @@ class SaleorApi:
         except requests.RequestException as exc:
             raise SaleorApiError(f"{self.api_url} did not answer: {type(exc).__name__}") from exc
         try:
-            document = response.json()
-        except (ValueError, RecursionError):
+            document = decode_json(response.content)  # strings made storable, as at every door
+        except (UnicodeDecodeError, ValueError, RecursionError):
             document = None
         errors = document.get("errors") if isinstance(document, dict) else None
         if response.status_code != 200:

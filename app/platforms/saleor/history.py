@@ -106,8 +106,7 @@ class SaleorHistory:
             if not isinstance(node, dict):
                 self._skip(spec, None, "the edge holds no node")
                 continue
-            created = opt_datetime(node, spec.created)
-            if since is not None and created is not None and created < since:
+            if since is not None and _created_before(node, spec.created, since):
                 continue
             try:
                 record = normalize(spec.topic, {spec.subject: node}, read_at)
@@ -179,6 +178,15 @@ class SaleorHistory:
         if exc.status == 429:
             raise HistoryNotReadyError(f"Saleor asks Storeflow to slow down: {exc}", wait) from exc
         raise exc
+
+
+def _created_before(node: dict[str, Any], field: str, since: datetime) -> bool:
+    """Tell whether the node was created before ``since``; one whose creation is unreadable is kept."""
+    try:
+        created = opt_datetime(node, field)
+    except NormalizationError:
+        return False
+    return created is not None and created < since
 
 
 def _total(connection: dict[str, Any]) -> int | None:

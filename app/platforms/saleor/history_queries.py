@@ -8,8 +8,9 @@ fragment a query asks only for the creation time ``since`` is checked against.
 Every connection is sorted oldest first by what never changes: customers by when they joined
 (ties by primary key), products by creation (ties by slug), orders by number (their creation sort
 breaks ties by status, which changes). So a saved ``endCursor`` resumes at the same place, and
-records created during the sync come last instead of shifting the pages already read. ``customers`` and ``orders`` filter by creation day
-(a ``DateRangeInput``); ``products`` has no creation filter, so older ones are skipped here.
+records created during the sync come last instead of shifting the pages already read.
+``customers`` and ``orders`` filter by creation day (a ``DateRangeInput``); ``products`` has no
+creation filter, so older ones are skipped here.
 """
 
 from __future__ import annotations
