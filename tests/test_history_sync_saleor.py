@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from app.core.facts import ConsentState
@@ -24,6 +25,8 @@ from app.platforms.saleor.platform import SaleorPlatform
 from app.platforms.saleor.query_cost import DEFAULT_MAX_COMPLEXITY, query_cost
 from app.shops.history import HistoryAccessError, HistoryNotReadyError, HistoryResource
 from demo.run import START as DEMO_START
+from demo.saleor import AUTH_TOKEN as DEMO_AUTH_TOKEN
+from demo.saleor import FakeSaleorInstance
 from demo.saleor_history import load_history
 from tests.support.hostile import BIG_IDS, EXTREME_DATES, LONE_SURROGATES, assert_storable
 from tests.support.saleor import ALLOWLIST, API_URL, SaleorHistoryServer
@@ -432,3 +435,19 @@ def test_the_demo_history_has_a_customer_lapsed_within_the_win_back_catch_up(ser
 
     last = max(r.order.placed_at for r in page.records if r.order.email == "maria.gomez@example.com")
     assert DEMO_START - timedelta(days=120) < last <= DEMO_START - timedelta(days=90)
+
+
+def test_the_demos_stand_in_saleor_serves_its_bundled_history_over_http(services, naps):
+    instance = FakeSaleorInstance()
+    instance.start()
+    try:
+        api = SaleorApi(requests.Session(), instance.api_url, DEMO_AUTH_TOKEN)
+        history = SaleorHistory(api, services.config, services.clock, naps.append, three_a_page())
+        counts = {
+            resource: [len(page.records) for page in history.pages(resource, None, None)]
+            for resource in history.resources
+        }
+    finally:
+        instance.stop()
+
+    assert counts == {CUSTOMERS: [3], PRODUCTS: [3], ORDERS: [3, 3, 1]}
