@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from app.platforms.saleor.errors import SaleorError
+
 # Saleor's default GRAPHQL_QUERY_MAX_COMPLEXITY and GRAPHQL_PAGINATION_LIMIT (a larger ``first`` is refused).
 DEFAULT_MAX_COMPLEXITY = 50000
 PAGINATION_LIMIT = 100
@@ -47,7 +49,7 @@ COSTED = CONNECTIONS | frozenset(
 _TOKEN = re.compile(r'\.\.\.|"(?:[^"\\]|\\.)*"|\$?[A-Za-z_][A-Za-z0-9_]*|-?\d+|[{}():!,\[\]=]')
 
 
-class QueryShapeError(ValueError):
+class QueryShapeError(SaleorError, ValueError):
     """The text is not a query this counter reads (a bug in our own query, never outside input)."""
 
 
