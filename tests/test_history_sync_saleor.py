@@ -29,7 +29,7 @@ from demo.saleor import AUTH_TOKEN as DEMO_AUTH_TOKEN
 from demo.saleor import FakeSaleorInstance
 from demo.saleor_history import load_history
 from tests.support.hostile import BIG_IDS, EXTREME_DATES, LONE_SURROGATES, assert_storable
-from tests.support.saleor import ALLOWLIST, API_URL, SaleorHistoryServer
+from tests.support.saleor import ALLOWLIST, API_URL, SaleorHistoryServer, permission_denied
 from webhooks.saleor.normalize import normalize
 
 ORDERS, CUSTOMERS, PRODUCTS = HistoryResource.ORDERS, HistoryResource.CUSTOMERS, HistoryResource.PRODUCTS
@@ -296,6 +296,15 @@ def test_a_missing_permission_says_which_one_the_merchant_must_grant(
     assert permission in str(refused.value)
     assert "Saleor dashboard" in str(refused.value)
     assert naps == []
+
+
+def test_a_permission_a_nested_field_needs_is_named_as_saleor_names_it(services, naps, saleor):
+    saleor.post(API_URL, json=permission_denied("orders", "MANAGE_USERS, MANAGE_STAFF"))
+
+    with pytest.raises(HistoryAccessError) as refused:
+        list(reader(services, naps).pages(ORDERS, None, None))
+
+    assert "lacks the MANAGE_USERS or MANAGE_STAFF permission" in str(refused.value)
 
 
 def test_a_revoked_token_asks_the_merchant_to_reinstall(services, naps, saleor):

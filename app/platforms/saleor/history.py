@@ -17,6 +17,7 @@ with a message the merchant can act on. A node the normalizer cannot read is ski
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ BACKOFF_SECONDS = (1.0, 2.0, 4.0)
 # A 429 asking for a longer wait than this hands the wait to the sync instead of blocking a worker.
 LONGEST_WAIT_SECONDS = 30.0
 PERMISSION_DENIED = "PermissionDenied"
+_PERMISSIONS = re.compile(r"following permissions: ([A-Z_]+(?:, [A-Z_]+)*)")
 
 
 def page_size(query: str, max_complexity: int) -> int:
@@ -158,10 +160,11 @@ class SaleorHistory:
     def _wait_or_raise(self, spec: HistoryQuery, exc: SaleorApiError, attempt: int) -> None:
         """Sleep before the next try of a failure worth retrying; raise every other one."""
         if exc.code == PERMISSION_DENIED or exc.status == 403:
+            permission = _named_permission(str(exc)) or spec.permission
             raise HistoryAccessError(
                 f"Storeflow may not read your {spec.plural} on Saleor: the app lacks the "
-                f"{spec.permission} permission. In the Saleor dashboard, open Apps, Storeflow, and "
-                f"grant {spec.permission} (or reinstall the app), then sync again."
+                f"{permission} permission. In the Saleor dashboard, open Apps, Storeflow, and "
+                f"grant {permission} (or reinstall the app), then sync again."
             ) from exc
         if exc.status == 401:
             raise HistoryAccessError(
@@ -178,6 +181,16 @@ class SaleorHistory:
         if exc.status == 429:
             raise HistoryNotReadyError(f"Saleor asks Storeflow to slow down: {exc}", wait) from exc
         raise exc
+
+
+def _named_permission(message: str) -> str | None:
+    """The permission Saleor's refusal names ("...one of the following permissions: MANAGE_USERS").
+
+    A nested field can need another permission than its connection (an order's ``user``), so the
+    one Saleor names is the one to grant.
+    """
+    match = _PERMISSIONS.search(message)
+    return match.group(1).rstrip(", ").replace(",", " or") if match else None
 
 
 def _created_before(node: dict[str, Any], field: str, since: datetime) -> bool:
