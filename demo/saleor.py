@@ -26,6 +26,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from demo.saleor_history import history_connection, load_history, page
 from webhooks.saleor.events import EMAIL_CONSENT_FIELD
 from webhooks.saleor.verify import sign
 
@@ -90,6 +91,7 @@ class FakeSaleorInstance:
         self.forger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "demo-key-1"
         self.vouchers = 0
+        self.history = load_history()
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -111,7 +113,9 @@ class FakeSaleorInstance:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path != "/graphql/" or self.headers.get("Authorization") != f"Bearer {AUTH_TOKEN}":
                     return self._answer(401, {"errors": [{"message": "Invalid token"}]})
-                self._answer(200, {"data": instance.answer(json.loads(raw or b"{}").get("query", ""))})
+                document = json.loads(raw or b"{}")
+                data = instance.answer(document.get("query", ""), document.get("variables"))
+                self._answer(200, {"data": data})
 
             def _answer(self, status: int, document: Payload) -> None:
                 body = json.dumps(document).encode()
@@ -128,9 +132,13 @@ class FakeSaleorInstance:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name="demo-saleor", daemon=True).start()
 
-    def answer(self, query: str) -> Payload:
-        """Answer the install's token check, the voucher mutations a flow's discount makes, and the
-        send-time check of a recovery message (app/storecheck/): the demo's checkouts are still open."""
+    def answer(self, query: str, variables: Payload | None = None) -> Payload:
+        """Answer the install's token check, the voucher mutations a flow's discount makes, the
+        send-time check of a recovery message (app/storecheck/): the demo's checkouts are still open,
+        and the history sync's pages of the bundled past (demo/saleor_history.py)."""
+        connection = history_connection(query)
+        if connection is not None:
+            return {connection: page(connection, self.history[connection], variables or {})}
         if "StoreflowCheckoutNow" in query:
             return {"checkout": {"id": GUEST_CHECKOUT_ID}}
         if "voucherCreate" in query:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from demo.saleor_history import history_connection, load_history, page
 from webhooks.saleor.verify import sign
 
 API_URL = "https://demo.saleor.test/graphql/"
@@ -127,3 +128,72 @@ def deliver(
 def who_am_i(app_id: str | None = APP_ID, shop_name: str = "Demo Saleor Store") -> dict[str, Any]:
     """What the instance answers to the install's token check."""
     return {"data": {"app": {"id": app_id} if app_id else None, "shop": {"name": shop_name}}}
+
+
+def permission_denied(field: str, permission: str) -> dict[str, Any]:
+    """What Saleor answers a query for a field the app lacks the permission for (HTTP 200)."""
+    return {
+        "data": {field: None},
+        "errors": [
+            {
+                "message": f"To access this path, you need one of the following permissions: {permission}",
+                "locations": [{"line": 1, "column": 60}],
+                "path": [field],
+                "extensions": {"exception": {"code": "PermissionDenied"}},
+            }
+        ],
+    }
+
+
+def query_too_costly(requested: int, maximum: int = 50000) -> dict[str, Any]:
+    """What Saleor answers (HTTP 400) a query over GRAPHQL_QUERY_MAX_COMPLEXITY, unrun."""
+    return {
+        "errors": [
+            {
+                "message": f"The query exceeds the maximum cost of {maximum}. Actual cost is {requested}",
+                "extensions": {
+                    "exception": {"code": "GraphQLError"},
+                    "cost": {"requestedQueryCost": requested, "maximumAvailable": maximum},
+                },
+            }
+        ]
+    }
+
+
+class SaleorHistoryServer:
+    """The instance's history connections at the HTTP boundary, paged as Saleor pages them.
+
+    It serves the demo's bundled answers (demo/saleor_history.py) unless given others, and can be
+    told to refuse a connection for a missing permission, to find pages over ``max_first`` too
+    costly, or to answer the next requests with a 429.
+    """
+
+    def __init__(self, mock: responses.RequestsMock, connections: dict[str, Any] | None = None) -> None:
+        self.connections = connections if connections is not None else load_history()
+        self.refused: dict[str, str] = {}  # connection -> the permission the app lacks
+        self.max_first: int | None = None
+        self.throttled = 0
+        self.requests: list[dict[str, Any]] = []
+        self.tokens: list[str | None] = []  # each request's Authorization header
+        mock.add_callback(responses.POST, API_URL, callback=self._answer)
+
+    def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+        document = json.loads(request.body)
+        self.requests.append(document)
+        self.tokens.append(request.headers.get("Authorization"))
+        query, variables = document["query"], document.get("variables") or {}
+        name = history_connection(query)
+        if name is None:
+            return 400, {}, json.dumps({"errors": [{"message": "not a history query"}]})
+        if self.throttled:
+            self.throttled -= 1
+            return 429, {"Retry-After": "2"}, json.dumps({"errors": [{"message": "Too many requests"}]})
+        if name in self.refused:
+            return 200, {}, json.dumps(permission_denied(name, self.refused[name]))
+        if self.max_first is not None and variables["first"] > self.max_first:
+            return 400, {}, json.dumps(query_too_costly(variables["first"] * 1000))
+        return 200, {}, json.dumps({"data": {name: page(name, self.connections[name], variables)}})
+
+    def variables(self) -> list[dict[str, Any]]:
+        """The variables of every request so far, in order."""
+        return [document.get("variables") or {} for document in self.requests]

@@ -18,11 +18,24 @@ class ApiUrlNotAllowedError(SaleorError):
 
 
 class SaleorApiError(SaleorError):
-    """A GraphQL request failed; ``status`` is the HTTP status, None when nothing answered."""
+    """A GraphQL request failed; ``status`` is the HTTP status, None when nothing answered.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    ``code`` is the first GraphQL error's ``extensions.exception.code`` (``PermissionDenied``,
+    ``QueryCostError``...), so a caller can tell a missing permission from a query too costly;
+    ``retry_after`` is the seconds a 429 asked us to wait, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
+        self.retry_after = retry_after
 
     @property
     def transient(self) -> bool:

@@ -138,6 +138,16 @@ def _definition(name: str, subject: str, fragment: str, fragments: tuple[str, ..
     return WebhookDefinition(name, events, query)
 
 
+def subscription_fragments(config: Config, webhook: str) -> str:
+    """Return the fragment definitions of one of our webhooks' queries (consent keys included).
+
+    Queries that read the same objects from the API (reconciliation, the history sync) spread
+    these, so each node they get back is the webhook payload's object as is.
+    """
+    query = next(d.query for d in webhook_definitions(config) if d.name == webhook)
+    return query[query.index(" fragment ") :]
+
+
 def subscribed_events(config: Config) -> frozenset[str]:
     """Return the ``Saleor-Event`` names our manifest's webhooks subscribe to."""
     return frozenset(

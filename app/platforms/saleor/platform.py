@@ -12,6 +12,7 @@ from app.discounts.errors import DiscountRefusedError
 from app.platforms.collaborators import PlatformServices
 from app.platforms.saleor.discounts import SaleorVouchers
 from app.platforms.saleor.graphql import SaleorApi
+from app.platforms.saleor.history import SaleorHistory
 from app.platforms.saleor.installation import PLATFORM
 from app.platforms.saleor.live_store import SaleorLiveStore
 from app.platforms.saleor.recent_activity import SaleorRecentActivity
@@ -56,7 +57,10 @@ class SaleorPlatform:
         return SaleorRecentActivity(api, self.services.config, now)
 
     def history(self, session: Session, shop: Shop) -> HistorySource | None:
-        return None  # issue 17: the history reader is being built
+        if shop.access_token_enc is None:
+            return None
+        api = self._api(shop, shop.access_token_enc)
+        return SaleorHistory(api, self.services.config, self.services.clock)
 
     def flow_problems(self, shop: Shop, subject: str | None, offers_discount: bool) -> tuple[str, ...]:
         if subject == "checkout" and self.needs_checkout_url(shop):

@@ -18,7 +18,7 @@ from app.core.config import Config
 from app.db.models import Shop
 from app.platforms.saleor.errors import SaleorApiError
 from app.platforms.saleor.graphql import SaleorApi
-from app.platforms.saleor.manifest import webhook_definitions
+from app.platforms.saleor.manifest import subscription_fragments
 from app.reconcile.errors import ReconcileRefusedError
 from app.reconcile.missed import converted
 from app.shops.platform import RemoteCheckout, RemoteOrder
@@ -36,18 +36,12 @@ ORDER_TOPICS = {
 }
 
 
-def _fragments(config: Config, webhook: str) -> str:
-    """Return the fragment definitions of one of our webhook subscriptions (consent keys included)."""
-    query = next(d.query for d in webhook_definitions(config) if d.name == webhook)
-    return query[query.index(" fragment ") :]
-
-
 def checkouts_query(config: Config) -> str:
     return (
         "query StoreflowCheckouts($after: String, $since: Date!, $until: Date!) { checkouts(first: "
         f"{PAGE_SIZE}, after: $after, filter: {{updatedAt: {{gte: $since, lte: $until}}}}) "
         "{ pageInfo { hasNextPage endCursor } edges { node { ...StoreflowCheckout } } } }"
-        + _fragments(config, "Storeflow checkouts")
+        + subscription_fragments(config, "Storeflow checkouts")
     )
 
 
@@ -56,7 +50,7 @@ def orders_query(config: Config) -> str:
         "query StoreflowOrders($after: String, $since: DateTime!, $until: DateTime!) { orders(first: "
         f"{PAGE_SIZE}, after: $after, filter: {{updatedAt: {{gte: $since, lte: $until}}}}) "
         "{ pageInfo { hasNextPage endCursor } edges { node { ...StoreflowOrder } } } }"
-        + _fragments(config, "Storeflow orders")
+        + subscription_fragments(config, "Storeflow orders")
     )
 
 
