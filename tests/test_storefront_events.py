@@ -567,5 +567,5 @@ def test_the_snippet_is_served_from_our_static_files(app, client):
     response = client.get("/static/storeflow.js")
 
     assert response.status_code == 200
-    assert "/storefront/events?k=" in response.get_data(as_text=True)
+    assert '"/storefront/events" + query' in response.get_data(as_text=True)
     response.close()

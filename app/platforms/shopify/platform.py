@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -30,8 +31,9 @@ class ShopifyPlatform:
     takes_checkout_url = False  # Shopify hosts the recovery page itself
     consent_sources = "checkout boxes, customer marketing settings"
 
-    def __init__(self, services: PlatformServices) -> None:
+    def __init__(self, services: PlatformServices, queue_pixel_sync: Callable[[Shop], object]) -> None:
         self.services = services
+        self.queue_pixel_sync = queue_pixel_sync
         self.embedding_key: str | None = services.config.shopify_api_key
 
     def home_origin(self, domain: str) -> str | None:
@@ -60,7 +62,11 @@ class ShopifyPlatform:
         return False
 
     def admin_visited(self, shop: Shop) -> None:
-        """Nothing to bring up to date: Shopify reads our webhook topics from the app's configuration."""
+        """Queue the web pixel's update when it is missing or its settings changed (APP_URL, the key).
+
+        The webhook topics need nothing: Shopify reads them from the app's configuration.
+        """
+        self.queue_pixel_sync(shop)
 
     def _admin(self, session: Session, shop: Shop) -> ShopifyAdmin:
         tokens = ShopifyTokens(session, self.services)
