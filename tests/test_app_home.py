@@ -220,7 +220,8 @@ def scopes_beyond_the_admin_api() -> dict[str, bool]:
     pixel_source = (ROOT / "extensions" / "storeflow-pixel" / "src" / "index.js").read_text()
     return {
         # The web pixel subscribes to shoppers' events, and the install checks it was granted.
-        "read_customer_events": "analytics.subscribe(" in pixel_source and "read_customer_events" in PIXEL_SCOPES,
+        "read_customer_events": "analytics.subscribe(" in pixel_source
+        and "read_customer_events" in PIXEL_SCOPES,
         # Orders older than 60 days need it: the history sync reads every order.
         "read_all_orders": HistoryResource.ORDERS in HistoryResource,
         # The toml's [app_proxy] serves the storefront snippet and service worker from the shop's domain.

@@ -254,7 +254,10 @@ def test_settings_shopify_refuses_are_recorded_as_the_shops_problem_not_raised(
     harness.drain()
 
     state = the_shop(app).settings[SETTINGS_KEY]
-    assert state["problem"] == "Shopify refused Storeflow's web pixel settings: Settings do not match the definition"
+    assert (
+        state["problem"]
+        == "Shopify refused Storeflow's web pixel settings: Settings do not match the definition"
+    )
     assert state["id"] is None
 
 

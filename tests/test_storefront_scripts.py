@@ -99,7 +99,11 @@ def test_the_proxied_snippet_brings_the_signing_shops_key_app_url_and_proxy_path
     prelude, rest = response.get_data(as_text=True).split("\n", 1)
     assert prelude.startswith("window.storeflowSettings = ")
     settings = json.loads(prelude.removeprefix("window.storeflowSettings = ").rstrip(";"))
-    assert settings == {"key": shop.storefront_key, "app": "https://storeflow.test", "proxy": "/apps/storeflow"}
+    assert settings == {
+        "key": shop.storefront_key,
+        "app": "https://storeflow.test",
+        "proxy": "/apps/storeflow",
+    }
     assert rest.encode() == (STATIC / "storeflow.js").read_bytes()
 
 
@@ -168,13 +172,17 @@ def test_a_headless_storefront_reads_the_scripts_with_cors_for_its_own_origin(
 
 @pytest.mark.parametrize("name", ["storeflow.js", "storeflow-sw.js"])
 def test_another_sites_origin_gets_no_cors_header(client: FlaskClient, shop: Shop, name: str):
-    response = client.get(f"/storefront/{name}?k={shop.storefront_key}", headers={"Origin": "https://evil.test"})
+    response = client.get(
+        f"/storefront/{name}?k={shop.storefront_key}", headers={"Origin": "https://evil.test"}
+    )
 
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_the_snippet_may_be_cached_a_few_minutes_and_the_worker_is_revalidated(client: FlaskClient, shop: Shop):
+def test_the_snippet_may_be_cached_a_few_minutes_and_the_worker_is_revalidated(
+    client: FlaskClient, shop: Shop
+):
     snippet = client.get(f"/storefront/storeflow.js?k={shop.storefront_key}")
     worker = client.get(f"/storefront/storeflow-sw.js?k={shop.storefront_key}")
 

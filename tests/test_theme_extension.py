@@ -38,7 +38,18 @@ SCHEMA_KEYS = {
     "default",
 }
 EMBED_TARGETS = {"head", "body", "compliance_head"}
-SETTING_TYPES = {"checkbox", "text", "textarea", "select", "radio", "range", "number", "color", "url", "richtext"}
+SETTING_TYPES = {
+    "checkbox",
+    "text",
+    "textarea",
+    "select",
+    "radio",
+    "range",
+    "number",
+    "color",
+    "url",
+    "richtext",
+}
 # Limits a theme app extension is held to (same page, "File and content size limits").
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
 MAX_LIQUID_BYTES = 100 * 1024
@@ -165,7 +176,7 @@ def test_the_embed_block_is_an_app_embed_loading_the_snippet_and_forms_through_t
     assert default_path == f"/{proxy['prefix']}/{proxy['subpath']}" == DEFAULT_PATH_PREFIX
     assert f"'{DEFAULT_PATH_PREFIX}'" in markup(embed)
     assert sorted(loaded) == ["forms.js", "storeflow.js"]
-    assert {f"{PROXY_ROOT}/{name}" for name in loaded + ["sw.js"]} <= routes
+    assert {f"{PROXY_ROOT}/{name}" for name in [*loaded, "sw.js"]} <= routes
 
 
 def test_the_toml_proxy_url_is_the_proxy_root_the_app_serves():

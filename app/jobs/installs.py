@@ -16,9 +16,9 @@ from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services, current_services
 from app.platforms.saleor.webhook_sync import is_stale, sync_webhooks
+from app.platforms.shopify.errors import ShopifyAuthError
 from app.platforms.shopify.graphql import ShopifyAdmin
 from app.platforms.shopify.shop_details import set_up_shop
-from app.platforms.shopify.errors import ShopifyAuthError
 from app.platforms.shopify.tokens import ShopifyTokens
 from app.platforms.shopify.web_pixel import needs_pixel_sync, sync_web_pixel
 
@@ -69,7 +69,9 @@ def queue_shopify_web_pixel_sync(shop: Shop, services: Services) -> bool:
             sync_shopify_web_pixel, shop.id, job_id=f"shopify-web-pixel-{shop.id}", retry=RETRY
         )
     except RedisError as exc:
-        log.warning("could not queue the web pixel update of shop %s; tried again next visit: %s", shop.id, exc)
+        log.warning(
+            "could not queue the web pixel update of shop %s; tried again next visit: %s", shop.id, exc
+        )
         return False
     return True
 

@@ -18,7 +18,10 @@ from app.core.clock import utcnow
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 
 API_VERSION = "2026-04"
-SCOPES = "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_discounts,write_pixels,read_customer_events,write_app_proxy"
+SCOPES = (
+    "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_discounts,"
+    "write_pixels,read_customer_events,write_app_proxy"
+)
 SHOP_ID = "548380009"
 SHOP_PROFILE = {
     "id": f"gid://shopify/Shop/{SHOP_ID}",

@@ -1,4 +1,4 @@
-"""The storefront's scripts as a headless storefront (Saleor) fetches them: the snippet and the service worker.
+"""The storefront's scripts as a headless storefront (Saleor) fetches them: snippet and service worker.
 
 ``GET /storefront/storeflow.js?k=<storefront key>`` and ``GET /storefront/storeflow-sw.js?k=...``.
 A ``<script>`` tag needs no CORS, but a storefront that fetches them (a build step, an edge worker
@@ -67,7 +67,8 @@ def script_response(body: bytes | None, cache_control: str, incoming: Request) -
     response.headers["Cache-Control"] = cache_control
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.add_etag()
-    return response.make_conditional(incoming)
+    response.make_conditional(incoming)  # in place: a matching If-None-Match turns it into a 304
+    return response
 
 
 def _for_shop(response: Response) -> Response:
@@ -78,6 +79,8 @@ def _for_shop(response: Response) -> Response:
         abort(404, description="no installed shop has this storefront key")
     origin = request.headers.get("Origin", "")
     response.vary.add("Origin")
-    if origin and origin in allowed_origins(platform_of(shop), shop.domain, shop.storefront_url, shop.settings):
+    if origin and origin in allowed_origins(
+        platform_of(shop), shop.domain, shop.storefront_url, shop.settings
+    ):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

@@ -1,0 +1,175 @@
+"""A Shopify-hosted store with the Storeflow app embed on, in a real browser: the snippet arrives through
+the signed app proxy on the shop's own origin, and a click registers the service worker from the
+proxy's path and subscribes the browser to push.
+
+The store is a local server in front of Storeflow that forwards ``/apps/storeflow/…`` as Shopify's app
+proxy does, signed (tests/support/shopify_storefront.py). Its page is what the app embed block
+renders with its default settings. The browser's push service is the one thing stubbed: Chromium has
+none to reach here, so ``pushManager.subscribe`` answers with a browser's keys from
+tests/support/fake_push.py on an FCM address; the service worker registration is Chromium's own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.db import db
+from app.db.models import PushSubscription, Shop
+from tests.support.fake_push import FakePushService
+from tests.support.shopify_storefront import ShopifyStorefront
+from tests.test_web_push import PRIVATE_KEY, PUBLIC_KEY
+
+EMBED = Path(__file__).resolve().parents[2] / "extensions" / "storeflow-theme"
+PRODUCT_PAGE = "/products/shirt"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+APP_PORT = free_port()
+APP_URL = f"http://127.0.0.1:{APP_PORT}"
+
+
+@pytest.fixture
+def config_changes() -> dict[str, object]:
+    # The snippet reaches Storeflow's push endpoints at APP_URL, so it is the live server's address.
+    return {"app_url": APP_URL, "vapid_private_key": PRIVATE_KEY, "vapid_public_key": PUBLIC_KEY}
+
+
+@pytest.fixture
+def live_app(app: Flask) -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", APP_PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield APP_URL
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def embed_page() -> str:
+    """The page the app embed block renders with its default settings (blocks/storeflow-embed.liquid)."""
+    block = (EMBED / "blocks" / "storeflow-embed.liquid").read_text()
+    schema = json.loads(re.search(r"{% schema %}(.*){% endschema %}", block, re.S).group(1))  # type: ignore[union-attr]
+    defaults = {s["id"]: s.get("default") for s in schema["settings"]}
+    label = json.loads((EMBED / "locales" / "en.default.json").read_text())["storeflow"]["push"]["button"]
+    proxy = defaults["proxy_path"]
+    return f"""<!doctype html><html><head><title>Shirt</title></head><body>
+      <h1>Shirt</h1>
+      <script src="{proxy}/storeflow.js" async></script>
+      <button type="button" class="storeflow-push storeflow-push--{defaults["push_position"]}"
+              data-storeflow-push>{label}</button>
+    </body></html>"""
+
+
+@pytest.fixture
+def storefront(live_app: str) -> Iterator[ShopifyStorefront]:
+    with ShopifyStorefront(live_app) as shop:
+        shop.pages[PRODUCT_PAGE] = embed_page()
+        yield shop
+
+
+@pytest.fixture
+def shop(factory, storefront: ShopifyStorefront) -> Shop:
+    return factory.shop(storefront_url=storefront.url)
+
+
+def shopper_allowing_push(subscription: dict) -> str:
+    """A shopper who says yes, and a push service that hands out ``subscription``."""
+    return f"""
+    window.__prompts = 0;
+    Notification.requestPermission = function () {{
+      window.__prompts += 1;
+      return Promise.resolve("granted");
+    }};
+    var made = {json.dumps(subscription)};
+    PushManager.prototype.getSubscription = function () {{ return Promise.resolve(null); }};
+    PushManager.prototype.subscribe = function (options) {{
+      window.__subscribedWith = options.applicationServerKey.length;
+      return Promise.resolve({{endpoint: made.endpoint, toJSON: function () {{ return made; }}}});
+    }};
+    """
+
+
+@pytest.fixture
+def subscription() -> dict:
+    with FakePushService(PUBLIC_KEY) as push:
+        made = push.subscribe()
+    token = made["endpoint"].rsplit("/", 1)[1]
+    return {**made, "endpoint": f"https://fcm.googleapis.com/fcm/send/{token}"}
+
+
+@pytest.fixture
+def page(browser: Browser, storefront: ShopifyStorefront, shop: Shop, subscription: dict) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    context.add_init_script(shopper_allowing_push(subscription))
+    tab = context.new_page()
+    tab.goto(f"{storefront.url}{PRODUCT_PAGE}")
+    tab.wait_for_function("typeof (window.storeflow && window.storeflow.enablePush) === 'function'")
+    yield tab
+    context.close()
+
+
+def test_the_snippet_arrives_through_the_signed_proxy_with_the_shops_settings(
+    page: Page, storefront: ShopifyStorefront, shop: Shop
+):
+    settings = page.evaluate("window.storeflowSettings")
+
+    assert settings == {"key": shop.storefront_key, "app": APP_URL, "proxy": "/apps/storeflow"}
+    assert ("GET", "/apps/storeflow/storeflow.js", 200) in storefront.forwarded
+
+
+def test_nothing_asks_for_push_on_page_load(page: Page):
+    page.wait_for_timeout(1500)
+
+    assert page.evaluate("window.__prompts") == 0
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+def test_a_click_registers_the_worker_from_the_proxy_path_and_subscribes(
+    app: Flask, page: Page, storefront: ShopifyStorefront, shop: Shop, subscription: dict
+):
+    page.click("[data-storeflow-push]")
+
+    page.wait_for_selector("[data-storeflow-push=subscribed]")
+    registration = page.evaluate(
+        """navigator.serviceWorker.getRegistration("/apps/storeflow/sw.js")
+             .then(r => ({scope: r.scope, script: r.active && r.active.scriptURL}))"""
+    )
+    assert registration == {
+        "scope": f"{storefront.url}/apps/storeflow/",
+        "script": f"{storefront.url}/apps/storeflow/sw.js",
+    }
+    assert ("GET", "/apps/storeflow/sw.js", 200) in storefront.forwarded
+    assert page.evaluate("window.__prompts") == 1
+    assert page.evaluate("window.__subscribedWith") == 65  # the deployment's P-256 VAPID public key
+    with app.app_context():
+        stored = db.session.scalars(select(PushSubscription).filter_by(shop_id=shop.id)).all()
+        assert [(s.endpoint, s.p256dh) for s in stored] == [
+            (subscription["endpoint"], subscription["keys"]["p256dh"])
+        ]
+        db.session.remove()
+
+
+def test_events_go_to_storeflow_through_the_proxy(page: Page, storefront: ShopifyStorefront):
+    with page.expect_response(lambda response: "/apps/storeflow/events" in response.url) as answered:
+        page.evaluate("storeflow.track('product_viewed', {product_id: '632910392'})")
+
+    assert answered.value.status == 202
+    assert ("POST", "/apps/storeflow/events", 202) in storefront.forwarded
