@@ -558,7 +558,7 @@ def test_the_cli_prints_the_snippet_and_pixel_settings_of_a_shop(app, shop, key)
     result = app.test_cli_runner().invoke(args=["storeflow", "storefront-key", shop.domain])
 
     assert result.exit_code == 0, result.output
-    snippet = f'<script src="https://storeflow.test/static/storeflow.js" data-key="{key}" async></script>'
+    snippet = f'<script src="https://storeflow.test/storefront/storeflow.js?k={key}" async></script>'
     assert snippet in result.output
     assert f'"storefrontKey": "{key}"' in result.output
 

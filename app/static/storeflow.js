@@ -206,6 +206,18 @@
     enablePush().then(function (ok) { button.setAttribute("data-storeflow-push", ok ? "subscribed" : "refused"); });
   }
 
+  // A browser without push gets no button that cannot work (the app embed's CSS hides it).
+  function markPushUnsupported() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-storeflow-push]"), function (button) {
+      button.setAttribute("data-storeflow-push", "unsupported");
+    });
+  }
+
+  function whenParsed(run) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+    else run();
+  }
+
   var api = {track: track, identify: identify, notify: notify, enablePush: enablePush, disablePush: disablePush,
              push: function (call) { return api[call[0]].apply(null, call.slice(1)); }};
   var waiting = Array.isArray(window.storeflow) ? window.storeflow : [];
@@ -213,6 +225,7 @@
   takeClickLink();
   waiting.forEach(api.push);
   document.addEventListener("click", onPushButton);
+  if (!pushSupported()) whenParsed(markPushUnsupported);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") send(true);
   });

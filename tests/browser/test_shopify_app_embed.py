@@ -173,3 +173,16 @@ def test_events_go_to_storeflow_through_the_proxy(page: Page, storefront: Shopif
 
     assert answered.value.status == 202
     assert ("POST", "/apps/storeflow/events", 202) in storefront.forwarded
+
+
+def test_a_browser_without_push_gets_the_button_marked_unsupported(
+    browser: Browser, storefront: ShopifyStorefront, shop: Shop
+):
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    context.add_init_script("delete window.PushManager;")
+    tab = context.new_page()
+    tab.goto(f"{storefront.url}{PRODUCT_PAGE}")
+
+    tab.wait_for_selector("[data-storeflow-push=unsupported]", state="attached")
+    context.close()

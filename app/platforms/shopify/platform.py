@@ -15,6 +15,7 @@ from app.platforms.shopify.installation import PLATFORM
 from app.platforms.shopify.live_store import ShopifyLiveStore
 from app.platforms.shopify.recent_activity import ShopifyRecentActivity
 from app.platforms.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.web_pixel import pixel_problem
 from app.shops.history import HistorySource
 from app.shops.platform import DiscountIssuer, LiveStore, RecentActivity
 
@@ -60,6 +61,9 @@ class ShopifyPlatform:
 
     def needs_checkout_url(self, shop: Shop) -> bool:
         return False
+
+    def storefront_problem(self, shop: Shop) -> str | None:
+        return pixel_problem(shop)
 
     def admin_visited(self, shop: Shop) -> None:
         """Queue the web pixel's update when it is missing or its settings changed (APP_URL, the key).

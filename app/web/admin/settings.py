@@ -29,7 +29,7 @@ from app.platforms.saleor.settings import (
     consent_rule,
     save_checkout_url_template,
 )
-from app.platforms.shopify.web_pixel import pixel_problem, pixel_state
+from app.platforms.shopify.web_pixel import pixel_state
 from app.shops.flow_priority import GROUP_LABELS, PriorityOrderError, checked_order
 from app.shops.settings import (
     FLOW_PRIORITY,
@@ -205,7 +205,7 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         windows=section(shop, SEND_WINDOWS),
         push_ready=config.push_enabled,
         worker_url=f"{config.app_url}{PUSH_WORKER_PATH}?k={shop.storefront_key}",
-        pixel={"problem": pixel_problem(shop), "connected": bool(pixel_state(shop).get("id"))},
+        pixel_connected=bool(pixel_state(shop).get("id")),
         smart=section(shop, SMART_SENDING),
         priority=flow_priority_order(shop),
         groups=GROUP_LABELS,
