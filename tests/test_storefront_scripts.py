@@ -99,12 +99,26 @@ def test_the_proxied_snippet_brings_the_signing_shops_key_app_url_and_proxy_path
     prelude, rest = response.get_data(as_text=True).split("\n", 1)
     assert prelude.startswith("window.storeflowSettings = ")
     settings = json.loads(prelude.removeprefix("window.storeflowSettings = ").rstrip(";"))
-    assert settings == {
+    assert {k: v for k, v in settings.items() if k != "forms"} == {
         "key": shop.storefront_key,
         "app": "https://storeflow.test",
         "proxy": "/apps/storeflow",
     }
     assert rest.encode() == (STATIC / "storeflow.js").read_bytes()
+
+
+@pytest.mark.parametrize("forms", [True, False])
+def test_the_proxied_snippet_says_whether_there_are_signup_forms_to_load(
+    client: FlaskClient, shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forms: bool
+):
+    (tmp_path / "storeflow.js").write_bytes((STATIC / "storeflow.js").read_bytes())
+    if forms:
+        (tmp_path / "storeflow-forms.js").write_text("/* forms */\n")
+    monkeypatch.setattr(scripts, "STATIC", tmp_path)
+
+    prelude = client.get(proxied("storeflow.js")).get_data(as_text=True).split("\n", 1)[0]
+
+    assert json.loads(prelude.removeprefix("window.storeflowSettings = ").rstrip(";"))["forms"] is forms
 
 
 def test_the_proxied_snippet_follows_a_path_the_merchant_renamed(client: FlaskClient, shop: Shop):

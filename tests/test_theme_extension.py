@@ -164,19 +164,23 @@ def test_the_extension_stays_within_shopifys_size_limits():
         assert len(gzip.compress(script.read_bytes())) <= SUGGESTED_JS_GZIP_BYTES
 
 
-def test_the_embed_block_is_an_app_embed_loading_the_snippet_and_forms_through_the_app_proxy(app: Flask):
+def test_the_embed_block_is_an_app_embed_loading_the_snippet_through_the_app_proxy(app: Flask):
     embed = block_named("storeflow-embed")
     document = schema(embed)
     proxy = app_toml()["app_proxy"]
     default_path = next(s["default"] for s in document["settings"] if s["id"] == "proxy_path")
-    loaded = re.findall(r'src="{{ storeflow_proxy }}/([\w.-]+)"', markup(embed))
+    loaded = re.findall(re.escape('src="{{ storeflow_proxy | escape }}/') + r'([\w.-]+)"', markup(embed))
     routes = {rule.rule for rule in app.url_map.iter_rules()}
 
     assert document["target"] in EMBED_TARGETS
     assert default_path == f"/{proxy['prefix']}/{proxy['subpath']}" == DEFAULT_PATH_PREFIX
     assert f"'{DEFAULT_PATH_PREFIX}'" in markup(embed)
-    assert sorted(loaded) == ["forms.js", "storeflow.js"]
-    assert {f"{PROXY_ROOT}/{name}" for name in [*loaded, "sw.js"]} <= routes
+    assert loaded == ["storeflow.js"]
+    # The snippet loads these two from the same path: the worker, and the forms the embed's switch allows.
+    assert {f"{PROXY_ROOT}/{name}" for name in [*loaded, "sw.js", "forms.js"]} <= routes
+    assert re.search(
+        r'data-forms="{% if block.settings.signup_forms %}on{% else %}off{% endif %}"', markup(embed)
+    )
 
 
 def test_the_toml_proxy_url_is_the_proxy_root_the_app_serves():

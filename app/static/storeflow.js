@@ -36,6 +36,9 @@
  * docs/storefront.md says how.
  * Posts report the browser's time zone, so messages arrive in the shopper's own hours.
  *
+ * Through Shopify's app proxy the snippet also loads the signup forms (PROXY/forms.js) when the shop
+ * has them, unless its tag says data-forms="off" (the app embed's "Show signup forms" switch).
+ *
  * Calls made before the script loads are queued: window.storeflow = window.storeflow || [];
  * storeflow.push(["track", "product_viewed", {...}]).
  *
@@ -213,6 +216,14 @@
     });
   }
 
+  // The signup forms come from the same proxy path, with the settings above in window.storeflowSettings.
+  function loadForms() {
+    var forms = document.createElement("script");
+    forms.src = proxy + "/forms.js";
+    forms.async = true;
+    document.head.appendChild(forms);
+  }
+
   function whenParsed(run) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
     else run();
@@ -226,6 +237,7 @@
   waiting.forEach(api.push);
   document.addEventListener("click", onPushButton);
   if (!pushSupported()) whenParsed(markPushUnsupported);
+  if (proxy && settings.forms && script.getAttribute("data-forms") !== "off") loadForms();
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") send(true);
   });

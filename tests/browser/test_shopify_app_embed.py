@@ -27,11 +27,13 @@ from werkzeug.serving import make_server
 
 from app.db import db
 from app.db.models import PushSubscription, Shop
+from app.web.storefront import scripts
 from tests.support.fake_push import FakePushService
 from tests.support.shopify_storefront import ShopifyStorefront
 from tests.test_web_push import PRIVATE_KEY, PUBLIC_KEY
 
-EMBED = Path(__file__).resolve().parents[2] / "extensions" / "storeflow-theme"
+ROOT = Path(__file__).resolve().parents[2]
+EMBED = ROOT / "extensions" / "storeflow-theme"
 PRODUCT_PAGE = "/products/shirt"
 
 
@@ -62,7 +64,7 @@ def live_app(app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def embed_page() -> str:
+def embed_page(forms: str = "on") -> str:
     """The page the app embed block renders with its default settings (blocks/storeflow-embed.liquid)."""
     block = (EMBED / "blocks" / "storeflow-embed.liquid").read_text()
     schema = json.loads(re.search(r"{% schema %}(.*){% endschema %}", block, re.S).group(1))  # type: ignore[union-attr]
@@ -71,7 +73,7 @@ def embed_page() -> str:
     proxy = defaults["proxy_path"]
     return f"""<!doctype html><html><head><title>Shirt</title></head><body>
       <h1>Shirt</h1>
-      <script src="{proxy}/storeflow.js" async></script>
+      <script src="{proxy}/storeflow.js" data-forms="{forms}" async></script>
       <button type="button" class="storeflow-push storeflow-push--{defaults["push_position"]}"
               data-storeflow-push>{label}</button>
     </body></html>"""
@@ -131,7 +133,11 @@ def test_the_snippet_arrives_through_the_signed_proxy_with_the_shops_settings(
 ):
     settings = page.evaluate("window.storeflowSettings")
 
-    assert settings == {"key": shop.storefront_key, "app": APP_URL, "proxy": "/apps/storeflow"}
+    assert {k: v for k, v in settings.items() if k != "forms"} == {
+        "key": shop.storefront_key,
+        "app": APP_URL,
+        "proxy": "/apps/storeflow",
+    }
     assert ("GET", "/apps/storeflow/storeflow.js", 200) in storefront.forwarded
 
 
@@ -186,3 +192,58 @@ def test_a_browser_without_push_gets_the_button_marked_unsupported(
 
     tab.wait_for_selector("[data-storeflow-push=unsupported]", state="attached")
     context.close()
+
+
+@pytest.fixture
+def forms_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storeflow with a signup forms script, which tells the page it ran and with which settings."""
+    for name in ("storeflow.js", "storeflow-sw.js"):
+        (tmp_path / name).write_bytes((ROOT / "app" / "static" / name).read_bytes())
+    (tmp_path / "storeflow-forms.js").write_text("window.__formsFor = window.storeflowSettings.key;\n")
+    monkeypatch.setattr(scripts, "STATIC", tmp_path)
+
+
+def forms_requests(storefront: ShopifyStorefront) -> list[tuple[str, str, int]]:
+    return [f for f in storefront.forwarded if f[1] == "/apps/storeflow/forms.js"]
+
+
+@pytest.mark.usefixtures("forms_script")
+def test_the_snippet_loads_the_signup_forms_from_the_proxy_when_there_are_some(
+    page: Page, storefront: ShopifyStorefront, shop: Shop
+):
+    page.wait_for_function("window.__formsFor !== undefined")
+
+    assert page.evaluate("window.__formsFor") == shop.storefront_key
+    assert forms_requests(storefront) == [("GET", "/apps/storeflow/forms.js", 200)]
+
+
+@pytest.mark.usefixtures("forms_script")
+def test_the_embeds_forms_switch_off_keeps_them_off(
+    browser: Browser, storefront: ShopifyStorefront, shop: Shop
+):
+    storefront.pages["/products/quiet"] = embed_page(forms="off")
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(f"{storefront.url}/products/quiet")
+    tab.wait_for_function("typeof (window.storeflow && window.storeflow.track) === 'function'")
+    tab.wait_for_timeout(500)
+
+    assert tab.evaluate("window.__formsFor") is None
+    assert forms_requests(storefront) == []
+    context.close()
+
+
+@pytest.fixture
+def no_forms_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storeflow before its signup forms ship: no forms script beside the snippet."""
+    for name in ("storeflow.js", "storeflow-sw.js"):
+        (tmp_path / name).write_bytes((ROOT / "app" / "static" / name).read_bytes())
+    monkeypatch.setattr(scripts, "STATIC", tmp_path)
+
+
+@pytest.mark.usefixtures("no_forms_script")
+def test_without_a_forms_script_the_snippet_asks_for_none(page: Page, storefront: ShopifyStorefront):
+    page.wait_for_timeout(500)
+
+    assert page.evaluate("window.storeflowSettings.forms") is False
+    assert forms_requests(storefront) == []

@@ -10,8 +10,10 @@ signature: unsigned or forged, it is 401 and nothing else. What is served:
   is all push needs: a push worker does not have to control the pages. So it does not depend on
   ``Service-Worker-Allowed``, a header a proxy in between may not pass on.
 - ``storeflow.js``, the snippet, preceded by the shop's settings (its storefront key, the app's
-  URL, the proxy path Shopify signed), so the theme's app embed block names nothing itself.
-- ``forms.js``, the signup forms, once app/static/storeflow-forms.js exists (404 until then).
+  URL, the proxy path Shopify signed, whether there are signup forms), so the theme's app embed
+  block names nothing itself.
+- ``forms.js``, the signup forms, once app/static/storeflow-forms.js exists (404 until then); the
+  snippet loads it from the same path when the settings say it exists and the embed allows it.
 
 Storefront events posted to ``/apps/storeflow/events`` are taken at the WSGI layer
 (app/web/storefront/ingress.py, ``APP_PROXY_PATH``).
@@ -71,6 +73,7 @@ def snippet() -> ResponseReturnValue:
         "key": shop.storefront_key,
         "app": current_services().config.app_url,
         "proxy": signed_path_prefix(_signed_url()),
+        "forms": read_script(FORMS_SCRIPT) is not None,  # the snippet loads forms.js only when there is one
     }
     prelude = f"window.storeflowSettings = {json.dumps(settings)};\n".encode()
     return script_response(prelude + body, SNIPPET_CACHE, request)
