@@ -261,6 +261,17 @@ def test_settings_shopify_refuses_are_recorded_as_the_shops_problem_not_raised(
     assert state["id"] is None
 
 
+def test_a_pixel_extension_never_deployed_is_worded_as_the_operators_step(
+    app: Flask, services: Services, clock: ManualClock, harness: Harness, fake_api: FakeAdminApi
+) -> None:
+    fake_api.pixel_error = {"code": "NO_EXTENSION", "message": "No extension found"}
+    install(app, services, clock)
+
+    harness.drain()
+
+    assert "shopify app deploy" in the_shop(app).settings[SETTINGS_KEY]["problem"]
+
+
 def test_after_a_problem_the_admin_tries_again_only_after_a_quarter_of_an_hour(
     app: Flask, services: Services, clock: ManualClock, harness: Harness, fake_api: FakeAdminApi
 ) -> None:

@@ -160,7 +160,8 @@
     if (registration.active || !worker) return registration;
     return new Promise(function (resolve) {
       worker.addEventListener("statechange", function () {
-        if (worker.state === "activated") resolve(registration);
+        // A worker that failed to install ends "redundant": subscribing then fails, and says so.
+        if (worker.state === "activated" || worker.state === "redundant") resolve(registration);
       });
     });
   }

@@ -118,12 +118,22 @@ def sync_web_pixel(admin: ShopifyAdmin, config: Config, now: datetime) -> None:
     answer = _put(admin, pixel_state(shop).get("id"), wanted)
     if answer.errors:
         messages = "; ".join(str(e.get("message", "")) for e in answer.errors)
-        _record(shop, now, problem=f"Shopify refused Storeflow's web pixel settings: {messages}")
+        _record(shop, now, problem=_refusal_problem(answer, messages))
         log.warning("shop %s: web pixel refused: %s", shop.domain, messages)
         return
     pixel_id = str((answer.pixel or {}).get("id") or "")
     _record(shop, now, pixel_id=pixel_id, settings=wanted)
     log.info("shop %s: web pixel %s holds the current settings", shop.domain, pixel_id)
+
+
+def _refusal_problem(answer: _Answer, messages: str) -> str:
+    """Word a refusal for the merchant; a pixel the app never deployed is the operator's to fix."""
+    if answer.has("NO_EXTENSION"):
+        return (
+            "Storeflow's web pixel is not deployed with this app yet, so browse and search flows "
+            "cannot see your storefront. Ask your Storeflow operator to run `shopify app deploy`."
+        )
+    return f"Shopify refused Storeflow's web pixel settings: {messages}"
 
 
 def _put(admin: ShopifyAdmin, known_id: object, wanted: dict[str, str]) -> _Answer:
