@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 
 from app.platforms.shopify.app_proxy import DEFAULT_PATH_PREFIX, PROXY_ROOT
+from tests.support.liquid import render
 
 ROOT = Path(__file__).resolve().parents[1]
 THEME = ROOT / "extensions" / "storeflow-theme"
@@ -218,3 +219,25 @@ def test_every_form_field_of_the_notify_block_has_a_label():
     assert email_id is not None
     assert f'<label for="{email_id.group(1)}">' in text
     assert re.search(r'<label[^>]*>\s*<input type="checkbox" name="subscribe">', text)
+
+
+def rendered(name: str, **context: object) -> str:
+    block = block_named(name)
+    defaults = {s["id"]: s.get("default") for s in schema(block).get("settings", [])}
+    translations = json.loads((THEME / "locales" / "en.default.json").read_text())
+    return render(block.read_text(), {"block": {"id": "b1", "settings": defaults}, **context}, translations)
+
+
+def test_the_embed_renders_the_snippet_tag_and_the_button_with_its_defaults():
+    html = rendered("storeflow-embed")
+
+    assert '<script src="/apps/storeflow/storeflow.js" data-forms="on" async></script>' in html
+    assert re.search(r"<button [^>]*data-storeflow-push>Get updates</button>", html)
+
+
+def test_the_notify_block_shows_only_while_the_variant_is_sold_out():
+    sold_out = {"id": 1, "selected_or_first_available_variant": {"id": 2, "available": False}}
+    in_stock = {"id": 1, "selected_or_first_available_variant": {"id": 2, "available": True}}
+
+    assert 'name="product_id" value="1"' in rendered("notify-me", product=sold_out)
+    assert rendered("notify-me", product=in_stock).strip() == ""

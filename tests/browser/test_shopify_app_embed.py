@@ -26,9 +26,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.db import db
-from app.db.models import PushSubscription, Shop
+from app.db.models import PushSubscription, Shop, StockAlert
 from app.web.storefront import scripts
 from tests.support.fake_push import FakePushService
+from tests.support.liquid import render
 from tests.support.shopify_storefront import ShopifyStorefront
 from tests.test_web_push import PRIVATE_KEY, PUBLIC_KEY
 
@@ -65,18 +66,14 @@ def live_app(app: Flask) -> Iterator[str]:
 
 
 def embed_page(forms: str = "on") -> str:
-    """The page the app embed block renders with its default settings (blocks/storeflow-embed.liquid)."""
+    """A shop page with what the app embed block renders with its default settings (forms switched
+    ``on`` or ``off``), at the end of the body where Shopify puts ``target: body`` embeds."""
     block = (EMBED / "blocks" / "storeflow-embed.liquid").read_text()
     schema = json.loads(re.search(r"{% schema %}(.*){% endschema %}", block, re.S).group(1))  # type: ignore[union-attr]
-    defaults = {s["id"]: s.get("default") for s in schema["settings"]}
-    label = json.loads((EMBED / "locales" / "en.default.json").read_text())["storeflow"]["push"]["button"]
-    proxy = defaults["proxy_path"]
-    return f"""<!doctype html><html><head><title>Shirt</title></head><body>
-      <h1>Shirt</h1>
-      <script src="{proxy}/storeflow.js" data-forms="{forms}" async></script>
-      <button type="button" class="storeflow-push storeflow-push--{defaults["push_position"]}"
-              data-storeflow-push>{label}</button>
-    </body></html>"""
+    settings = {s["id"]: s.get("default") for s in schema["settings"]} | {"signup_forms": forms == "on"}
+    translations = json.loads((EMBED / "locales" / "en.default.json").read_text())
+    embed = render(block, {"block": {"id": "embed", "settings": settings}}, translations)
+    return f"<!doctype html><html><head><title>Shirt</title></head><body><h1>Shirt</h1>{embed}</body></html>"
 
 
 @pytest.fixture
@@ -247,3 +244,40 @@ def test_without_a_forms_script_the_snippet_asks_for_none(page: Page, storefront
 
     assert page.evaluate("window.storeflowSettings.forms") is False
     assert forms_requests(storefront) == []
+
+
+def notify_page() -> str:
+    """A sold-out product's page with the Notify me block and the app embed, as the theme renders them."""
+    block = (EMBED / "blocks" / "notify-me.liquid").read_text()
+    schema = json.loads(re.search(r"{% schema %}(.*){% endschema %}", block, re.S).group(1))  # type: ignore[union-attr]
+    settings = {s["id"]: s.get("default") for s in schema["settings"]}
+    translations = json.loads((EMBED / "locales" / "en.default.json").read_text())
+    product = {"id": 632910392, "selected_or_first_available_variant": {"id": 808950810, "available": False}}
+    notify = render(
+        block, {"block": {"id": "notify", "settings": settings}, "product": product}, translations
+    )
+    page = embed_page()
+    script = f'<script src="/cdn/{schema["javascript"]}" defer></script>'
+    return page.replace("<h1>Shirt</h1>", f"<h1>Shirt</h1>{notify}{script}")
+
+
+def test_the_notify_me_block_signs_a_shopper_up_for_the_sold_out_variant(
+    app: Flask, browser: Browser, storefront: ShopifyStorefront, shop: Shop
+):
+    storefront.pages["/products/sold-out"] = notify_page()
+    storefront.assets["/cdn/notify-me.js"] = (EMBED / "assets" / "notify-me.js").read_text()
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.goto(f"{storefront.url}/products/sold-out?variant=808950811")
+    tab.wait_for_function("typeof (window.storeflow && window.storeflow.notify) === 'function'")
+
+    tab.get_by_label("Email").fill("ann@example.com")
+    tab.get_by_role("button", name="Notify me").click()
+
+    tab.get_by_role("status").filter(has_text="Thanks!").wait_for()
+    with app.app_context():
+        alerts = db.session.scalars(select(StockAlert).filter_by(shop_id=shop.id)).all()
+        assert [(a.product_id, a.variant_id) for a in alerts] == [("632910392", "808950811")]
+        db.session.remove()
+    context.close()

@@ -9,6 +9,7 @@ does on a real Shopify store::
 
     with ShopifyStorefront(app_url) as shop:
         shop.pages["/products/shirt"] = "<!doctype html>..."
+        shop.assets["/cdn/notify-me.js"] = "..."   # what Shopify's CDN serves of an extension's assets/
         shop.forwarded   # [(method, storefront path, Storeflow's status), ...]
 """
 
@@ -39,6 +40,7 @@ class ShopifyStorefront:
         self.shop_domain = shop_domain
         self.secret = secret
         self.pages: dict[str, str] = {}
+        self.assets: dict[str, str] = {}
         self.forwarded: list[tuple[str, str, int]] = []
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -57,6 +59,9 @@ class ShopifyStorefront:
             response = self._forward(request)
         elif request.path in self.pages:
             response = Response(self.pages[request.path], mimetype="text/html")
+        elif request.path in self.assets:
+            mimetype = "text/css" if request.path.endswith(".css") else "application/javascript"
+            response = Response(self.assets[request.path], mimetype=mimetype)
         else:
             response = Response("not found", 404)
         return response(environ, start_response)
