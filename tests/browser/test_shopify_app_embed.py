@@ -44,23 +44,29 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-APP_PORT = free_port()
-APP_URL = f"http://127.0.0.1:{APP_PORT}"
+@pytest.fixture
+def app_port() -> int:
+    """The port the live app will listen on, chosen first: APP_URL must name it before the app exists."""
+    return free_port()
 
 
 @pytest.fixture
-def config_changes() -> dict[str, object]:
+def config_changes(app_port: int) -> dict[str, object]:
     # The snippet reaches Storeflow's push endpoints at APP_URL, so it is the live server's address.
-    return {"app_url": APP_URL, "vapid_private_key": PRIVATE_KEY, "vapid_public_key": PUBLIC_KEY}
+    return {
+        "app_url": f"http://127.0.0.1:{app_port}",
+        "vapid_private_key": PRIVATE_KEY,
+        "vapid_public_key": PUBLIC_KEY,
+    }
 
 
 @pytest.fixture
-def live_app(app: Flask) -> Iterator[str]:
+def live_app(app: Flask, app_port: int) -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", APP_PORT, app, threaded=True)
+    server = make_server("127.0.0.1", app_port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield APP_URL
+    yield f"http://127.0.0.1:{app_port}"
     server.shutdown()
     thread.join(timeout=5)
 
@@ -126,13 +132,13 @@ def page(browser: Browser, storefront: ShopifyStorefront, shop: Shop, subscripti
 
 
 def test_the_snippet_arrives_through_the_signed_proxy_with_the_shops_settings(
-    page: Page, storefront: ShopifyStorefront, shop: Shop
+    page: Page, storefront: ShopifyStorefront, shop: Shop, live_app: str
 ):
     settings = page.evaluate("window.storeflowSettings")
 
     assert {k: v for k, v in settings.items() if k != "forms"} == {
         "key": shop.storefront_key,
-        "app": APP_URL,
+        "app": live_app,
         "proxy": "/apps/storeflow",
     }
     assert ("GET", "/apps/storeflow/storeflow.js", 200) in storefront.forwarded
