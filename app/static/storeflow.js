@@ -1,6 +1,6 @@
 /*
  * Storeflow storefront snippet: tells Storeflow what a shopper looks at, for browse, search and
- * cart abandonment flows. No dependencies, about 2 kB. Install with:
+ * cart abandonment flows. No dependencies, about 4 kB compressed. Install with:
  *
  *   <script src="https://APP_URL/storefront/storeflow.js?k=STOREFRONT_KEY" async></script>
  *
