@@ -20,12 +20,18 @@ from app.platforms.shopify.discounts import CREATE, FIND
 from app.platforms.shopify.live_store import ORDER_FOR, VARIANT
 from app.platforms.shopify.recent_activity import CHECKOUTS, ORDERS
 from app.platforms.shopify.shop_details import SHOP_DETAILS
+from app.platforms.shopify.web_pixel import CREATE as PIXEL_CREATE
+from app.platforms.shopify.web_pixel import FIND as PIXEL_FIND
+from app.platforms.shopify.web_pixel import GRANTED_SCOPES, PIXEL_SCOPES
+from app.platforms.shopify.web_pixel import UPDATE as PIXEL_UPDATE
 from app.platforms.shopify.webhook_registration import EXISTING_SUBSCRIPTIONS, create_mutation
+from app.shops.history import HistoryResource
 from tests.support import saleor
 from tests.support.shopify import SHOP_DOMAIN
 from webhooks.shopify.topics import API_REGISTERED_TOPICS, TOPIC_KINDS
 
-APP_TOML = Path(__file__).resolve().parents[1] / "shopify.app.toml"
+ROOT = Path(__file__).resolve().parents[1]
+APP_TOML = ROOT / "shopify.app.toml"
 TOML_HOST = "https://storeflow.example.com"
 
 
@@ -76,6 +82,7 @@ def toml_urls() -> list[tuple[str, str, str]]:
     urls = [("application_url", "GET", config["application_url"])]
     urls += [("auth.redirect_urls", "GET", url) for url in config["auth"]["redirect_urls"]]
     urls += [("webhooks.subscriptions.uri", "POST", s["uri"]) for s in config["webhooks"]["subscriptions"]]
+    urls += [("app_proxy.url", "GET", config["app_proxy"]["url"])]
     return urls
 
 
@@ -138,7 +145,12 @@ def test_the_app_toml_has_the_documented_shape():
         "auth",
         "webhooks",
         "build",
+        "app_proxy",
     }
+    # [app_proxy]: url, subpath and one of the prefixes Shopify offers (shopify.dev, "App proxies").
+    assert set(config["app_proxy"]) == {"url", "subpath", "prefix"}
+    assert config["app_proxy"]["prefix"] in {"apps", "a", "community", "tools"}
+    assert re.fullmatch(r"[a-z0-9-]+", config["app_proxy"]["subpath"])
     assert isinstance(config["access_scopes"]["scopes"], str)
     assert all(urlsplit(url).scheme == "https" for url in config["auth"]["redirect_urls"])
     assert re.fullmatch(r"\d{4}-\d{2}", config["webhooks"]["api_version"])
@@ -183,6 +195,10 @@ FIELD_SCOPES = {
     "shop": None,
     "webhookSubscriptions": None,
     "webhookSubscriptionCreate": None,
+    "currentAppInstallation": None,
+    "webPixel": "read_pixels",
+    "webPixelCreate": "write_pixels",
+    "webPixelUpdate": "write_pixels",
 }
 TOPIC_SCOPES = {
     "checkouts": "read_orders",
@@ -196,7 +212,21 @@ TOPIC_SCOPES = {
     "app": None,
 }
 DOCUMENTS = (SHOP_DETAILS, EXISTING_SUBSCRIPTIONS, create_mutation(list(API_REGISTERED_TOPICS)), CREATE, FIND)
-DOCUMENTS += (CHECKOUTS, ORDERS, ORDER_FOR, VARIANT)
+DOCUMENTS += (CHECKOUTS, ORDERS, ORDER_FOR, VARIANT, GRANTED_SCOPES, PIXEL_CREATE, PIXEL_UPDATE, PIXEL_FIND)
+
+
+def scopes_beyond_the_admin_api() -> dict[str, bool]:
+    """Scopes no Admin API document of ours names, each with the fact in the code that needs it."""
+    pixel_source = (ROOT / "extensions" / "storeflow-pixel" / "src" / "index.js").read_text()
+    return {
+        # The web pixel subscribes to shoppers' events, and the install checks it was granted.
+        "read_customer_events": "analytics.subscribe(" in pixel_source
+        and "read_customer_events" in PIXEL_SCOPES,
+        # Orders older than 60 days need it: the history sync reads every order.
+        "read_all_orders": HistoryResource.ORDERS in HistoryResource,
+        # The toml's [app_proxy] serves the storefront snippet and service worker from the shop's domain.
+        "write_app_proxy": "app_proxy" in app_toml(),
+    }
 
 
 def root_fields(document: str) -> set[str]:
@@ -221,6 +251,7 @@ def needed_scopes() -> set[str]:
     scopes = {FIELD_SCOPES[f] for f in fields | nested} | {
         TOPIC_SCOPES[t.split("/")[0]] for t in API_REGISTERED_TOPICS
     }
+    scopes |= {scope for scope, needed in scopes_beyond_the_admin_api().items() if needed}
     return {s for s in scopes if s}
 
 

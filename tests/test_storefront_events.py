@@ -558,7 +558,7 @@ def test_the_cli_prints_the_snippet_and_pixel_settings_of_a_shop(app, shop, key)
     result = app.test_cli_runner().invoke(args=["storeflow", "storefront-key", shop.domain])
 
     assert result.exit_code == 0, result.output
-    snippet = f'<script src="https://storeflow.test/static/storeflow.js" data-key="{key}" async></script>'
+    snippet = f'<script src="https://storeflow.test/storefront/storeflow.js?k={key}" async></script>'
     assert snippet in result.output
     assert f'"storefrontKey": "{key}"' in result.output
 
@@ -567,5 +567,5 @@ def test_the_snippet_is_served_from_our_static_files(app, client):
     response = client.get("/static/storeflow.js")
 
     assert response.status_code == 200
-    assert "/storefront/events?k=" in response.get_data(as_text=True)
+    assert '"/storefront/events" + query' in response.get_data(as_text=True)
     response.close()

@@ -16,9 +16,11 @@ from app.db import db
 from app.db.models import Shop
 from app.jobs.services import Services, current_services
 from app.platforms.saleor.webhook_sync import is_stale, sync_webhooks
+from app.platforms.shopify.errors import ShopifyAuthError
 from app.platforms.shopify.graphql import ShopifyAdmin
 from app.platforms.shopify.shop_details import set_up_shop
 from app.platforms.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.web_pixel import needs_pixel_sync, sync_web_pixel
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ RETRY = Retry(max=3, interval=[30, 120, 600])
 
 
 def after_shopify_install(shop_id: int) -> None:
-    """Fill in a fresh Shopify shop's profile and register its webhooks."""
+    """Fill in a fresh Shopify shop's profile, register its webhooks and switch on its web pixel."""
     services = current_services()
     shop = db.session.get(Shop, shop_id)
     if shop is None or not shop.is_installed:
@@ -34,6 +36,44 @@ def after_shopify_install(shop_id: int) -> None:
         return
     admin = ShopifyAdmin(shop, ShopifyTokens(db.session(), services), services.config.shopify_api_version)
     set_up_shop(db.session(), admin, services.config)
+    _sync_pixel(admin, services)
+
+
+def sync_shopify_web_pixel(shop_id: int) -> None:
+    """Bring a Shopify shop's web pixel up to date (its settings changed, or it was never made)."""
+    services = current_services()
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed:
+        return
+    admin = ShopifyAdmin(shop, ShopifyTokens(db.session(), services), services.config.shopify_api_version)
+    _sync_pixel(admin, services)
+
+
+def _sync_pixel(admin: ShopifyAdmin, services: Services) -> None:
+    try:
+        sync_web_pixel(admin, services.config, services.clock.now())
+    except ShopifyAuthError as exc:
+        # Retrying cannot help until the merchant opens the app again, which reinstalls.
+        log.warning("web pixel of %s not synced: %s", admin.shop.domain, exc)
+        db.session.rollback()
+        return
+    db.session.commit()
+
+
+def queue_shopify_web_pixel_sync(shop: Shop, services: Services) -> bool:
+    """Queue ``sync_shopify_web_pixel`` when the shop's pixel is missing or stale; return True if queued."""
+    if not shop.is_installed or not needs_pixel_sync(shop, services.config, services.clock.now()):
+        return False
+    try:
+        services.queue.enqueue(
+            sync_shopify_web_pixel, shop.id, job_id=f"shopify-web-pixel-{shop.id}", retry=RETRY
+        )
+    except RedisError as exc:
+        log.warning(
+            "could not queue the web pixel update of shop %s; tried again next visit: %s", shop.id, exc
+        )
+        return False
+    return True
 
 
 def shopify_set_up(services: Services) -> Callable[[int], None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.jobs.installs import queue_saleor_webhook_sync
+from app.jobs.installs import queue_saleor_webhook_sync, queue_shopify_web_pixel_sync
 from app.jobs.services import Services
 from app.platforms.directory import Platforms
 from app.platforms.saleor.platform import SaleorPlatform
@@ -13,7 +13,7 @@ def platforms_of(services: Services) -> Platforms:
     """Return Shopify and Saleor, calling out with these services (cheap: nothing connects yet)."""
     return Platforms(
         (
-            ShopifyPlatform(services),
+            ShopifyPlatform(services, lambda shop: queue_shopify_web_pixel_sync(shop, services)),
             SaleorPlatform(services, lambda shop: queue_saleor_webhook_sync(shop, services)),
         )
     )

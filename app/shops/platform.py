@@ -158,6 +158,10 @@ class Platform(Protocol):
         """Tell whether recovery messages lack a link until the merchant enters the checkout URL."""
         ...
 
+    def storefront_problem(self, shop: Shop) -> str | None:
+        """Say, in words a merchant acts on, what keeps the storefront pieces we install from running."""
+        ...
+
     def admin_visited(self, shop: Shop) -> None:
         """Bring the platform's side of the installation up to date when the merchant opens the admin."""
         ...

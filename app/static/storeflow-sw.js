@@ -1,8 +1,9 @@
 /*
  * Storeflow's service worker: shows the web push notifications a shop's flows send, and opens the
  * message's page when the shopper taps one. Browsers only deliver push to a worker on the page's
- * own origin, so serve this file from the storefront as /storeflow-sw.js (or the path named in the
- * snippet's data-push-worker attribute). The payload is {"title", "body", "url", "ref"}.
+ * own origin: on Shopify the app proxy serves it as /apps/storeflow/sw.js; a headless storefront
+ * serves it as /storeflow-sw.js (or the path named in the snippet's data-push-worker attribute),
+ * see docs/storefront.md. The payload is {"title", "body", "url", "ref"}.
  */
 self.addEventListener("push", function (event) {
   var data = {};

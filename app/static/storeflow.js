@@ -1,8 +1,10 @@
 /*
  * Storeflow storefront snippet: tells Storeflow what a shopper looks at, for browse, search and
- * cart abandonment flows. No dependencies, about 2 kB. Install with:
+ * cart abandonment flows. No dependencies, about 4 kB compressed. Install with:
  *
- *   <script src="https://APP_URL/static/storeflow.js" data-key="STOREFRONT_KEY" async></script>
+ *   <script src="https://APP_URL/storefront/storeflow.js?k=STOREFRONT_KEY" async></script>
+ *
+ * (the key may also be given as data-key, as older tags loading APP_URL/static/storeflow.js do)
  *
  * then report what happens on the page:
  *
@@ -27,9 +29,15 @@
  *   storeflow.enablePush().then(function (ok) { ... });   // ok: subscribed
  *   storeflow.disablePush();
  *
- * Push needs Storeflow's service worker on the storefront's own origin: serve
- * APP_URL/static/storeflow-sw.js as /storeflow-sw.js (or name another path in data-push-worker).
+ * Push needs Storeflow's service worker on the storefront's own origin. On Shopify the theme's app
+ * embed block loads this snippet through the app proxy (/apps/storeflow/storeflow.js), and the
+ * worker is registered from /apps/storeflow/sw.js: nothing to copy. Elsewhere serve
+ * APP_URL/storefront/storeflow-sw.js as /storeflow-sw.js (or name another path in data-push-worker);
+ * docs/storefront.md says how.
  * Posts report the browser's time zone, so messages arrive in the shopper's own hours.
+ *
+ * Through Shopify's app proxy the snippet also loads the signup forms (PROXY/forms.js) when the shop
+ * has them, unless its tag says data-forms="off" (the app embed's "Show signup forms" switch).
  *
  * Calls made before the script loads are queued: window.storeflow = window.storeflow || [];
  * storeflow.push(["track", "product_viewed", {...}]).
@@ -47,11 +55,16 @@
   "use strict";
   var script = document.currentScript;
   if (!script || window.storeflow && window.storeflow.track) return;
-  var key = script.getAttribute("data-key");
-  var base = new URL(script.src).origin;
+  // Served through Shopify's app proxy, the snippet comes with its shop's settings in front of it.
+  var settings = window.storeflowSettings || {};
+  var source = new URL(script.src, location.href);
+  var key = script.getAttribute("data-key") || settings.key || source.searchParams.get("k");
+  var base = settings.app || source.origin;
+  var proxy = settings.proxy || null;
   var query = "?k=" + encodeURIComponent(key || "");
-  var endpoint = base + "/storefront/events?k=" + encodeURIComponent(key || "");
-  var pushWorker = script.getAttribute("data-push-worker") || "/storeflow-sw.js";
+  // Through the proxy Shopify signs each post, which also proves who is logged in.
+  var endpoint = proxy ? proxy + "/events" : base + "/storefront/events" + query;
+  var pushWorker = script.getAttribute("data-push-worker") || (proxy ? proxy + "/sw.js" : "/storeflow-sw.js");
   var COOKIE = "sf_vid";
   var MAX_BATCH = 10;
   var queue = [];
@@ -116,8 +129,8 @@
     var form = new URLSearchParams();
     ["email", "product_id", "variant_id"].forEach(function (name) { if (fields[name]) form.set(name, fields[name]); });
     if (fields.subscribe) form.set("subscribe", "on");
-    var url = endpoint.replace("/storefront/events", "/storefront/notify");
-    return fetch(url, {method: "POST", body: form}).then(function (response) { return response.ok; });
+    return fetch(base + "/storefront/notify" + query, {method: "POST", body: form})
+      .then(function (response) { return response.ok; });
   }
 
   function timeZone() {
@@ -137,7 +150,20 @@
   }
 
   function pushRegistration() {
-    return navigator.serviceWorker.register(pushWorker).then(function () { return navigator.serviceWorker.ready; });
+    return navigator.serviceWorker.register(pushWorker).then(activated);
+  }
+
+  // Wait for this registration's own worker, not serviceWorker.ready: a worker scoped to the proxy's
+  // path (/apps/storeflow/) controls no shop page, and push needs no more than its being active.
+  function activated(registration) {
+    var worker = registration.installing || registration.waiting;
+    if (registration.active || !worker) return registration;
+    return new Promise(function (resolve) {
+      worker.addEventListener("statechange", function () {
+        // A worker that failed to install ends "redundant": subscribing then fails, and says so.
+        if (worker.state === "activated" || worker.state === "redundant") resolve(registration);
+      });
+    });
   }
 
   // Ask for notifications and hand the subscription to Storeflow. Call it only from a shopper's click.
@@ -184,6 +210,26 @@
     enablePush().then(function (ok) { button.setAttribute("data-storeflow-push", ok ? "subscribed" : "refused"); });
   }
 
+  // A browser without push gets no button that cannot work (the app embed's CSS hides it).
+  function markPushUnsupported() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-storeflow-push]"), function (button) {
+      button.setAttribute("data-storeflow-push", "unsupported");
+    });
+  }
+
+  // The signup forms come from the same proxy path, with the settings above in window.storeflowSettings.
+  function loadForms() {
+    var forms = document.createElement("script");
+    forms.src = proxy + "/forms.js";
+    forms.async = true;
+    document.head.appendChild(forms);
+  }
+
+  function whenParsed(run) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+    else run();
+  }
+
   var api = {track: track, identify: identify, notify: notify, enablePush: enablePush, disablePush: disablePush,
              push: function (call) { return api[call[0]].apply(null, call.slice(1)); }};
   var waiting = Array.isArray(window.storeflow) ? window.storeflow : [];
@@ -191,6 +237,8 @@
   takeClickLink();
   waiting.forEach(api.push);
   document.addEventListener("click", onPushButton);
+  if (!pushSupported()) whenParsed(markPushUnsupported);
+  if (proxy && settings.forms && script.getAttribute("data-forms") !== "off") loadForms();
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") send(true);
   });

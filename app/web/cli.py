@@ -93,7 +93,7 @@ def storefront_key_command(domain: str, platform: str) -> None:
         raise click.ClickException(f"no {platform} shop {domain!r}")
     app_url, key = current_services().config.app_url, shop.storefront_key
     click.echo(f"storefront key: {key}")
-    click.echo(f'snippet: <script src="{app_url}/static/storeflow.js" data-key="{key}" async></script>')
+    click.echo(f'snippet: <script src="{app_url}/storefront/storeflow.js?k={key}" async></script>')
     pixel = json.dumps({"storefrontKey": key, "endpoint": f"{app_url}/storefront/events"})
     click.echo(f"web pixel settings: {pixel}")
 

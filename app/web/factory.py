@@ -138,8 +138,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.messages.unsubscribe import bp as unsubscribe_bp
     from app.web.metrics import bp as metrics_bp
     from app.web.reports import bp as reports_bp
+    from app.web.storefront.app_proxy import bp as app_proxy_bp
     from app.web.storefront.notify import bp as notify_bp
     from app.web.storefront.push import bp as storefront_push_bp
+    from app.web.storefront.scripts import bp as storefront_scripts_bp
     from app.web.webhooks.sendgrid import bp as sendgrid_webhooks_bp
     from app.web.webhooks.twilio import bp as twilio_webhooks_bp
 
@@ -153,6 +155,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(confirm_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(storefront_push_bp)
+    app.register_blueprint(storefront_scripts_bp)
+    app.register_blueprint(app_proxy_bp)
     app.register_blueprint(clicks_bp)
     app.register_blueprint(sendgrid_webhooks_bp)
     app.register_blueprint(twilio_webhooks_bp)

@@ -18,7 +18,10 @@ from app.core.clock import utcnow
 from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 
 API_VERSION = "2026-04"
-SCOPES = "read_orders,read_customers,read_products,read_inventory,write_discounts"
+SCOPES = (
+    "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_discounts,"
+    "write_pixels,read_customer_events,write_app_proxy"
+)
 SHOP_ID = "548380009"
 SHOP_PROFILE = {
     "id": f"gid://shopify/Shop/{SHOP_ID}",
@@ -95,15 +98,22 @@ _CREATE = re.compile(r"(\w+):\s*webhookSubscriptionCreate\(\s*topic:\s*(\w+)")
 
 
 class FakeAdminApi:
-    """Answer Admin GraphQL like Shopify: the shop profile, existing subscriptions, aliased creates."""
+    """Answer Admin GraphQL like Shopify: the shop profile, existing subscriptions, aliased creates,
+    the installation's granted scopes and the app's one web pixel (``pixels``: id → settings JSON)."""
 
     def __init__(
         self,
         existing: list[dict[str, str]] | None = None,
         user_errors: dict[str, str] | None = None,
+        granted: str = SCOPES,
+        pixels: dict[str, str] | None = None,
+        pixel_error: dict[str, str] | None = None,
     ) -> None:
         self.existing = existing or []
         self.user_errors = user_errors or {}
+        self.granted = granted
+        self.pixels = dict(pixels or {})
+        self.pixel_error = pixel_error  # a userError every pixel mutation answers with
         self.bodies: list[dict[str, Any]] = []
         self.tokens: list[str] = []
 
@@ -116,6 +126,11 @@ class FakeAdminApi:
         self.bodies.append(body)
         self.tokens.append(request.headers["X-Shopify-Access-Token"])
         query = body["query"]
+        if "currentAppInstallation" in query:
+            scopes = [{"handle": handle} for handle in self.granted.split(",") if handle]
+            return httpx.Response(200, json={"data": {"currentAppInstallation": {"accessScopes": scopes}}})
+        if "webPixel" in query:
+            return httpx.Response(200, json={"data": self._pixel(query, body.get("variables") or {})})
         if "webhookSubscriptionCreate" in query:
             return httpx.Response(200, json={"data": self._create(query)})
         if "webhookSubscriptions(" in query:
@@ -135,6 +150,35 @@ class FakeAdminApi:
                 data[alias] = {"webhookSubscription": created, "userErrors": []}
         return data
 
+    def _pixel(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Answer the web pixel query and mutations as Shopify does: one pixel per app and shop."""
+        if "webPixelCreate" in query:
+            if self.pixels:
+                return _pixel_payload("webPixelCreate", None, "TAKEN", "Web pixel has already been taken")
+            pixel_id = f"gid://shopify/WebPixel/{len(self.bodies)}"
+            return self._stored("webPixelCreate", pixel_id, variables)
+        if "webPixelUpdate" in query:
+            if variables["id"] not in self.pixels:
+                return _pixel_payload("webPixelUpdate", None, "NOT_FOUND", "Web pixel not found")
+            return self._stored("webPixelUpdate", variables["id"], variables)
+        pixel = next(({"id": i, "settings": s} for i, s in self.pixels.items()), None)
+        return {"webPixel": pixel}
+
+    def _stored(self, field: str, pixel_id: str, variables: dict[str, Any]) -> dict[str, Any]:
+        if self.pixel_error:
+            return _pixel_payload(field, None, self.pixel_error["code"], self.pixel_error["message"])
+        self.pixels[pixel_id] = variables["webPixel"]["settings"]
+        return _pixel_payload(field, {"id": pixel_id, "settings": self.pixels[pixel_id]})
+
+    def pixel_mutations(self) -> list[tuple[str, dict[str, Any]]]:
+        """Return (mutation field, variables) of every web pixel mutation sent, in order."""
+        return [
+            (field, b.get("variables") or {})
+            for b in self.bodies
+            for field in ("webPixelCreate", "webPixelUpdate")
+            if field in b["query"]
+        ]
+
     def mutations(self) -> list[str]:
         """Return every mutation document sent."""
         return [b["query"] for b in self.bodies if b["query"].lstrip().startswith("mutation")]
@@ -142,6 +186,13 @@ class FakeAdminApi:
     def created_topics(self) -> list[str]:
         """Return the topic enums of every ``webhookSubscriptionCreate`` sent, in order."""
         return [topic for mutation in self.mutations() for _, topic in _CREATE.findall(mutation)]
+
+
+def _pixel_payload(
+    field: str, pixel: dict[str, Any] | None, code: str | None = None, message: str = ""
+) -> dict[str, Any]:
+    errors = [{"code": code, "field": ["webPixel"], "message": message}] if code else []
+    return {field: {"webPixel": pixel, "userErrors": errors}}
 
 
 def epoch(instant: datetime) -> str:

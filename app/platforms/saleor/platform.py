@@ -72,6 +72,9 @@ class SaleorPlatform:
     def needs_checkout_url(self, shop: Shop) -> bool:
         return not checkout_url_template(shop)
 
+    def storefront_problem(self, shop: Shop) -> str | None:
+        return None  # a headless storefront includes the snippet itself: nothing of ours to install
+
     def admin_visited(self, shop: Shop) -> None:
         """Queue the rewrite of the installation's webhooks when our queries changed since it installed."""
         self.queue_webhook_sync(shop)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -30,9 +31,14 @@ from app.storefront.logins import SignedLogin
 
 log = logging.getLogger(__name__)
 
-# Where Storeflow takes storefront events forwarded by the app proxy (``[app_proxy] url`` in
-# shopify.app.toml names ``APP_URL/shopify/proxy``; the storefront posts to ``/apps/<prefix>/events``).
-APP_PROXY_PATH = "/shopify/proxy/events"
+# Where Shopify forwards the storefront's ``/apps/storeflow/…`` (``[app_proxy] url`` in
+# shopify.app.toml names ``APP_URL/shopify/proxy``), and where under it storefront events arrive.
+PROXY_ROOT = "/shopify/proxy"
+APP_PROXY_PATH = f"{PROXY_ROOT}/events"
+# The storefront path the toml's [app_proxy] gives (prefix/subpath); a merchant may rename it, and
+# Shopify then names the new one in each request's signed ``path_prefix``.
+DEFAULT_PATH_PREFIX = "/apps/storeflow"
+PATH_PREFIX = re.compile(r"/(?:apps|a|community|tools)/[A-Za-z0-9_-]{1,64}")
 
 
 class AppProxyVerifier:
@@ -54,6 +60,12 @@ class AppProxyVerifier:
         except (KeyError, InvalidShopDomainError):
             raise UnsignedLoginError("the app proxy request names no myshopify.com shop") from None
         return SignedLogin(PLATFORM, shop_domain, result.logged_in_customer_id or None)
+
+
+def signed_path_prefix(url: str) -> str:
+    """Return the storefront path the proxy is reached at, from a request already verified as signed."""
+    prefix = (parse_qs(urlsplit(url).query).get("path_prefix") or [""])[0]
+    return prefix if PATH_PREFIX.fullmatch(prefix) else DEFAULT_PATH_PREFIX
 
 
 def signed_query(params: Mapping[str, str], secret: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from app.platforms.shopify.installation import PLATFORM
 from app.platforms.shopify.live_store import ShopifyLiveStore
 from app.platforms.shopify.recent_activity import ShopifyRecentActivity
 from app.platforms.shopify.tokens import ShopifyTokens
+from app.platforms.shopify.web_pixel import pixel_problem
 from app.shops.history import HistorySource
 from app.shops.platform import DiscountIssuer, LiveStore, RecentActivity
 
@@ -30,8 +32,9 @@ class ShopifyPlatform:
     takes_checkout_url = False  # Shopify hosts the recovery page itself
     consent_sources = "checkout boxes, customer marketing settings"
 
-    def __init__(self, services: PlatformServices) -> None:
+    def __init__(self, services: PlatformServices, queue_pixel_sync: Callable[[Shop], object]) -> None:
         self.services = services
+        self.queue_pixel_sync = queue_pixel_sync
         self.embedding_key: str | None = services.config.shopify_api_key
 
     def home_origin(self, domain: str) -> str | None:
@@ -59,8 +62,15 @@ class ShopifyPlatform:
     def needs_checkout_url(self, shop: Shop) -> bool:
         return False
 
+    def storefront_problem(self, shop: Shop) -> str | None:
+        return pixel_problem(shop)
+
     def admin_visited(self, shop: Shop) -> None:
-        """Nothing to bring up to date: Shopify reads our webhook topics from the app's configuration."""
+        """Queue the web pixel's update when it is missing or its settings changed (APP_URL, the key).
+
+        The webhook topics need nothing: Shopify reads them from the app's configuration.
+        """
+        self.queue_pixel_sync(shop)
 
     def _admin(self, session: Session, shop: Shop) -> ShopifyAdmin:
         tokens = ShopifyTokens(session, self.services)

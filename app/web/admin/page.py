@@ -65,6 +65,7 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
         active=_section(),
         notices=notices,
         recovery_link_missing=platform.needs_checkout_url(shop),
+        storefront_problem=platform.storefront_problem(shop),
         **context,
     )
     return page, status

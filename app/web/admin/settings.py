@@ -29,6 +29,7 @@ from app.platforms.saleor.settings import (
     consent_rule,
     save_checkout_url_template,
 )
+from app.platforms.shopify.web_pixel import pixel_state
 from app.shops.flow_priority import GROUP_LABELS, PriorityOrderError, checked_order
 from app.shops.settings import (
     FLOW_PRIORITY,
@@ -59,8 +60,8 @@ log = logging.getLogger(__name__)
 
 # Where storefront events go, and the storefront script that sends them (app/storefront/).
 STOREFRONT_EVENTS_PATH = "/storefront/events"
-STOREFRONT_SCRIPT_PATH = "/static/storeflow.js"
-PUSH_WORKER_PATH = "/static/storeflow-sw.js"
+STOREFRONT_SCRIPT_PATH = "/storefront/storeflow.js"  # app/web/storefront/scripts.py
+PUSH_WORKER_PATH = "/storefront/storeflow-sw.js"
 TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 TWILIO_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
@@ -203,7 +204,8 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         quiet=section(shop, QUIET_HOURS),
         windows=section(shop, SEND_WINDOWS),
         push_ready=config.push_enabled,
-        worker_url=f"{config.app_url}{PUSH_WORKER_PATH}",
+        worker_url=f"{config.app_url}{PUSH_WORKER_PATH}?k={shop.storefront_key}",
+        pixel_connected=bool(pixel_state(shop).get("id")),
         smart=section(shop, SMART_SENDING),
         priority=flow_priority_order(shop),
         groups=GROUP_LABELS,
