@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.messages.unsubscribe import bp as unsubscribe_bp
     from app.web.metrics import bp as metrics_bp
     from app.web.reports import bp as reports_bp
+    from app.web.storefront.forms import bp as storefront_forms_bp
     from app.web.storefront.notify import bp as notify_bp
     from app.web.storefront.push import bp as storefront_push_bp
     from app.web.webhooks.sendgrid import bp as sendgrid_webhooks_bp
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(unsubscribe_bp)
     app.register_blueprint(confirm_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(storefront_forms_bp)
     app.register_blueprint(storefront_push_bp)
     app.register_blueprint(clicks_bp)
     app.register_blueprint(sendgrid_webhooks_bp)
