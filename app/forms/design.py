@@ -100,11 +100,18 @@ class FormDesign:
 
 def read_design(raw: Mapping[str, Any]) -> FormDesign:
     """Check a design document and return it, or raise ``FormDesignError`` naming every problem."""
-    reader = _Reader(raw)
-    design = reader.design()
-    if reader.errors:
-        raise FormDesignError(reader.errors)
+    design, errors = read_draft(raw)
+    if errors:
+        raise FormDesignError(errors)
     return design
+
+
+def read_draft(raw: Mapping[str, Any]) -> tuple[FormDesign, dict[str, str]]:
+    """Read a design as far as it goes: defaults stand in for values it cannot read, and each problem
+    is named. The admin's live preview shows a draft while the merchant is still fixing it, colours
+    of too little contrast as chosen, for the merchant to see why they were refused."""
+    reader = _Reader(raw)
+    return reader.design(), reader.errors
 
 
 def contrast_ratio(first: str, second: str) -> float:

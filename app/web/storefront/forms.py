@@ -74,7 +74,7 @@ def forms() -> ResponseReturnValue:
     return response
 
 
-@bp.post(f"{PATH}/<int:form_id>/view")
+@bp.post(f"{PATH}/<id:form_id>/view")
 @csrf.exempt
 def view(form_id: int) -> ResponseReturnValue:
     """Count one showing of the form and hand back the ticket its submission needs."""
@@ -92,7 +92,7 @@ def view(form_id: int) -> ResponseReturnValue:
     return _cors(jsonify(ticket=ticket), shop)
 
 
-@bp.post(f"{PATH}/<int:form_id>/submit")
+@bp.post(f"{PATH}/<id:form_id>/submit")
 @csrf.exempt
 def submit(form_id: int) -> ResponseReturnValue:
     """Sign the shopper up: contact, consent per channel, then double opt-in or the welcome series."""
@@ -173,7 +173,7 @@ def _checked_post() -> Shop:
 
 
 def _form(shop: Shop, form_id: int) -> SignupForm:
-    form = live_form(db.session(), shop.id, form_id) if 0 < form_id < 2**31 else None
+    form = live_form(db.session(), shop.id, form_id)
     if form is None:
         abort(404, description="this shop has no live form with this id")
     return form
