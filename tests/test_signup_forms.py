@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.db import db
-from app.db.models import ConsentChange, Contact, FormSubmission, Shop, SignupForm
+from app.db.models import ConsentChange, Contact, FormSubmission, Shop, SignupForm, Visitor
 from app.db.models.forms import DRAFT, LIVE
 from app.forms.design import FormDesign, FormDesignError, contrast_ratio, read_design
 from app.forms.reports import form_figures, list_growth, source_group
@@ -287,6 +287,57 @@ def test_with_single_opt_in_the_signup_subscribes_and_starts_the_welcome_series(
     assert ("welcome_series", "email", "welcome_1", timedelta(seconds=10)) in sent(app, start)
 
 
+def test_under_double_opt_in_a_ticked_sms_box_is_held_pending(app, client, clock, shop):
+    form = make_form(
+        app, shop, fields=[{"name": "email"}, {"name": "phone"}], sms_wording="Texts. Reply STOP."
+    )
+
+    submit(client, clock, shop, form, phone="+14155552671", sms_consent=True)
+
+    (contact,) = rows(app, Contact)
+    assert (contact.email_consent, contact.sms_consent) == ("pending", "pending")
+
+
+def test_a_ticket_older_than_a_day_is_refused(app, client, clock, shop):
+    form = make_form(app, shop)
+    shown = ticket(client, shop, form)
+    clock.advance(timedelta(days=1, seconds=1))
+
+    response = post(client, shop, f"/{form}/submit", {"ticket": shown, "email": ANN})
+
+    assert response.status_code == 400 and "expired" in response.json["errors"]["form"]
+
+
+def test_a_browser_linked_to_a_subscriber_is_known(app, client, factory, shop):
+    contact = factory.contact(shop, email=ANN, email_consent="subscribed")
+    factory.session.add(
+        Visitor(shop_id=shop.id, visitor_key="v" * 32, contact_id=contact.id, linked_by="click")
+    )
+    factory.session.commit()
+
+    known = client.get(f"/storefront/forms?k={shop.storefront_key}&visitor={'v' * 32}")
+    stranger = client.get(f"/storefront/forms?k={shop.storefront_key}&visitor={'w' * 32}")
+
+    assert (known.json["known_subscriber"], stranger.json["known_subscriber"]) == (True, False)
+
+
+def test_a_form_promising_the_welcome_discount_names_its_percent(app, client, factory, shop):
+    factory.enable(shop, "welcome_series")
+    make_form(app, shop, discount=True)
+
+    response = client.get(f"/storefront/forms?k={shop.storefront_key}")
+
+    assert response.json["forms"][0]["offer_percent"] == 10
+
+
+def test_the_welcome_discount_is_not_promised_while_the_series_is_off(app, client, shop):
+    make_form(app, shop, discount=True)
+
+    response = client.get(f"/storefront/forms?k={shop.storefront_key}")
+
+    assert response.json["forms"][0]["offer_percent"] is None
+
+
 def test_a_submission_within_seconds_of_the_view_looks_accepted_and_stores_nothing(app, client, clock, shop):
     form = make_form(app, shop)
     shown = ticket(client, shop, form)
@@ -338,7 +389,22 @@ def test_hostile_bodies_get_a_clear_4xx(app, client, shop, body, status):
     assert count(app, Contact) == 0
 
 
-@pytest.mark.parametrize("path", ["/999999/submit", "/99999999999999999999/view", "/0/view"])
+def test_unstorable_text_and_far_years_are_taken_safely(app, client, clock, shop):
+    form = make_form(app, shop, fields=[{"name": "email"}, {"name": "first_name"}, {"name": "birthday"}])
+
+    first = submit(client, clock, shop, form, first_name="An\ud800n\x00", birthday="0001-04-23")
+    second = submit(client, clock, shop, form, email="bo@example.com", first_name="Bo", birthday="9999-12-31")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert sorted((c.first_name, c.birthday) for c in rows(app, Contact)) == [
+        ("An\ufffdn", "04-23"),
+        ("Bo", "12-31"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/9223372036854775808/submit", "/999999/submit", "/99999999999999999999/view", "/0/view"]
+)
 def test_unknown_forms_are_404(app, client, shop, path):
     assert post(client, shop, path, {"email": ANN}).status_code == 404
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.core.errors import StoreflowError
+from app.core.text import storable
 
 POPUP, FLYOUT, EMBEDDED = "popup", "flyout", "embedded"
 KINDS = (POPUP, FLYOUT, EMBEDDED)
@@ -215,7 +216,7 @@ class _Reader:
         if not isinstance(value, str):
             self.errors[key] = "must be text"
             return default
-        value = value.strip()
+        value = storable(value).strip()
         if not value and not blank:
             self.errors[key] = "cannot be empty"
         elif len(value) > limit:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.core.errors import StoreflowError
+from app.core.text import storable
 from app.forms.design import FormDesign
 from app.ingest.contacts import normalize_phone
 
@@ -117,7 +118,7 @@ def _text(body: Mapping[str, object], name: str, errors: dict[str, str]) -> str:
     if not isinstance(value, str):
         errors[name] = "must be text"
         return ""
-    return " ".join(value.split())[:400]
+    return " ".join(storable(value).split())[:400]
 
 
 def _birthday(value: str) -> str | None:

@@ -14,11 +14,12 @@ from app.db import db
 from app.db.models import ConsentChange, Contact, Shop, SignupForm
 from app.db.models.forms import LIVE
 from app.forms.design import read_design
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.support.db import rows
 from tests.support.outbox import sent
 
 POPUP = "[data-sf-form][role=dialog]"
+PHONE = {"width": 375, "height": 740}
 # The contrast of each visible text element against the first opaque background behind it, as WCAG
 # computes it, from the browser's computed styles.
 CONTRASTS = """
@@ -77,13 +78,16 @@ def storefront(browser: Browser, live_server: str, shop: Shop) -> Callable[[str]
         html = f"""<!doctype html><html lang="en"><head><title>Shop</title></head><body>
           <button type="button" id="shop-button">Shop now</button>
           {slot if "embed=" in route.request.url else ""}
+          <div style="height:3000px"></div>
           {script}</script>
         </body></html>"""
         route.fulfill(status=200, content_type="text/html", body=html)
 
     page.route(f"{live_server}/pages/**", serve)
 
-    def visit(path: str) -> Page:
+    def visit(path: str, viewport: dict[str, int] | None = None) -> Page:
+        if viewport:
+            page.set_viewport_size(viewport)
         page.goto(f"{live_server}/pages{path}")
         page.wait_for_function("typeof window.storeflowForms === 'object'")
         return page
@@ -93,6 +97,7 @@ def storefront(browser: Browser, live_server: str, shop: Shop) -> Callable[[str]
 
 
 def sign_up(page: Page, clock, email: str = "ann@example.com") -> None:
+    page.wait_for_load_state("networkidle")  # the view has been recorded, its ticket issued
     page.fill("input[type=email]", email)
     clock.advance(timedelta(seconds=10))  # a person takes a while; the server measures it
     page.click(".sf-submit")
@@ -244,3 +249,96 @@ def test_an_embedded_form_shows_in_its_place_at_once(storefront, make_form):
     page = storefront(f"/home?embed={form}")
 
     page.wait_for_selector(f"[data-storeflow-form='{form}'] [data-sf-form][role=region]", timeout=3000)
+
+
+def test_a_shopper_who_signed_up_is_not_asked_again(storefront, make_form, clock):
+    make_form(rules={"delay_seconds": 0, "frequency_days": 0})
+    page = storefront("/home")
+    page.wait_for_selector(POPUP)
+    sign_up(page, clock)
+
+    page.reload()
+    page.wait_for_timeout(1500)
+
+    assert page.locator(POPUP).count() == 0
+
+
+def test_the_popup_waits_until_the_page_is_scrolled_deep_enough(storefront, make_form):
+    make_form(rules={"delay_seconds": 0, "scroll_percent": 50})
+    page = storefront("/home")
+
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight * 0.2)")
+    page.wait_for_timeout(800)
+    shown_early = page.locator(POPUP).count()
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+
+    page.wait_for_selector(POPUP, timeout=3000)
+    assert shown_early == 0
+
+
+def test_an_exit_intent_popup_waits_for_the_pointer_to_leave(storefront, make_form):
+    make_form(rules={"delay_seconds": 0, "exit_intent": True})
+    page = storefront("/home")
+    page.wait_for_timeout(800)
+    shown_early = page.locator(POPUP).count()
+
+    page.evaluate("document.dispatchEvent(new MouseEvent('mouseout', {clientY: -1, bubbles: true}))")
+
+    page.wait_for_selector(POPUP, timeout=3000)
+    assert shown_early == 0
+
+
+def test_a_flyout_leaves_focus_on_the_page_and_closes_on_escape(storefront, make_form):
+    make_form(kind="flyout", rules={"delay_seconds": 1})
+    page = storefront("/home")
+    page.focus("#shop-button")
+
+    flyout = page.wait_for_selector("[data-sf-form][role=dialog]")
+    modal = flyout.get_attribute("aria-modal")
+    focused = page.evaluate("document.activeElement.id")
+    page.keyboard.press("Escape")
+
+    assert (modal, focused) == ("false", "shop-button")
+    assert page.locator("[data-sf-form]").count() == 0
+
+
+def test_on_a_phone_the_popup_is_a_sheet_at_the_bottom(storefront, make_form):
+    make_form(rules={"delay_seconds": 0}, mobile="sheet")
+    page = storefront("/home", viewport=PHONE)
+
+    box = page.wait_for_selector(POPUP).bounding_box()
+
+    assert box is not None
+    assert (box["x"], box["width"]) == (0, PHONE["width"])
+    assert abs(box["y"] + box["height"] - PHONE["height"]) < 1
+
+
+def test_a_form_hidden_on_phones_stays_hidden_there(storefront, make_form):
+    make_form(rules={"delay_seconds": 0}, mobile="hidden")
+    page = storefront("/home", viewport=PHONE)
+
+    page.wait_for_timeout(1500)
+
+    assert page.locator(POPUP).count() == 0
+
+
+def test_a_form_made_in_the_admin_previews_as_it_is_typed_and_goes_live(
+    app, page: Page, live_server: str, shop: Shop, storefront
+):
+    sign_in(page, live_server, shop)
+    page.goto(f"{live_server}/admin/forms/new")
+    page.wait_for_selector("#form-preview [data-sf-form]")
+
+    page.fill("#f-name", "Spring popup")
+    page.fill("#f-title", "Spring is here")
+    page.wait_for_function("document.querySelector('#form-preview h2').textContent === 'Spring is here'")
+    page.select_option("#f-status", "live")
+    page.fill("#f-rules-delay_seconds", "0")
+    screenshot(page, "signup-form-editor")
+    page.click("text=Save form")
+    page.wait_for_selector("text=Form saved and live on your storefront.")
+
+    (form,) = rows(app, SignupForm)
+    assert (form.name, form.status, form.design["title"]) == ("Spring popup", LIVE, "Spring is here")
+    shopper = storefront("/home")
+    assert "Spring is here" in shopper.wait_for_selector(POPUP).inner_text()

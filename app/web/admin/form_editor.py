@@ -11,6 +11,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from app.core.text import storable
 from app.forms.design import FIELDS, FormDesign
 
 OPTIONAL_FIELDS = tuple(name for name in FIELDS if name != "email")
@@ -55,7 +56,7 @@ def design_from_post(post: MultiDict[str, str]) -> dict[str, Any]:
 
 def form_name(post: MultiDict[str, str]) -> tuple[str, str | None]:
     """Return the form's name and what is wrong with it, if anything."""
-    name = " ".join(post.get("name", "").split())
+    name = " ".join(storable(post.get("name", "")).split())
     if not name:
         return name, "give the form a name, for you to find it by"
     if len(name) > MAX_FORM_NAME:
