@@ -203,6 +203,7 @@ def test_the_storefront_gets_the_live_forms_only_with_cors_for_its_origin(app, c
     assert [form["id"] for form in response.json["forms"]] == [live]
     assert response.json["forms"][0]["design"]["title"] == "Join us"
     assert response.headers["Access-Control-Allow-Origin"] == STOREFRONT
+    assert response.headers["Cache-Control"] == "private, max-age=60"
     assert response.json["known_subscriber"] is False
 
 
@@ -414,6 +415,17 @@ def test_a_draft_form_takes_no_submissions(app, client, shop):
 
     assert post(client, shop, f"/{form}/view").status_code == 404
     assert post(client, shop, f"/{form}/submit", {"email": ANN}).status_code == 404
+
+
+def test_a_stored_design_that_no_longer_reads_is_kept_off_the_storefront(app, client, factory, shop):
+    factory.session.add(SignupForm(shop_id=shop.id, name="Old", status=LIVE, design={"kind": "banner"}))
+    factory.session.commit()
+    (form,) = rows(app, SignupForm)
+
+    listed = client.get(f"/storefront/forms?k={shop.storefront_key}")
+
+    assert listed.json["forms"] == []
+    assert post(client, shop, f"/{form.id}/submit", {"email": ANN}).status_code == 404
 
 
 def test_a_ticket_for_another_form_is_refused(app, client, clock, shop):

@@ -60,7 +60,7 @@ class DisplayRules:
     exit_intent: bool = False  # show when the pointer leaves towards the browser's bar instead
     include: tuple[str, ...] = ()  # empty: every page
     exclude: tuple[str, ...] = ()
-    frequency_days: int = 7  # after a dismissal, stay hidden this long; 0: show on every page load
+    frequency_days: int = 7  # once shown, stay hidden this long; 0: show on every page load
     hide_for_subscribers: bool = True
 
 

@@ -11,8 +11,8 @@
  * Display rules (all must hold): the page's path matches an "include" pattern (none: every page)
  * and no "exclude" one (* matches any text); the delay has passed; the shopper scrolled the page
  * this deep; with exit intent, the pointer left towards the browser's bar (touch screens have no
- * pointer, so there the form shows once the rest holds). A dismissed form stays hidden for its
- * frequency in days, a submitted one for good, and with "hide for subscribers" it never shows to a
+ * pointer, so there the form shows once the rest holds). A form shown (closed or not) stays hidden
+ * for its frequency in days (0: it shows on every page), a submitted one for good, and with "hide for subscribers" it never shows to a
  * browser Storeflow knows as a subscriber or that signed up here. State is in localStorage.
  *
  * Accessibility (WCAG 2.1 AA): every input has a visible label; a popup is a modal dialog that
@@ -78,7 +78,8 @@
     if (rules.hide_for_subscribers && (knownSubscriber || storedFlag(SUBSCRIBED))) return false;
     if (design.kind === "embedded") return true;
     if (seen.submitted_at) return false;
-    if (seen.dismissed_at && now - seen.dismissed_at < rules.frequency_days * DAY_MS) return false;
+    var last = Math.max(seen.shown_at || 0, seen.dismissed_at || 0);
+    if (last && now - last < rules.frequency_days * DAY_MS) return false;
     return !(window.matchMedia(MOBILE).matches && design.mobile === "hidden");
   }
 
@@ -290,6 +291,7 @@
     addStyles();
     var design = form.design;
     var ticket = post(form.id + "/view", {}).then(function (answer) { return answer.body.ticket || ""; });
+    if (design.kind !== "embedded") remember(form.id, {shown_at: Date.now()});
     var returnTo = document.activeElement;
     var overlay = null, node;
     function close(reason) {

@@ -136,6 +136,27 @@ def test_a_dismissed_popup_stays_away_within_its_frequency(storefront, make_form
     assert page.locator(POPUP).count() == 0
 
 
+def test_a_popup_shown_and_left_open_is_not_shown_again_within_its_frequency(storefront, make_form):
+    make_form(rules={"delay_seconds": 0, "frequency_days": 1})
+    page = storefront("/home")
+    page.wait_for_selector(POPUP)
+
+    page.goto(page.url.replace("/home", "/other"))
+    page.wait_for_timeout(1500)
+
+    assert page.locator(POPUP).count() == 0
+
+
+def test_with_no_frequency_the_popup_shows_on_every_page(storefront, make_form):
+    make_form(rules={"delay_seconds": 0, "frequency_days": 0})
+    page = storefront("/home")
+    page.wait_for_selector(POPUP)
+
+    page.goto(page.url.replace("/home", "/other"))
+
+    page.wait_for_selector(POPUP, timeout=3000)
+
+
 def test_a_signup_holds_the_address_and_the_confirmation_reaches_the_outbox(
     app, storefront, make_form, clock, harness
 ):

@@ -28,8 +28,8 @@ from app.consent.forms import DOUBLE_OPT_IN, form_opt_in
 from app.core.facts import ConsentState
 from app.db import db
 from app.db.models import Contact, Shop, SignupForm, Visitor
-from app.forms.design import FormDesign, read_design
-from app.forms.live import count_view, live_form, live_forms
+from app.forms.design import FormDesign
+from app.forms.live import count_view, live_form, live_forms, shown_design
 from app.forms.offer import welcome_offer
 from app.forms.signup import record_signup
 from app.forms.submission import BotSubmission, SubmissionError, check_ticket, issue_ticket, read_submission
@@ -54,6 +54,7 @@ VIEW_ADDRESS_LIMIT = 60
 VIEW_SHOP_LIMIT = 6000
 SUBMIT_ADDRESS_LIMIT = 5
 SUBMIT_SHOP_LIMIT = 600
+LIST_MAX_AGE_SECONDS = 60
 
 
 @bp.get(PATH)
@@ -64,13 +65,17 @@ def forms() -> ResponseReturnValue:
     offer = welcome_offer(session, shop.id)
     listed = []
     for form in live_forms(session, shop.id):
-        design = read_design(form.design)
+        design = shown_design(form)
+        if design is None:
+            continue
         listed.append(
             {"id": form.id, "design": design.as_dict(), "offer_percent": offer if design.discount else None}
         )
     body = {"forms": listed, "known_subscriber": _known_subscriber(shop, request.args.get("visitor", ""))}
     response = _cors(jsonify(body), shop)
-    response.headers["Cache-Control"] = "no-store"  # a form switched off must stop showing at once
+    # Asked on every page a shopper opens: the browser keeps the answer a minute (per visitor, as
+    # the visitor is in the URL), so a form switched off stops showing within that minute.
+    response.headers["Cache-Control"] = f"private, max-age={LIST_MAX_AGE_SECONDS}"
     return response
 
 
@@ -105,7 +110,9 @@ def submit(form_id: int) -> ResponseReturnValue:
     ):
         abort(429, description="too many signups; try again in a minute")
     body = _json_body()
-    design = read_design(form.design)
+    design = shown_design(form)
+    if design is None:
+        abort(404, description="this shop has no live form with this id")
     double = form_opt_in(shop) == DOUBLE_OPT_IN
     services = current_services()
     try:
