@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.db import db
 from app.db.models import ConsentChange, Contact, FormSubmission, Shop, SignupForm, Visitor
@@ -16,7 +18,7 @@ from app.db.models.forms import DRAFT, LIVE
 from app.forms.design import FormDesign, FormDesignError, contrast_ratio, read_design
 from app.forms.reports import form_figures, list_growth, source_group
 from app.forms.submission import BotSubmission, SubmissionError, read_submission
-from tests.support.db import count, rows
+from tests.support.db import count, rows, watching_statements
 from tests.support.outbox import sent
 from tests.support.storefront import STOREFRONT
 
@@ -31,6 +33,17 @@ WITH_EVERYTHING = read_design(
         "sms_wording": "Text me offers. Msg & data rates may apply. Reply STOP to stop.",
     }
 )
+
+
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=30)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+DESIGN_KEYS = ("kind", "title", "fields", "sms_wording", "discount", "mobile", "rules", "style")
+SUBMISSION_KEYS = ("email", "phone", "first_name", "birthday", "sms_consent", "website")
 
 
 # The design
@@ -88,6 +101,15 @@ def test_the_email_field_is_always_there_and_required():
     assert read_design({"fields": [{"name": "email", "required": False}]}).required("email")
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(DESIGN_KEYS), JSON))
+def test_any_json_design_is_read_or_refused_by_name_never_crashes(raw):
+    try:
+        read_design(raw)
+    except FormDesignError as exc:
+        assert exc.errors
+
+
 # The submission
 
 
@@ -96,6 +118,17 @@ def test_every_field_error_is_reported_at_once():
         read_submission(WITH_EVERYTHING, {"email": "not-an-address", "phone": "12", "birthday": "13-40"})
 
     assert set(refused.value.errors) == {"email", "phone", "first_name", "birthday"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(SUBMISSION_KEYS), JSON))
+def test_any_json_submission_is_read_or_refused_by_field_never_crashes(body):
+    try:
+        read_submission(WITH_EVERYTHING, body)
+    except SubmissionError as exc:
+        assert set(exc.errors) <= set(SUBMISSION_KEYS)
+    except BotSubmission:
+        assert body.get("website")
 
 
 def test_a_valid_submission_is_normalized():
@@ -205,6 +238,19 @@ def test_the_storefront_gets_the_live_forms_only_with_cors_for_its_origin(app, c
     assert response.headers["Access-Control-Allow-Origin"] == STOREFRONT
     assert response.headers["Cache-Control"] == "private, max-age=60"
     assert response.json["known_subscriber"] is False
+
+
+def test_the_list_every_page_asks_for_costs_four_statements_however_many_forms(app, client, factory, shop):
+    factory.enable(shop, "welcome_series")
+    for _ in range(5):
+        make_form(app, shop, discount=True)
+    url = f"/storefront/forms?k={shop.storefront_key}&visitor={'v' * 32}"
+
+    with watching_statements(app) as sent:
+        response = client.get(url)
+
+    assert len(response.json["forms"]) == 5
+    assert len(sent.statements) == 4  # the shop, the welcome series' settings, the forms, the visitor
 
 
 def test_another_sites_page_gets_no_cors_and_cannot_post(app, client, shop):
