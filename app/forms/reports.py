@@ -60,7 +60,6 @@ def form_figures(session: Session, shop_id: int) -> dict[int, FormFigures]:
             .join(Contact, Contact.id == FormSubmission.contact_id)
             .where(
                 FormSubmission.shop_id == shop_id,
-                FormSubmission.email_opt_in.is_(True),
                 Contact.email_consent == ConsentState.SUBSCRIBED.value,
             )
             .group_by(FormSubmission.form_id)

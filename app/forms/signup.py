@@ -94,7 +94,6 @@ def record_signup(
             shop_id=form.shop_id,
             form_id=form.id,
             contact_id=contact.id,
-            email_opt_in=True,
             sms_opt_in=submission.sms_consent,
             submitted_at=now,
         )

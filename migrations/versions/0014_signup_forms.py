@@ -43,7 +43,6 @@ def upgrade():
     sa.Column('shop_id', sa.Integer(), nullable=False),
     sa.Column('form_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
-    sa.Column('email_opt_in', sa.Boolean(), nullable=False),
     sa.Column('sms_opt_in', sa.Boolean(), nullable=False),
     sa.Column('submitted_at', app.db.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_form_submission_contact_id_contact'), ondelete='CASCADE'),

@@ -14,7 +14,7 @@ from app.db import db
 from app.db.models import ConsentChange, Contact, Shop, SignupForm
 from app.db.models.forms import LIVE
 from app.forms.design import read_design
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
 from tests.support.db import rows
 from tests.support.outbox import sent
 
@@ -94,6 +94,12 @@ def storefront(browser: Browser, live_server: str, shop: Shop) -> Callable[[str]
 
     yield visit
     context.close()
+
+
+def snap(page: Page, name: str) -> None:
+    """Save what the shopper sees (the viewport: the page below the popup is a tall spacer)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def sign_up(page: Page, clock, email: str = "ann@example.com") -> None:
@@ -190,6 +196,7 @@ def test_with_single_opt_in_the_welcome_email_reaches_the_outbox(
     sign_up(page, clock)
     harness.drain()
 
+    snap(page, "signup-form-success")
     assert "10% welcome code" in page.inner_text("[data-sf-offer]")
     (contact,) = rows(app, Contact)
     assert contact.email_consent == "subscribed"
@@ -206,6 +213,7 @@ def test_every_error_is_shown_at_once_and_marked_invalid(storefront, make_form):
     page.fill("input[type=email]", "not-an-address")
     page.click(".sf-submit")
 
+    snap(page, "signup-form-errors")
     invalid = page.eval_on_selector_all("[aria-invalid=true]", "nodes => nodes.map(n => n.name)")
     assert sorted(invalid) == ["email", "first_name"]
     assert page.evaluate("document.activeElement.name") == "email"
@@ -258,7 +266,7 @@ def test_text_contrast_meets_wcag_aa(storefront, make_form):
     page.wait_for_selector(POPUP)
 
     contrasts = page.eval_on_selector(POPUP, CONTRASTS)
-    screenshot(page, "signup-form-popup")
+    snap(page, "signup-form-popup")
 
     assert contrasts
     assert [(name, ratio) for name, ratio in contrasts if ratio < 4.5] == []

@@ -36,8 +36,8 @@ class SignupForm(Base):
 
 
 class FormSubmission(Base):
-    """One accepted submission: who, and which channels they asked for. Rows cascade from the
-    contact, so erasing a shopper erases their submissions too."""
+    """One accepted submission: who (every submission asks for email), and whether they ticked the
+    SMS box. Rows cascade from the contact, so erasing a shopper erases their submissions too."""
 
     __tablename__ = "form_submission"
     __table_args__ = (Index("ix_form_submission_form", "form_id", "submitted_at"),)
@@ -46,6 +46,5 @@ class FormSubmission(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
     form_id: Mapped[int] = mapped_column(ForeignKey("signup_form.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
-    email_opt_in: Mapped[bool] = mapped_column(default=False)
     sms_opt_in: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
