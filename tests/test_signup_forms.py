@@ -18,6 +18,7 @@ from app.db.models.forms import DRAFT, LIVE
 from app.forms.design import FormDesign, FormDesignError, contrast_ratio, read_design
 from app.forms.reports import form_figures, list_growth, source_group
 from app.forms.submission import BotSubmission, SubmissionError, read_submission
+from tests.support.admin import log_in
 from tests.support.db import count, rows, watching_statements
 from tests.support.outbox import sent
 from tests.support.storefront import STOREFRONT
@@ -494,6 +495,29 @@ def test_submissions_are_rate_limited_per_address(app, client, clock, shop):
 
 def test_an_unknown_storefront_key_is_404(client):
     assert client.get("/storefront/forms?k=nope").status_code == 404
+
+
+def test_a_shoppers_data_export_lists_their_form_submissions(app, client, clock, shop):
+    form = make_form(app, shop)
+    submit(client, clock, shop, form)
+    (contact,) = rows(app, Contact)
+    csrf = log_in(client, shop.id)
+
+    response = client.post(f"/admin/contacts/{contact.id}/export", data={"csrf_token": csrf})
+
+    (submitted,) = json.loads(response.data)["form_submissions"]
+    assert (submitted["form"], submitted["sms_opt_in"]) == ("Welcome popup", False)
+
+
+def test_erasing_a_shopper_erases_their_form_submissions(app, client, clock, shop):
+    form = make_form(app, shop)
+    submit(client, clock, shop, form)
+    (contact,) = rows(app, Contact)
+    csrf = log_in(client, shop.id)
+
+    client.post(f"/admin/contacts/{contact.id}/erase", data={"csrf_token": csrf, "confirm": "erase"})
+
+    assert count(app, FormSubmission) == 0
 
 
 # The figures
