@@ -152,6 +152,14 @@ def test_a_valid_submission_is_normalized():
     assert submission.sms_consent
 
 
+def test_a_number_without_its_country_code_is_read_in_the_browsers_region():
+    body = {"email": "a@b.co", "first_name": "A", "phone": "(415) 555-2671"}
+
+    assert read_submission(WITH_EVERYTHING, {**body, "country": "US"}).phone == "+14155552671"
+    with pytest.raises(SubmissionError):
+        read_submission(WITH_EVERYTHING, {**body, "country": "us; drop"})
+
+
 def test_a_leap_day_is_a_birthday():
     assert (
         read_submission(WITH_EVERYTHING, {"email": "a@b.co", "first_name": "A", "birthday": "02-29"}).birthday
@@ -263,6 +271,17 @@ def test_another_sites_page_gets_no_cors_and_cannot_post(app, client, shop):
     assert "Access-Control-Allow-Origin" not in listed.headers
     assert viewed.status_code == 403
     assert count(app, SignupForm, views=1) == 0
+
+
+def test_views_past_the_limit_still_get_a_ticket_but_are_not_counted(app, client, shop, monkeypatch):
+    monkeypatch.setattr("app.web.storefront.forms.VIEW_ADDRESS_LIMIT", 2)
+    form = make_form(app, shop)
+
+    tickets = [ticket(client, shop, form) for _ in range(4)]
+
+    assert all(tickets)
+    (stored,) = rows(app, SignupForm)
+    assert stored.views == 2
 
 
 def test_a_view_is_counted_and_answers_a_ticket(app, client, shop):

@@ -25,6 +25,7 @@ from app.core.text import storable
 from app.forms.design import FormDesign
 from app.ingest.contacts import normalize_phone
 
+REGION = re.compile(r"[A-Z]{2}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}")
 HONEYPOT = "website"
 MIN_SECONDS_TO_SUBMIT = 3  # people read a form before they send it; scripts post at once
@@ -90,11 +91,9 @@ def read_submission(design: FormDesign, body: Mapping[str, object]) -> Submissio
     email = values["email"].lower()
     if email and (len(email) > 320 or not EMAIL.fullmatch(email)):
         errors["email"] = "enter a valid email address, like name@example.com"
-    phone = normalize_phone(
-        values["phone"], None
-    )  # shops keep no country: the number carries its own if values["phone"] else None
+    phone = normalize_phone(values["phone"], _region(body)) if values["phone"] else None
     if values["phone"] and phone is None:
-        errors["phone"] = "enter a valid phone number with its country code, like +1 555 010 0199"
+        errors["phone"] = "enter a valid phone number, like +1 415 555 0199"
     first_name = values["first_name"]
     if len(first_name) > MAX_NAME:
         errors["first_name"] = f"keep it under {MAX_NAME} characters"
@@ -109,6 +108,12 @@ def read_submission(design: FormDesign, body: Mapping[str, object]) -> Submissio
     if errors:
         raise SubmissionError(errors)
     return Submission(email, phone, first_name or None, birthday, bool(sms_consent) and design.has("phone"))
+
+
+def _region(body: Mapping[str, object]) -> str | None:
+    """The browser's region (from its language), for reading a number typed without its country code."""
+    country = body.get("country")
+    return country if isinstance(country, str) and REGION.fullmatch(country) else None
 
 
 def _text(body: Mapping[str, object], name: str, errors: dict[str, str]) -> str:

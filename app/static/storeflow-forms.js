@@ -51,6 +51,12 @@
     try { localStorage.setItem(STATE, JSON.stringify(state)); } catch (e) { /* private mode: forget */ }
   }
 
+  /* The region of the browser's language ("en-US": "US"), for a phone number typed without +1. */
+  function browserRegion() {
+    var match = /-([A-Z]{2})$/.exec(navigator.language || "");
+    return match ? match[1] : "";
+  }
+
   function storedFlag(name) {
     try { return localStorage.getItem(name); } catch (e) { return null; }
   }
@@ -258,6 +264,7 @@
         else if (field.name === "birthday" && value && !BIRTHDAY.test(value)) errors.birthday = "Enter a date like 04-23 (month-day).";
       });
       if (inputs.sms_consent) values.sms_consent = inputs.sms_consent.checked;
+      if (inputs.phone) values.country = browserRegion();
       showErrors(errors);
       if (Object.keys(errors).length) return;
       submit.disabled = true;
@@ -293,12 +300,13 @@
     var ticket = post(form.id + "/view", {}).then(function (answer) { return answer.body.ticket || ""; });
     if (design.kind !== "embedded") remember(form.id, {shown_at: Date.now()});
     var returnTo = document.activeElement;
+    var pageOverflow = document.documentElement.style.overflow;
     var overlay = null, node;
     function close(reason) {
       if (reason === "dismissed") remember(form.id, {dismissed_at: Date.now()});
       (overlay || node).remove();
       document.removeEventListener("keydown", onKey, true);
-      if (design.kind === "popup") modalOpen = false;
+      if (design.kind === "popup") { modalOpen = false; document.documentElement.style.overflow = pageOverflow; }
       if (returnTo && returnTo.focus && document.contains(returnTo)) returnTo.focus();
     }
     function onKey(event) {
@@ -324,6 +332,7 @@
     if (design.kind === "embedded") return node;
     if (design.kind === "popup") {
       modalOpen = true;
+      document.documentElement.style.overflow = "hidden";  // the page behind a modal stays put
       overlay = element("div", {"class": "sf-overlay sf-mobile-" + design.mobile});
       overlay.addEventListener("click", function (event) { if (event.target === overlay) close("dismissed"); });
       overlay.appendChild(node);
