@@ -15,6 +15,7 @@ from app.db.models import ConsentChange, Contact, Shop, SignupForm
 from app.db.models.forms import LIVE
 from app.forms.design import read_design
 from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
+from tests.browser.test_admin_tour import assert_every_field_is_labelled
 from tests.support.db import rows
 from tests.support.outbox import sent
 
@@ -358,6 +359,7 @@ def test_a_form_made_in_the_admin_previews_as_it_is_typed_and_goes_live(
     page.goto(f"{live_server}/admin/forms/new")
     page.wait_for_selector("#form-preview [data-sf-form]")
 
+    assert_every_field_is_labelled(page)
     page.fill("#f-name", "Spring popup")
     page.fill("#f-title", "Spring is here")
     page.wait_for_function("document.querySelector('#form-preview h2').textContent === 'Spring is here'")
