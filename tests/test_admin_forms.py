@@ -26,8 +26,10 @@ def editor_post(csrf: str, **changes: str) -> dict[str, Any]:
         "title": "Join us",
         "body": "News and offers.",
         "button": "Sign up",
+        "label.email": "Email",
         "field.first_name": "on",
         "required.first_name": "on",
+        "label.first_name": "Prénom",
         "email_wording": "Email me news. Unsubscribe at any time.",
         "sms_wording": "",
         "rules.delay_seconds": "3",
@@ -75,6 +77,7 @@ def test_a_form_is_created_from_the_editor(app, client, signed_in):
     assert (form.shop_id, form.name, form.status) == (shop.id, "Welcome popup", LIVE)
     design = read_design(form.design)
     assert design.required("first_name") and not design.has("phone")
+    assert [field.label for field in design.fields] == ["Email", "Prénom"]
     assert design.rules.exclude == ("/cart", "/checkout*") and design.rules.delay_seconds == 3
     assert design.style.background == "#ffffff"
 

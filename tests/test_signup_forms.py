@@ -96,6 +96,18 @@ def test_a_form_asking_for_a_phone_needs_the_sms_wording():
     assert set(refused.value.errors) == {"sms_wording"}
 
 
+def test_the_merchant_words_each_fields_label():
+    design = read_design({"fields": [{"name": "email", "label": "Adresse e-mail"}, {"name": "first_name"}]})
+
+    assert [(f.name, f.label) for f in design.fields] == [
+        ("email", "Adresse e-mail"),
+        ("first_name", "First name"),
+    ]
+    with pytest.raises(FormDesignError) as refused:
+        read_design({"fields": [{"name": "email", "label": ""}]})
+    assert set(refused.value.errors) == {"label.email"}
+
+
 def test_the_email_field_is_always_there_and_required():
     with pytest.raises(FormDesignError):
         read_design({"fields": [{"name": "first_name"}]})

@@ -21,7 +21,14 @@ from app.core.text import storable
 POPUP, FLYOUT, EMBEDDED = "popup", "flyout", "embedded"
 KINDS = (POPUP, FLYOUT, EMBEDDED)
 FIELDS = ("email", "phone", "first_name", "birthday")
-FIELD_LABELS = {"email": "Email", "phone": "Phone number", "first_name": "First name", "birthday": "Birthday"}
+# The labels a field has unless the merchant words it otherwise (in the shop's language, say).
+FIELD_LABELS = {
+    "email": "Email",
+    "phone": "Phone number",
+    "first_name": "First name",
+    "birthday": "Birthday (MM-DD)",
+}
+MAX_LABEL = 80
 # On a narrow screen a popup covers the screen, sits at the bottom as a sheet, or is not shown.
 MOBILE_LAYOUTS = ("full", "sheet", "hidden")
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text
@@ -49,6 +56,7 @@ class FormDesignError(StoreflowError, ValueError):
 class FormField:
     name: str
     required: bool
+    label: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class FormDesign:
     title: str = "Join our list"
     body: str = "Be the first to hear about new products and offers."
     button: str = "Sign up"
-    fields: tuple[FormField, ...] = (FormField("email", True),)
+    fields: tuple[FormField, ...] = (FormField("email", True, FIELD_LABELS["email"]),)
     email_wording: str = "By signing up you agree to receive marketing emails. Unsubscribe at any time."
     sms_wording: str = ""
     discount: bool = False  # promise the welcome series' first-order discount in the success state
@@ -170,11 +178,13 @@ class _Reader:
             if name not in FIELDS:
                 self.errors["fields"] = f"fields are {', '.join(FIELDS)}"
                 continue
-            chosen[name] = FormField(name, bool(item.get("required")))
+            label = self.text(item, "label", FIELD_LABELS[name], MAX_LABEL, error_key=f"label.{name}")
+            chosen[name] = FormField(name, bool(item.get("required")), label)
         if "email" not in chosen:
             self.errors["fields"] = "a signup form asks for the email address"
             return tuple(chosen.values()) or FormDesign().fields
-        chosen["email"] = FormField("email", True)  # the address is what the form collects
+        # The address is what the form collects: always asked for, always required.
+        chosen["email"] = FormField("email", True, chosen["email"].label)
         return tuple(chosen[name] for name in FIELDS if name in chosen)
 
     def rules(self) -> DisplayRules:
@@ -211,16 +221,25 @@ class _Reader:
                 )
         return chosen
 
-    def text(self, raw: Mapping[str, Any], key: str, default: str, limit: int, blank: bool = False) -> str:
+    def text(
+        self,
+        raw: Mapping[str, Any],
+        key: str,
+        default: str,
+        limit: int,
+        blank: bool = False,
+        error_key: str | None = None,
+    ) -> str:
         value = raw.get(key, default)
+        where = error_key or key
         if not isinstance(value, str):
-            self.errors[key] = "must be text"
+            self.errors[where] = "must be text"
             return default
         value = storable(value).strip()
         if not value and not blank:
-            self.errors[key] = "cannot be empty"
+            self.errors[where] = "cannot be empty"
         elif len(value) > limit:
-            self.errors[key] = f"keep it under {limit} characters"
+            self.errors[where] = f"keep it under {limit} characters"
             return value[:limit]
         return value
 

@@ -33,7 +33,6 @@
   var MOBILE = "(max-width: 640px)";
   var EMAIL = /^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$/;
   var BIRTHDAY = /^(\d{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-  var LABELS = {email: "Email", phone: "Phone number", first_name: "First name", birthday: "Birthday (MM-DD)"};
   var TYPES = {email: "email", phone: "tel", first_name: "text", birthday: "text"};
   var AUTOCOMPLETE = {email: "email", phone: "tel", first_name: "given-name", birthday: "off"};
   var modalOpen = false;
@@ -193,7 +192,7 @@
     design.fields.forEach(function (field) {
       var wrap = element("div", {"class": "sf-field"});
       var inputId = id + "-" + field.name;
-      wrap.appendChild(element("label", {"for": inputId}, LABELS[field.name] + (field.required ? "" : " (optional)")));
+      wrap.appendChild(element("label", {"for": inputId}, field.label + (field.required ? "" : " (optional)")));
       var input = element("input", {id: inputId, name: field.name, type: TYPES[field.name], autocomplete: AUTOCOMPLETE[field.name], "aria-describedby": inputId + "-error"});
       if (field.name === "birthday") { input.setAttribute("inputmode", "numeric"); input.setAttribute("placeholder", "MM-DD"); }
       if (field.required) { input.required = true; input.setAttribute("aria-required", "true"); }

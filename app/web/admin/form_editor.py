@@ -12,7 +12,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from app.core.text import storable
-from app.forms.design import FIELDS, FormDesign
+from app.forms.design import FIELD_LABELS, FIELDS, FormDesign
 
 OPTIONAL_FIELDS = tuple(name for name in FIELDS if name != "email")
 TEXTS = (
@@ -34,9 +34,9 @@ MAX_FORM_NAME = 120
 
 def design_from_post(post: MultiDict[str, str]) -> dict[str, Any]:
     """Turn the editor's fields into the design document they describe."""
-    fields = [{"name": "email", "required": True}]
+    fields = [{"name": "email", "required": True, "label": post.get("label.email", "")}]
     fields += [
-        {"name": name, "required": f"required.{name}" in post}
+        {"name": name, "required": f"required.{name}" in post, "label": post.get(f"label.{name}", "")}
         for name in OPTIONAL_FIELDS
         if f"field.{name}" in post
     ]
@@ -77,10 +77,12 @@ def _paths(raw: str) -> list[str]:
 def editor_values(name: str, status: str, design: FormDesign) -> dict[str, Any]:
     """The editor's inputs filled from a stored design, named as ``design_from_post`` reads them."""
     values: dict[str, Any] = {"name": name, "status": status, "discount": design.discount}
+    values.update({f"label.{field}": label for field, label in FIELD_LABELS.items()})
     values.update({key: getattr(design, key) for key in TEXTS})
     for field in design.fields:
         values[f"field.{field.name}"] = True
         values[f"required.{field.name}"] = field.required
+        values[f"label.{field.name}"] = field.label
     rules = design.rules
     values.update({f"rules.{key}": getattr(rules, key) for key in (*RULE_NUMBERS, *RULE_FLAGS)})
     values["rules.include"] = "\n".join(rules.include)

@@ -132,6 +132,7 @@ def _editor(
         errors=errors or {},
         figures=figures,
         optional_fields=[(name, FIELD_LABELS[name]) for name in OPTIONAL_FIELDS],
+        email_label=FIELD_LABELS["email"],
         app_url=current_services().config.app_url,
     )
 
