@@ -309,7 +309,11 @@
       if (returnTo && returnTo.focus && document.contains(returnTo)) returnTo.focus();
     }
     function onKey(event) {
-      if (event.key === "Escape") { event.preventDefault(); close(node.getAttribute("data-sf-state") === "done" ? "done" : "dismissed"); return; }
+      if (event.key === "Escape") {
+        if (design.kind === "popup") event.preventDefault();  // a flyout leaves the page its own Esc
+        close(node.getAttribute("data-sf-state") === "done" ? "done" : "dismissed");
+        return;
+      }
       if (event.key !== "Tab" || design.kind !== "popup") return;
       var items = focusables(node);
       if (!items.length) return;
