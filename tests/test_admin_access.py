@@ -61,7 +61,13 @@ def test_every_form_post_needs_the_csrf_token_on_a_cookie_session(app, client, s
         and rule.endpoint != "admin.logout"
     ]
     assert len(posts) >= 13, [r.rule for r in posts]
-    values = {"flow_key": "abandoned_checkout", "step": "first_email", "contact_id": "1", "event_id": "1"}
+    values = {
+        "flow_key": "abandoned_checkout",
+        "step": "first_email",
+        "contact_id": "1",
+        "event_id": "1",
+        "form_id": "1",
+    }
 
     # when each is posted without its token, then it is refused before anything changes
     for rule in posts:

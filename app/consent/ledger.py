@@ -32,8 +32,13 @@ def record_consent_change(
     source: str,
     at: datetime,
     origin: Origin | None = None,
+    disclosure: str | None = None,
 ) -> ConsentChange | None:
-    """Add a ledger row if the channel's consent really changed; return it, or None."""
+    """Add a ledger row if the channel's consent really changed; return it, or None.
+
+    ``disclosure`` is the version of the wording the shopper saw when a signup form showed its own;
+    without it the row keeps the version of the shop's wording.
+    """
     if previous == state:
         return None
     session = object_session(contact)
@@ -51,7 +56,7 @@ def record_consent_change(
         source=source[:64],
         ip=(origin.ip or None) and origin.ip[:IP_LENGTH],
         user_agent=(origin.user_agent or None) and origin.user_agent[:USER_AGENT_LENGTH],
-        disclosure_version=disclosure_version(shop) if shop is not None else None,
+        disclosure_version=disclosure or (disclosure_version(shop) if shop is not None else None),
         changed_at=at,
     )
     session.add(change)

@@ -69,6 +69,8 @@ class ConsentFacts:
     grant_only: bool = False
     phone: str | None = None
     origin: Origin | None = None
+    # The version of the wording the shopper saw, when a form of ours showed its own (else the shop's).
+    disclosure_version: str | None = None
 
 
 @dataclass(frozen=True)

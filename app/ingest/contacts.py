@@ -153,7 +153,14 @@ def apply_consent(contact: Contact, consent: ConsentFacts) -> bool:
             contact.phone = phone
     changed = current_state != consent.state.value
     record_consent_change(
-        contact, prefix, current_state, consent.state.value, consent.source, consent.at, consent.origin
+        contact,
+        prefix,
+        current_state,
+        consent.state.value,
+        consent.source,
+        consent.at,
+        consent.origin,
+        consent.disclosure_version,
     )
     setattr(contact, f"{prefix}_consent", consent.state.value)
     setattr(contact, f"{prefix}_consent_source", consent.source)

@@ -25,9 +25,11 @@ from app.db.models import (
     Contact,
     DataExport,
     Enrollment,
+    FormSubmission,
     Message,
     Order,
     Shop,
+    SignupForm,
     StorefrontEvent,
     Visitor,
     WebhookEvent,
@@ -95,6 +97,15 @@ def export_customer(session: Session, shop: Shop, request: PrivacyRequest) -> Da
                 "sent_at": _iso(m.sent_at),
             }
             for m in session.scalars(select(Message).where(Message.contact_id.in_(ids)))
+        ],
+        "form_submissions": [
+            {"form": name, "sms_opt_in": submission.sms_opt_in, "submitted_at": _iso(submission.submitted_at)}
+            for submission, name in session.execute(
+                select(FormSubmission, SignupForm.name)
+                .join(SignupForm, SignupForm.id == FormSubmission.form_id)
+                .where(FormSubmission.contact_id.in_(ids))
+                .order_by(FormSubmission.id)
+            ).all()
         ],
         "push_subscriptions": exported_subscriptions(session, shop.id, ids, _visitor_keys(shop.id, ids)),
         "storefront_events": [

@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.metrics import bp as metrics_bp
     from app.web.reports import bp as reports_bp
     from app.web.storefront.app_proxy import bp as app_proxy_bp
+    from app.web.storefront.forms import bp as storefront_forms_bp
     from app.web.storefront.notify import bp as notify_bp
     from app.web.storefront.push import bp as storefront_push_bp
     from app.web.storefront.scripts import bp as storefront_scripts_bp
@@ -154,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(unsubscribe_bp)
     app.register_blueprint(confirm_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(storefront_forms_bp)
     app.register_blueprint(storefront_push_bp)
     app.register_blueprint(storefront_scripts_bp)
     app.register_blueprint(app_proxy_bp)

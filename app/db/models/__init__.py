@@ -10,6 +10,7 @@ from app.db.models.contact import Contact
 from app.db.models.decisions import Decision
 from app.db.models.discounts import DiscountCode
 from app.db.models.feedback import MessageEvent
+from app.db.models.forms import FormSubmission, SignupForm
 from app.db.models.inbox import WebhookEvent
 from app.db.models.messaging import DataExport, Message, Suppression
 from app.db.models.push import PushSubscription
@@ -29,6 +30,7 @@ __all__ = [
     "DiscountCode",
     "Enrollment",
     "FlowSetting",
+    "FormSubmission",
     "Message",
     "MessageEvent",
     "Order",
@@ -36,6 +38,7 @@ __all__ = [
     "ProductVariant",
     "PushSubscription",
     "Shop",
+    "SignupForm",
     "StockAlert",
     "StorefrontEvent",
     "Suppression",

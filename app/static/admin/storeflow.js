@@ -130,6 +130,30 @@
     });
   });
 
+  // Live preview of a signup form: the server reads the draft, the storefront's script draws it.
+  document.querySelectorAll("form[data-form-preview-url]").forEach(function (form) {
+    var timer = null;
+    var sequence = 0;
+    var container = document.getElementById("form-preview");
+    var status = document.getElementById("form-preview-status");
+    function refresh() {
+      var mine = ++sequence;
+      send(form.getAttribute("data-form-preview-url"), { method: "POST", body: new FormData(form) })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (mine !== sequence || !window.storeflowForms) { return; }
+          window.storeflowForms.preview(container, data.design, data.offer_percent);
+          var problems = Object.keys(data.errors || {}).length;
+          status.textContent = problems ? problems + " setting(s) to fix; the preview uses the defaults for them." : "";
+        });
+    }
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    });
+    refresh();
+  });
+
   // Copy buttons for the storefront snippets.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

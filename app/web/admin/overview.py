@@ -1,18 +1,22 @@
-"""Overview: what the flows earned and sent over the last 30 days, and which flows earn most."""
+"""Overview: what the flows earned and sent over the last 30 days, which flows earn most, and where
+the email list grew from."""
 
 from __future__ import annotations
+
+from datetime import datetime, time
 
 from sqlalchemy import select
 
 from app.db import db
 from app.db.models import Message
+from app.forms.reports import list_growth
 from app.jobs.services import current_services
 from app.shops.settings import sender_identity
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.charts import bar_chart, line_chart
 from app.web.admin.figures import every_day, rate, recent_report
 from app.web.admin.flow_status import LIVE, flow_cards
-from app.web.admin.page import render_page
+from app.web.admin.page import render_page, shop_zone
 from app.web.platforms import platform_of
 from flows.settings import settings_for_shop
 
@@ -60,4 +64,5 @@ def overview() -> tuple[str, int]:
         identity_ok=identity.usable,
         sender_line=f"{identity.name} <{identity.address}>" if identity.usable else "No sender address yet.",
         recent=recent,
+        growth=list_growth(db.session(), shop.id, datetime.combine(report.start, time(), shop_zone(shop))),
     )

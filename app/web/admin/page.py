@@ -31,6 +31,7 @@ NAV = (
     NavItem("admin.flows", "Flows", ("flows", "flow_detail", "flow_templates")),
     NavItem("admin.messages", "Messages", ("messages",)),
     NavItem("admin.contacts", "Contacts", ("contacts",)),
+    NavItem("admin.forms", "Forms", ("forms",)),
     NavItem("admin.deliveries", "Deliveries", ("deliveries",)),
     NavItem("admin.settings", "Settings", ("settings",)),
 )
