@@ -217,10 +217,13 @@
     });
   }
 
-  // The signup forms come from the same proxy path, with the settings above in window.storeflowSettings.
+  // The signup forms come from the same proxy path. Their calls go to Storeflow itself (data-api), not
+  // through the proxy, which would give every shopper the proxy's address and so one shared rate limit.
   function loadForms() {
     var forms = document.createElement("script");
     forms.src = proxy + "/forms.js";
+    forms.setAttribute("data-key", key);
+    forms.setAttribute("data-api", base);
     forms.async = true;
     document.head.appendChild(forms);
   }

@@ -199,10 +199,12 @@ def test_a_browser_without_push_gets_the_button_marked_unsupported(
 
 @pytest.fixture
 def forms_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Storeflow with a signup forms script, which tells the page it ran and with which settings."""
+    """Storeflow with a signup forms script, which tells the page which key and API it was handed."""
     for name in ("storeflow.js", "storeflow-sw.js"):
         (tmp_path / name).write_bytes((ROOT / "app" / "static" / name).read_bytes())
-    (tmp_path / "storeflow-forms.js").write_text("window.__formsFor = window.storeflowSettings.key;\n")
+    (tmp_path / "storeflow-forms.js").write_text(
+        "var tag = document.currentScript; window.__formsFor = [tag.dataset.key, tag.dataset.api];\n"
+    )
     monkeypatch.setattr(scripts, "STATIC", tmp_path)
 
 
@@ -216,7 +218,12 @@ def test_the_snippet_loads_the_signup_forms_from_the_proxy_when_there_are_some(
 ):
     page.wait_for_function("window.__formsFor !== undefined")
 
-    assert page.evaluate("window.__formsFor") == shop.storefront_key
+    # The forms call Storeflow itself with the shop's key: through the proxy, every shopper would
+    # share the proxy's address and so one rate limit.
+    assert page.evaluate("window.__formsFor") == [
+        shop.storefront_key,
+        page.evaluate("window.storeflowSettings.app"),
+    ]
     assert forms_requests(storefront) == [("GET", "/apps/storeflow/forms.js", 200)]
 
 
