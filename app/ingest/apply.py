@@ -5,6 +5,12 @@ Rules that make late and repeated deliveries harmless:
 - milestones (completed, paid, fulfilled, cancelled) are facts that only ever become true, so
   they are applied whatever the order, and each fires its trigger event once, when first learned;
 - an order seen for the first time is "placed", whichever topic brought it.
+
+The history sync (app/sync/) merges the platform's past through the same rules with ``past=True``:
+the rows end up as a webhook would leave them, but nothing that happened before install is news.
+No trigger event is returned, no catalogue alert is opened, and a subscription read from the
+platform's records is taken as the platform states it rather than held for a double opt-in whose
+confirmation email the sync may never send (docs/history-sync.md, "Consent").
 """
 
 from __future__ import annotations
@@ -51,17 +57,19 @@ def apply_normalized(
     shop_id: int,
     normalized: Normalized,
     settings: Mapping[str, ResolvedSettings] | None = None,
+    past: bool = False,
 ) -> Applied:
     """Merge the facts of one webhook and return the trigger events it caused.
 
     ``settings`` are the shop's resolved flow settings when the caller holds them already (a batch
     resolves them once); without them, the one setting needed here is read from the database.
+    ``past`` marks facts read from the platform's history: merged alike, announced to no flow.
     """
     contact, contact_created = find_or_create_contact(session, shop_id, normalized.contact)
     consent_changed = False
     email_before = contact.email_consent if contact is not None else None
     if contact is not None and normalized.consents:
-        confirm = (
+        confirm = not past and (
             settings[DOUBLE_OPT_IN].enabled
             if settings is not None
             else double_opt_in_required(session, shop_id)
@@ -75,7 +83,7 @@ def apply_normalized(
     key: str | None = None
 
     if normalized.product is not None or normalized.inventory is not None:
-        triggers += _merge_catalog(session, shop_id, normalized)
+        triggers += _merge_catalog(session, shop_id, normalized, past)
     elif normalized.checkout is not None:
         key = subject_key("checkout", normalized.checkout.token)
         kinds, linked_cart = _merge_checkout(session, shop_id, normalized.checkout, contact_id)
@@ -121,18 +129,18 @@ def apply_normalized(
             )
         )
     session.flush()
-    return Applied(contact, key, tuple(triggers), contact_created)
+    return Applied(contact, key, () if past else tuple(triggers), contact_created)
 
 
-def _merge_catalog(session: Session, shop_id: int, normalized: Normalized) -> list[TriggerEvent]:
-    """Store product or stock news; return the first batch of the alerts it opens."""
+def _merge_catalog(session: Session, shop_id: int, normalized: Normalized, past: bool) -> list[TriggerEvent]:
+    """Store product or stock news; return the first batch of the alerts it opens (none for the past)."""
     shop = session.get_one(Shop, shop_id)
     if normalized.product is not None:
         changes = merge_product(session, shop, normalized.product)
     else:
         assert normalized.inventory is not None
         changes = merge_inventory(session, shop, normalized.inventory)
-    return open_alerts(session, shop_id, changes, normalized.occurred_at)
+    return [] if past else open_alerts(session, shop_id, changes, normalized.occurred_at)
 
 
 def _merge_checkout(
