@@ -17,10 +17,14 @@ import pytest
 from app.core.config import SETTINGS
 from app.platforms.saleor.manifest import manifest
 from app.platforms.shopify.discounts import CREATE, FIND
+from app.platforms.shopify.history import POLL as HISTORY_POLL
+from app.platforms.shopify.history import RUN as HISTORY_RUN
+from app.platforms.shopify.history_records import bulk_query
 from app.platforms.shopify.live_store import ORDER_FOR, VARIANT
 from app.platforms.shopify.recent_activity import CHECKOUTS, ORDERS
 from app.platforms.shopify.shop_details import SHOP_DETAILS
 from app.platforms.shopify.webhook_registration import EXISTING_SUBSCRIPTIONS, create_mutation
+from app.shops.history import HistoryResource
 from tests.support import saleor
 from tests.support.shopify import SHOP_DOMAIN
 from webhooks.shopify.topics import API_REGISTERED_TOPICS, TOPIC_KINDS
@@ -183,6 +187,10 @@ FIELD_SCOPES = {
     "shop": None,
     "webhookSubscriptions": None,
     "webhookSubscriptionCreate": None,
+    "customers": "read_customers",
+    "products": "read_products",
+    "bulkOperationRunQuery": None,  # the bulk query it runs needs the scopes of its own fields
+    "node": None,
 }
 TOPIC_SCOPES = {
     "checkouts": "read_orders",
@@ -194,9 +202,11 @@ TOPIC_SCOPES = {
     "customers_email_marketing_consent": "read_customers",
     "customers_marketing_consent": "read_customers",
     "app": None,
+    "bulk_operations": None,
 }
 DOCUMENTS = (SHOP_DETAILS, EXISTING_SUBSCRIPTIONS, create_mutation(list(API_REGISTERED_TOPICS)), CREATE, FIND)
-DOCUMENTS += (CHECKOUTS, ORDERS, ORDER_FOR, VARIANT)
+DOCUMENTS += (CHECKOUTS, ORDERS, ORDER_FOR, VARIANT, HISTORY_RUN, HISTORY_POLL)
+DOCUMENTS += tuple(bulk_query(resource, None, "2026-07") for resource in HistoryResource)
 
 
 def root_fields(document: str) -> set[str]:

@@ -121,7 +121,8 @@ def test_after_install_registers_every_api_topic_once_in_one_mutation(
 
     [mutation] = fake_api.mutations()
     assert sorted(fake_api.created_topics()) == sorted(graphql_topic(t) for t in API_REGISTERED_TOPICS)
-    assert fake_api.bodies[-1]["variables"] == {"uri": CALLBACK_URL}
+    [registration] = [b for b in fake_api.bodies if b["query"] == mutation]
+    assert registration["variables"] == {"uri": CALLBACK_URL}
     assert "format: JSON" in mutation
 
 

@@ -14,6 +14,7 @@ from rq import Retry
 
 from app.db import db
 from app.db.models import Shop
+from app.jobs.history_queue import request_sync
 from app.jobs.services import Services, current_services
 from app.platforms.saleor.webhook_sync import is_stale, sync_webhooks
 from app.platforms.shopify.graphql import ShopifyAdmin
@@ -34,6 +35,7 @@ def after_shopify_install(shop_id: int) -> None:
         return
     admin = ShopifyAdmin(shop, ShopifyTokens(db.session(), services), services.config.shopify_api_version)
     set_up_shop(db.session(), admin, services.config)
+    request_sync(db.session(), services, shop)  # the shop's past, so win-back and VIP work from day one
 
 
 def shopify_set_up(services: Services) -> Callable[[int], None]:
