@@ -26,10 +26,11 @@ from app.db.models import (
     ProductVariant,
 )
 from app.jobs.history import run_history_sync
-from app.jobs.history_queue import request_sync
+from app.jobs.history_queue import request_sync, resume_due
 from app.platforms.shopify import history as shopify_history
 from app.platforms.shopify.history import RECENT_ORDERS_ONLY
 from app.sync.state import Progress
+from tests.support.admin import log_in
 from tests.support.db import count, rows
 from tests.support.shopify import deliver
 from tests.support.shopify_bulk import FakeBulkApi, bulk_api, customer_row, jsonl, order_rows, product_rows
@@ -315,3 +316,71 @@ def test_an_install_opens_the_sync_and_queues_it(app, shop):
         assert not request_sync(db.session(), services, db.session.get_one(type(shop), shop.id))
     assert [job.func_name for job in services.queue.jobs] == ["app.jobs.history.run_history_sync"]
     assert {s.status for s in rows(app, HistorySyncState)} == {"pending"}
+
+
+def test_the_cli_syncs_a_shop_to_the_end_printing_progress(app, shop, bulk, monkeypatch):
+    bulk.instant = True
+    bulk.results = {
+        "customers": jsonl([customer_row(1)]),
+        "orders": jsonl(order_rows(1, 1, "2025-03-01T10:00:00Z")),
+    }
+    pauses: list[float] = []
+    monkeypatch.setattr("time.sleep", pauses.append)
+
+    result = app.test_cli_runner().invoke(args=["storeflow", "sync-history", shop.domain])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "sync opened from the start"
+    assert lines[-3:] == [
+        "customers: done, 1 of 1 (100%)",
+        "products: done, 0 of 0 (100%)",
+        "orders: done, 1 of 1 (100%)",
+    ]
+    assert len(pauses) == 3  # once for each operation Shopify prepared
+    assert count(app, Order) == 1
+
+
+def test_the_admin_shows_each_resources_progress_and_the_overview_says_what_is_synced(
+    app, client, shop, bulk
+):
+    bulk.results = {"customers": jsonl([customer_row(1), customer_row(2)])}
+    run(app, shop.id)
+    bulk.finish_all()
+    run(app, shop.id)  # customers read; products waiting
+    log_in(client, shop.id)
+
+    page = client.get("/admin/history")
+    overview = client.get("/admin")
+
+    assert page.status_code == 200
+    assert 'data-resource="customers"' in page.text and "2 of 2 read" in page.text
+    assert "Store preparing" in page.text
+    assert "Sync running" in page.text  # the button says so, and is disabled
+    assert "Customers: 2 synced" in overview.text
+
+
+def test_the_admin_button_opens_a_sync_and_queues_it(app, client, shop):
+    token = log_in(client, shop.id)
+
+    response = client.post("/admin/history/sync", data={"csrf_token": token}, follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "has started" in response.text
+    assert [job.func_name for job in app.extensions["storeflow"].queue.jobs] == [
+        "app.jobs.history.run_history_sync"
+    ]
+    again = client.post("/admin/history/sync", data={"csrf_token": token}, follow_redirects=True)
+    assert "already under way" in again.text
+
+
+def test_the_sweep_queues_a_sync_once_its_wait_is_over_and_not_before(app, shop, bulk, clock):
+    queue = app.extensions["storeflow"].queue
+    run(app, shop.id)  # waits 30 s for the customers' operation
+    with app.app_context():
+        assert resume_due(db.session(), queue, clock.now()) == 0
+        clock.advance(timedelta(seconds=31))
+        assert resume_due(db.session(), queue, clock.now()) == 1
+        assert resume_due(db.session(), queue, clock.now()) == 0  # claimed: not queued twice
+
+    assert [job.func_name for job in queue.jobs] == ["app.jobs.history.run_history_sync"]

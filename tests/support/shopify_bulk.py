@@ -88,6 +88,7 @@ class FakeBulkApi:
     available: float = 1000.0  # the throttle bucket's points after each answer
     user_errors: list[dict[str, str]] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
+    instant: bool = False  # operations complete as soon as they start (a small shop)
 
     def mount(self, router: respx.Router) -> None:
         router.post(graphql_url()).mock(side_effect=self)
@@ -112,6 +113,8 @@ class FakeBulkApi:
             r for r in ("customers", "products", "orders") if bulk_query.lstrip("{ ").startswith(r)
         )
         operation = Operation(f"gid://shopify/BulkOperation/{len(self.operations) + 1}", resource, bulk_query)
+        if self.instant:
+            operation.status = "COMPLETED"
         self.operations.append(operation)
         return {"bulkOperation": {"id": operation.id, "status": "CREATED"}, "userErrors": []}
 

@@ -32,7 +32,7 @@ NAV = (
     NavItem("admin.messages", "Messages", ("messages",)),
     NavItem("admin.contacts", "Contacts", ("contacts",)),
     NavItem("admin.deliveries", "Deliveries", ("deliveries",)),
-    NavItem("admin.settings", "Settings", ("settings",)),
+    NavItem("admin.settings", "Settings", ("settings", "history")),
 )
 
 
