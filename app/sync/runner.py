@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import Clock
 from app.db.models import HistorySyncState
+from app.db.reads import shared_reads
 from app.ingest.apply import apply_normalized
+from app.ingest.preload import preload_page
 from app.shops.history import (
     HistoryAccessError,
     HistoryNotReadyError,
@@ -69,6 +71,9 @@ class HistorySync:
         if len(states) < len(RESOURCES):
             start_sync(self.session, shop_id, self.clock.now())
             states = states_of(self.session, shop_id)
+        for row in states.values():
+            if row.status == SyncStatus.PENDING.value:
+                row.retry_at = None  # this run takes them; the resource it stops at says when to look again
         for resource in RESOURCES:
             row = states[resource]
             if SyncStatus(row.status) in {SyncStatus.DONE, SyncStatus.NO_ACCESS}:
@@ -124,8 +129,10 @@ class HistorySync:
 
     def _store(self, shop_id: int, row: HistorySyncState, page: HistoryPage) -> None:
         """Merge one page and move the cursor past it, in one transaction."""
-        for record in page.records:
-            apply_normalized(self.session, shop_id, record, past=True)
+        with shared_reads(self.session):
+            preload_page(self.session, shop_id, page.records)
+            for record in page.records:
+                apply_normalized(self.session, shop_id, record, past=True)
         row.cursor = page.cursor
         row.done += len(page.records)
         row.errors += page.skipped
