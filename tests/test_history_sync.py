@@ -6,11 +6,12 @@ during a sync and the flows that fire afterwards go through the real endpoints a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from app.core.facts import ConsentState
+from app.core.facts import ConsentState, ContactFacts
 from app.db.models import AlertWave, ConsentChange, Contact, Enrollment, HistorySyncState, Message, Order
 from app.shops.history import HistoryResource
 from app.sync.state import SyncStatus, progress_of
@@ -222,3 +223,38 @@ def test_win_back_fires_on_the_first_calendar_tick_after_a_synced_history(app, f
     assert sent(app, start) == [("win_back", "email", "win_back_1", timedelta(minutes=1))]
     (enrollment,) = rows(app, Enrollment)
     assert enrollment.contact_id == rows(app, Contact, email="shopper1@example.com")[0].id
+
+
+def test_an_unsubscribe_that_arrived_during_the_sync_outranks_an_older_synced_subscription(
+    app, client, factory, clock, harness
+):
+    store = ShopifyStore(client, harness)
+    shop = store.shop(factory)
+    ann = Shopper("shopper1@example.com", "Ann", "1001")
+    store.subscribe(ann)
+    store.unsubscribe(ann)
+    history = MemoryHistory()
+    history.records[HistoryResource.CUSTOMERS] = [
+        customer(1, clock.now() - 30 * DAY, ConsentState.SUBSCRIBED)
+    ]
+
+    sync(app, shop.id, history)
+
+    (contact,) = rows(app, Contact)
+    assert contact.email_consent == "unsubscribed"
+
+
+def test_a_new_shopper_named_twice_in_a_page_once_by_email_alone_becomes_one_contact(app, factory, clock):
+    shop = factory.shop()
+    history = MemoryHistory(page_size=10)
+    by_email = order(1, 1, clock.now() - 9 * DAY)
+    history.records[HistoryResource.ORDERS] = [
+        replace(by_email, contact=ContactFacts(email="shopper1@example.com")),
+        order(2, 1, clock.now() - 5 * DAY),
+    ]
+
+    sync(app, shop.id, history)
+
+    (contact,) = rows(app, Contact)
+    assert (contact.email, contact.platform_customer_id) == ("shopper1@example.com", "1001")
+    assert {o.contact_id for o in rows(app, Order)} == {contact.id}

@@ -384,3 +384,19 @@ def test_the_sweep_queues_a_sync_once_its_wait_is_over_and_not_before(app, shop,
         assert resume_due(db.session(), queue, clock.now()) == 0  # claimed: not queued twice
 
     assert [job.func_name for job in queue.jobs] == ["app.jobs.history.run_history_sync"]
+
+
+def test_bulk_operations_finish_wakes_nothing_when_no_sync_waits(app, client, harness, shop):
+    payload = {
+        "admin_graphql_api_id": "gid://shopify/BulkOperation/77",
+        "completed_at": "2026-11-26T12:00:00Z",
+        "created_at": "2026-11-26T11:59:00Z",
+        "error_code": None,
+        "status": "completed",
+        "type": "query",
+    }
+
+    assert deliver(client, "bulk_operations/finish", payload).status_code == 200
+    harness.drain()
+
+    assert count(app, HistorySyncState) == 0
