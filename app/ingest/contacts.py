@@ -14,6 +14,7 @@ from app.consent.ledger import record_consent_change
 from app.core.facts import ConsentFacts, ConsentState, ContactFacts, Origin
 from app.db.models import Contact
 from app.db.models.rows import insert_row
+from app.ingest.preload import CONTACTS_BY_CUSTOMER, CONTACTS_BY_EMAIL, preloaded, remember_contact
 
 
 def normalize_phone(raw: str | None, country_code: str | None) -> str | None:
@@ -47,14 +48,25 @@ def find_or_create_contact(
         contact = _create(session, shop_id, facts, phone)
         created = contact is not None
         if contact is None:  # a concurrent worker created it first
-            contact = _find(session, shop_id, facts, phone)
+            contact = _query(session, shop_id, facts, phone)
             assert contact is not None
     _merge(session, contact, facts, phone)
+    remember_contact(session, contact)
     return contact, created
 
 
 def _find(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
-    """Find by the platform's customer id first, then by email, in one query; by phone when no email."""
+    """Find by the platform's customer id first, then by email, in one query; by phone when no email.
+
+    Inside a page the history sync preloaded (app/ingest/preload.py), the preload answers instead.
+    """
+    answered = _from_preload(session, shop_id, facts)
+    if answered is not None:
+        return answered[0]
+    return _query(session, shop_id, facts, phone)
+
+
+def _query(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
     query = select(Contact).where(Contact.shop_id == shop_id)
     keys = [
         column == value
@@ -75,8 +87,25 @@ def _find(session: Session, shop_id: int, facts: ContactFacts, phone: str | None
     return None
 
 
+def _from_preload(session: Session, shop_id: int, facts: ContactFacts) -> tuple[Contact | None] | None:
+    """Answer ``_find`` from the page's preload: (the contact or None), or None when it did not cover it."""
+    keys = [
+        (kind, value)
+        for kind, value in (
+            (CONTACTS_BY_CUSTOMER, facts.platform_customer_id),
+            (CONTACTS_BY_EMAIL, facts.email),
+        )
+        if value
+    ]
+    answers = [preloaded(session, kind, (shop_id, value)) for kind, value in keys]
+    if not answers or not all(covered for covered, _ in answers):
+        return None
+    found = next((row for _, row in answers if row is not None), None)
+    return (found if isinstance(found, Contact) else None,)
+
+
 def _create(session: Session, shop_id: int, facts: ContactFacts, phone: str | None) -> Contact | None:
-    """Insert the contact; None when a concurrent worker stored one with the same email or customer id."""
+    """Insert the contact whole (one statement); None when a concurrent worker stored one with its keys."""
     return insert_row(
         session,
         Contact(
@@ -84,6 +113,13 @@ def _create(session: Session, shop_id: int, facts: ContactFacts, phone: str | No
             platform_customer_id=facts.platform_customer_id,
             email=facts.email,
             phone=phone,
+            first_name=facts.first_name,
+            last_name=facts.last_name,
+            locale=facts.locale,
+            country_code=facts.country_code,
+            birthday=facts.birthday,
+            tags=sorted(set(facts.tags)),
+            timezone=zone_of_phone(phone) if phone else None,
         ),
     )
 

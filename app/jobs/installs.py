@@ -14,6 +14,7 @@ from rq import Retry
 
 from app.db import db
 from app.db.models import Shop
+from app.jobs.history_queue import request_sync
 from app.jobs.services import Services, current_services
 from app.platforms.saleor.webhook_sync import is_stale, sync_webhooks
 from app.platforms.shopify.errors import ShopifyAuthError
@@ -28,7 +29,7 @@ RETRY = Retry(max=3, interval=[30, 120, 600])
 
 
 def after_shopify_install(shop_id: int) -> None:
-    """Fill in a fresh Shopify shop's profile, register its webhooks and switch on its web pixel."""
+    """Set up a fresh Shopify shop: its profile and webhooks, its history sync, its web pixel."""
     services = current_services()
     shop = db.session.get(Shop, shop_id)
     if shop is None or not shop.is_installed:
@@ -36,6 +37,7 @@ def after_shopify_install(shop_id: int) -> None:
         return
     admin = ShopifyAdmin(shop, ShopifyTokens(db.session(), services), services.config.shopify_api_version)
     set_up_shop(db.session(), admin, services.config)
+    request_sync(db.session(), services, shop)  # the shop's past, so win-back and VIP work from day one
     _sync_pixel(admin, services)
 
 

@@ -8,7 +8,7 @@ its own: the fallback that isolates an event a batch could not take (app/jobs/ev
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -86,12 +86,19 @@ class _RunAlone(StoreflowError, RuntimeError):
 
 class EventProcessor:
     def __init__(
-        self, session: Session, clock: Clock, scheduler: StepScheduler, windows: Windows = DEFAULT_WINDOWS
+        self,
+        session: Session,
+        clock: Clock,
+        scheduler: StepScheduler,
+        windows: Windows = DEFAULT_WINDOWS,
+        history_ready: Callable[[int], object] | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
         self.scheduler = scheduler
         self.windows = windows
+        # What wakes a shop's history sync when its platform says the history is ready to read.
+        self.history_ready = history_ready
         # The shops of the batch being processed: the session's identity map holds rows weakly, so
         # without this each event of a batch would load its shop again.
         self._shops: dict[int, Shop] = {}
@@ -210,6 +217,10 @@ class EventProcessor:
         now = self.clock.now()
         if normalized.kind == EventKind.APP_UNINSTALLED:
             uninstall(self.session, shop, normalized.occurred_at, now)
+            return {}
+        if normalized.kind == EventKind.HISTORY_READY:
+            if self.history_ready is not None:
+                self.history_ready(shop.id)
             return {}
         if normalized.kind == EventKind.PRIVACY_DATA_REQUEST and normalized.privacy:
             export_customer(self.session, shop, normalized.privacy)

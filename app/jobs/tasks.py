@@ -13,6 +13,7 @@ from app.calendar.tick import run_calendar
 from app.core.errors import StoreflowError
 from app.db import db
 from app.jobs.event_batch import process_batch
+from app.jobs.history_queue import wake
 from app.jobs.live_cache import RedisLiveCache
 from app.jobs.platforms import platforms_of
 from app.jobs.processing import EventProcessor
@@ -47,7 +48,13 @@ def process_events(event_ids: list[int]) -> dict[int, str]:
     """
     services = current_services()
     windows = Windows.from_config(services.config)
-    processor = EventProcessor(db.session(), services.clock, _scheduler(), windows)
+    processor = EventProcessor(
+        db.session(),
+        services.clock,
+        _scheduler(),
+        windows,
+        history_ready=lambda shop_id: wake(db.session(), services.queue, shop_id),
+    )
     result = process_batch(db.session(), processor, event_ids, services.clock)
     if result.failed:
         failed = result.failed

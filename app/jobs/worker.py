@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.clock import Clock, utcnow
 from app.db import db
 from app.jobs.event_buffer import EventBuffer
+from app.jobs.history_queue import resume_due as resume_history_syncs
 from app.jobs.reconcile import start_if_due as start_reconciliation
 from app.jobs.relay import relay_webhooks
 from app.jobs.scheduling import wait_for_due
@@ -84,6 +85,7 @@ def relay_forever(app: Flask, stop_after: float | None = None) -> None:
                     last_tick = time.monotonic()
                 if time.monotonic() - last_sweep >= RECONCILE_CHECK_SECONDS:
                     start_reconciliation(services.redis, services.queue, utcnow())
+                    resume_history_syncs(db.session(), services.queue, services.clock.now())
                     last_sweep = time.monotonic()
             except (RedisError, SQLAlchemyError) as exc:
                 db.session.rollback()

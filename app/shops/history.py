@@ -39,6 +39,8 @@ class HistoryPage:
     records: tuple[Normalized, ...]
     cursor: str | None  # None: the resource is finished
     total: int | None = None  # how many records the platform says the resource holds, if it says
+    skipped: int = 0  # records the reader could not make sense of and left out (counted as errors)
+    notice: str | None = None  # what the merchant should know, e.g. that older orders need a scope
 
 
 class HistoryNotReadyError(StoreflowError):

@@ -1,1 +1,1 @@
-"""The history sync: a shop's past customers, products and orders merged into our state, sending nothing."""
+"""The history sync: a shop's past, read through its platform's ``HistorySource``, merged like webhooks."""

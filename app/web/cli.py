@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 if TYPE_CHECKING:
     from app.db.models import Shop
+    from app.sync.state import Progress
 
 storeflow_cli = AppGroup("storeflow", help="Storeflow operations.")
 
@@ -146,6 +147,65 @@ def _find_shop(domain: str, platform: str) -> Shop:
     if shop is None:
         raise click.ClickException(f"no {platform} shop {domain!r}")
     return shop
+
+
+@storeflow_cli.command("sync-history")
+@click.argument("domain")
+@click.option("--platform", default="shopify", show_default=True)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Wait here while the platform prepares the records, or leave the rest to the workers.",
+)
+def sync_history_command(domain: str, platform: str, wait: bool) -> None:
+    """Sync one shop's history (customers, products, orders) here, printing its progress.
+
+    Resumes a sync under way instead of starting another; nothing is sent about the past.
+    """
+    import time
+
+    from app.db import db
+    from app.jobs.history import run_history_sync
+    from app.jobs.services import current_services
+    from app.sync.state import shop_progress, start_sync, states_of
+
+    shop = _find_shop(domain, platform)
+    services = current_services()
+    opened = start_sync(db.session(), shop.id, services.clock.now())
+    db.session.commit()
+    click.echo("sync opened from the start" if opened else "resuming the sync under way")
+    while True:
+        outcome = run_history_sync(shop.id, on_page=lambda progress: click.echo(progress_line(progress)))
+        if outcome == "done":
+            for progress in shop_progress(db.session(), shop.id, services.clock.now()):
+                click.echo(progress_line(progress))
+            return
+        if not outcome.startswith("waiting") or not wait:
+            click.echo(outcome)
+            return
+        due = [row.retry_at for row in states_of(db.session(), shop.id).values() if row.retry_at]
+        pause = min(due) - services.clock.now() if due else None
+        seconds = min(30.0, max(1.0, pause.total_seconds() if pause else 1.0))
+        click.echo(f"{outcome}; asking again in {seconds:.0f} s")
+        db.session.remove()
+        time.sleep(seconds)
+
+
+def progress_line(progress: Progress) -> str:
+    """One resource's progress, as the CLI prints it."""
+    total = f" of {progress.total:,}" if progress.total is not None else ""
+    percent = f" ({progress.percent}%)" if progress.percent is not None else ""
+    parts = [f"{progress.resource.value}: {progress.status.value}, {progress.done:,}{total}{percent}"]
+    if progress.rate:
+        parts.append(f"{progress.rate:,.0f}/s")
+    if progress.eta:
+        parts.append(f"about {int(progress.eta.total_seconds())} s left")
+    if progress.errors:
+        parts.append(f"{progress.errors} error(s)")
+    if progress.notice:
+        parts.append(progress.notice)
+    return " · ".join(parts)
 
 
 @storeflow_cli.group("events")

@@ -137,6 +137,11 @@ class FakeAdminApi:
             return httpx.Response(200, json={"data": {"webhookSubscriptions": {"nodes": self.existing}}})
         if "shop {" in query:
             return httpx.Response(200, json={"data": {"shop": SHOP_PROFILE}})
+        if "bulkOperationRunQuery" in query:  # the history sync an install starts
+            operation = {"id": "gid://shopify/BulkOperation/1", "status": "CREATED"}
+            return httpx.Response(
+                200, json={"data": {"bulkOperationRunQuery": {"bulkOperation": operation, "userErrors": []}}}
+            )
         return httpx.Response(200, json={"errors": [{"message": "unexpected query"}]})
 
     def _create(self, mutation: str) -> dict[str, Any]:
@@ -180,8 +185,12 @@ class FakeAdminApi:
         ]
 
     def mutations(self) -> list[str]:
-        """Return every mutation document sent."""
-        return [b["query"] for b in self.bodies if b["query"].lstrip().startswith("mutation")]
+        """Return every webhook subscription mutation sent."""
+        return [
+            b["query"]
+            for b in self.bodies
+            if b["query"].lstrip().startswith("mutation") and "webhookSubscriptionCreate" in b["query"]
+        ]
 
     def created_topics(self) -> list[str]:
         """Return the topic enums of every ``webhookSubscriptionCreate`` sent, in order."""

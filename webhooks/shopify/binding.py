@@ -45,10 +45,17 @@ MARKS: dict[str, frozenset[str]] = {
     "email_consent": frozenset({"email_address"}),
     "cart": frozenset(),
     "sms_consent": frozenset(),
+    "bulk_operation": frozenset(),
 }
 
 # The resource type an ``admin_graphql_api_id`` (``gid://shopify/<Type>/<id>``) names, per family.
-GID_TYPES = {"Order": "order", "Customer": "customer", "Product": "product", "InventoryLevel": "inventory"}
+GID_TYPES = {
+    "Order": "order",
+    "Customer": "customer",
+    "Product": "product",
+    "InventoryLevel": "inventory",
+    "BulkOperation": "bulk_operation",
+}
 _GID = re.compile(r"^gid://shopify/([A-Za-z]+)/")
 # ``https://<host>/<shop id>/checkouts/...`` and ``.../<shop id>/orders/...``
 _SHOP_ID_IN_PATH = re.compile(r"^/(\d{1,20})/(?:checkouts|orders)/")
@@ -81,6 +88,7 @@ SHAPES: dict[str, Shape] = {
     "customers_email_marketing_consent/update": Shape("email_consent", ("email_marketing_consent",)),
     "customers_marketing_consent/update": Shape("sms_consent", ("sms_marketing_consent",)),
     "app/uninstalled": Shape("shop", ("id",)),
+    "bulk_operations/finish": Shape("bulk_operation", ("admin_graphql_api_id", "status")),
     # A data request must not be read as an erasure, and neither as the shop's erasure.
     "customers/data_request": Shape(
         "compliance", (*_CUSTOMER_REQUEST, "orders_requested"), forbidden=("orders_to_redact",)

@@ -235,6 +235,12 @@ def _app(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normali
     return Normalized(kind=kind, occurred_at=occurred_at)
 
 
+def _bulk_finished(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normalized:
+    """A bulk operation ended: the history sync waiting on it may read its file now."""
+    operation = opt_str(payload, "admin_graphql_api_id", 255)
+    return Normalized(kind=kind, occurred_at=occurred_at, extra={"bulk_operation": operation})
+
+
 def _privacy(kind: EventKind, payload: JSONObject, occurred_at: datetime) -> Normalized:
     customer = opt_obj(payload, "customer") or {}
     request = opt_obj(payload, "data_request") or {}
@@ -360,6 +366,7 @@ _HANDLERS: dict[EventKind, Callable[[EventKind, JSONObject, datetime], Normalize
     EventKind.CUSTOMER_CREATED: _customer,
     EventKind.CUSTOMER_UPDATED: _customer,
     EventKind.APP_UNINSTALLED: _app,
+    EventKind.HISTORY_READY: _bulk_finished,
     EventKind.PRIVACY_DATA_REQUEST: _privacy,
     EventKind.PRIVACY_CUSTOMER_REDACT: _privacy,
     EventKind.PRIVACY_SHOP_REDACT: _privacy,

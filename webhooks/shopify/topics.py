@@ -25,6 +25,7 @@ TOPIC_KINDS: dict[str, EventKind] = {
     "customers_email_marketing_consent/update": EventKind.CONSENT_UPDATED,
     "customers_marketing_consent/update": EventKind.CONSENT_UPDATED,
     "app/uninstalled": EventKind.APP_UNINSTALLED,
+    "bulk_operations/finish": EventKind.HISTORY_READY,
     "customers/data_request": EventKind.PRIVACY_DATA_REQUEST,
     "customers/redact": EventKind.PRIVACY_CUSTOMER_REDACT,
     "shop/redact": EventKind.PRIVACY_SHOP_REDACT,

@@ -16,6 +16,7 @@ from app.db.models.messaging import DataExport, Message, Suppression
 from app.db.models.push import PushSubscription
 from app.db.models.shop import Shop
 from app.db.models.storefront import StorefrontEvent, Visitor
+from app.db.models.sync import HistorySyncState
 
 __all__ = [
     "AlertWave",
@@ -31,6 +32,7 @@ __all__ = [
     "Enrollment",
     "FlowSetting",
     "FormSubmission",
+    "HistorySyncState",
     "Message",
     "MessageEvent",
     "Order",

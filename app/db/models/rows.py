@@ -52,6 +52,18 @@ def insert_row(session: Session, row: Row) -> Row | None:
     return session.scalars(statement).first()
 
 
+def insert_new_rows(session: Session, model: type[Row], rows: list[dict[str, Any]]) -> list[Row]:
+    """Insert many rows in one ``INSERT … ON CONFLICT DO NOTHING RETURNING``; return those stored.
+
+    Any unique key taken (by a concurrent writer) skips that row. Every row must carry the same
+    columns, defaults included: a multi-row VALUES takes no column defaults of its own.
+    """
+    if not rows:
+        return []
+    statement = _dialect_insert(session)(model).values(rows).on_conflict_do_nothing().returning(model)
+    return list(session.scalars(statement))
+
+
 def _dialect_insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 

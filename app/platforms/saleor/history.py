@@ -11,7 +11,8 @@ Within Saleor's limits: each query's cost (app/platforms/saleor/query_cost.py) s
 instance's budget, a query Saleor still finds too costly is asked again with half the page, a 429
 or an unanswered request is retried after a backoff, and a missing permission ends the resource
 with a message the merchant can act on. A node the normalizer cannot read is skipped, counted in
-``skipped`` and logged, so one bad record never stops a shop's sync.
+``skipped`` (and in its page's, which the sync counts as errors) and logged, so one bad record never
+stops a shop's sync.
 """
 
 from __future__ import annotations
@@ -88,13 +89,15 @@ class SaleorHistory:
         while True:
             read_at = self.clock.now()
             connection = self._connection(spec, query, after, since)
+            skipped_before = self.skipped[resource]
             records = tuple(self._records(spec, connection, read_at, since))
             info = connection.get("pageInfo")
             info = info if isinstance(info, dict) else {}
             end = info.get("endCursor")
             # A page that names no new place to go on from ends the resource rather than loop on it.
             more = info.get("hasNextPage") is True and isinstance(end, str) and bool(end) and end != after
-            yield HistoryPage(records, end if more else None, _total(connection))
+            skipped = self.skipped[resource] - skipped_before
+            yield HistoryPage(records, end if more else None, _total(connection), skipped)
             if not more:
                 return
             after = end

@@ -30,6 +30,12 @@ class ShopifyAdmin:
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the ``data`` of a query, raising when Shopify reports any error at all."""
+        return self.execute_costed(query, variables)[0]
+
+    def execute_costed(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return the ``data`` and the ``extensions`` (its ``cost``, with the throttle's state)."""
         access_token = self.tokens.access_token(self.shop)
         with http_client_scope(self.http_client) as client:
             result = self.tokens.app.admin_graphql_request(
@@ -47,7 +53,8 @@ class ShopifyAdmin:
             raise ShopifyApiError(
                 f"{self.shop.domain}: {result.log.code}: {result.log.detail}{errors}", result.response.status
             )
-        return result.data or {}
+        extensions = result.extensions if isinstance(result.extensions, dict) else {}
+        return result.data or {}, extensions
 
 
 def _graphql_errors(body: str) -> str:

@@ -11,6 +11,7 @@ from app.db.models import Shop
 from app.platforms.collaborators import PlatformServices
 from app.platforms.shopify.discounts import ShopifyDiscounts
 from app.platforms.shopify.graphql import ShopifyAdmin
+from app.platforms.shopify.history import ShopifyHistory
 from app.platforms.shopify.installation import PLATFORM
 from app.platforms.shopify.live_store import ShopifyLiveStore
 from app.platforms.shopify.recent_activity import ShopifyRecentActivity
@@ -52,7 +53,9 @@ class ShopifyPlatform:
         return ShopifyRecentActivity(self._admin(session, shop))
 
     def history(self, session: Session, shop: Shop) -> HistorySource | None:
-        return None  # issue 17: the history reader is being built
+        if shop.access_token_enc is None:
+            return None
+        return ShopifyHistory(self._admin(session, shop), shop, self.services.clock)
 
     def flow_problems(self, shop: Shop, subject: str | None, offers_discount: bool) -> tuple[str, ...]:
         if offers_discount and shop.scopes and "write_discounts" not in shop.scopes:

@@ -80,7 +80,7 @@ class ShopifyRecentActivity:
         yield from converted(_checkout, self._nodes(CHECKOUTS, "abandonedCheckouts", since, until))
 
     def orders(self, since: datetime, until: datetime) -> Iterator[RemoteOrder]:
-        yield from converted(_order, self._nodes(ORDERS, "orders", since, until))
+        yield from converted(remote_order, self._nodes(ORDERS, "orders", since, until))
 
     def _nodes(self, query: str, field: str, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
         search = f"updated_at:>='{_stamp(since)}' AND updated_at:<='{_stamp(until)}'"
@@ -125,7 +125,8 @@ def _checkout(node: dict[str, Any]) -> RemoteCheckout:
     )
 
 
-def _order(node: dict[str, Any]) -> RemoteOrder:
+def remote_order(node: dict[str, Any]) -> RemoteOrder:
+    """Reshape an Admin API order node as the ``orders/*`` webhook payload (the history sync reads it too)."""
     financial = str(node.get("displayFinancialStatus") or "").lower()
     fulfillment = str(node.get("displayFulfillmentStatus") or "").lower()
     payload = {

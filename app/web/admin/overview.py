@@ -12,6 +12,7 @@ from app.db.models import Message
 from app.forms.reports import list_growth
 from app.jobs.services import current_services
 from app.shops.settings import sender_identity
+from app.sync.state import shop_progress
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.charts import bar_chart, line_chart
 from app.web.admin.figures import every_day, rate, recent_report
@@ -65,4 +66,5 @@ def overview() -> tuple[str, int]:
         sender_line=f"{identity.name} <{identity.address}>" if identity.usable else "No sender address yet.",
         recent=recent,
         growth=list_growth(db.session(), shop.id, datetime.combine(report.start, time(), shop_zone(shop))),
+        history=shop_progress(db.session(), shop.id, services.clock.now()),
     )

@@ -33,7 +33,7 @@ NAV = (
     NavItem("admin.contacts", "Contacts", ("contacts",)),
     NavItem("admin.forms", "Forms", ("forms",)),
     NavItem("admin.deliveries", "Deliveries", ("deliveries",)),
-    NavItem("admin.settings", "Settings", ("settings",)),
+    NavItem("admin.settings", "Settings", ("settings", "history")),
 )
 
 

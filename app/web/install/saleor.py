@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 
 from app.db import db
+from app.jobs.history_queue import request_sync
 from app.jobs.services import current_services
 from app.platforms.saleor.dashboard import frame_ancestors
 from app.platforms.saleor.errors import InvalidApiUrlError, RegistrationError
@@ -47,7 +48,7 @@ def register_token() -> tuple[Response, int]:
         response.headers["Retry-After"] = "60"
         return response, status
     try:
-        register(
+        shop = register(
             db.session(),
             current_services(),
             request.headers.get(API_URL_HEADER),
@@ -55,6 +56,7 @@ def register_token() -> tuple[Response, int]:
             request.headers.get(SCHEMA_VERSION_HEADER),
             request.headers.get(DOMAIN_HEADER),
         )
+        request_sync(db.session(), current_services(), shop)  # its past, so win-back and VIP work on day one
     except RegistrationError as exc:
         log.warning("saleor install refused (%s %s): %s", status_for(exc), exc.code, exc)
         return _failure(exc.code, str(exc), status_for(exc))
