@@ -367,9 +367,8 @@ def test_the_admin_button_opens_a_sync_and_queues_it(app, client, shop):
 
     assert response.status_code == 200
     assert "has started" in response.text
-    assert [job.func_name for job in app.extensions["storeflow"].queue.jobs] == [
-        "app.jobs.history.run_history_sync"
-    ]
+    queued = [job.func_name for job in app.extensions["storeflow"].queue.jobs]
+    assert queued.count("app.jobs.history.run_history_sync") == 1  # beside the admin visit's pixel check
     again = client.post("/admin/history/sync", data={"csrf_token": token}, follow_redirects=True)
     assert "already under way" in again.text
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import responses
 
-from app.db.models import Enrollment, Shop, WebhookEvent
+from app.db.models import Enrollment, HistorySyncState, Shop, WebhookEvent
 from app.platforms.saleor.manifest import fingerprint
 from tests.support.db import count, rows
 from tests.support.saleor import (
@@ -52,6 +52,16 @@ def test_an_allowed_instance_that_vouches_for_its_token_is_installed(app, client
     assert (shop.platform, shop.domain, shop.name) == ("saleor", API_URL, "Demo Saleor Store")
     assert shop.is_installed
     assert shop.settings["saleor"]["app_id"] == APP_ID
+
+
+def test_an_install_opens_the_store_history_sync_and_queues_its_first_run(app, client, saleor):
+    saleor.post(API_URL, json=who_am_i())
+
+    install(client)
+
+    assert {s.status for s in rows(app, HistorySyncState)} == {"pending"}
+    queued = app.extensions["storeflow"].queue.jobs
+    assert [job.func_name for job in queued] == ["app.jobs.history.run_history_sync"]
 
 
 def test_the_token_is_checked_against_that_api_with_the_token_itself(app, client, saleor):
