@@ -24,12 +24,13 @@ from typing import Any
 
 import css_inline
 import html2text
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup, escape
 
 from app.core.text import storable
 from app.design.brand import BrandKit
 from app.design.document import Button, Design
+from app.design.errors import DesignError, Problem
 
 _ENV = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
@@ -71,7 +72,18 @@ class DesignedEmail:
 
 
 def render_design(design: Design, brand: BrandKit, context: Mapping[str, Any]) -> DesignedEmail:
-    """Render the design for one message; what the context lacks, the blocks leave out."""
+    """Render the design for one message; what the context lacks, the blocks leave out.
+
+    Raises DesignError when the message's data cannot be shown (the sender then sends the bundled
+    template and says why), never anything else.
+    """
+    try:
+        return _render(design, brand, context)
+    except (TemplateError, css_inline.InlineError, ValueError, TypeError, KeyError) as exc:
+        raise DesignError([Problem("design", f"could not be rendered: {exc}")]) from exc
+
+
+def _render(design: Design, brand: BrandKit, context: Mapping[str, Any]) -> DesignedEmail:
     tags = _merge_values(context)
     page = _ENV.get_template("designed.html").render(
         design=design,

@@ -143,6 +143,17 @@ def render(
     return render_strict(template, channel, context)
 
 
+def render_subject(template: str, context: dict[str, Any], source: str | None = None) -> str:
+    """Render only the subject of an email (a designed email's, when its design names none)."""
+    with time_limit():
+        if source is not None:
+            try:
+                return " ".join(_render_part(template, "subject", context, source).split())
+            except TemplateRenderError:
+                pass  # a broken override: the bundled subject, as ``render`` would send
+        return " ".join(_render_part(template, "subject", context, None).split())
+
+
 def render_strict(
     template: str, channel: str, context: dict[str, Any], overrides: Mapping[str, str] | None = None
 ) -> Rendered:
