@@ -114,7 +114,7 @@ def test_the_css_is_inlined_into_style_attributes_and_only_the_media_query_stays
 
     head = email.html.split("</head>")[0]
     assert re.search(r'<a class="button"[^>]*style="[^"]*background-color: #18181b', email.html)
-    assert head.count("<style>") == 1 and "@media only screen and (max-width: 600px)" in head
+    assert head.count("<style>") == 1 and "@media only screen and (max-width: 480px)" in head
     assert ".cell {" not in head  # the ordinary rules went into the elements
 
 

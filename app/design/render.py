@@ -2,8 +2,8 @@
 
 The HTML is table-based and 600 px wide at most; every rule is inlined into ``style`` attributes
 by ``css-inline``, since Gmail and Outlook drop or ignore ``<style>`` for most rules, and a media
-query that stacks product columns and widens buttons below 600 px is added to the head afterwards
-(a rule inside ``@media`` cannot be inlined; clients that honour it read it there).
+query that stacks product columns and widens buttons on phones (480 px and less) is added to the
+head afterwards (a rule inside ``@media`` cannot be inlined; clients that honour it read it there).
 The text part is derived from the HTML with ``html2text``, so the two never drift apart.
 
 The dynamic blocks read the same context a Jinja template gets (``app/messaging/context.py``):
@@ -43,7 +43,7 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=
 _MERGE_TAG = re.compile(r"\{(first_name|shop_name|order_name)\}")
 FIRST_NAME_FALLBACK = "there"
 RESPONSIVE_CSS = """<style>
-@media only screen and (max-width: 600px) {
+@media only screen and (max-width: 480px) {
   .outer { padding: 0 !important; }
   .container { border-radius: 0 !important; }
   .cell, .header, .footer { padding-left: 16px !important; padding-right: 16px !important; }

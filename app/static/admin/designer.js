@@ -94,7 +94,9 @@
     } else {
       input = element("input", { id: id, type: spec[2] === "number" ? "number" : (spec[2] === "url" ? "url" : "text") });
     }
-    input.value = value === undefined || value === null ? "" : String(value);
+    var unset = value === undefined || value === null;
+    // A block stored without an optional choice shows the choice it renders with: the first.
+    input.value = unset ? (spec[2] === "select" ? spec[3][0][0] : "") : String(value);
     input.setAttribute("data-field", name);
     input.addEventListener("input", function () {
       var raw = input.value;
@@ -194,19 +196,19 @@
     document.getElementById("design-preview-text").textContent = data.text || "";
   }
 
-  function refresh() {
+  function refresh(note) {
     var mine = ++sequence;
     post(root.getAttribute("data-preview-url")).then(function (data) {
       if (mine !== sequence) { return; }
       showErrors(data.errors || []);
-      if (data.html) { showPreview(data); statusLine.textContent = "Preview updated."; }
+      if (data.html) { showPreview(data); statusLine.textContent = note || "Preview updated."; }
     });
   }
 
   function changed() {
     statusLine.textContent = "Unsaved changes.";
     clearTimeout(timer);
-    timer = setTimeout(refresh, 300);
+    timer = setTimeout(function () { refresh(); }, 300);
   }
 
   document.querySelectorAll("[data-design-field]").forEach(function (input) {
@@ -227,7 +229,7 @@
     post(root.getAttribute("data-save-url")).then(function (data) {
       showErrors(data.errors || []);
       statusLine.textContent = data.saved ? "Design saved." : "Not saved: see the problems above.";
-      if (data.saved) { refresh(); }
+      if (data.saved) { refresh("Design saved."); }
     });
   });
   draw();
