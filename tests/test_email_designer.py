@@ -220,6 +220,23 @@ def test_a_designed_step_reaches_the_outbox_with_html_and_text_parts_sent_like_a
     assert "https://lookbook.alpha.example/summer" in message.links
     assert "lookbook.alpha.example" not in email.html and "/c/" in email.html
     assert email.headers["List-Unsubscribe"][1:-1] in email.html
+    # the shop has no postal address yet: the message went, and says so in its timeline
+    assert any("without the store's postal address" in entry.get("detail", "") for entry in message.timeline)
+
+
+def test_a_designed_email_with_the_address_carries_no_warning(app, client, harness, factory, shop, outbox):
+    shop.settings = {"brand": {"address": "1 Market Street, Springfield"}}
+    factory.session.commit()
+    factory.enable(
+        shop, "abandoned_checkout", abandoned_checkout={"designs": {"abandoned_checkout_1": DESIGN}}
+    )
+
+    abandon_checkout(client, harness)
+    harness.advance(HOUR)
+
+    (message,) = rows(app, Message)
+    assert message.status == "sent" and "1 Market Street, Springfield" in message.body_html
+    assert not any("postal address" in entry.get("detail", "") for entry in message.timeline)
 
 
 def test_a_jinja_body_override_takes_precedence_over_a_design():

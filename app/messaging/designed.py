@@ -10,9 +10,10 @@ The precedence, per step (``docs/email-designer.md``):
 3. **Bundled template.** Otherwise, and whenever a design fails to read or render, the bundled
    Jinja template, with the reason kept as the fallback (the message notes it, as for overrides).
 
-SMS and push have no design: they always take the Jinja path. Whatever the source, the rendered
-message is sent the same way: links vetted and tracked, List-Unsubscribe headers, the same footer
-rule (an unsubscribe link in every marketing email).
+A designed email sent while the brand kit has no postal address carries a warning, which the
+sender notes on the message (its timeline in the admin) without holding it back. SMS and push have
+no design: they always take the Jinja path. Whatever the source, the rendered message is sent the
+same way: links vetted and tracked, List-Unsubscribe headers, an unsubscribe link in the footer.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.design.render import render_design
 from app.messaging.render import Rendered, render, render_subject, stored_overrides
 
 DESIGNS_KEY = "designs"
+NO_ADDRESS = "designed email sent without the store's postal address (CAN-SPAM): add it to the brand kit"
 # The Jinja parts that, once edited, make the step's body the developer's.
 BODY_PARTS = ("html", "text")
 
@@ -61,4 +63,5 @@ def render_message(
     except DesignError as exc:
         return replace(render(template, channel, context, jinja), fallback=f"design: {exc}")
     subject = " ".join(designed.subject.split()) or render_subject(template, context, jinja.get("subject"))
-    return Rendered(text=designed.text, subject=subject, html=designed.html)
+    warning = NO_ADDRESS if brand.address_missing else None
+    return Rendered(text=designed.text, subject=subject, html=designed.html, warning=warning)

@@ -80,6 +80,8 @@ class Rendered:
     url: str | None = None
     # Why a merchant's override was set aside for the bundled template, when it was.
     fallback: str | None = None
+    # What the merchant should know of a message that still goes (a designed email without an address).
+    warning: str | None = None
 
 
 def _money(amount: Any, currency: str | None = None) -> str:

@@ -235,6 +235,8 @@ class MessageSender:
                 PENDING, self.clock.now(), f"custom template failed, sent the default: {rendered.fallback}"
             )
             log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
+        if rendered.warning:
+            message.record(PENDING, self.clock.now(), rendered.warning)
         rendered = self._track_links(rendered, message, shop)
         found = recipient(self.session, contact, step.channel)
         assert found is not None
