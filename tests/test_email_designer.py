@@ -166,6 +166,38 @@ def test_every_problem_comes_back_with_its_block(client, shop):
     assert [(p["block"], p["field"]) for p in response.json["errors"]] == [(0, "text"), (1, "url")]
 
 
+def test_a_test_of_the_unsaved_design_reaches_the_outbox(app, client, shop, outbox):
+    csrf = log_in(client, shop.id)
+
+    response = client.post(
+        DESIGNER + "/test",
+        json={"design": DESIGN, "to": "me@alpha.example"},
+        headers={"X-CSRFToken": csrf},
+    )
+
+    assert response.status_code == 200
+    assert (
+        response.json["notice"]
+        == "Test sent to me@alpha.example through the development outbox (the worker's log)."
+    )
+    (email,) = outbox
+    assert email.subject == "[Test] Jane, your cart is waiting"
+    assert "Linen shirt" in email.html and "Linen shirt" in email.text
+    assert rows(app, Message) == [] and rows(app, FlowSetting) == []
+
+
+@pytest.mark.parametrize(
+    "body", [{"design": DESIGN, "to": "not an address"}, {"design": DESIGN}, {"to": "me@alpha.example"}, []]
+)
+def test_a_test_without_an_address_or_a_design_is_refused(client, shop, outbox, body):
+    csrf = log_in(client, shop.id)
+
+    response = client.post(DESIGNER + "/test", json=body, headers={"X-CSRFToken": csrf})
+
+    assert response.status_code == 400 and response.json["errors"]
+    assert outbox == []
+
+
 def test_only_email_steps_have_a_designer(client, shop):
     log_in(client, shop.id)
 

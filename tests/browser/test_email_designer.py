@@ -79,6 +79,13 @@ def test_a_merchant_builds_an_email_from_blocks_previews_it_and_saves_it(app, fa
         page.frame_locator("#preview-mobile").get_by_text("Hello Jane, the summer range is in.")
     ).to_be_visible()
 
+    # and a test of it goes to the merchant
+    page.get_by_label("Your email address").fill("me@alpha.example")
+    page.get_by_role("button", name="Send test").click()
+    expect(page.locator("#design-test-result")).to_have_text(
+        "Test sent to me@alpha.example through the development outbox (the worker's log)."
+    )
+
 
 def test_a_refused_design_marks_the_block_at_fault(factory, live_server, page):
     shop = factory.shop(name="Alpha Goods")

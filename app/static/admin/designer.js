@@ -57,10 +57,11 @@
     return Promise.resolve(csrfMeta ? { "X-CSRFToken": csrfMeta.content } : {});
   }
 
-  function post(url) {
+  function post(url, body) {
     return authHeaders().then(function (headers) {
       headers["Content-Type"] = "application/json";
-      return fetch(url, { method: "POST", headers: headers, credentials: "same-origin", body: JSON.stringify(design) });
+      return fetch(url, { method: "POST", headers: headers, credentials: "same-origin",
+        body: JSON.stringify(body || design) });
     }).then(function (response) { return response.json(); });
   }
 
@@ -231,6 +232,18 @@
       statusLine.textContent = data.saved ? "Design saved." : "Not saved: see the problems above.";
       if (data.saved) { refresh("Design saved."); }
     });
+  });
+  document.getElementById("send-design-test").addEventListener("click", function () {
+    var result = document.getElementById("design-test-result");
+    var to = document.getElementById("design-test-to");
+    result.textContent = "Sending…";
+    post(document.getElementById("design-test").getAttribute("data-test-url"), { design: design, to: to.value })
+      .then(function (data) {
+        var errors = data.errors || [];
+        result.className = errors.length ? "small field-error" : "small";
+        result.textContent = data.sent ? data.notice : errors.map(function (p) { return p.message; }).join(" ");
+        if (errors.length) { to.setAttribute("aria-invalid", "true"); } else { to.removeAttribute("aria-invalid"); }
+      });
   });
   draw();
 })();

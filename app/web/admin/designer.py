@@ -17,6 +17,7 @@ from app.db import db
 from app.design.brand import parse_brand, shop_brand
 from app.design.document import Design, parse_design
 from app.design.errors import DesignError, Problem
+from app.messaging.render import Rendered
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.design_editor import (
     MAX_DESIGN_BYTES,
@@ -28,6 +29,7 @@ from app.web.admin.design_editor import (
 )
 from app.web.admin.flows import flow_or_404, flow_setting
 from app.web.admin.page import finish, render_page
+from app.web.admin.test_send import TestSendError, send_test
 from flows.definitions import Flow, Send
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,26 @@ def save_email_design(flow_key: str, step: str) -> tuple[Response, int]:
     db.session.commit()
     log.info("shop %s saved the design of %s", shop.id, send.template)
     return jsonify(saved=True, errors=[]), 200
+
+
+@bp.post("/flows/<flow_key>/design/<step>/test")
+def send_design_test(flow_key: str, step: str) -> tuple[Response, int]:
+    """Send the unsaved design, with the sample data, to the address the merchant typed."""
+    flow, send = _email_step_or_404(flow_key, step)
+    shop = current_shop()
+    try:
+        body = _json_body()
+        fields = body if isinstance(body, dict) else {}
+        to = str(fields.get("to") or "").strip()
+        design = parse_design(fields.get("design"))
+        email = preview_design(shop, flow, send, design, shop_brand(shop.settings))
+        provider = send_test(shop, send, Rendered(email.text, email.subject, email.html), to)
+    except DesignError as exc:
+        return _refusal(exc)
+    except TestSendError as exc:
+        return _refusal(DesignError([Problem("to", str(exc))]))
+    where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
+    return jsonify(sent=True, notice=f"Test sent to {to} through {where}.", errors=[]), 200
 
 
 @bp.post("/flows/<flow_key>/design/<step>/remove")
@@ -117,12 +139,16 @@ def _page(
 
 def _submitted_design() -> Design:
     """Read the posted JSON design; a body that is not one is refused like any invalid design."""
+    return parse_design(_json_body())
+
+
+def _json_body() -> Any:
     if (request.content_length or 0) > MAX_DESIGN_BYTES:
         raise DesignError([Problem("design", f"is larger than {MAX_DESIGN_BYTES // 1024} KB")])
     body = request.get_json(silent=True)
     if body is None:
         raise DesignError([Problem("design", "must be sent as JSON")])
-    return parse_design(body)
+    return body
 
 
 def _refusal(error: DesignError) -> tuple[Response, int]:
