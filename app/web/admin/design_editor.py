@@ -24,9 +24,6 @@ from app.messaging.render import render_subject, stored_overrides
 from app.web.admin.sample_data import sample_context
 from flows.definitions import Flow, Send
 
-# A JSON design is a few kilobytes; anything near this is not one.
-MAX_DESIGN_BYTES = 256 * 1024
-
 
 @dataclass(frozen=True)
 class Designer:

@@ -20,7 +20,6 @@ from app.design.errors import DesignError, Problem
 from app.messaging.render import Rendered
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.design_editor import (
-    MAX_DESIGN_BYTES,
     designer_for,
     find_email_send,
     preview_design,
@@ -33,6 +32,8 @@ from app.web.admin.test_send import TestSendError, send_test
 from flows.definitions import Flow, Send
 
 log = logging.getLogger(__name__)
+# A JSON design is a few kilobytes; anything near this is not one.
+MAX_DESIGN_BYTES = 256 * 1024
 BRAND_FIELDS = ("logo_url", "logo_width", "background", "text", "accent", "link", "font", "address", "footer")
 
 
