@@ -207,6 +207,11 @@ def test_the_preview_reports_an_error_as_data(client, shop):
 
     assert preview["error"]["part"] == "html"
     assert preview["error"]["line"] == 1
+    assert (
+        preview["error"]["message"]
+        == "HTML, line 1: a tag is missing what it tests or loops over (like {% if cart %})"
+    )
+    assert preview["error"]["detail"] == "Expected an expression, got 'end of statement block'"
 
 
 @pytest.fixture

@@ -31,6 +31,10 @@ class PlainError:
     def __str__(self) -> str:
         return f"Line {self.line}: {self.words}" if self.line else self.words[:1].upper() + self.words[1:]
 
+    def within(self, part: str) -> str:
+        """Say it with its part ("Subject, line 1: …"), for a place that shows every part's errors."""
+        return f"{part}, line {self.line}: {self.words}" if self.line else f"{part}: {self.words}"
+
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 

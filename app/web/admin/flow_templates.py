@@ -16,6 +16,7 @@ from app.web.admin.page import finish
 from app.web.admin.template_editor import (
     editor_for,
     find_send,
+    part_label,
     plain_error,
     preview_parts,
     save_parts,
@@ -37,7 +38,12 @@ def preview_template(flow_key: str, step: str) -> Response:
     except TemplatePartError as exc:
         plain = plain_error(exc, sources)
         return jsonify(
-            error={"part": exc.part, "line": plain.line, "message": str(plain), "detail": plain.detail}
+            error={
+                "part": exc.part,
+                "line": plain.line,
+                "message": plain.within(part_label(send, exc.part)),
+                "detail": plain.detail,
+            }
         )
     return jsonify(
         subject=rendered.subject, text=rendered.text, html=rendered.html, url=rendered.url, error=None

@@ -64,6 +64,8 @@ class Editor:
     # The error in plain words at its line (shown under the part at fault), and whether a save was refused.
     problem: PlainError | None = None
     refused: bool = False
+    # The same error with its part, for the preview beside the parts ("Subject, line 1: …").
+    problem_summary: str = ""
 
     def refusing(self) -> Editor:
         """The editor of a refused save: the part at fault takes the focus, so its error is in view."""
@@ -103,7 +105,13 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
         template for template, parts_ in ((stored or {}).get(OVERRIDES_KEY) or {}).items() if parts_
     )
     problem = plain_error(error, {p.name: p.source for p in parts}) if error else None
-    return Editor(send, flow.editable_sends(), parts, preview, error, customized, problem)
+    summary = problem.within(part_label(send, error.part)) if problem and error else ""
+    return Editor(send, flow.editable_sends(), parts, preview, error, customized, problem, False, summary)
+
+
+def part_label(send: Send, part: str) -> str:
+    """The label the editor gives a part ("template" when a bundled part failed)."""
+    return _label(send.channel, part) if part in PARTS[send.channel] else "Template"
 
 
 def plain_error(error: TemplatePartError, sources: dict[str, str]) -> PlainError:
