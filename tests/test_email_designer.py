@@ -156,6 +156,20 @@ def test_a_hostile_body_is_a_400_listing_problems_and_stores_nothing(app, client
     assert rows(app, FlowSetting) == []
 
 
+def test_a_lone_surrogate_is_stored_as_a_replacement_character(app, client, shop):
+    csrf = log_in(client, shop.id)
+
+    body = '{"blocks": [{"type": "text", "text": "half an emoji \\ud83d and \\u0000 a NUL"}]}'
+    response = post_design(client, csrf, body)
+
+    assert response.status_code == 200
+    (setting,) = rows(app, FlowSetting)
+    assert (
+        setting.overrides["designs"]["abandoned_checkout_1"]["blocks"][0]["text"]
+        == "half an emoji \ufffd and  a NUL"
+    )
+
+
 def test_every_problem_comes_back_with_its_block(client, shop):
     csrf = log_in(client, shop.id)
 
