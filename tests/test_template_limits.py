@@ -6,6 +6,7 @@ something that is not a ``TemplateError`` (an answer of 500, a message left pend
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -161,7 +162,8 @@ def test_saving_a_hostile_template_is_refused(app, client, shop, name):
     response = _edit(client, csrf, subject=SLOW[name])
 
     assert response.status_code == 400
-    assert "Not saved. subject:" in response.text
+    assert "Not saved: the template has an error, shown next to it." in response.text
+    assert re.search(r'<textarea[^>]*id="part-subject"[^>]*aria-invalid="true"', response.text)
     assert rows(app, FlowSetting) == []
 
 

@@ -10,7 +10,7 @@ a link may have are:
   (``app/storefront/origins.py``);
 - ``APP_URL``: our click, unsubscribe and confirmation pages;
 - the links the merchant set in the flow: its URL settings (a survey link) and the links written
-  in their own template overrides;
+  in their own template overrides and email designs (``app/messaging/designed.py``);
 - the links the platform gave for the message's subject (a checkout's recovery link, an order's
   status page), which Shopify may serve from a checkout domain of its own.
 
@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db.models import Checkout, Enrollment, Message, Order, Shop
+from app.messaging.designed import DESIGNS_KEY
 from app.shops.platform import Platform
 from app.storefront.origins import allowed_origins, origin_of
 from flows.catalogue import CATALOGUE
@@ -77,16 +78,15 @@ def _storefronts(platform: Platform, shop: Shop) -> Iterable[str]:
 
 
 def _merchant_links(session: Session, shop_id: int, flow_key: str) -> list[str]:
-    """The links the merchant set for this flow: URL settings and links in their own templates."""
+    """The links the merchant set for this flow: URL settings and links in their own templates and designs."""
     flow = CATALOGUE.get(flow_key)
     if flow is None:
         return []
     settings = flow_settings(session, shop_id, flow_key)
     links = [str(settings.param(p.setting)) for p in flow.params if p.kind == ParamKind.URL]
     overrides = flow_overrides(session, shop_id, flow_key)
-    return links + [
-        url for source in _strings((overrides or {}).get("templates")) for url in _WRITTEN_URL.findall(source)
-    ]
+    written = [(overrides or {}).get(section) for section in ("templates", DESIGNS_KEY)]
+    return links + [url for source in _strings(written) for url in _WRITTEN_URL.findall(source)]
 
 
 def _subject_links(session: Session, message: Message) -> list[str]:
@@ -101,9 +101,12 @@ def _subject_links(session: Session, message: Message) -> list[str]:
 
 
 def _strings(value: Any) -> Iterable[str]:
-    """Every string in a JSON value (a flow's template overrides: template → part → source)."""
+    """Every string in a JSON value (template overrides: template → part → source; designs' blocks)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
             yield from _strings(item)

@@ -80,6 +80,8 @@ class Rendered:
     url: str | None = None
     # Why a merchant's override was set aside for the bundled template, when it was.
     fallback: str | None = None
+    # What the merchant should know of a message that still goes (a designed email without an address).
+    warning: str | None = None
 
 
 def _money(amount: Any, currency: str | None = None) -> str:
@@ -141,6 +143,17 @@ def render(
         except TemplateRenderError as exc:
             return replace(render_strict(template, channel, context), fallback=str(exc))
     return render_strict(template, channel, context)
+
+
+def render_subject(template: str, context: dict[str, Any], source: str | None = None) -> str:
+    """Render only the subject of an email (a designed email's, when its design names none)."""
+    with time_limit():
+        if source is not None:
+            try:
+                return " ".join(_render_part(template, "subject", context, source).split())
+            except TemplateRenderError:
+                pass  # a broken override: the bundled subject, as ``render`` would send
+        return " ".join(_render_part(template, "subject", context, None).split())
 
 
 def render_strict(

@@ -26,14 +26,16 @@ from app.db.models import decisions as decided
 from app.db.models.automation import ACTIVE
 from app.db.models.messaging import AFTER_SEND, FAILED, PENDING, SENDING, SENT, SKIPPED
 from app.db.reads import remember, remembered
+from app.design.brand import shop_brand
 from app.messaging.channel import Channel, OutgoingMessage, ShopChannels
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
+from app.messaging.designed import render_message
 from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
 from app.messaging.recipients import address_problem, recipient, unreachable
 from app.messaging.recovery import SendRecovery
-from app.messaging.render import Rendered, TemplateRenderError, render, stored_overrides
+from app.messaging.render import Rendered, TemplateRenderError
 from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
 from app.messaging.send_rules import SendRules
 from app.messaging.signed_links import unsubscribe_url
@@ -226,13 +228,15 @@ class MessageSender:
         overrides = flow_overrides(self.session, shop.id, enrollment.flow_key)
         context = message_context(shop, contact, subject, link, extras)
         template = message.template
-        rendered = render(template, step.channel, context, stored_overrides(overrides, template))
+        rendered = render_message(template, step.channel, context, overrides, shop_brand(shop.settings))
         if rendered.fallback:
             # A merchant's template broke after it was saved (new data): send the bundled one.
             message.record(
                 PENDING, self.clock.now(), f"custom template failed, sent the default: {rendered.fallback}"
             )
             log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
+        if rendered.warning:
+            message.record(PENDING, self.clock.now(), rendered.warning)
         rendered = self._track_links(rendered, message, shop)
         found = recipient(self.session, contact, step.channel)
         assert found is not None

@@ -112,7 +112,9 @@ def test_a_template_is_previewed_live_and_saved(app, client, harness, factory, l
 
     # when they make a mistake, the preview says where
     editor.get_by_label("Subject").fill("Psst {{ contact.first_name ")
-    expect(editor.locator("#preview-error")).to_contain_text("subject: line 1")
+    expect(editor.locator("#preview-error")).to_contain_text(
+        "Subject, line 1: a {{ is never closed (add }} after the variable)"
+    )
     screenshot(page, "flow-detail-error")
 
     # and saving the fixed version keeps it for the flow

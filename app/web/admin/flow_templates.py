@@ -16,6 +16,8 @@ from app.web.admin.page import finish
 from app.web.admin.template_editor import (
     editor_for,
     find_send,
+    part_label,
+    plain_error,
     preview_parts,
     save_parts,
     submitted_sources,
@@ -30,10 +32,19 @@ log = logging.getLogger(__name__)
 def preview_template(flow_key: str, step: str) -> Response:
     """Render unsaved parts with the store's sample data, for the live preview."""
     flow, send = _step_or_404(flow_key, step)
+    sources = submitted_sources(send)
     try:
-        rendered = preview_parts(current_shop(), flow, send, submitted_sources(send))
+        rendered = preview_parts(current_shop(), flow, send, sources)
     except TemplatePartError as exc:
-        return jsonify(error={"part": exc.part, "line": exc.line, "message": str(exc)})
+        plain = plain_error(exc, sources)
+        return jsonify(
+            error={
+                "part": exc.part,
+                "line": plain.line,
+                "message": plain.within(part_label(send, exc.part)),
+                "detail": plain.detail,
+            }
+        )
     return jsonify(
         subject=rendered.subject, text=rendered.text, html=rendered.html, url=rendered.url, error=None
     )
@@ -51,7 +62,7 @@ def save_template(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int
             preview_parts(shop, flow, send, sources)
         except TemplatePartError as exc:
             log.info("shop %s: template %s refused: %s", shop.id, send.template, exc)
-            return _refused(flow, send, sources, f"Not saved. {exc}")
+            return _refused(flow, send, sources, "Not saved: the template has an error, shown next to it.")
     save_parts(flow_setting(shop, flow), send, sources)
     db.session.commit()
     notice = f"{send.label}: {'back to the default template' if resetting else 'template saved'}."
@@ -68,7 +79,9 @@ def send_test_message(flow_key: str, step: str) -> WerkzeugResponse | tuple[str,
     try:
         rendered = preview_parts(shop, flow, send, sources)
         provider = send_test(shop, send, rendered, to)
-    except (TemplatePartError, TestSendError) as exc:
+    except TemplatePartError:
+        return _refused(flow, send, sources, "Test not sent: the template has an error, shown next to it.")
+    except TestSendError as exc:
         return _refused(flow, send, sources, f"Test not sent. {exc}")
     where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
     notice = f"Test sent to {to.strip()} through {where}."
@@ -85,5 +98,5 @@ def _step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
 
 def _refused(flow: Flow, send: Send, sources: dict[str, str], error: str) -> tuple[str, int]:
     """Show the page again with the merchant's unsaved input and what was wrong with it."""
-    editor = editor_for(current_shop(), flow, send.setting, sources)
+    editor = editor_for(current_shop(), flow, send.setting, sources).refusing()
     return render_detail(flow, send.setting, error=error, editor=editor, status=400)

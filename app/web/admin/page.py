@@ -28,7 +28,7 @@ class NavItem:
 
 NAV = (
     NavItem("admin.overview", "Overview", ("overview",)),
-    NavItem("admin.flows", "Flows", ("flows", "flow_detail", "flow_templates")),
+    NavItem("admin.flows", "Flows", ("flows", "flow_detail", "flow_templates", "designer")),
     NavItem("admin.messages", "Messages", ("messages",)),
     NavItem("admin.contacts", "Contacts", ("contacts",)),
     NavItem("admin.forms", "Forms", ("forms",)),

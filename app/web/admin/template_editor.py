@@ -8,7 +8,7 @@ error, an unknown variable or a forbidden attribute is refused with its part and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import request
@@ -27,6 +27,7 @@ from app.messaging.render import (
     stored_overrides,
     template_source,
 )
+from app.messaging.template_errors import PlainError, explain
 from app.web.admin.sample_data import sample_context
 from flows.definitions import Flow, Send
 
@@ -60,6 +61,15 @@ class Editor:
     preview: Rendered | None
     error: TemplatePartError | None
     customized_templates: frozenset[str]
+    # The error in plain words at its line (shown under the part at fault), and whether a save was refused.
+    problem: PlainError | None = None
+    refused: bool = False
+    # The same error with its part, for the preview beside the parts ("Subject, line 1: …").
+    problem_summary: str = ""
+
+    def refusing(self) -> Editor:
+        """The editor of a refused save: the part at fault takes the focus, so its error is in view."""
+        return replace(self, refused=True)
 
 
 def find_send(flow: Flow, step: str | None) -> Send | None:
@@ -94,7 +104,19 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
     customized = frozenset(
         template for template, parts_ in ((stored or {}).get(OVERRIDES_KEY) or {}).items() if parts_
     )
-    return Editor(send, flow.editable_sends(), parts, preview, error, customized)
+    problem = plain_error(error, {p.name: p.source for p in parts}) if error else None
+    summary = problem.within(part_label(send, error.part)) if problem and error else ""
+    return Editor(send, flow.editable_sends(), parts, preview, error, customized, problem, False, summary)
+
+
+def part_label(send: Send, part: str) -> str:
+    """The label the editor gives a part ("template" when a bundled part failed)."""
+    return _label(send.channel, part) if part in PARTS[send.channel] else "Template"
+
+
+def plain_error(error: TemplatePartError, sources: dict[str, str]) -> PlainError:
+    """Say a template error in plain words, at the line of the part's source it is about."""
+    return explain(error.message, error.line, sources.get(error.part))
 
 
 def _label(channel: str, part: str) -> str:

@@ -1,0 +1,121 @@
+"""The email designer's model: a step's design (stored or a starter), the brand kit, and previews.
+
+Designs are stored in ``FlowSetting.overrides["designs"][template]`` as the JSON
+``app/design/document.py`` reads; the brand kit in ``Shop.settings["brand"]``. What the sender does
+with them, and when a Jinja override wins instead, is ``app/messaging/designed.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import db
+from app.db.models import FlowSetting, Shop
+from app.design.brand import BRAND_KEY, FONTS, BrandKit, shop_brand
+from app.design.document import Design, design_document, parse_design
+from app.design.errors import DesignError
+from app.design.render import DesignedEmail, render_design
+from app.jobs.services import current_services
+from app.messaging.designed import DESIGNS_KEY, jinja_body_edited, stored_design
+from app.messaging.render import render_subject, stored_overrides
+from app.web.admin.sample_data import sample_context
+from flows.definitions import Flow, Send
+
+
+@dataclass(frozen=True)
+class Designer:
+    """What the designer page shows for one email step."""
+
+    send: Send
+    sends: tuple[Send, ...]
+    document: dict[str, Any]
+    saved: bool
+    brand: BrandKit
+    fonts: dict[str, str]
+    preview: DesignedEmail | None
+    # A developer's Jinja body for this step is sent instead of the design (see designed.py).
+    jinja_wins: bool
+
+
+def email_sends(flow: Flow) -> tuple[Send, ...]:
+    return tuple(send for send in flow.editable_sends() if send.channel == "email")
+
+
+def find_email_send(flow: Flow, step: str) -> Send | None:
+    return next((send for send in email_sends(flow) if send.setting == step), None)
+
+
+def designer_for(shop: Shop, flow: Flow, send: Send) -> Designer:
+    overrides = _overrides(shop, flow)
+    stored = stored_design(overrides, send.template)
+    document = stored if stored is not None else starter_document(flow, send)
+    brand = shop_brand(shop.settings)
+    try:
+        preview: DesignedEmail | None = preview_design(shop, flow, send, parse_design(document), brand)
+    except DesignError:  # a stored design that no longer reads still opens, to be fixed
+        preview = None
+    return Designer(
+        send=send,
+        sends=email_sends(flow),
+        document=document,
+        saved=stored is not None,
+        brand=brand,
+        fonts={key: label for key, (label, _) in FONTS.items()},
+        preview=preview,
+        jinja_wins=jinja_body_edited(overrides, send.template),
+    )
+
+
+def starter_document(flow: Flow, send: Send) -> dict[str, Any]:
+    """A first design that says what the bundled template says, in blocks the merchant can change."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "text", "text": f"{send.label}", "style": "heading"},
+        {"type": "text", "text": "Hi {first_name},\n\nThanks for visiting {shop_name}."},
+    ]
+    if flow.subject in ("checkout", "cart", "order"):
+        blocks.append({"type": "cart_lines", "show_total": True})
+    label = {"checkout": "Return to checkout", "cart": "Back to your cart", "order": "View your order"}
+    blocks.append(
+        {"type": "button", "label": label.get(flow.subject, "Visit the shop"), "target": "recovery"}
+    )
+    if flow.blocks:
+        blocks.append({"type": "product_grid", "source": "products", "columns": 2, "label": "Shop now"})
+    if send.offers_discount:
+        blocks.append({"type": "discount_code", "heading": "A little something for you"})
+    blocks.append({"type": "divider"})
+    return {"version": 1, "subject": "", "preheader": "", "blocks": blocks}
+
+
+def preview_design(shop: Shop, flow: Flow, send: Send, design: Design, brand: BrandKit) -> DesignedEmail:
+    """Render the design with the store's sample data, as the template editor's preview does."""
+    context = sample_context(db.session(), shop, flow, current_services().config.app_url)
+    rendered = render_design(design, brand, context)
+    if rendered.subject:
+        return rendered
+    jinja_subject = stored_overrides(_overrides(shop, flow), send.template).get("subject")
+    subject = render_subject(send.template, context, jinja_subject)
+    return DesignedEmail(html=rendered.html, text=rendered.text, subject=subject)
+
+
+def save_design(setting: FlowSetting, send: Send, design: Design | None) -> None:
+    """Store the step's design (None removes it: the step goes back to its Jinja template)."""
+    overrides = dict(setting.overrides or {})
+    designs = dict(overrides.get(DESIGNS_KEY) or {})
+    if design is None:
+        designs.pop(send.template, None)
+    else:
+        designs[send.template] = design_document(design)
+    overrides[DESIGNS_KEY] = designs
+    setting.overrides = overrides
+
+
+def save_brand(shop: Shop, brand: BrandKit) -> None:
+    shop.settings = {**(shop.settings or {}), BRAND_KEY: brand.as_settings()}
+
+
+def _overrides(shop: Shop, flow: Flow) -> dict[str, Any]:
+    setting = db.session.scalars(select(FlowSetting).filter_by(shop_id=shop.id, flow_key=flow.key)).first()
+    return dict(setting.overrides or {}) if setting else {}

@@ -1,0 +1,168 @@
+"""The email designer's page and actions: design a step's email from blocks, preview it at desktop
+and phone widths, save or remove it, and keep the shop's brand kit.
+
+The block editor (``static/admin/designer.js``) posts the design as JSON; every refusal is a 400
+listing each problem with its block and field, never a 500, whatever the body holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, abort, jsonify, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.db import db
+from app.design.brand import parse_brand, shop_brand
+from app.design.document import Design, parse_design
+from app.design.errors import DesignError, Problem
+from app.messaging.render import Rendered
+from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.design_editor import (
+    designer_for,
+    find_email_send,
+    preview_design,
+    save_brand,
+    save_design,
+)
+from app.web.admin.flows import flow_or_404, flow_setting
+from app.web.admin.page import finish, render_page
+from app.web.admin.test_send import TestSendError, send_test
+from flows.definitions import Flow, Send
+
+log = logging.getLogger(__name__)
+# A JSON design is a few kilobytes; anything near this is not one.
+MAX_DESIGN_BYTES = 256 * 1024
+BRAND_FIELDS = ("logo_url", "logo_width", "background", "text", "accent", "link", "font", "address", "footer")
+
+
+@bp.get("/flows/<flow_key>/design/<step>")
+def email_designer(flow_key: str, step: str) -> tuple[str, int]:
+    """Show the designer of one email step, with its previews and the brand kit."""
+    flow, send = _email_step_or_404(flow_key, step)
+    return _page(flow, send)
+
+
+@bp.post("/flows/<flow_key>/design/<step>/preview")
+def preview_email_design(flow_key: str, step: str) -> tuple[Response, int]:
+    """Render an unsaved design with the store's sample data."""
+    flow, send = _email_step_or_404(flow_key, step)
+    shop = current_shop()
+    try:
+        design = _submitted_design()
+        rendered = preview_design(shop, flow, send, design, shop_brand(shop.settings))
+    except DesignError as exc:
+        return _refusal(exc)
+    return jsonify(subject=rendered.subject, html=rendered.html, text=rendered.text, errors=[]), 200
+
+
+@bp.post("/flows/<flow_key>/design/<step>")
+def save_email_design(flow_key: str, step: str) -> tuple[Response, int]:
+    """Save the step's design once it reads and renders with the sample data."""
+    flow, send = _email_step_or_404(flow_key, step)
+    shop = current_shop()
+    try:
+        design = _submitted_design()
+        preview_design(shop, flow, send, design, shop_brand(shop.settings))
+    except DesignError as exc:
+        log.info("shop %s: design of %s refused: %s", shop.id, send.template, exc)
+        return _refusal(exc)
+    save_design(flow_setting(shop, flow), send, design)
+    db.session.commit()
+    log.info("shop %s saved the design of %s", shop.id, send.template)
+    return jsonify(saved=True, errors=[]), 200
+
+
+@bp.post("/flows/<flow_key>/design/<step>/test")
+def send_design_test(flow_key: str, step: str) -> tuple[Response, int]:
+    """Send the unsaved design, with the sample data, to the address the merchant typed."""
+    flow, send = _email_step_or_404(flow_key, step)
+    shop = current_shop()
+    try:
+        body = _json_body()
+        fields = body if isinstance(body, dict) else {}
+        to = str(fields.get("to") or "").strip()
+        design = parse_design(fields.get("design"))
+        email = preview_design(shop, flow, send, design, shop_brand(shop.settings))
+        provider = send_test(shop, send, Rendered(email.text, email.subject, email.html), to)
+    except DesignError as exc:
+        return _refusal(exc)
+    except TestSendError as exc:
+        return _refusal(DesignError([Problem("to", str(exc))]))
+    where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
+    return jsonify(sent=True, notice=f"Test sent to {to} through {where}.", errors=[]), 200
+
+
+@bp.post("/flows/<flow_key>/design/<step>/remove")
+def remove_email_design(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]:
+    """Remove the design: the step sends its Jinja template again."""
+    flow, send = _email_step_or_404(flow_key, step)
+    save_design(flow_setting(current_shop(), flow), send, None)
+    db.session.commit()
+    return finish(
+        "admin.email_designer", f"{send.label}: design removed.", flow_key=flow.key, step=send.setting
+    )
+
+
+@bp.post("/flows/<flow_key>/design/<step>/brand")
+def save_brand_kit(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]:
+    """Save the shop's brand kit (every designed email uses it), then show the designer again."""
+    flow, send = _email_step_or_404(flow_key, step)
+    shop = current_shop()
+    submitted = {name: request.form.get(name, "") for name in BRAND_FIELDS}
+    try:
+        brand = parse_brand(submitted)
+    except DesignError as exc:
+        return _page(flow, send, brand_problems=exc.problems, brand_values=submitted, status=400)
+    save_brand(shop, brand)
+    db.session.commit()
+    return finish("admin.email_designer", "Brand kit saved.", flow_key=flow.key, step=send.setting)
+
+
+def _page(
+    flow: Flow,
+    send: Send,
+    brand_problems: list[Problem] | None = None,
+    brand_values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    designer = designer_for(current_shop(), flow, send)
+    return render_page(
+        "admin/designer.html",
+        status=status,
+        flow=flow,
+        designer=designer,
+        brand_values=brand_values or designer.brand.as_settings(),
+        brand_errors={problem.field: problem.message for problem in brand_problems or []},
+    )
+
+
+def _submitted_design() -> Design:
+    """Read the posted JSON design; a body that is not one is refused like any invalid design."""
+    return parse_design(_json_body())
+
+
+def _json_body() -> Any:
+    if (request.content_length or 0) > MAX_DESIGN_BYTES:
+        raise DesignError([Problem("design", f"is larger than {MAX_DESIGN_BYTES // 1024} KB")])
+    body = request.get_json(silent=True)
+    if body is None:
+        raise DesignError([Problem("design", "must be sent as JSON")])
+    return body
+
+
+def _refusal(error: DesignError) -> tuple[Response, int]:
+    problems = [
+        {"block": problem.block, "field": problem.field, "message": problem.message, "text": str(problem)}
+        for problem in error.problems
+    ]
+    return jsonify(errors=problems), 400
+
+
+def _email_step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
+    flow = flow_or_404(flow_key)
+    send = find_email_send(flow, step)
+    if send is None:
+        abort(404)
+    return flow, send
