@@ -23,6 +23,7 @@ from app.reports.incrementality import Incrementality, shop_incrementality
 from app.reports.queries import Report, StepTotals
 from app.simulation.scenarios import SCENARIOS
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.confirmation import ask, confirmed
 from app.web.admin.figures import last_30_days, recent_report
 from app.web.admin.flow_form import (
     submitted_ab,
@@ -34,8 +35,8 @@ from app.web.admin.flow_form import (
 )
 from app.web.admin.flow_phrases import exit_phrases, guard_phrase, trigger_phrases
 from app.web.admin.flow_status import FlowCard, flow_cards
-from app.web.admin.flows import flow_or_404, flow_setting
-from app.web.admin.page import finish, render_page
+from app.web.admin.flows import flow_or_404, flow_setting, switch_on_question
+from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.template_editor import Editor, editor_for, find_send
 from flows.catalogue import CATALOGUE
 from flows.definitions import Act, Flow, Param, Purpose, Send, Wait
@@ -102,7 +103,11 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
         log.info("shop %s: flow settings refused: %s", shop.id, exc)
         return render_detail(flow, error=str(exc), status=400)
     setting = flow_setting(shop, flow)
-    setting.enabled = request.form.get("enabled") == "on"
+    switching_on = request.form.get("enabled") == "on"
+    if switching_on and not setting.enabled and not confirmed():
+        db.session.rollback()
+        return ask(switch_on_question(shop, flow), admin_url("admin.flow_detail", flow_key=flow.key))
+    setting.enabled = switching_on
     setting.overrides = _merged(setting.overrides or {}, tuned)
     db.session.commit()
     log.info("shop %s saved %s (%s)", shop.id, flow.key, "on" if setting.enabled else "off")

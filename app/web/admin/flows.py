@@ -11,10 +11,12 @@ from app.db import db
 from app.db.models import FlowSetting, Shop
 from app.db.models.rows import get_or_create
 from app.jobs.services import current_services
+from app.reports.reach import estimated_reach
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.figures import recent_report
 from app.web.admin.flow_status import flow_cards
-from app.web.admin.page import finish, render_page
+from app.web.admin.page import admin_url, finish, render_page
 from flows.catalogue import UnknownFlowError, get_flow
 from flows.definitions import Flow
 from flows.settings import settings_for_shop
@@ -42,11 +44,29 @@ def toggle_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     flow = flow_or_404(flow_key)
     setting = flow_setting(shop, flow)
-    setting.enabled = request.form.get("enabled") == "on"
+    switching_on = request.form.get("enabled") == "on"
+    if switching_on and not setting.enabled and not confirmed():
+        db.session.rollback()
+        return ask(switch_on_question(shop, flow), admin_url("admin.flows"))
+    setting.enabled = switching_on
     db.session.commit()
     log.info("shop %s turned %s %s", shop.id, flow.key, "on" if setting.enabled else "off")
     state = "on" if setting.enabled else "off"
     return finish("admin.flows", f"{flow.name} is switched {state}.")
+
+
+def switch_on_question(shop: Shop, flow: Flow) -> Question:
+    """Ask before a flow goes live, saying how many shoppers it would reach from the store's state."""
+    reach = estimated_reach(db.session(), shop.id, flow, current_services().clock.now())
+    shoppers = "1 shopper" if reach.shoppers == 1 else f"{reach.shoppers:,} shoppers"
+    return Question(
+        title=f"Switch on {flow.name}?",
+        consequence=(
+            f"It starts writing to real shoppers: up to {shoppers} now ({reach.counted}). "
+            "You can switch it off again at any time; messages already sent stay sent."
+        ),
+        action="Switch on",
+    )
 
 
 def flow_or_404(flow_key: str) -> Flow:
