@@ -74,7 +74,7 @@ def test_every_form_post_needs_the_csrf_token_on_a_cookie_session(app, client, s
         path = rule.rule
         for name, value in values.items():
             path = re.sub(rf"<(?:[^:>]+:)?{name}>", value, path)
-        response = client.post(path, data={"enabled": "on", "confirm": "erase"})
+        response = client.post(path, data={"enabled": "on", "confirmed": "yes", "confirm": "erase"})
         assert response.status_code == 400, path
     assert rows(app, FlowSetting) == []
 
@@ -225,7 +225,7 @@ def test_inside_shopify_a_form_post_answers_with_the_next_page(client, factory):
 
     response = client.post(
         "/admin/flows/thank_you/toggle",
-        data={"enabled": "on"},
+        data={"enabled": "on", "confirmed": "yes"},
         headers={"Authorization": f"Bearer {session_token()}"},
     )
 

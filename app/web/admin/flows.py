@@ -15,10 +15,10 @@ from app.reports.reach import estimated_reach
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.figures import recent_report
-from app.web.admin.flow_status import flow_cards
+from app.web.admin.flow_status import FlowCard, flow_cards
 from app.web.admin.page import admin_url, finish, render_page
 from flows.catalogue import UnknownFlowError, get_flow
-from flows.definitions import Flow
+from flows.definitions import GOAL_LABELS, Flow, Goal
 from flows.settings import settings_for_shop
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,16 @@ def render_flows(error: str | None = None, status: int = 200) -> tuple[str, int]
     shop = current_shop()
     settings = settings_for_shop(db.session(), shop.id)
     cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
-    return render_page("admin/flows.html", status=status, cards=cards, error=error)
+    return render_page("admin/flows.html", status=status, groups=goal_groups(cards), error=error)
+
+
+def goal_groups(cards: list[FlowCard]) -> list[tuple[Goal, str, list[FlowCard]]]:
+    """Group the cards by what the flows earn (recover, convert, retain, grow), in catalogue order."""
+    return [
+        (goal, GOAL_LABELS[goal], [card for card in cards if card.flow.goal == goal])
+        for goal in Goal
+        if any(card.flow.goal == goal for card in cards)
+    ]
 
 
 @bp.post("/flows/<flow_key>/toggle")
