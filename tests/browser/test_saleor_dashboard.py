@@ -112,6 +112,7 @@ def test_the_dashboard_token_carries_every_page_link_and_form(
     # when the merchant follows a link and flips a switch
     admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Flows").click()
     admin.get_by_role("switch", name="Thank-you after purchase").click()
+    admin.get_by_role("dialog").get_by_role("button", name="Switch on").click()
 
     # then both went through with the dashboard's token, and the switch is stored for this shop
     expect(admin.locator(".banner[role=status]")).to_contain_text("Thank-you after purchase is switched on.")
@@ -123,8 +124,9 @@ def test_the_dashboard_token_carries_every_page_link_and_form(
     admin.get_by_label("Subject").fill("Thanks, {{ contact.first_name }}!")
     expect(admin.locator("#preview-subject")).to_have_text("Thanks, Jane!")
 
-    # and the Saleor settings save the checkout URL
+    # and leaving the unsaved subject asks first; the Saleor settings save the checkout URL
     admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Settings").click()
+    admin.get_by_role("dialog", name="Leave without saving?").get_by_role("button", name="Discard changes").click()
     admin.get_by_label("Checkout URL").fill("https://shop.example/checkout?checkout={checkout_id}")
     admin.get_by_role("button", name="Save checkout URL").click()
     expect(admin.locator(".banner[role=status]")).to_contain_text("Checkout URL saved")
