@@ -60,7 +60,13 @@ def test_turning_a_flow_on_with_a_new_delay_is_stored(app, client, shop):
 
     response = client.post(
         "/admin/flows/abandoned_checkout",
-        data={"csrf_token": csrf, "enabled": "on", "confirmed": "yes", "delay_first_delay": "4", "step_first_email": "on"},
+        data={
+            "csrf_token": csrf,
+            "enabled": "on",
+            "confirmed": "yes",
+            "delay_first_delay": "4",
+            "step_first_email": "on",
+        },
     )
 
     assert response.status_code == 303

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from app.db.models import Attribution, Order
-from app.web.admin.period import Delta
+from app.web.admin.period import MINUS, Delta
 from flows.catalogue import CATALOGUE
 from flows.definitions import Goal
 from tests.support.admin import private_message
@@ -84,7 +84,7 @@ def test_a_preset_in_the_url_chooses_the_period(client, factory, shop):
 
     assert "Last 7 days" in page
     assert 'aria-current="true">7 days</a>' in page
-    assert metric_delta(page, "revenue") == "−100%"
+    assert metric_delta(page, "revenue") == f"{MINUS}100%"
 
 
 def test_a_custom_range_in_the_url_chooses_the_period(client, shop):
@@ -130,7 +130,7 @@ def test_the_flow_page_shows_its_figures_for_the_period_against_the_one_before(c
     ("current", "previous", "change"),
     [
         (150, 100, "+50%"),
-        (50, 100, "−50%"),
+        (50, 100, f"{MINUS}50%"),
         (5, 0, "new"),
         (0, 0, "no change"),
         (Decimal("10"), Decimal("10"), "no change"),

@@ -126,7 +126,9 @@ def test_the_dashboard_token_carries_every_page_link_and_form(
 
     # and leaving the unsaved subject asks first; the Saleor settings save the checkout URL
     admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Settings").click()
-    admin.get_by_role("dialog", name="Leave without saving?").get_by_role("button", name="Discard changes").click()
+    admin.get_by_role("dialog", name="Leave without saving?").get_by_role(
+        "button", name="Discard changes"
+    ).click()
     admin.get_by_label("Checkout URL").fill("https://shop.example/checkout?checkout={checkout_id}")
     admin.get_by_role("button", name="Save checkout URL").click()
     expect(admin.locator(".banner[role=status]")).to_contain_text("Checkout URL saved")
