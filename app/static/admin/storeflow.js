@@ -124,7 +124,7 @@
   }
 
   document.querySelectorAll("[data-notice]").forEach(function (notice) {
-    if (toast(notice.textContent.trim())) { notice.hidden = true; }
+    if (toast(notice.textContent.trim())) { notice.closest(".banner").hidden = true; }
   });
 
   // ---- Modals: App Bridge's ui-modal inside Shopify, a <dialog> elsewhere ----
