@@ -67,7 +67,7 @@
   function pageAddress(url) {
     if (embed !== "saleor") { return url; }
     var next = new URL(url, location.href).searchParams.get("next");
-    return next && next.indexOf("/admin") === 0 ? next : null;
+    return next && next.indexOf("/admin") === 0 ? next : "/admin";  // the entry page opens the overview
   }
 
   function replaceDocument(html, address, how) {
