@@ -205,7 +205,7 @@ def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, fac
     calls = []
 
     def report(shop_id, start, end):
-        calls.append((shop_id, (end - start).days))
+        calls.append((shop_id, start, end))
         return Report(start=start, end=end, currency="EUR", totals=Totals(sent=7))
 
     log_in(client, shop.id)
@@ -213,7 +213,10 @@ def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, fac
 
     page = client.get("/admin").text
 
-    assert calls == [(shop.id, 29)]
+    (this_period, before) = calls  # the 30 days, then the 30 before them to compare with
+    assert this_period[0] == before[0] == shop.id
+    assert (this_period[2] - this_period[1]).days == (before[2] - before[1]).days == 29
+    assert (this_period[1] - before[2]).days == 1
     assert 'data-metric="sent">7<' in page
     assert "0.00 EUR" in page
 
