@@ -238,6 +238,23 @@ def test_inside_shopify_a_form_post_answers_with_the_next_page(client, factory):
     assert "app-bridge.js" in response.text
 
 
+def test_inside_shopify_the_next_page_names_its_address_for_the_history(client, factory):
+    from tests.support.shopify import SHOP_DOMAIN
+    from tests.support.shopify_api import session_token
+
+    factory.shop(access_token_enc="enc", name="Alpha Goods")
+
+    response = client.post(
+        f"/admin/flows/thank_you/toggle?shop={SHOP_DOMAIN}&host=YWRtaW4&embedded=1",
+        data={"enabled": "off"},
+        headers={"Authorization": f"Bearer {session_token()}"},
+    )
+
+    assert (
+        response.headers["Storeflow-Location"] == f"/admin/flows?shop={SHOP_DOMAIN}&host=YWRtaW4&embedded=1"
+    )
+
+
 def test_inside_shopify_links_keep_shopifys_query(client, factory):
     from tests.support.shopify import SHOP_DOMAIN
     from tests.support.shopify_api import session_token

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.db.models import Checkout, Contact, FlowSetting, Order, SignupForm
+from app.db.models import Cart, Checkout, Contact, FlowSetting, Order, SignupForm
 from app.reports.reach import estimated_reach
 from flows.catalogue import CATALOGUE
 from tests.support.db import count, rows
@@ -159,3 +159,23 @@ def test_a_shopper_flow_reaches_every_subscribed_shopper(app, factory, shop, clo
     reach = estimated_reach(factory.session, shop.id, CATALOGUE["welcome_series"], clock.now())
 
     assert reach.shoppers == 1
+
+
+def test_a_cart_flow_reaches_consenting_shoppers_whose_cart_changed_lately(app, factory, shop, clock):
+    now = clock.now()
+    for n, days_ago in enumerate((1, 9)):
+        shopper = factory.contact(shop, email=f"c{n}@example.com", email_consent="subscribed")
+        factory.session.add(
+            Cart(
+                shop_id=shop.id,
+                token=f"cart{n}",
+                contact_id=shopper.id,
+                source_updated_at=now - timedelta(days=days_ago),
+            )
+        )
+    factory.session.commit()
+
+    reach = estimated_reach(factory.session, shop.id, CATALOGUE["abandoned_cart"], now)
+
+    assert reach.shoppers == 1
+    assert "cart changed in the last 7 days" in reach.counted
