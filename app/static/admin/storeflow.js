@@ -76,6 +76,9 @@
     document.write(html);
     document.close();
     window.scrollTo(0, 0);
+    // A new page: keyboard and screen reader users start at its content, as after a page load.
+    var main = document.getElementById("main");
+    if (main) { main.focus({ preventScroll: true }); }
   }
 
   // Show the page a request answered with; ``how`` (pushState, or null for back and forward) records
