@@ -426,13 +426,19 @@ DEMO_FLOWS: dict[str, dict[str, str]] = {
 
 def flow_form(key: str, shown: ResolvedSettings, shopify: bool) -> dict[str, str]:
     """The flow's settings form as the admin shows it to the shop (``shown``: its settings now),
-    every step switched on, with the demo's changes."""
+    every step switched on, with the demo's changes, and the merchant's yes to the question the
+    admin asks before a flow goes live (``confirmed``, app/web/admin/confirmation.py)."""
     from flows.catalogue import get_flow
     from flows.definitions import ParamKind
     from flows.params import display
 
     flow = get_flow(key)
-    form = {"enabled": "on", "params_shown": "1", **{f"step_{s.setting}": "on" for s in flow.switchable()}}
+    form = {
+        "enabled": "on",
+        "confirmed": "yes",
+        "params_shown": "1",
+        **{f"step_{s.setting}": "on" for s in flow.switchable()},
+    }
     for param in flow.params:
         value = display(param, shown.param(param.setting))
         if param.kind != ParamKind.SWITCH or value:

@@ -22,6 +22,28 @@ class Purpose(StrEnum):
     REQUESTED = "requested"
 
 
+class Goal(StrEnum):
+    """What a flow earns the store, so the admin groups flows by the merchant's aim, not by mechanics.
+
+    Recover wins back a purchase the shopper started and left; convert turns a shown interest (a
+    product watched, a wishlist, a new subscriber) into an order; retain brings buyers back for
+    the next one; grow keeps the list itself healthy and growing (consent, re-engagement).
+    """
+
+    RECOVER = "recover"
+    CONVERT = "convert"
+    RETAIN = "retain"
+    GROW = "grow"
+
+
+GOAL_LABELS = {
+    Goal.RECOVER: "Recover lost sales",
+    Goal.CONVERT: "Convert interest",
+    Goal.RETAIN: "Retain customers",
+    Goal.GROW: "Grow your list",
+}
+
+
 class ExitScope(StrEnum):
     SUBJECT = "subject"  # the event names this enrollment's subject (the order of this checkout)
     CONTACT = "contact"  # the event is about the same shopper (any order since the flow began)
@@ -140,6 +162,7 @@ class Flow:
     ``exit_on_entering`` ends this flow when the shopper enters one of those flows.
     ``entry`` names a check (flows/entry.py) that decides, with the flow's settings, whether an
     event enrolls at all and what the enrollment keeps; ``blocks`` names the content its messages show.
+    ``goal`` is what the flow earns the store (``Goal``), by which the admin groups the flows.
     ``runs_while_off`` names triggers that enroll even while the merchant has the flow switched
     off: a message the shopper's own request calls for (the confirmation of a form signup).
     How flows rank against each other for the contact budget is the shop's choice, by group
@@ -153,6 +176,7 @@ class Flow:
     purpose: Purpose
     triggers: tuple[EventKind, ...]
     steps: tuple[Step, ...]
+    goal: Goal
     rearm_on: tuple[EventKind, ...] = ()
     exit_on: tuple[ExitRule, ...] = ()
     exit_on_entering: tuple[str, ...] = ()

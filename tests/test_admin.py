@@ -60,7 +60,13 @@ def test_turning_a_flow_on_with_a_new_delay_is_stored(app, client, shop):
 
     response = client.post(
         "/admin/flows/abandoned_checkout",
-        data={"csrf_token": csrf, "enabled": "on", "delay_first_delay": "4", "step_first_email": "on"},
+        data={
+            "csrf_token": csrf,
+            "enabled": "on",
+            "confirmed": "yes",
+            "delay_first_delay": "4",
+            "step_first_email": "on",
+        },
     )
 
     assert response.status_code == 303
@@ -80,7 +86,7 @@ def test_a_delay_out_of_range_is_refused_with_a_clear_message(app, client, shop)
 
     response = client.post(
         "/admin/flows/abandoned_checkout",
-        data={"csrf_token": csrf, "enabled": "on", "delay_first_delay": "0.01"},
+        data={"csrf_token": csrf, "enabled": "on", "confirmed": "yes", "delay_first_delay": "0.01"},
     )
 
     assert response.status_code == 400
@@ -100,7 +106,7 @@ def test_a_delay_that_is_not_a_number_is_refused(app, client, shop):
 def test_a_form_without_its_csrf_token_is_refused(app, client, shop):
     log_in(client, shop.id)
 
-    response = client.post("/admin/flows/thank_you", data={"enabled": "on"})
+    response = client.post("/admin/flows/thank_you", data={"enabled": "on", "confirmed": "yes"})
 
     assert response.status_code == 400
     assert rows(app, FlowSetting) == []
@@ -117,7 +123,7 @@ def test_a_shop_cannot_change_another_shops_flows(app, client, shop, other_shop)
 
     client.post(
         "/admin/flows/thank_you?shop=beta-shop.myshopify.com",
-        data={"csrf_token": csrf, "enabled": "on", "shop_id": str(other_shop.id)},
+        data={"csrf_token": csrf, "enabled": "on", "confirmed": "yes", "shop_id": str(other_shop.id)},
     )
 
     assert [(s.shop_id, s.flow_key) for s in rows(app, FlowSetting)] == [(shop.id, "thank_you")]
@@ -209,7 +215,7 @@ def test_inside_shopify_a_post_needs_no_csrf_token(app, client, factory):
 
     response = client.post(
         "/admin/flows/thank_you",
-        data={"enabled": "on", "step_email": "on"},
+        data={"enabled": "on", "confirmed": "yes", "step_email": "on"},
         headers={"Authorization": f"Bearer {session_token()}"},
     )
 

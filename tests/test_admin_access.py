@@ -74,7 +74,7 @@ def test_every_form_post_needs_the_csrf_token_on_a_cookie_session(app, client, s
         path = rule.rule
         for name, value in values.items():
             path = re.sub(rf"<(?:[^:>]+:)?{name}>", value, path)
-        response = client.post(path, data={"enabled": "on", "confirm": "erase"})
+        response = client.post(path, data={"enabled": "on", "confirmed": "yes", "confirm": "erase"})
         assert response.status_code == 400, path
     assert rows(app, FlowSetting) == []
 
@@ -205,7 +205,7 @@ def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, fac
     calls = []
 
     def report(shop_id, start, end):
-        calls.append((shop_id, (end - start).days))
+        calls.append((shop_id, start, end))
         return Report(start=start, end=end, currency="EUR", totals=Totals(sent=7))
 
     log_in(client, shop.id)
@@ -213,7 +213,10 @@ def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, fac
 
     page = client.get("/admin").text
 
-    assert calls == [(shop.id, 29)]
+    (this_period, before) = calls  # the 30 days, then the 30 before them to compare with
+    assert this_period[0] == before[0] == shop.id
+    assert (this_period[2] - this_period[1]).days == (before[2] - before[1]).days == 29
+    assert (this_period[1] - before[2]).days == 1
     assert 'data-metric="sent">7<' in page
     assert "0.00 EUR" in page
 
@@ -225,7 +228,7 @@ def test_inside_shopify_a_form_post_answers_with_the_next_page(client, factory):
 
     response = client.post(
         "/admin/flows/thank_you/toggle",
-        data={"enabled": "on"},
+        data={"enabled": "on", "confirmed": "yes"},
         headers={"Authorization": f"Bearer {session_token()}"},
     )
 
@@ -233,6 +236,23 @@ def test_inside_shopify_a_form_post_answers_with_the_next_page(client, factory):
     assert "Thank-you after purchase is switched on." in response.text
     assert 'data-embed="shopify"' in response.text
     assert "app-bridge.js" in response.text
+
+
+def test_inside_shopify_the_next_page_names_its_address_for_the_history(client, factory):
+    from tests.support.shopify import SHOP_DOMAIN
+    from tests.support.shopify_api import session_token
+
+    factory.shop(access_token_enc="enc", name="Alpha Goods")
+
+    response = client.post(
+        f"/admin/flows/thank_you/toggle?shop={SHOP_DOMAIN}&host=YWRtaW4&embedded=1",
+        data={"enabled": "off"},
+        headers={"Authorization": f"Bearer {session_token()}"},
+    )
+
+    assert (
+        response.headers["Storeflow-Location"] == f"/admin/flows?shop={SHOP_DOMAIN}&host=YWRtaW4&embedded=1"
+    )
 
 
 def test_inside_shopify_links_keep_shopifys_query(client, factory):

@@ -66,7 +66,8 @@ def test_unsubscribing_from_the_admin_withdraws_consent_and_suppresses(app, clie
     csrf = log_in(client, shop.id)
 
     response = client.post(
-        f"/admin/contacts/{shopper.id}/unsubscribe", data={"csrf_token": csrf, "channel": "email"}
+        f"/admin/contacts/{shopper.id}/unsubscribe",
+        data={"csrf_token": csrf, "channel": "email", "confirmed": "yes"},
     )
 
     assert response.status_code == 303
@@ -107,7 +108,10 @@ def test_erasing_needs_the_word_typed(app, client, shop, shopper):
 def test_erasing_removes_the_contact_and_keeps_suppressions(app, client, harness, factory, shop, shopper):
     factory.enable(shop, "abandoned_checkout")
     csrf = log_in(client, shop.id)
-    client.post(f"/admin/contacts/{shopper.id}/unsubscribe", data={"csrf_token": csrf, "channel": "email"})
+    client.post(
+        f"/admin/contacts/{shopper.id}/unsubscribe",
+        data={"csrf_token": csrf, "channel": "email", "confirmed": "yes"},
+    )
 
     response = client.post(
         f"/admin/contacts/{shopper.id}/erase", data={"csrf_token": csrf, "confirm": "Erase"}

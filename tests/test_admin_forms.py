@@ -136,7 +136,7 @@ def test_a_form_is_deleted(app, client, signed_in):
     client.post("/admin/forms", data=editor_post(csrf))
     (form,) = rows(app, SignupForm)
 
-    response = client.post(f"/admin/forms/{form.id}/delete", data={"csrf_token": csrf})
+    response = client.post(f"/admin/forms/{form.id}/delete", data={"csrf_token": csrf, "confirmed": "yes"})
 
     assert response.status_code == 303
     assert count(app, SignupForm) == 0

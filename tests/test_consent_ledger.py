@@ -167,7 +167,7 @@ def test_unsubscribing_from_the_admin_writes_one_row_naming_the_admin(app, clien
 
     client.post(
         f"/admin/contacts/{contact.id}/unsubscribe",
-        data={"csrf_token": csrf, "channel": "email"},
+        data={"csrf_token": csrf, "channel": "email", "confirmed": "yes"},
         environ_base={"REMOTE_ADDR": "198.51.100.2"},
         headers={"User-Agent": BROWSER},
     )

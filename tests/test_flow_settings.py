@@ -51,6 +51,7 @@ def test_settings_conditions_and_the_ab_share_are_saved_from_the_form(app, clien
         data=form(
             csrf,
             enabled="on",
+            confirmed="yes",
             step_welcome_email="on",
             step_discount_email="on",
             param_discount="on",
@@ -107,7 +108,9 @@ def test_a_bad_value_is_refused_with_a_clear_message_and_nothing_is_stored(
 ):
     csrf = log_in(client, shop.id)
 
-    response = client.post("/admin/flows/welcome_series", data=form(csrf, enabled="on", **{field: value}))
+    response = client.post(
+        "/admin/flows/welcome_series", data=form(csrf, enabled="on", confirmed="yes", **{field: value})
+    )
 
     assert response.status_code == 400
     assert message in unescape(response.text)
@@ -201,6 +204,7 @@ def test_a_condition_saved_while_shoppers_wait_applies_to_their_next_step(app, c
         data=form(
             csrf,
             enabled="on",
+            confirmed="yes",
             step_welcome_email="on",
             step_discount_email="on",
             step_preferences_email="on",
@@ -244,7 +248,9 @@ def test_a_saved_thank_you_moment_wins_over_the_platforms_default(app, client, f
     shop = factory.shop(platform="saleor", domain="https://demo.saleor.test/graphql/")
     csrf = log_in(client, shop.id)
 
-    client.post("/admin/flows/thank_you", data=form(csrf, enabled="on", param_trigger="order.paid"))
+    client.post(
+        "/admin/flows/thank_you", data=form(csrf, enabled="on", confirmed="yes", param_trigger="order.paid")
+    )
 
     (setting,) = rows(app, FlowSetting)
     assert setting.overrides["params"]["trigger"] == "order.paid"

@@ -68,7 +68,8 @@ def test_the_holdout_share_is_saved_from_the_flow_form(app, client, factory):
     csrf = log_in(client, shop.id)
 
     response = client.post(
-        "/admin/flows/welcome_series", data={"csrf_token": csrf, "enabled": "on", "holdout": "20"}
+        "/admin/flows/welcome_series",
+        data={"csrf_token": csrf, "enabled": "on", "confirmed": "yes", "holdout": "20"},
     )
 
     assert response.status_code == 303

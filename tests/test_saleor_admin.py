@@ -155,7 +155,7 @@ def test_an_instance_off_the_allowlist_is_refused_without_fetching_keys(client, 
 def test_the_dashboard_can_switch_a_flow_on_without_a_csrf_token(app, client, saleor, shop):
     response = client.post(
         "/admin/flows/thank_you",
-        data={"enabled": "on", "step_email": "on"},
+        data={"enabled": "on", "confirmed": "yes", "step_email": "on"},
         headers=dashboard(signing_key("k1").dashboard_token()),
     )
 

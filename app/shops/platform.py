@@ -162,6 +162,10 @@ class Platform(Protocol):
         """Say, in words a merchant acts on, what keeps the storefront pieces we install from running."""
         ...
 
+    def order_admin_url(self, shop: Shop, order_platform_id: str) -> str | None:
+        """Return where the merchant opens this order in the platform's own admin, if we know."""
+        ...
+
     def admin_visited(self, shop: Shop) -> None:
         """Bring the platform's side of the installation up to date when the merchant opens the admin."""
         ...

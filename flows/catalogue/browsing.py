@@ -19,13 +19,14 @@ from flows.catalogue.common import (
     reentry,
     smart_sending,
 )
-from flows.definitions import Flow, Purpose, Send, Wait
+from flows.definitions import Flow, Goal, Purpose, Send, Wait
 
 BROWSE_ABANDONMENT = Flow(
     key="browse_abandonment",
     name="Browse abandonment",
     description="Shows a known shopper the products they looked at and did not add to their cart.",
     theme="Browsing",
+    goal=Goal.RECOVER,
     subject="contact",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.PRODUCT_VIEWED,),
@@ -47,6 +48,7 @@ SEARCH_ABANDONMENT = Flow(
     name="Search abandonment",
     description="Follows up a known shopper's search with products that match it.",
     theme="Browsing",
+    goal=Goal.RECOVER,
     subject="contact",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.SEARCH_PERFORMED,),
@@ -71,6 +73,7 @@ SITE_ABANDONMENT = Flow(
         "the store's bestsellers."
     ),
     theme="Browsing",
+    goal=Goal.RECOVER,
     subject="contact",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.SITE_VISITED,),
@@ -97,6 +100,7 @@ WISHLIST_REMINDER = Flow(
     name="Wishlist reminder",
     description="Reminds a shopper of what they saved to their wishlist, with today's price and stock.",
     theme="Browsing",
+    goal=Goal.CONVERT,
     subject="contact",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.WISHLIST_ADDED,),

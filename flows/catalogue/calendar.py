@@ -9,13 +9,14 @@ from datetime import timedelta
 
 from app.core.events import EventKind
 from flows.catalogue.common import DEFER, UNSUBSCRIBED, discount, push, send_hour, smart_sending
-from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
+from flows.definitions import Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 BIRTHDAY = Flow(
     key="birthday",
     name="Birthday",
     description="Wishes a subscriber a happy birthday with a gift code, by email and (with consent) SMS.",
     theme="Dates",
+    goal=Goal.RETAIN,
     subject="birthday",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.BIRTHDAY,),
@@ -36,6 +37,7 @@ ORDER_ANNIVERSARY = Flow(
     name="Anniversary of the first order",
     description="Celebrates the day a customer first ordered, every year.",
     theme="Dates",
+    goal=Goal.RETAIN,
     subject="anniversary",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_ANNIVERSARY,),
@@ -53,6 +55,7 @@ DATE_BASED = Flow(
     name="Dates you choose",
     description="Emails every subscriber on dates you name (a sale, a holiday), each year.",
     theme="Dates",
+    goal=Goal.RETAIN,
     subject="date",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.DATE_REACHED,),

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app.core.events import EventKind
 from flows.catalogue.common import ORDERED, UNSUBSCRIBED, discount, push, reentry, send_hour, smart_sending
-from flows.definitions import Act, ExitRule, ExitScope, Flow, Param, ParamKind, Purpose, Send, Wait
+from flows.definitions import Act, ExitRule, ExitScope, Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 DOUBLE_OPT_IN = Flow(
     key="double_opt_in",
@@ -18,6 +18,7 @@ DOUBLE_OPT_IN = Flow(
         "settings choose single opt-in for them."
     ),
     theme="Lifecycle",
+    goal=Goal.GROW,
     subject="contact",
     purpose=Purpose.REQUESTED,
     triggers=(EventKind.SUBSCRIPTION_PENDING, EventKind.SIGNUP_PENDING),
@@ -43,6 +44,7 @@ WELCOME_SERIES = Flow(
         "to choose what they get."
     ),
     theme="Lifecycle",
+    goal=Goal.CONVERT,
     subject="contact",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CONTACT_SUBSCRIBED,),
@@ -86,6 +88,7 @@ VIP = Flow(
         "Thanks a shopper who crossed your VIP line (a number of orders, or a total spent) and tags them."
     ),
     theme="Lifecycle",
+    goal=Goal.RETAIN,
     subject="contact",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_PAID,),
@@ -116,6 +119,7 @@ WIN_BACK = Flow(
         "bestsellers."
     ),
     theme="Lifecycle",
+    goal=Goal.RETAIN,
     subject="winback",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CONTACT_LAPSED,),
@@ -155,6 +159,7 @@ SUNSET_UNENGAGED = Flow(
         "email, then stops emailing those who do not respond (protects your sender reputation)."
     ),
     theme="Lifecycle",
+    goal=Goal.GROW,
     subject="sunset",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CONTACT_UNENGAGED,),

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app.core.events import EventKind
 from flows.catalogue.common import UNSUBSCRIBED, push, smart_sending
-from flows.definitions import TRIGGER_PARAM, ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
+from flows.definitions import TRIGGER_PARAM, ExitRule, Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 CANCELLED = ExitRule(EventKind.ORDER_CANCELLED)
 
@@ -38,6 +38,7 @@ THANK_YOU = Flow(
         "a welcome back for a repeat one. One thank-you per order, whichever order events arrive."
     ),
     theme="After purchase",
+    goal=Goal.RETAIN,
     subject="order",
     purpose=Purpose.TRANSACTIONAL,
     triggers=(EventKind.ORDER_PLACED, EventKind.ORDER_PAID),
@@ -64,6 +65,7 @@ CROSS_SELL = Flow(
     name="Cross-sell and upsell",
     description="Suggests what other buyers of the same products bought with them, from your own orders.",
     theme="After purchase",
+    goal=Goal.RETAIN,
     subject="order",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_PAID,),
@@ -83,6 +85,7 @@ REVIEW_REQUEST = Flow(
     name="Review request",
     description="Asks for a product review a few days after the order is fulfilled.",
     theme="After purchase",
+    goal=Goal.RETAIN,
     subject="order",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_FULFILLED,),
@@ -101,6 +104,7 @@ POST_PURCHASE_SURVEY = Flow(
     name="Post-purchase survey",
     description="Asks how the buying experience went, with a link to your survey.",
     theme="After purchase",
+    goal=Goal.RETAIN,
     subject="order",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_FULFILLED,),
@@ -128,6 +132,7 @@ PRODUCT_USAGE_TIPS = Flow(
     name="Product usage tips",
     description="Sends your tips for the products bought (per product or collection) once they arrive.",
     theme="After purchase",
+    goal=Goal.RETAIN,
     subject="order",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_FULFILLED,),
@@ -160,6 +165,7 @@ REPLENISHMENT = Flow(
     name="Replenishment",
     description="Reminds a buyer to restock a consumable when it should be running out.",
     theme="After purchase",
+    goal=Goal.RETAIN,
     subject="order",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.ORDER_PAID,),

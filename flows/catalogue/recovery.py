@@ -11,13 +11,14 @@ from datetime import timedelta
 
 from app.core.events import EventKind
 from flows.catalogue.common import DEFER, ORDERED, UNSUBSCRIBED, discount, push, smart_sending
-from flows.definitions import ExitRule, Flow, Param, ParamKind, Purpose, Send, Wait
+from flows.definitions import ExitRule, Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 ABANDONED_CHECKOUT = Flow(
     key="abandoned_checkout",
     name="Abandoned checkout recovery",
     description="Reminds shoppers who started a checkout and did not finish it.",
     theme="Recovery",
+    goal=Goal.RECOVER,
     subject="checkout",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CHECKOUT_STARTED, EventKind.CHECKOUT_UPDATED),
@@ -59,6 +60,7 @@ ABANDONED_CART = Flow(
         "is linked to a contact (their checkout, or their storefront visit)."
     ),
     theme="Recovery",
+    goal=Goal.RECOVER,
     subject="cart",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.CART_UPDATED,),

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from app.core.events import EventKind
 from flows.catalogue.common import UNSUBSCRIBED, batches, push, smart_sending
-from flows.definitions import Flow, Param, ParamKind, Purpose, Send, Wait
+from flows.definitions import Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 
 def lookback(days: int) -> Param:
@@ -33,6 +33,7 @@ BACK_IN_STOCK = Flow(
         "On by default: the shopper asked for exactly this message."
     ),
     theme="Catalogue alerts",
+    goal=Goal.CONVERT,
     subject="alert",
     purpose=Purpose.REQUESTED,
     triggers=(EventKind.PRODUCT_BACK_IN_STOCK,),
@@ -52,6 +53,7 @@ PRICE_DROP = Flow(
     name="Price drop",
     description="Tells shoppers who viewed, wished for or carted a product that its price went down.",
     theme="Catalogue alerts",
+    goal=Goal.CONVERT,
     subject="alert",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.PRODUCT_PRICE_DROPPED,),
@@ -83,6 +85,7 @@ LOW_STOCK = Flow(
     name="Low stock",
     description="Tells shoppers who wished for or carted a product that only a few are left.",
     theme="Catalogue alerts",
+    goal=Goal.CONVERT,
     subject="alert",
     purpose=Purpose.MARKETING,
     triggers=(EventKind.PRODUCT_LOW_STOCK,),

@@ -40,6 +40,9 @@ def test_install_to_first_flow(app, client, harness, factory, live_server, page)
     switch = page.get_by_role("switch", name="Abandoned checkout recovery")
     expect(switch).to_have_attribute("aria-checked", "false")
     switch.click()
+    confirm = page.get_by_role("dialog", name="Switch on Abandoned checkout recovery?")
+    expect(confirm).to_contain_text("up to 0 shoppers now")
+    confirm.get_by_role("button", name="Switch on").click()
 
     # then the flow is live
     expect(notice(page)).to_contain_text("Abandoned checkout recovery is switched on.")

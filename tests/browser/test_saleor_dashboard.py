@@ -112,6 +112,7 @@ def test_the_dashboard_token_carries_every_page_link_and_form(
     # when the merchant follows a link and flips a switch
     admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Flows").click()
     admin.get_by_role("switch", name="Thank-you after purchase").click()
+    admin.get_by_role("dialog").get_by_role("button", name="Switch on").click()
 
     # then both went through with the dashboard's token, and the switch is stored for this shop
     expect(admin.locator(".banner[role=status]")).to_contain_text("Thank-you after purchase is switched on.")
@@ -123,10 +124,37 @@ def test_the_dashboard_token_carries_every_page_link_and_form(
     admin.get_by_label("Subject").fill("Thanks, {{ contact.first_name }}!")
     expect(admin.locator("#preview-subject")).to_have_text("Thanks, Jane!")
 
-    # and the Saleor settings save the checkout URL
+    # and leaving the unsaved subject asks first; the Saleor settings save the checkout URL
     admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Settings").click()
+    admin.get_by_role("dialog", name="Leave without saving?").get_by_role(
+        "button", name="Discard changes"
+    ).click()
     admin.get_by_label("Checkout URL").fill("https://shop.example/checkout?checkout={checkout_id}")
     admin.get_by_role("button", name="Save checkout URL").click()
     expect(admin.locator(".banner[role=status]")).to_contain_text("Checkout URL saved")
     expect(admin.locator("#saleor-template-missing")).to_have_count(0)
     screenshot(page, "saleor-dashboard-settings")
+
+
+def test_inside_the_dashboard_pages_keep_their_address_and_back_goes_back(
+    app, saleor, shop, live_server, page, stand_in_dashboard
+):
+    # given the merchant went from the overview to the flows
+    admin = open_in_dashboard(page, live_server, stand_in_dashboard)
+    expect(admin.get_by_role("heading", name="Overview")).to_be_visible()
+    admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Flows").click()
+    expect(admin.get_by_role("heading", name="Flows", exact=True)).to_be_visible()
+
+    # then the frame's address names the page, reloadable through the entry page with a fresh token
+    frame = page.frames[1]
+    assert "/saleor/app?" in frame.url and "next=%2Fadmin%2Fflows" in frame.url
+
+    # and back goes back to the overview
+    frame.evaluate("history.back()")
+    expect(admin.get_by_role("heading", name="Overview")).to_be_visible()
+
+    # and a reload of a page the admin pushed opens that page again
+    admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Settings").click()
+    expect(admin.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+    frame.evaluate("location.reload()")
+    expect(admin.get_by_role("heading", name="Settings", exact=True)).to_be_visible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -74,6 +75,13 @@ class SaleorPlatform:
 
     def storefront_problem(self, shop: Shop) -> str | None:
         return None  # a headless storefront includes the snippet itself: nothing of ours to install
+
+    def order_admin_url(self, shop: Shop, order_platform_id: str) -> str | None:
+        """The order in the dashboard, which Saleor serves at ``/dashboard/`` beside its API."""
+        origin = urlsplit(shop.domain)
+        if origin.scheme not in ("http", "https") or not origin.netloc:
+            return None
+        return f"{origin.scheme}://{origin.netloc}/dashboard/orders/{quote(order_platform_id, safe='')}"
 
     def admin_visited(self, shop: Shop) -> None:
         """Queue the rewrite of the installation's webhooks when our queries changed since it installed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,11 @@ class ShopifyPlatform:
 
     def storefront_problem(self, shop: Shop) -> str | None:
         return pixel_problem(shop)
+
+    def order_admin_url(self, shop: Shop, order_platform_id: str) -> str | None:
+        """The order in the Shopify admin (``/admin/orders/<id>`` on the shop's domain redirects there)."""
+        numeric = order_platform_id.rpartition("/")[2]  # a GraphQL gid ends in the numeric id
+        return f"https://{shop.domain}/admin/orders/{quote(numeric, safe='')}" if numeric.isdigit() else None
 
     def admin_visited(self, shop: Shop) -> None:
         """Queue the web pixel's update when it is missing or its settings changed (APP_URL, the key).

@@ -17,8 +17,9 @@ from app.ingest.privacy import export_customer, redact_customer
 from app.jobs.services import current_services
 from app.messaging.unsubscribe import unsubscribe
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.decision_log import contact_decisions
-from app.web.admin.page import finish, render_page
+from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.search import like_pattern
 from app.web.origin import request_origin
 from app.web.query_params import page_number
@@ -99,11 +100,23 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     channel = request.form.get("channel", "")
     if channel not in CHANNELS:
         abort(400)
+    label = "email" if channel == "email" else "SMS"
+    if not confirmed():
+        address = contact.email if channel == "email" else contact.phone
+        question = Question(
+            title=f"Unsubscribe {address or 'this shopper'} from {label}?",
+            consequence=(
+                f"No more marketing {label} goes to this address, and it is suppressed for good, as if the "
+                "shopper had used their own unsubscribe link. Only the shopper can subscribe again."
+            ),
+            action="Unsubscribe",
+            destructive=True,
+        )
+        return ask(question, admin_url("admin.contact_detail", contact_id=contact.id))
     unsubscribe(
         contact.shop_id, contact.id, channel, "admin", current_services().clock.now(), origin=request_origin()
     )
     db.session.commit()
-    label = "email" if channel == "email" else "SMS"
     return finish("admin.contact_detail", f"Unsubscribed from {label}.", contact_id=contact.id)
 
 

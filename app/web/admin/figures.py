@@ -24,6 +24,11 @@ def recent_report(shop: Shop) -> Report:
     return shop_report(shop.id, start, end)
 
 
+def period_report(shop: Shop, start: date, end: date) -> Report:
+    """Return the shop's figures for the days from start to end, both included."""
+    return shop_report(shop.id, start, end)
+
+
 def every_day(report: Report) -> list[DayTotals]:
     """Return one entry per day of the period, zeros where the report has no row."""
     known = {row.day: row for row in report.per_day}

@@ -20,10 +20,11 @@ from app.db.models import Shop
 from app.jobs.services import current_services
 from app.reports.attribution import Windows
 from app.reports.incrementality import Incrementality, shop_incrementality
-from app.reports.queries import Report, StepTotals
+from app.reports.queries import Report, StepTotals, Totals
 from app.simulation.scenarios import SCENARIOS
 from app.web.admin.blueprint import bp, current_shop
-from app.web.admin.figures import last_30_days, recent_report
+from app.web.admin.confirmation import ask, confirmed
+from app.web.admin.figures import period_report
 from app.web.admin.flow_form import (
     submitted_ab,
     submitted_conditions,
@@ -34,8 +35,9 @@ from app.web.admin.flow_form import (
 )
 from app.web.admin.flow_phrases import exit_phrases, guard_phrase, trigger_phrases
 from app.web.admin.flow_status import FlowCard, flow_cards
-from app.web.admin.flows import flow_or_404, flow_setting
-from app.web.admin.page import finish, render_page
+from app.web.admin.flows import flow_or_404, flow_setting, switch_on_question
+from app.web.admin.page import admin_url, finish, render_page
+from app.web.admin.period import PRESETS, Period, deltas, requested_period
 from app.web.admin.template_editor import Editor, editor_for, find_send
 from flows.catalogue import CATALOGUE
 from flows.definitions import Act, Flow, Param, Purpose, Send, Wait
@@ -102,7 +104,11 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
         log.info("shop %s: flow settings refused: %s", shop.id, exc)
         return render_detail(flow, error=str(exc), status=400)
     setting = flow_setting(shop, flow)
-    setting.enabled = request.form.get("enabled") == "on"
+    switching_on = request.form.get("enabled") == "on"
+    if switching_on and not setting.enabled and not confirmed():
+        db.session.rollback()
+        return ask(switch_on_question(shop, flow), admin_url("admin.flow_detail", flow_key=flow.key))
+    setting.enabled = switching_on
     setting.overrides = _merged(setting.overrides or {}, tuned)
     db.session.commit()
     log.info("shop %s saved %s (%s)", shop.id, flow.key, "on" if setting.enabled else "off")
@@ -119,8 +125,18 @@ def render_detail(
     """Render the flow detail page, optionally with an error or an editor holding unsaved input."""
     shop = current_shop()
     settings = settings_for_shop(db.session(), shop.id)
-    report = recent_report(shop)
+    period = requested_period(shop)
+    report = period_report(shop, period.start, period.end)
     card = _card(flow, settings, shop, report)
+    previous = period.previous()
+    before = next(
+        (
+            row.totals
+            for row in period_report(shop, previous.start, previous.end).per_flow
+            if row.flow_key == flow.key
+        ),
+        Totals(),
+    )
     editor = editor or editor_for(shop, flow, step)
     names = {key: other.name for key, other in CATALOGUE.items()}
     return render_page(
@@ -140,16 +156,19 @@ def render_detail(
         requested=flow.purpose == Purpose.REQUESTED,
         editor=editor,
         error=error,
-        incremental=_incremental(shop, flow),
+        incremental=_incremental(shop, flow, period),
+        period=period,
+        previous=previous,
+        presets=PRESETS,
+        deltas=deltas(card.totals, before),
         scenarios=SCENARIOS,
     )
 
 
-def _incremental(shop: Shop, flow: Flow) -> Incrementality | None:
-    """Return the flow's treated-against-held-out figures for the last 30 days, if it has a holdout."""
-    start, end = last_30_days(shop)
+def _incremental(shop: Shop, flow: Flow, period: Period) -> Incrementality | None:
+    """Return the flow's treated-against-held-out figures for the period, if it has a holdout."""
     window = Windows.from_config(current_services().config).click
-    rows = shop_incrementality(db.session(), shop.id, start, end, window, flow.key)
+    rows = shop_incrementality(db.session(), shop.id, period.start, period.end, window, flow.key)
     return rows[0] if rows else None
 
 

@@ -11,12 +11,14 @@ from app.db import db
 from app.db.models import FlowSetting, Shop
 from app.db.models.rows import get_or_create
 from app.jobs.services import current_services
+from app.reports.reach import estimated_reach
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.figures import recent_report
-from app.web.admin.flow_status import flow_cards
-from app.web.admin.page import finish, render_page
+from app.web.admin.flow_status import FlowCard, flow_cards
+from app.web.admin.page import admin_url, finish, render_page
 from flows.catalogue import UnknownFlowError, get_flow
-from flows.definitions import Flow
+from flows.definitions import GOAL_LABELS, Flow, Goal
 from flows.settings import settings_for_shop
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,16 @@ def render_flows(error: str | None = None, status: int = 200) -> tuple[str, int]
     shop = current_shop()
     settings = settings_for_shop(db.session(), shop.id)
     cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
-    return render_page("admin/flows.html", status=status, cards=cards, error=error)
+    return render_page("admin/flows.html", status=status, groups=goal_groups(cards), error=error)
+
+
+def goal_groups(cards: list[FlowCard]) -> list[tuple[Goal, str, list[FlowCard]]]:
+    """Group the cards by what the flows earn (recover, convert, retain, grow), in catalogue order."""
+    return [
+        (goal, GOAL_LABELS[goal], [card for card in cards if card.flow.goal == goal])
+        for goal in Goal
+        if any(card.flow.goal == goal for card in cards)
+    ]
 
 
 @bp.post("/flows/<flow_key>/toggle")
@@ -42,11 +53,29 @@ def toggle_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     flow = flow_or_404(flow_key)
     setting = flow_setting(shop, flow)
-    setting.enabled = request.form.get("enabled") == "on"
+    switching_on = request.form.get("enabled") == "on"
+    if switching_on and not setting.enabled and not confirmed():
+        db.session.rollback()
+        return ask(switch_on_question(shop, flow), admin_url("admin.flows"))
+    setting.enabled = switching_on
     db.session.commit()
     log.info("shop %s turned %s %s", shop.id, flow.key, "on" if setting.enabled else "off")
     state = "on" if setting.enabled else "off"
     return finish("admin.flows", f"{flow.name} is switched {state}.")
+
+
+def switch_on_question(shop: Shop, flow: Flow) -> Question:
+    """Ask before a flow goes live, saying how many shoppers it would reach from the store's state."""
+    reach = estimated_reach(db.session(), shop.id, flow, current_services().clock.now())
+    shoppers = "1 shopper" if reach.shoppers == 1 else f"{reach.shoppers:,} shoppers"
+    return Question(
+        title=f"Switch on {flow.name}?",
+        consequence=(
+            f"It starts writing to real shoppers: up to {shoppers} now ({reach.counted}). "
+            "You can switch it off again at any time; messages already sent stay sent."
+        ),
+        action="Switch on",
+    )
 
 
 def flow_or_404(flow_key: str) -> Flow:

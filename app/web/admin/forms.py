@@ -30,8 +30,9 @@ from app.forms.offer import welcome_offer
 from app.forms.reports import FormFigures, form_figures
 from app.jobs.services import current_services
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.form_editor import OPTIONAL_FIELDS, design_from_post, editor_values, form_name
-from app.web.admin.page import finish, render_page
+from app.web.admin.page import admin_url, finish, render_page
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,17 @@ def save_form(form_id: int) -> WerkzeugResponse | tuple[str, int]:
 def delete_form(form_id: int) -> WerkzeugResponse | tuple[str, int]:
     """Delete a form and its submissions; the contacts and their consent stay."""
     form = _form_or_404(form_id)
+    if not confirmed():
+        question = Question(
+            title=f"Delete the form “{form.name}”?",
+            consequence=(
+                "It disappears from your store and its figures are deleted; this cannot be undone. "
+                "The shoppers who signed up through it keep their subscription."
+            ),
+            action="Delete form",
+            destructive=True,
+        )
+        return ask(question, admin_url("admin.form_detail", form_id=form.id))
     db.session.delete(form)
     db.session.commit()
     log.info("shop %s deleted signup form %s", form.shop_id, form_id)

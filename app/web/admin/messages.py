@@ -8,10 +8,12 @@ from sqlalchemy import select
 from app.db import db
 from app.db.models import Contact, Enrollment, Message
 from app.db.models.messaging import FAILED, PENDING, SENDING, SENT, SKIPPED
+from app.reports.earned import message_earned
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.decision_log import message_decisions
 from app.web.admin.page import render_page
 from app.web.admin.search import message_matches
+from app.web.platforms import platform_of
 from app.web.query_params import page_number
 from flows.catalogue import CATALOGUE
 
@@ -55,7 +57,7 @@ def messages() -> tuple[str, int]:
 
 @bp.get("/messages/<id:message_id>")
 def message_detail(message_id: int) -> tuple[str, int]:
-    """Show one message: its content, recipient and every status it went through."""
+    """Show one message: its content, recipient, every status it went through and what it earned."""
     shop = current_shop()
     message = db.session.scalars(
         select(Message).where(Message.id == message_id, Message.shop_id == shop.id)
@@ -69,4 +71,6 @@ def message_detail(message_id: int) -> tuple[str, int]:
         enrollment=db.session.get(Enrollment, message.enrollment_id),
         flow=CATALOGUE.get(message.flow_key),
         decisions=message_decisions(db.session(), message.id),
+        earned=message_earned(db.session(), shop.id, message.id),
+        order_link=lambda platform_id: platform_of(shop).order_admin_url(shop, platform_id),
     )

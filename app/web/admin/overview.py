@@ -1,5 +1,5 @@
-"""Overview: what the flows earned and sent over the last 30 days, which flows earn most, and where
-the email list grew from."""
+"""Overview: what the flows earned and sent over the chosen period (the last 30 days unless the URL
+says otherwise), against the period before it, which flows earn most, and where the list grew from."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from app.shops.settings import sender_identity
 from app.sync.state import shop_progress
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.charts import bar_chart, line_chart
-from app.web.admin.figures import every_day, rate, recent_report
+from app.web.admin.figures import every_day, period_report, rate
 from app.web.admin.flow_status import LIVE, flow_cards
 from app.web.admin.page import render_page, shop_zone
+from app.web.admin.period import PRESETS, deltas, requested_period
 from app.web.platforms import platform_of
 from flows.settings import settings_for_shop
 
@@ -26,11 +27,13 @@ RECENT_ACTIVITY = 6
 
 @bp.get("")
 def overview() -> tuple[str, int]:
-    """Show the last 30 days at a glance."""
+    """Show the chosen period at a glance, each figure against the period before."""
     shop = current_shop()
     services = current_services()
     platform_of(shop).admin_visited(shop)
-    report = recent_report(shop)
+    period = requested_period(shop)
+    report = period_report(shop, period.start, period.end)
+    previous = period.previous()
     days = every_day(report)
     currency = report.currency or shop.currency
     cards = flow_cards(db.session(), shop, settings_for_shop(db.session(), shop.id), report, services.config)
@@ -45,6 +48,10 @@ def overview() -> tuple[str, int]:
     return render_page(
         "admin/overview.html",
         report=report,
+        period=period,
+        previous=previous,
+        presets=PRESETS,
+        deltas=deltas(totals, period_report(shop, previous.start, previous.end).totals),
         currency=currency,
         totals=totals,
         open_rate=rate(totals.opened, totals.sent),

@@ -5,10 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, flash, g, get_flashed_messages, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db.models import Shop
@@ -17,6 +27,8 @@ from app.web.platforms import platform_of
 
 # Shopify's query on an embedded page; links keep it so each page load can be authenticated.
 EMBEDDED_ARGS = ("shop", "host", "embedded")
+# The address of the page an embedded form post answered with (see ``finish``).
+LOCATION_HEADER = "Storeflow-Location"
 
 
 @dataclass(frozen=True)
@@ -72,15 +84,18 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
     return page, status
 
 
-def finish(endpoint: str, notice: str, **values: Any) -> WerkzeugResponse | tuple[str, int]:
+def finish(endpoint: str, notice: str, **values: Any) -> WerkzeugResponse:
     """End a successful form post: redirect a cookie session, render the next page for a token.
 
     Embedded pages post with a bearer token through fetch, which cannot carry it across a redirect
-    the way a browser navigation would, so they get the next page directly.
+    the way a browser navigation would, so they get the next page directly, with its address in
+    ``LOCATION_HEADER`` for storeflow.js to put in the history (Post/Redirect/Get's URL, one trip).
     """
     if identity().via_session_token:
         g.notice = notice
-        return cast(tuple[str, int], current_app.view_functions[endpoint](**values))
+        response = make_response(current_app.view_functions[endpoint](**values))
+        response.headers[LOCATION_HEADER] = admin_url(endpoint, **values)
+        return response
     flash(notice)
     return redirect(admin_url(endpoint, **values), code=303)
 
