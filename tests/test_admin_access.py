@@ -215,7 +215,7 @@ def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, fac
 
     assert calls == [(shop.id, 29)]
     assert 'data-metric="sent">7<' in page
-    assert "0.00 EUR" in page
+    assert "€0.00" in page
 
 
 def test_inside_shopify_a_form_post_answers_with_the_next_page(client, factory):
