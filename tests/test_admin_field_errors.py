@@ -1,0 +1,79 @@
+"""The admin's forms refuse bad values field by field: every error at once, each next to its field
+(``aria-invalid`` and ``aria-describedby``), and what the merchant typed is what they see again.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from app.db.models import FlowSetting
+from tests.support.admin import log_in
+from tests.support.db import rows
+
+
+@pytest.fixture
+def shop(factory):
+    return factory.shop()
+
+
+def field(page: str, name: str) -> str:
+    """Return the opening tag of the form field called ``name``."""
+    found = re.search(rf'<(?:input|textarea|select)[^>]*\bname="{name}"[^>]*>', page)
+    assert found is not None, name
+    return found.group(0)
+
+
+def error_of(page: str, tag: str) -> str:
+    """Return the text of the error the field's aria-describedby points at."""
+    assert 'aria-invalid="true"' in tag, tag
+    described = re.search(r'aria-describedby="([^"]+)"', tag)
+    assert described is not None, tag
+    error_id = next(i for i in described.group(1).split() if i.endswith("-error"))
+    found = re.search(rf'id="{error_id}">([^<]+)<', page)
+    assert found is not None, error_id
+    return unescape(found.group(1))
+
+
+def test_the_flow_form_shows_every_error_next_to_its_field_and_keeps_what_was_typed(app, client, shop):
+    csrf = log_in(client, shop.id)
+
+    response = client.post(
+        "/admin/flows/welcome_series",
+        data={
+            "csrf_token": csrf,
+            "params_shown": "1",
+            "enabled": "on",
+            "delay_discount_delay": "soon",
+            "param_discount_percent": "95",
+            "ab_discount_email": "150",
+            "condition_discount_email": "country > US",
+        },
+    )
+    page = response.text
+
+    assert response.status_code == 400
+    assert "4 values need a change" in page
+    assert error_of(page, field(page, "delay_discount_delay")).endswith("'soon' is not a number of hours")
+    assert error_of(page, field(page, "param_discount_percent")).endswith("must be between 1 and 90")
+    assert "whole percent from 0 to 100" in error_of(page, field(page, "ab_discount_email"))
+    assert "condition refused" in error_of(page, field(page, "condition_discount_email"))
+    assert 'value="soon"' in field(page, "delay_discount_delay")
+    assert 'value="95"' in field(page, "param_discount_percent")
+    assert 'value="150"' in field(page, "ab_discount_email")
+    assert 'value="country &gt; US"' in field(page, "condition_discount_email")
+    assert rows(app, FlowSetting) == []
+
+
+def test_a_field_without_an_error_is_not_marked_invalid(client, shop):
+    csrf = log_in(client, shop.id)
+
+    page = client.post(
+        "/admin/flows/welcome_series",
+        data={"csrf_token": csrf, "params_shown": "1", "param_discount_percent": "95"},
+    ).text
+
+    assert 'aria-invalid="true"' not in field(page, "delay_discount_delay")
+    assert "1 value needs a change" in page
