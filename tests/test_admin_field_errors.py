@@ -77,3 +77,54 @@ def test_a_field_without_an_error_is_not_marked_invalid(client, shop):
 
     assert 'aria-invalid="true"' not in field(page, "delay_discount_delay")
     assert "1 value needs a change" in page
+
+
+def test_the_limits_form_shows_every_error_next_to_its_field_and_keeps_what_was_typed(client, shop):
+    csrf = log_in(client, shop.id)
+
+    response = client.post(
+        "/admin/settings/limits",
+        data={
+            "csrf_token": csrf,
+            "quiet_start": "late",
+            "quiet_end": "08:00",
+            "budget_messages": "99",
+            "cap_messages": "50",
+            "cap_days": "7",
+        },
+    )
+    page = response.text
+
+    assert response.status_code == 400
+    assert "3 values need a change" in page
+    assert "two times of day" in error_of(page, field(page, "quiet_start"))
+    assert "1 to 10 messages per window" in error_of(page, field(page, "budget_messages"))
+    assert "1 to 20 messages per 1 to 30 days" in error_of(page, field(page, "cap_messages"))
+    assert 'value="late"' in field(page, "quiet_start")
+    assert 'value="99"' in field(page, "budget_messages")
+    assert 'value="50"' in field(page, "cap_messages")
+    assert 'aria-invalid="true"' not in field(page, "quiet_end")
+
+
+def test_the_sender_form_reports_both_fields_at_once(client, shop):
+    csrf = log_in(client, shop.id)
+
+    page = client.post(
+        "/admin/settings/sender",
+        data={"csrf_token": csrf, "sender_name": "x" * 101, "sender_address": "not-an-address"},
+    ).text
+
+    assert "at most 100 characters" in error_of(page, field(page, "sender_name"))
+    assert "is not an email address" in error_of(page, field(page, "sender_address"))
+    assert 'value="not-an-address"' in field(page, "sender_address")
+
+
+def test_the_consent_form_marks_the_wording_that_is_too_long(client, shop):
+    csrf = log_in(client, shop.id)
+
+    page = client.post(
+        "/admin/settings/consent", data={"csrf_token": csrf, "consent_wording": "y" * 2001}
+    ).text
+
+    assert "under 2000 characters" in error_of(page, field(page, "consent_wording"))
+    assert "y" * 2001 in page
