@@ -128,3 +128,19 @@ def test_the_consent_form_marks_the_wording_that_is_too_long(client, shop):
 
     assert "under 2000 characters" in error_of(page, field(page, "consent_wording"))
     assert "y" * 2001 in page
+
+
+def test_a_refused_template_is_marked_at_its_part_with_the_line_and_keeps_the_edit(client, shop):
+    csrf = log_in(client, shop.id)
+    broken = "Hi {{ contact.first_name "
+
+    response = client.post(
+        "/admin/flows/abandoned_checkout/templates/first_email",
+        data={"csrf_token": csrf, "part_subject": broken, "part_text": "Hello", "part_html": "<p>Hello</p>"},
+    )
+    page = response.text
+
+    assert response.status_code == 400
+    assert error_of(page, field(page, "part_subject")).startswith("Line 1: unexpected end of template")
+    assert f"{broken}</textarea>" in unescape(page)
+    assert 'aria-invalid="true"' not in field(page, "part_text")
