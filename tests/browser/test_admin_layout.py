@@ -157,3 +157,22 @@ def test_no_admin_page_has_a_serious_accessibility_violation(app, demo_shop, liv
         if serious:
             found[url] = serious
     assert not found, "\n".join(f"{url}: {problems}" for url, problems in found.items())
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const outline = getComputedStyle(el).outlineStyle;
+  return { name: el.name || "", outline: outline, visible: el.matches(":focus-visible") };
+}"""
+
+
+def test_a_refused_save_puts_visible_focus_on_the_first_field_to_fix(app, factory, live_server, page):
+    shop = factory.shop(name="Demo Outfitters")
+    sign_in(page, live_server, shop)
+    page.goto(f"{live_server}/admin/flows/welcome_series")
+
+    page.get_by_label("Wait before the discount").fill("100000")  # hours: past the 90 days allowed
+    page.get_by_label("Wait before the discount").press("Enter")
+
+    expect(page.get_by_role("alert").filter(has_text="value needs a change")).to_be_visible()
+    assert page.evaluate(FOCUSED) == {"name": "delay_discount_delay", "outline": "solid", "visible": True}
