@@ -177,3 +177,20 @@ def test_money_follows_the_shops_locale(client, factory, monkeypatch):
     page = client.get("/admin/flows").text
 
     assert "1.404,95\xa0€" in page
+
+
+def test_a_deferral_says_when_in_the_shops_zone(client, factory, shop, jane):
+    message(
+        factory,
+        shop,
+        jane,
+        channel="email",
+        status="pending",
+        detail="contact budget: Welcome email sent 2 h ago: deferred to 2026-03-02 22:00 UTC",
+    )
+    log_in(client, shop.id)
+
+    listed = client.get("/admin/messages").text
+
+    assert "deferred to Mar 2, 2026 17:00" in listed
+    assert "UTC" not in listed

@@ -22,6 +22,7 @@ from app.forms.design import read_design
 from app.web.admin.template_editor import find_send
 from flows.catalogue import CATALOGUE
 from tests.browser.conftest import sign_in
+from tests.support.saleor import API_URL
 from tests.support.store import replay_demo_day
 
 pytestmark = pytest.mark.browser
@@ -62,15 +63,16 @@ def parameter_values(shop: Shop) -> dict[str, list[Any]]:
     }
 
 
-def admin_pages(app: Flask, shop: Shop) -> list[str]:
-    """Return a URL for every page the admin blueprint routes, with real ids of the shop's rows."""
+def admin_pages(app: Flask, shop: Shop, with_ids: bool = True) -> list[str]:
+    """Return a URL for every page the admin blueprint routes, with real ids of the shop's rows
+    (only the pages that name no row when ``with_ids`` is False)."""
     urls: list[str] = []
     with app.app_context(), app.test_request_context():
         values = parameter_values(shop)
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
             if not rule.endpoint.startswith("admin.") or rule.endpoint in NOT_PAGES:
                 continue
-            if "GET" not in (rule.methods or ()):
+            if "GET" not in (rule.methods or ()) or (rule.arguments and not with_ids):
                 continue
             found = list(_fill(rule.arguments, values))
             assert found, f"{rule.rule}: the layout test has no value for {sorted(rule.arguments)}"
@@ -129,6 +131,20 @@ def test_no_admin_page_is_wider_than_the_viewport(app, demo_shop, live_server, p
         if width > viewport["width"]:
             wide[url] = (width, page.evaluate(OVERFLOWING))
     assert not wide, "\n".join(f"{url}: {width}px, {where}" for url, (width, where) in wide.items())
+
+
+def test_a_saleor_shops_pages_fit_a_phone(app, factory, live_server, page):
+    # Saleor's settings show the storefront snippet, a long line of code, in a card of the page.
+    shop = factory.shop(domain=API_URL, platform="saleor", name="Demo Saleor Store", currency=None)
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, shop)
+    wide = {}
+    for url in admin_pages(app, shop, with_ids=False):
+        if visit(page, live_server + url):
+            width = page.evaluate("document.scrollingElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide[url] = (width, page.evaluate(OVERFLOWING))
+    assert not wide, wide
 
 
 def test_chart_labels_stay_readable_on_a_phone(app, demo_shop, live_server, page):

@@ -32,6 +32,8 @@ SUBJECT_KEY = re.compile(r"\b(order|checkout|cart|contact|product):([\w\-.@]+)")
 EVENT_ON_SUBJECT = re.compile(r"^([a-z_]+)\.([a-z_]+) \(((?:order|checkout|cart|contact|product):[^)]+)\)$")
 # A fact a decision recorded as an instant ("2026-12-04T02:14:08+00:00").
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+# A deferral as app/messaging writes it into a message's detail: "deferred to 2026-12-04 10:00 UTC".
+UTC_MINUTE = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")
 # The send-time reasons of app/messaging, in the merchant's words (the log keeps the original).
 SKIP_WORDS = (
     (re.compile(r"^no (email|sms) marketing consent \((.+)\)$"), "Not subscribed to {0} marketing ({1})"),
@@ -113,7 +115,9 @@ def merchant_reason(reason: str | None) -> str:
     for pattern, words in SKIP_WORDS:
         found = pattern.match(reason)
         if found:
-            return words.format(*(CHANNEL_WORDS.get(p, p.replace("_", " ")) for p in found.groups()))
+            return plain_words(
+                words.format(*(CHANNEL_WORDS.get(p, p.replace("_", " ")) for p in found.groups()))
+            )
     return plain_words(reason)
 
 
@@ -129,6 +133,7 @@ def plain_words(text: str | None) -> str:
     if event:
         return f"{subject_label(event.group(3))} {event.group(2).replace('_', ' ')}"
     words = SUBJECT_KEY.sub(lambda m: subject_label(m.group(0)), text)
+    words = UTC_MINUTE.sub(lambda m: when(f"{m.group(1)}T{m.group(2)}+00:00"), words)
     return words[:1].upper() + words[1:]
 
 
