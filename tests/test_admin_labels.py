@@ -194,3 +194,14 @@ def test_a_deferral_says_when_in_the_shops_zone(client, factory, shop, jane):
 
     assert "deferred to Mar 2, 2026 17:00" in listed
     assert "UTC" not in listed
+
+
+def test_a_locale_babel_does_not_know_falls_back_to_us_english(client, factory, monkeypatch):
+    shop = factory.shop(domain="delta.myshopify.com", settings={"locale": "xx_NOPE"})
+    monkeypatch.setattr(figures, "shop_report", report_of("404.95", "USD"))
+    log_in(client, shop.id)
+
+    page = client.get("/admin/flows")
+
+    assert page.status_code == 200
+    assert "$404.95" in page.text

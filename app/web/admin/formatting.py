@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import g
@@ -49,7 +50,13 @@ SKIP_WORDS = (
 def shop_locale(shop: Shop) -> str:
     """Return the locale the shop's admin formats in (its setting, else US English)."""
     locale = (shop.settings or {}).get("locale")
-    return locale if isinstance(locale, str) and locale else DEFAULT_LOCALE
+    if not isinstance(locale, str):
+        return DEFAULT_LOCALE
+    try:
+        Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):  # a stored value Babel does not know
+        return DEFAULT_LOCALE
+    return locale
 
 
 def shop_zone(shop: Shop) -> ZoneInfo:
@@ -190,6 +197,8 @@ def when(value: datetime | str | None) -> str:
     if value is None:
         return "—"
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is None:  # the database and the decision log keep UTC
+        instant = instant.replace(tzinfo=UTC)
     shop = current_shop()
     return local_time(instant, shop_zone(shop), shop_locale(shop))
 
