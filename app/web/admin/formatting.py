@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import g
 from sqlalchemy import select
 
@@ -201,6 +201,20 @@ def when(value: datetime | str | None) -> str:
         instant = instant.replace(tzinfo=UTC)
     shop = current_shop()
     return local_time(instant, shop_zone(shop), shop_locale(shop))
+
+
+@bp.app_template_filter("number")
+def number(value: int | None) -> str:
+    """Show a count with the locale's grouping ("1,230")."""
+    return format_decimal(value or 0, locale=shop_locale(current_shop()))
+
+
+@bp.app_template_filter("percent")
+def percent(share: float | None) -> str:
+    """Show a share (0.25) as a percentage with one decimal ("25.0%"), or a dash when there is none."""
+    if share is None:
+        return "—"
+    return format_percent(share, "#,##0.0%", locale=shop_locale(current_shop()))
 
 
 @bp.app_template_filter("amount")
