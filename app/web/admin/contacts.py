@@ -18,6 +18,7 @@ from app.jobs.services import current_services
 from app.messaging.unsubscribe import unsubscribe
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.decision_log import contact_decisions
+from app.web.admin.formatting import CHANNEL_WORDS
 from app.web.admin.page import finish, render_page
 from app.web.admin.search import like_pattern
 from app.web.origin import request_origin
@@ -103,8 +104,9 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
         contact.shop_id, contact.id, channel, "admin", current_services().clock.now(), origin=request_origin()
     )
     db.session.commit()
-    label = "email" if channel == "email" else "SMS"
-    return finish("admin.contact_detail", f"Unsubscribed from {label}.", contact_id=contact.id)
+    return finish(
+        "admin.contact_detail", f"Unsubscribed from {CHANNEL_WORDS[channel]}.", contact_id=contact.id
+    )
 
 
 @bp.post("/contacts/<id:contact_id>/export")
