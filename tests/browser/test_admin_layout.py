@@ -159,17 +159,11 @@ def test_chart_labels_stay_readable_on_a_phone(app, demo_shop, live_server, page
 def test_no_admin_page_has_a_serious_accessibility_violation(app, demo_shop, live_server, page, viewport):
     page.set_viewport_size(viewport)
     sign_in(page, live_server, demo_shop)
-    axe = Axe()
     found: dict[str, list[str]] = {}
     for url in admin_pages(app, demo_shop):
         if not visit(page, live_server + url):
             continue
-        results = axe.run(page)
-        serious = [
-            f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]
-            if v["impact"] in SERIOUS
-        ]
+        serious = serious_violations(page)
         if serious:
             found[url] = serious
     assert not found, "\n".join(f"{url}: {problems}" for url, problems in found.items())
@@ -192,3 +186,13 @@ def test_a_refused_save_puts_visible_focus_on_the_first_field_to_fix(app, factor
 
     expect(page.get_by_role("alert").filter(has_text="value needs a change")).to_be_visible()
     assert page.evaluate(FOCUSED) == {"name": "delay_discount_delay", "outline": "solid", "visible": True}
+    assert serious_violations(page) == []
+
+
+def serious_violations(page: Page) -> list[str]:
+    """Return axe-core's serious and critical findings on the page, with where they are."""
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in SERIOUS
+    ]
