@@ -11,6 +11,7 @@ keys and values (a setting removed or reshaped in a later release falls back to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +32,15 @@ from flows.splits import Condition, ConditionError, parse
 
 
 class FlowSettingsError(StoreflowError, ValueError):
-    """A merchant's flow settings were refused; the message says which value and why."""
+    """A merchant's flow settings were refused; the message says which value and why.
+
+    ``problems`` has one entry per refused value, keyed by its section and setting
+    (``delays.first_delay``, ``holdout``), so a form can show every error next to its field at once.
+    """
+
+    def __init__(self, message: str, problems: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or {}
 
 
 @dataclass(frozen=True)
@@ -126,92 +135,99 @@ def validate_overrides(
     ab: dict[str, Any] | None = None,
     holdout: Any = None,
 ) -> dict[str, Any]:
-    """Check submitted delays (seconds), switches, parameters, conditions, A/B and holdout shares."""
-    tuned = {
-        "delays": _delays(flow, delays),
-        "steps": _steps(flow, steps),
-        "params": _params(flow, params or {}),
-        "conditions": _conditions(flow, conditions or {}),
-        "ab": _ab(flow, ab or {}),
+    """Check submitted delays (seconds), switches, parameters, conditions, A/B and holdout shares.
+
+    Every value is checked before anything is refused, so the error names all that is wrong.
+    """
+    problems: dict[str, str] = {}
+    tuned: dict[str, Any] = {
+        "delays": _each(flow, "delays", delays, _delay, problems),
+        "steps": _each(flow, "steps", steps, _step, problems),
+        "params": _each(flow, "params", params or {}, _param, problems),
+        "conditions": _each(flow, "conditions", conditions or {}, _condition, problems),
+        "ab": _each(flow, "ab", ab or {}, _ab_share, problems),
     }
     if holdout is not None:
-        tuned["holdout"] = _holdout(flow, holdout)
+        try:
+            tuned["holdout"] = _holdout(flow, holdout)
+        except FlowSettingsError as exc:
+            problems["holdout"] = str(exc)
+    if problems:
+        raise FlowSettingsError("; ".join(problems.values()), problems)
     return tuned
 
 
-def _delays(flow: Flow, delays: dict[str, Any]) -> dict[str, int]:
-    waits = {wait.setting: wait for wait in flow.waits()}
-    clean_delays: dict[str, int] = {}
-    for name, value in delays.items():
-        wait = waits.get(name)
-        if wait is None:
-            raise FlowSettingsError(f"{flow.name}: there is no delay called {name!r}")
+def _each(
+    flow: Flow,
+    section: str,
+    values: dict[str, Any],
+    check: Callable[[Flow, str, Any], Any],
+    problems: dict[str, str],
+) -> dict[str, Any]:
+    """Check each value of a section, noting every refusal under ``section.name``."""
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
         try:
-            seconds = int(value)
-        except (TypeError, ValueError, OverflowError):
-            raise FlowSettingsError(f"{wait.label}: {value!r} is not a whole number of seconds") from None
-        if not wait.minimum.total_seconds() <= seconds <= wait.maximum.total_seconds():
-            raise FlowSettingsError(
-                f"{wait.label}: must be between {human(wait.minimum)} and {human(wait.maximum)}"
-            )
-        clean_delays[name] = seconds
-    return clean_delays
+            cleaned[name] = check(flow, name, value)
+        except FlowSettingsError as exc:
+            problems[f"{section}.{name}"] = str(exc)
+    return cleaned
 
 
-def _steps(flow: Flow, steps: dict[str, Any]) -> dict[str, bool]:
-    switchable = {step.setting for step in flow.switchable()}
-    clean_steps: dict[str, bool] = {}
-    for name, value in steps.items():
-        if name not in switchable:
-            raise FlowSettingsError(f"{flow.name}: there is no step called {name!r}")
-        if not isinstance(value, bool):
-            raise FlowSettingsError(f"{flow.name}: step {name!r} must be switched on or off")
-        clean_steps[name] = value
-    return clean_steps
+def _delay(flow: Flow, name: str, value: Any) -> int:
+    wait = next((wait for wait in flow.waits() if wait.setting == name), None)
+    if wait is None:
+        raise FlowSettingsError(f"{flow.name}: there is no delay called {name!r}")
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise FlowSettingsError(f"{wait.label}: {value!r} is not a whole number of seconds") from None
+    if not wait.minimum.total_seconds() <= seconds <= wait.maximum.total_seconds():
+        raise FlowSettingsError(
+            f"{wait.label}: must be between {human(wait.minimum)} and {human(wait.maximum)}"
+        )
+    return seconds
 
 
-def _params(flow: Flow, params: dict[str, Any]) -> dict[str, Any]:
-    clean_params: dict[str, Any] = {}
-    for name, value in params.items():
-        param = flow.param(name)
-        if param is None:
-            raise FlowSettingsError(f"{flow.name}: there is no setting called {name!r}")
-        try:
-            clean_params[name] = clean(param, value)
-        except ParamError as exc:
-            raise FlowSettingsError(str(exc)) from None
-    return clean_params
+def _step(flow: Flow, name: str, value: Any) -> bool:
+    if name not in {step.setting for step in flow.switchable()}:
+        raise FlowSettingsError(f"{flow.name}: there is no step called {name!r}")
+    if not isinstance(value, bool):
+        raise FlowSettingsError(f"{flow.name}: step {name!r} must be switched on or off")
+    return value
 
 
-def _conditions(flow: Flow, conditions: dict[str, Any]) -> dict[str, str]:
-    steps = {step.setting: step for step in flow.switchable()}
-    clean_conditions: dict[str, str] = {}
-    for name, text in conditions.items():
-        step = steps.get(name)
-        if step is None:
-            raise FlowSettingsError(f"{flow.name}: there is no step called {name!r}")
-        if not isinstance(text, str):
-            raise FlowSettingsError(f"{step.label}: the condition must be text")
-        try:
-            parse(text)
-        except ConditionError as exc:
-            raise FlowSettingsError(f"{step.label}: condition refused: {exc}") from None
-        clean_conditions[name] = " ".join(text.split())
-    return clean_conditions
+def _param(flow: Flow, name: str, value: Any) -> Any:
+    param = flow.param(name)
+    if param is None:
+        raise FlowSettingsError(f"{flow.name}: there is no setting called {name!r}")
+    try:
+        return clean(param, value)
+    except ParamError as exc:
+        raise FlowSettingsError(str(exc)) from None
 
 
-def _ab(flow: Flow, ab: dict[str, Any]) -> dict[str, int]:
-    tested = {send.setting: send for send in flow.sends() if send.variant_b}
-    clean_ab: dict[str, int] = {}
-    for name, value in ab.items():
-        send = tested.get(name)
-        if send is None:
-            raise FlowSettingsError(f"{flow.name}: step {name!r} has no A/B test")
-        text = str(value).strip()
-        if not text.isdigit() or not 0 <= int(text) <= 100:
-            raise FlowSettingsError(f"{send.label}: the B share must be a whole percent from 0 to 100")
-        clean_ab[name] = int(text)
-    return clean_ab
+def _condition(flow: Flow, name: str, text: Any) -> str:
+    step = next((step for step in flow.switchable() if step.setting == name), None)
+    if step is None:
+        raise FlowSettingsError(f"{flow.name}: there is no step called {name!r}")
+    if not isinstance(text, str):
+        raise FlowSettingsError(f"{step.label}: the condition must be text")
+    try:
+        parse(text)
+    except ConditionError as exc:
+        raise FlowSettingsError(f"{step.label}: condition refused: {exc}") from None
+    return " ".join(text.split())
+
+
+def _ab_share(flow: Flow, name: str, value: Any) -> int:
+    send = next((send for send in flow.sends() if send.variant_b and send.setting == name), None)
+    if send is None:
+        raise FlowSettingsError(f"{flow.name}: step {name!r} has no A/B test")
+    text = str(value).strip()
+    if not text.isdigit() or not 0 <= int(text) <= 100:
+        raise FlowSettingsError(f"{send.label}: the B share must be a whole percent from 0 to 100")
+    return int(text)
 
 
 def _holdout(flow: Flow, value: Any) -> int:

@@ -218,7 +218,7 @@ def test_the_overview_shows_the_reports_figures_for_the_last_30_days(client, fac
     assert (this_period[2] - this_period[1]).days == (before[2] - before[1]).days == 29
     assert (this_period[1] - before[2]).days == 1
     assert 'data-metric="sent">7<' in page
-    assert "0.00 EUR" in page
+    assert "€0.00" in page
 
 
 def test_inside_shopify_a_form_post_answers_with_the_next_page(client, factory):

@@ -108,13 +108,13 @@ def test_the_overview_charts_the_reports_figures(app, factory, live_server, page
 
     # then the tiles, the charts and the ranking show them
     totals = page.get_by_role("region", name="Totals for the last 30 days")
-    expect(totals.locator("[data-metric=revenue]")).to_have_text("4,860.00 USD")
+    expect(totals.locator("[data-metric=revenue]")).to_have_text("$4,860.00")
     expect(totals.locator("[data-metric=sent]")).to_have_text("1,230")
     expect(totals).to_contain_text("46% open rate")
     expect(page.locator("svg.chart rect.bar")).to_have_count(30)
     ranking = page.get_by_role("region", name="Flows earning most").get_by_role("row")
     expect(ranking.nth(1)).to_contain_text("Abandoned checkout recovery")
-    expect(ranking.nth(1)).to_contain_text("3,645.00 USD")
+    expect(ranking.nth(1)).to_contain_text("$3,645.00")
     screenshot(page, "overview")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "overview-mobile")

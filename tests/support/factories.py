@@ -21,7 +21,7 @@ class Factory:
             platform=fields.pop("platform", "shopify"),
             domain=domain,
             name=fields.pop("name", "Demo Shop"),
-            currency="USD",
+            currency=fields.pop("currency", "USD"),
             installed_at=self.clock.now() if installed else None,
             **fields,
         )

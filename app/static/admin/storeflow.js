@@ -429,6 +429,12 @@
     refresh();
   });
 
+  // A refused save comes back with its errors marked: put the merchant on the first field to fix.
+  var firstInvalid = document.querySelector(
+    'input[aria-invalid="true"], select[aria-invalid="true"], textarea[aria-invalid="true"]'
+  );
+  if (firstInvalid) { firstInvalid.focus(); }
+
   // Copy buttons for the storefront snippets.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

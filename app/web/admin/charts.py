@@ -88,8 +88,8 @@ def _axes(
     return y_ticks, x_ticks
 
 
-def bar_chart(days: Sequence[date], values: Sequence[Decimal], currency: str | None) -> Chart:
-    """Lay out one bar per day, e.g. the revenue the flows earned."""
+def bar_chart(days: Sequence[date], values: Sequence[Decimal], money: Callable[[Decimal], str]) -> Chart:
+    """Lay out one bar per day, e.g. the revenue the flows earned, each labelled by ``money``."""
     top = _nice_max(float(max(values, default=0)))
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
@@ -102,7 +102,7 @@ def bar_chart(days: Sequence[date], values: Sequence[Decimal], currency: str | N
                 y=TOP + plot_height - height,
                 width=slot * 0.7,
                 height=height,
-                label=f"{day:%b} {day.day}: {value:,.2f} {currency or ''}".strip(),
+                label=f"{day:%b} {day.day}: {money(value)}",
             )
         )
     y_ticks, x_ticks = _axes(days, top)
@@ -116,7 +116,7 @@ def bar_chart(days: Sequence[date], values: Sequence[Decimal], currency: str | N
         bars,
         [],
         empty=total == 0,
-        summary=f"{total:,.2f} {currency or ''} over {len(days)} days".strip(),
+        summary=f"{money(total)} over {len(days)} days",
     )
 
 

@@ -19,7 +19,7 @@ from app.db import db
 from app.shops.settings import store_section
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.page import finish
-from app.web.admin.settings import render_settings
+from app.web.admin.settings import render_settings, with_summary
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,13 @@ def save_consent_wording() -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     wording = request.form.get("consent_wording", "").strip()
     opt_in = request.form.get(FORM_OPT_IN, form_opt_in(shop))
+    errors = {}
     if len(wording) > MAX_WORDING_LENGTH:
-        return render_settings(errors={"consent": f"Keep the wording under {MAX_WORDING_LENGTH} characters."})
+        errors["consent_wording"] = f"Keep the wording under {MAX_WORDING_LENGTH} characters."
     if opt_in not in CHOICES:
-        return render_settings(errors={"consent": "Choose double or single opt-in for Storeflow's forms."})
+        errors[FORM_OPT_IN] = "Choose double or single opt-in for Storeflow's forms."
+    if errors:
+        return render_settings(errors=with_summary("consent", errors))
     version = wording_version(wording) if wording else None
     stored = {"wording": wording, "version": version} if wording else {}
     if opt_in == SINGLE_OPT_IN:

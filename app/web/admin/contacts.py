@@ -19,6 +19,7 @@ from app.messaging.unsubscribe import unsubscribe
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.decision_log import contact_decisions
+from app.web.admin.formatting import CHANNEL_WORDS
 from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.search import like_pattern
 from app.web.origin import request_origin
@@ -100,7 +101,7 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     channel = request.form.get("channel", "")
     if channel not in CHANNELS:
         abort(400)
-    label = "email" if channel == "email" else "SMS"
+    label = CHANNEL_WORDS[channel]
     if not confirmed():
         address = contact.email if channel == "email" else contact.phone
         question = Question(

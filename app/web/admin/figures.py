@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from app.db.models import Shop
 from app.jobs.services import current_services
 from app.reports.queries import DayTotals, Report, Totals, shop_report
-from app.web.admin.page import shop_zone
+from app.web.admin.formatting import shop_zone
 
 PERIOD_DAYS = 30
 

@@ -26,6 +26,7 @@ from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.confirmation import ask, confirmed
 from app.web.admin.figures import period_report
 from app.web.admin.flow_form import (
+    field_errors,
     submitted_ab,
     submitted_conditions,
     submitted_delays,
@@ -90,10 +91,12 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
     """Save the switch, delays and message switches of one flow."""
     shop = current_shop()
     flow = flow_or_404(flow_key)
+    problems: dict[str, str] = {}
+    delays = submitted_delays(flow, problems)
     try:
         tuned = validate_overrides(
             flow,
-            submitted_delays(flow),
+            delays,
             submitted_steps(flow),
             submitted_params(flow) if request.form.get("params_shown") else {},
             submitted_conditions(flow),
@@ -101,8 +104,10 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
             submitted_holdout(),
         )
     except FlowSettingsError as exc:
-        log.info("shop %s: flow settings refused: %s", shop.id, exc)
-        return render_detail(flow, error=str(exc), status=400)
+        problems.update(exc.problems or {"form": str(exc)})
+    if problems:
+        log.info("shop %s: flow settings refused: %s", shop.id, problems)
+        return render_detail(flow, errors=field_errors(problems), status=400)
     setting = flow_setting(shop, flow)
     switching_on = request.form.get("enabled") == "on"
     if switching_on and not setting.enabled and not confirmed():
@@ -121,6 +126,7 @@ def render_detail(
     error: str | None = None,
     editor: Editor | None = None,
     status: int = 200,
+    errors: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """Render the flow detail page, optionally with an error or an editor holding unsaved input."""
     shop = current_shop()
@@ -156,6 +162,7 @@ def render_detail(
         requested=flow.purpose == Purpose.REQUESTED,
         editor=editor,
         error=error,
+        errors=errors or {},
         incremental=_incremental(shop, flow, period),
         period=period,
         previous=previous,

@@ -2,7 +2,8 @@
 parameters.
 
 Everything read here is validated by ``flows.settings.validate_overrides`` before it is stored; a
-value that cannot even be read (hours that are not a number) is refused here with the same error.
+value that cannot even be read (hours that are not a number) is noted here, so the merchant hears
+of every problem at once, each under the field it belongs to (``field_errors``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,19 @@ from typing import Any
 from flask import request
 
 from flows.definitions import Flow, ParamKind
-from flows.settings import FlowSettingsError
+
+# The form field of each section of a flow's settings (``delays.first_delay`` is ``delay_first_delay``).
+FIELD_PREFIXES = {
+    "delays": "delay_",
+    "steps": "step_",
+    "params": "param_",
+    "conditions": "condition_",
+    "ab": "ab_",
+}
 
 
-def submitted_delays(flow: Flow) -> dict[str, Any]:
-    """Read each wait's hours and turn them into seconds."""
+def submitted_delays(flow: Flow, problems: dict[str, str]) -> dict[str, Any]:
+    """Read each wait's hours and turn them into seconds; note hours that are not a number."""
     delays: dict[str, Any] = {}
     for wait in flow.waits():
         raw = request.form.get(f"delay_{wait.setting}", "").strip()
@@ -24,8 +33,17 @@ def submitted_delays(flow: Flow) -> dict[str, Any]:
             try:
                 delays[wait.setting] = round(float(raw) * 3600)
             except (ValueError, OverflowError):  # not a number, or nan / inf
-                raise FlowSettingsError(f"{wait.label}: {raw!r} is not a number of hours") from None
+                problems[f"delays.{wait.setting}"] = f"{wait.label}: {raw!r} is not a number of hours"
     return delays
+
+
+def field_errors(problems: dict[str, str]) -> dict[str, str]:
+    """Key each refused setting's message by the name of the form field it came from."""
+    errors = {}
+    for key, message in problems.items():
+        section, _, setting = key.partition(".")
+        errors[FIELD_PREFIXES.get(section, f"{section}_") + setting if setting else section] = message
+    return errors
 
 
 def submitted_steps(flow: Flow) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.charts import bar_chart, line_chart
 from app.web.admin.figures import every_day, period_report, rate
 from app.web.admin.flow_status import LIVE, flow_cards
-from app.web.admin.page import render_page, shop_zone
+from app.web.admin.formatting import amount, shop_currency, shop_zone
+from app.web.admin.page import render_page
 from app.web.admin.period import PRESETS, deltas, requested_period
 from app.web.platforms import platform_of
 from flows.settings import settings_for_shop
@@ -35,7 +36,7 @@ def overview() -> tuple[str, int]:
     report = period_report(shop, period.start, period.end)
     previous = period.previous()
     days = every_day(report)
-    currency = report.currency or shop.currency
+    currency = report.currency or shop_currency(shop)
     cards = flow_cards(db.session(), shop, settings_for_shop(db.session(), shop.id), report, services.config)
     totals = report.totals
     identity = sender_identity(shop, services.config)
@@ -56,7 +57,9 @@ def overview() -> tuple[str, int]:
         totals=totals,
         open_rate=rate(totals.opened, totals.sent),
         click_rate=rate(totals.clicked, totals.sent),
-        revenue_chart=bar_chart([d.day for d in days], [d.totals.revenue for d in days], currency),
+        revenue_chart=bar_chart(
+            [d.day for d in days], [d.totals.revenue for d in days], lambda value: amount(value, currency)
+        ),
         message_chart=line_chart(
             [d.day for d in days],
             [

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (
     current_app,
@@ -21,7 +18,6 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.db.models import Shop
 from app.web.admin.blueprint import bp, current_shop, identity
 from app.web.platforms import platform_of
 
@@ -98,31 +94,6 @@ def finish(endpoint: str, notice: str, **values: Any) -> WerkzeugResponse:
         return response
     flash(notice)
     return redirect(admin_url(endpoint, **values), code=303)
-
-
-def shop_zone(shop: Shop) -> ZoneInfo:
-    """Return the shop's time zone (UTC when the platform gave none we know)."""
-    try:
-        return ZoneInfo(shop.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-@bp.app_template_filter("when")
-def when(value: datetime | str | None) -> str:
-    """Show an instant in the shop's time zone, the way a merchant reads it."""
-    if value is None:
-        return "—"
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = instant.astimezone(shop_zone(current_shop()))
-    return f"{local:%b} {local.day}, {local:%Y} {local:%H:%M}"
-
-
-@bp.app_template_filter("amount")
-def amount(value: Decimal | float | int | None, currency: str | None = None) -> str:
-    """Show money with two decimals and the currency code."""
-    number = Decimal(str(value or 0)).quantize(Decimal("0.01"))
-    return f"{number:,} {currency}" if currency else f"{number:,}"
 
 
 @bp.app_template_global("admin_url")

@@ -18,7 +18,7 @@ from flask import Response, abort, request
 from app.db.models import Shop
 from app.jobs.services import current_services
 from app.reports.queries import Totals
-from app.web.admin.page import shop_zone
+from app.web.admin.formatting import shop_zone
 from app.web.query_params import QueryParamError, query_date
 
 PRESETS = (7, 30, 90)

@@ -71,7 +71,11 @@ MAX_BUDGET_MESSAGES = 10
 
 
 class SettingInputError(StoreflowError, ValueError):
-    """A submitted setting was refused; the message says how to fix it."""
+    """A submitted setting was refused; the message says how to fix it, ``field`` which input it was."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @bp.get("/settings")
@@ -86,12 +90,13 @@ def save_sender() -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     name = request.form.get("sender_name", "").strip()
     address = request.form.get("sender_address", "").strip()
+    errors: dict[str, str] = {}
     if len(name) > MAX_NAME_LENGTH:
-        return render_settings(
-            errors={"sender": f"The sender name must be at most {MAX_NAME_LENGTH} characters."}
-        )
+        errors["sender_name"] = f"The sender name must be at most {MAX_NAME_LENGTH} characters."
     if address and not EMAIL.fullmatch(address):
-        return render_settings(errors={"sender": f"“{address}” is not an email address."})
+        errors["sender_address"] = f"“{address}” is not an email address."
+    if errors:
+        return render_settings(errors=with_summary("sender", errors))
     store_section(shop, SENDER, {"name": name, "address": address} if name or address else None)
     db.session.commit()
     return finish("admin.settings", "Sender saved.")
@@ -108,11 +113,13 @@ def save_sendgrid() -> WerkzeugResponse | tuple[str, int]:
         return finish("admin.settings", "SendGrid key removed.")
     key = request.form.get("sendgrid_api_key", "").strip()
     if not key:
-        return render_settings(errors={SENDGRID: "Paste your SendGrid API key."})
+        return render_settings(
+            errors=with_summary(SENDGRID, {"sendgrid_api_key": "Paste your SendGrid API key."})
+        )
     try:
         check_sendgrid_key(key, services.config.sendgrid_api_host)
     except ProviderCheckError as exc:
-        return render_settings(errors={SENDGRID: f"Not saved. {exc}"})
+        return render_settings(errors=with_summary(SENDGRID, {"sendgrid_api_key": f"Not saved. {exc}"}))
     now = services.clock.now().isoformat()
     store_provider(shop, SENDGRID, {"api_key": services.cipher.encrypt(key), "checked_at": now})
     db.session.commit()
@@ -132,7 +139,7 @@ def save_twilio() -> WerkzeugResponse | tuple[str, int]:
     try:
         record = _twilio_record(provider(shop, TWILIO))
     except SettingInputError as exc:
-        return render_settings(errors={TWILIO: str(exc)})
+        return render_settings(errors=with_summary(TWILIO, {exc.field: str(exc)}))
     try:
         check_twilio_account(record["account_sid"], record["auth_token"])
     except ProviderCheckError as exc:
@@ -149,21 +156,25 @@ def save_twilio() -> WerkzeugResponse | tuple[str, int]:
 def save_limits() -> WerkzeugResponse | tuple[str, int]:
     """Validate and store quiet hours, send windows, contact budget, flow priority, cap and store check."""
     shop = current_shop()
-    try:
-        quiet = _quiet_hours()
-        windows = _send_windows()
-        budget = _contact_budget()
-        priority = _flow_priority()
-        cap = _frequency_cap()
-        store_check = _store_check()
-    except SettingInputError as exc:
-        return render_settings(errors={"limits": str(exc)})
-    store_section(shop, QUIET_HOURS, quiet)
-    store_section(shop, SEND_WINDOWS, windows)
-    store_section(shop, SMART_SENDING, budget)
-    store_section(shop, FLOW_PRIORITY, priority)
-    store_section(shop, FREQUENCY_CAP, cap)
-    store_section(shop, STORE_CHECK, store_check)
+    readers = {
+        QUIET_HOURS: _quiet_hours,
+        SEND_WINDOWS: _send_windows,
+        SMART_SENDING: _contact_budget,
+        FLOW_PRIORITY: _flow_priority,
+        FREQUENCY_CAP: _frequency_cap,
+        STORE_CHECK: _store_check,
+    }
+    read_values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, read in readers.items():
+        try:
+            read_values[name] = read()
+        except SettingInputError as exc:
+            errors[exc.field] = str(exc)
+    if errors:
+        return render_settings(errors=with_summary("limits", errors))
+    for name, value in read_values.items():
+        store_section(shop, name, value)
     db.session.commit()
     return finish(
         "admin.settings", "Quiet hours, send windows, contact budget, flow priority and frequency cap saved."
@@ -182,8 +193,15 @@ def update_saleor_settings() -> WerkzeugResponse | tuple[str, int]:
         )
     except SettingsError as exc:
         log.info("shop %s: checkout URL template refused: %s", shop.id, exc)
-        return render_settings(errors={"saleor": str(exc)})
+        return render_settings(errors=with_summary("saleor", {"checkout_url_template": str(exc)}))
     return finish("admin.settings", f"Checkout URL saved; {relinked} open checkout(s) relinked.")
+
+
+def with_summary(card: str, errors: dict[str, str]) -> dict[str, str]:
+    """Add the card's banner to its fields' errors: how many need a change, each shown at its field."""
+    count = len(errors)
+    noun = "value needs" if count == 1 else "values need"
+    return {card: f"{count} {noun} a change before this can be saved: see the fields marked below.", **errors}
 
 
 def render_settings(errors: dict[str, str] | None = None, status: int | None = None) -> tuple[str, int]:
@@ -235,20 +253,28 @@ def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
     number = request.form.get("twilio_from_number", "").strip()
     service = request.form.get("twilio_messaging_service_sid", "").strip()
     if not TWILIO_SID.fullmatch(sid):
-        raise SettingInputError("The Account SID starts with AC followed by 32 letters and digits.")
+        raise SettingInputError(
+            "The Account SID starts with AC followed by 32 letters and digits.", "twilio_account_sid"
+        )
     if not token:
         if saved.get("account_sid") != sid or not saved.get("auth_token"):
-            raise SettingInputError("Enter the auth token of this account.")
+            raise SettingInputError("Enter the auth token of this account.", "twilio_auth_token")
         token = current_services().cipher.decrypt(saved["auth_token"])
     if service and not TWILIO_SERVICE_SID.fullmatch(service):
-        raise SettingInputError("The messaging service SID starts with MG followed by 32 letters and digits.")
+        raise SettingInputError(
+            "The messaging service SID starts with MG followed by 32 letters and digits.",
+            "twilio_messaging_service_sid",
+        )
     phone = normalize_phone(number, None) if number else None
     if number and phone is None:
         raise SettingInputError(
-            f"“{number}” is not a phone number; write it with its country code, like +15005550006."
+            f"“{number}” is not a phone number; write it with its country code, like +15005550006.",
+            "twilio_from_number",
         )
     if not (phone or service):
-        raise SettingInputError("Enter the number SMS come from, or a messaging service SID.")
+        raise SettingInputError(
+            "Enter the number SMS come from, or a messaging service SID.", "twilio_from_number"
+        )
     return {
         "account_sid": sid,
         "auth_token": token,
@@ -264,10 +290,10 @@ def _quiet_hours() -> dict[str, str] | None:
         return None
     if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
         raise SettingInputError(
-            "Give quiet hours as two times of day, like 21:00 and 08:00, or leave both empty."
+            "Give quiet hours as two times of day, like 21:00 and 08:00, or leave both empty.", "quiet_start"
         )
     if start == end:
-        raise SettingInputError("Quiet hours must start and end at different times.")
+        raise SettingInputError("Quiet hours must start and end at different times.", "quiet_start")
     return {"start": start, "end": end}
 
 
@@ -282,10 +308,14 @@ def _send_windows() -> dict[str, dict[str, str]] | None:
         if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
             raise SettingInputError(
                 f"Give the {label.lower()} window as two times of day, like 08:00 and 21:00, "
-                "or leave both empty."
+                "or leave both empty.",
+                f"{channel}_window_start",
             )
         if start == end:
-            raise SettingInputError(f"The {label.lower()} window must start and end at different times.")
+            raise SettingInputError(
+                f"The {label.lower()} window must start and end at different times.",
+                f"{channel}_window_start",
+            )
         windows[channel] = {"start": start, "end": end}
     return windows or None
 
@@ -298,14 +328,16 @@ def _contact_budget() -> dict[str, int] | None:
         if not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS:
             raise SettingInputError(
                 f"The contact budget window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
-                "or leave it empty for 16."
+                "or leave it empty for 16.",
+                "smart_hours",
             )
         budget["hours"] = int(hours)
     if messages:
         if not messages.isdigit() or not 1 <= int(messages) <= MAX_BUDGET_MESSAGES:
             raise SettingInputError(
                 f"The contact budget is 1 to {MAX_BUDGET_MESSAGES} messages per window, "
-                "or leave it empty for 1."
+                "or leave it empty for 1.",
+                "budget_messages",
             )
         budget["messages"] = int(messages)
     return budget or None
@@ -319,7 +351,7 @@ def _flow_priority() -> dict[str, list[str]] | None:
     try:
         return {"order": list(checked_order(groups))}
     except PriorityOrderError as exc:
-        raise SettingInputError(str(exc)) from None
+        raise SettingInputError(str(exc), "priority_1") from None
 
 
 def _store_check() -> dict[str, str] | None:
@@ -327,7 +359,9 @@ def _store_check() -> dict[str, str] | None:
     if not choice:
         return None
     if choice not in (SEND_ANYWAY, SKIP_MESSAGE):
-        raise SettingInputError("When the store cannot be asked, choose to send the message or to skip it.")
+        raise SettingInputError(
+            "When the store cannot be asked, choose to send the message or to skip it.", "store_unreachable"
+        )
     return {"unreachable": choice}
 
 
@@ -338,6 +372,6 @@ def _frequency_cap() -> dict[str, int] | None:
         return None
     if not (messages.isdigit() and days.isdigit() and 1 <= int(messages) <= 20 and 1 <= int(days) <= 30):
         raise SettingInputError(
-            "The frequency cap is 1 to 20 messages per 1 to 30 days, or leave both empty."
+            "The frequency cap is 1 to 20 messages per 1 to 30 days, or leave both empty.", "cap_messages"
         )
     return {"messages": int(messages), "days": int(days)}

@@ -1,0 +1,240 @@
+"""How the admin writes money, instants, channels, skip reasons and the things flows are about.
+
+One module, registered as Jinja filters, so no template hand-formats a number or a date and no
+internal id ("order:5778367414999", "contact 8") reaches the merchant. Money and dates go through
+Babel in the shop's locale; instants are shown in the shop's time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+from flask import g
+from sqlalchemy import select
+
+from app.db import db
+from app.db.models import Checkout, Contact, Message, Order, Shop
+from app.web.admin.blueprint import bp, current_shop
+from flows.catalogue import CATALOGUE
+
+DEFAULT_LOCALE = "en_US"
+CHANNELS = {"email": "Email", "sms": "SMS", "push": "Web push"}
+CHANNEL_WORDS = {"email": "email", "sms": "SMS"}  # a channel inside a sentence
+# A subject key as flows write it: "order:5778367414999", "checkout:<token>", "contact:8".
+SUBJECT_KEY = re.compile(r"\b(order|checkout|cart|contact|product):([\w\-.@]+)")
+# An exit or decision reason naming the event that caused it: "order.placed (order:5778367414999)".
+EVENT_ON_SUBJECT = re.compile(r"^([a-z_]+)\.([a-z_]+) \(((?:order|checkout|cart|contact|product):[^)]+)\)$")
+# A fact a decision recorded as an instant ("2026-12-04T02:14:08+00:00").
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+# A deferral as app/messaging writes it into a message's detail: "deferred to 2026-12-04 10:00 UTC".
+UTC_MINUTE = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")
+# The send-time reasons of app/messaging, in the merchant's words (the log keeps the original).
+SKIP_WORDS = (
+    (re.compile(r"^no (email|sms) marketing consent \((.+)\)$"), "Not subscribed to {0} marketing ({1})"),
+    (re.compile(r"^address suppressed \((.+)\)$"), "The address is suppressed ({0})"),
+    (re.compile(r"^no push subscription$"), "The shopper has not allowed web push"),
+    (re.compile(r"^no (email|sms) address$"), "The shopper has no {0} address"),
+    (re.compile(r"^no recovery link for this checkout$"), "The checkout has no recovery link"),
+    (re.compile(r"^contact budget: (.+)$"), "Held back by the contact budget: {0}"),
+    (re.compile(r"^nothing to show: (.+)$"), "Nothing to show: {0}"),
+)
+
+
+def shop_locale(shop: Shop) -> str:
+    """Return the locale the shop's admin formats in (its setting, else US English)."""
+    locale = (shop.settings or {}).get("locale")
+    if not isinstance(locale, str):
+        return DEFAULT_LOCALE
+    try:
+        Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):  # a stored value Babel does not know
+        return DEFAULT_LOCALE
+    return locale
+
+
+def shop_zone(shop: Shop) -> ZoneInfo:
+    """Return the shop's time zone (UTC when the platform gave none we know)."""
+    try:
+        return ZoneInfo(shop.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def shop_currency(shop: Shop) -> str | None:
+    """Return the shop's currency: the platform's setting, else the one its latest order was paid in.
+
+    Shopify reports a shop currency at install; Saleor has one per channel and none per shop, so a
+    Saleor shop is known by the currency its orders (then checkouts) carry.
+    """
+    if shop.currency:
+        return shop.currency
+    if "shop_currency" not in g:
+        found = None
+        for model in (Order, Checkout):
+            found = db.session.scalars(
+                select(model.currency)
+                .where(model.shop_id == shop.id, model.currency.is_not(None))
+                .order_by(model.id.desc())
+                .limit(1)
+            ).first()
+            if found:
+                break
+        g.shop_currency = found
+    currency: str | None = g.shop_currency
+    return currency
+
+
+def money(value: Decimal | float | int | None, currency: str | None, locale: str) -> str:
+    """Write an amount the way the locale writes its currency ("$404.95", "404,95 €")."""
+    number = Decimal(str(value or 0))
+    if currency:
+        return format_currency(number, currency, locale=locale)
+    return format_decimal(number, format="#,##0.00", locale=locale)
+
+
+def local_time(instant: datetime, zone: ZoneInfo, locale: str) -> str:
+    """Write an instant in the zone as a merchant reads it ("Dec 4, 2026 14:05")."""
+    return format_datetime(instant.astimezone(zone), "MMM d, y HH:mm", locale=locale)
+
+
+def channel_label(channel: str | None) -> str:
+    """Name a message channel: the one label every page uses."""
+    return CHANNELS.get(channel or "", (channel or "—").capitalize())
+
+
+def flow_name(key: str) -> str:
+    """Name a flow by its catalogue name ("Abandoned checkout recovery"), not its key."""
+    flow = CATALOGUE.get(key)
+    return flow.name if flow else key.replace("_", " ").capitalize()
+
+
+def merchant_reason(reason: str | None) -> str:
+    """Say why a message was skipped or held in the merchant's words, ids replaced by names."""
+    if not reason:
+        return ""
+    for pattern, words in SKIP_WORDS:
+        found = pattern.match(reason)
+        if found:
+            return plain_words(
+                words.format(*(CHANNEL_WORDS.get(p, p.replace("_", " ")) for p in found.groups()))
+            )
+    return plain_words(reason)
+
+
+def plain_words(text: str | None) -> str:
+    """Replace event names and subject keys in a reason with what they stand for.
+
+    "order.placed (order:5778367414999)" becomes "Order #1042 placed"; a lone "contact:8" becomes
+    the contact's name or email.
+    """
+    if not text:
+        return ""
+    event = EVENT_ON_SUBJECT.match(text)
+    if event:
+        return f"{subject_label(event.group(3))} {event.group(2).replace('_', ' ')}"
+    words = SUBJECT_KEY.sub(lambda m: subject_label(m.group(0)), text)
+    words = UTC_MINUTE.sub(lambda m: when(f"{m.group(1)}T{m.group(2)}+00:00"), words)
+    return words[:1].upper() + words[1:]
+
+
+def subject_label(key: str | None) -> str:
+    """Name what a flow is about for the merchant: "Order #1042", "Checkout", "Jane Doe"."""
+    if not key or ":" not in key:
+        return "—"
+    kind, _, reference = key.partition(":")
+    shop_id = current_shop().id
+    if kind == "order":
+        name = db.session.scalars(
+            select(Order.name).where(Order.shop_id == shop_id, Order.platform_id == reference)
+        ).first()
+        return f"Order {name}" if name else "An order"
+    if kind == "contact" and reference.isdigit():
+        contact = db.session.scalars(
+            select(Contact).where(Contact.shop_id == shop_id, Contact.id == int(reference))
+        ).first()
+        return contact_name(contact) if contact else "A shopper"
+    return {"checkout": "Checkout", "cart": "Cart", "product": "Product"}.get(kind, kind.capitalize())
+
+
+def contact_name(contact: Contact) -> str:
+    """Name a contact by their name, else their email or phone."""
+    name = f"{contact.first_name or ''} {contact.last_name or ''}".strip()
+    return name or contact.email or contact.phone or "Unnamed shopper"
+
+
+def recipient(message: Message) -> str:
+    """Return where a message went, or would have gone: a skipped one was never addressed."""
+    if message.to_address:
+        return message.to_address
+    contact = db.session.get(Contact, message.contact_id)
+    if contact is None:
+        return "—"
+    address = {"email": contact.email, "sms": contact.phone}.get(message.channel)
+    return address or contact_name(contact)
+
+
+def fact(value: object) -> str:
+    """Show one fact of a decision: instants in the shop's zone, lists and records as JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) and ISO_INSTANT.match(value):
+        return when(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+@bp.app_template_filter("when")
+def when(value: datetime | str | None) -> str:
+    """Show an instant in the shop's time zone, the way a merchant reads it."""
+    if value is None:
+        return "—"
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is None:  # the database and the decision log keep UTC
+        instant = instant.replace(tzinfo=UTC)
+    shop = current_shop()
+    return local_time(instant, shop_zone(shop), shop_locale(shop))
+
+
+@bp.app_template_filter("day")
+def day(value: date) -> str:
+    """Show a calendar day the way the shop's locale writes it ("Dec 4, 2026")."""
+    return format_date(value, "medium", locale=shop_locale(current_shop()))
+
+
+@bp.app_template_filter("number")
+def number(value: int | None) -> str:
+    """Show a count with the locale's grouping ("1,230")."""
+    return format_decimal(value or 0, locale=shop_locale(current_shop()))
+
+
+@bp.app_template_filter("percent")
+def percent(share: float | None) -> str:
+    """Show a share (0.25) as a percentage with one decimal ("25.0%"), or a dash when there is none."""
+    if share is None:
+        return "—"
+    return format_percent(share, "#,##0.0%", locale=shop_locale(current_shop()))
+
+
+@bp.app_template_filter("amount")
+def amount(value: Decimal | float | int | None, currency: str | None = None) -> str:
+    """Show money in the given currency, else the shop's, in the shop's locale."""
+    shop = current_shop()
+    return money(value, currency or shop_currency(shop), shop_locale(shop))
+
+
+bp.add_app_template_filter(channel_label, "channel")
+bp.add_app_template_filter(flow_name, "flow_name")
+bp.add_app_template_filter(merchant_reason, "reason")
+bp.add_app_template_filter(plain_words, "plain")
+bp.add_app_template_filter(subject_label, "subject")
+bp.add_app_template_filter(contact_name, "contact_name")
+bp.add_app_template_filter(recipient, "recipient")
+bp.add_app_template_filter(fact, "fact")
