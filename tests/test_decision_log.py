@@ -159,8 +159,8 @@ def test_the_contact_page_shows_why_each_step_went_as_it_did(app, client, harnes
     page = client.get(f"/admin/contacts/{contact.id}").text
 
     assert "Why: every decision about their flow steps" in page
-    assert "no email marketing consent (never given)" in page
-    assert "Abandoned checkout, step 2" in page
+    assert "Not subscribed to email marketing (never given)" in page  # the reason in the merchant's words
+    assert "Abandoned checkout recovery, step 2" in page
 
 
 def test_the_message_page_shows_the_decisions_about_that_message(app, client, harness, factory):

@@ -286,7 +286,7 @@ def test_a_provider_that_keeps_rate_limiting_leaves_a_failed_message_the_merchan
     log = client.get("/admin/messages?status=failed")
     assert log.status_code == 200
     assert SHOPPER_EMAIL in log.text
-    assert f"gave up after {max_attempts} attempts: SendGrid answered 429" in log.text
+    assert f"Gave up after {max_attempts} attempts: SendGrid answered 429" in log.text
 
 
 def test_running_the_same_step_job_twice_calls_the_provider_once(app, client, harness, factory, sendgrid):
