@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.core.clock import ManualClock
-from app.db.models import Contact, FlowSetting, Shop
+from app.db.models import Contact, Enrollment, FlowSetting, Shop
 from tests.support.shopify import SHOP_DOMAIN
 
 
@@ -41,3 +41,22 @@ class Factory:
         self.session.add(contact)
         self.session.commit()
         return contact
+
+    def enrollment(self, shop: Shop, contact: Contact, flow_key: str, **fields: Any) -> Enrollment:
+        """Store an enrollment of the contact in the flow, started now and waiting on its first step."""
+        now = self.clock.now()
+        enrollment = Enrollment(
+            shop_id=shop.id,
+            flow_key=flow_key,
+            subject_key=fields.pop("subject_key", f"contact:{contact.id}:{flow_key}:{now.timestamp()}"),
+            contact_id=contact.id,
+            state=fields.pop("state", "active"),
+            step_index=fields.pop("step_index", 0),
+            anchor_at=fields.pop("anchor_at", now),
+            last_activity_at=fields.pop("last_activity_at", now),
+            started_at=fields.pop("started_at", now),
+            **fields,
+        )
+        self.session.add(enrollment)
+        self.session.commit()
+        return enrollment
