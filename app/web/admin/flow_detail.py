@@ -37,6 +37,7 @@ from app.web.admin.flow_form import (
 from app.web.admin.flow_phrases import exit_phrases, guard_phrase, trigger_phrases
 from app.web.admin.flow_status import FlowCard, flow_cards
 from app.web.admin.flows import flow_or_404, flow_setting, switch_on_question
+from app.web.admin.journey_view import journey_view
 from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.period import PRESETS, Period, deltas, requested_period
 from app.web.admin.template_editor import Editor, editor_for, find_send
@@ -169,6 +170,7 @@ def render_detail(
         presets=PRESETS,
         deltas=deltas(card.totals, before),
         scenarios=SCENARIOS,
+        journey=journey_view(shop, flow, card.settings, period, report.per_step),
     )
 
 
