@@ -91,7 +91,8 @@ def test_a_condition_the_merchant_adds_makes_a_branch_and_clearing_one_removes_i
 def test_a_switched_off_message_is_drawn_off():
     journey_ = drawn("abandoned_checkout", {"steps": {"sms": False}})
 
-    assert [stage.on for stage in journey_.stages if isinstance(stage, SendNode)] == [True, False, True, False]
+    sends = [stage for stage in journey_.stages if isinstance(stage, SendNode)]
+    assert [send.on for send in sends] == [True, False, True, False]
 
 
 def test_a_flow_with_an_entry_check_carries_it_on_its_trigger():
@@ -116,7 +117,8 @@ def test_an_action_step_is_an_action_node():
 
 
 def test_a_cart_flow_leaves_when_the_shopper_enters_the_checkout_flow():
-    assert [node.entering for node in drawn("abandoned_cart").exits if node.entering] == ["abandoned_checkout"]
+    exits = drawn("abandoned_cart").exits
+    assert [node.entering for node in exits if node.entering] == ["abandoned_checkout"]
 
 
 def test_every_catalogue_flow_draws_each_step_once():
