@@ -3,15 +3,16 @@
 It plays the demo's story (demo/run.py: SQLite, embedded Redis, the bundled sample webhooks and
 history) without printing it, then, while the demo's app still serves, signs in to the Shopify
 store's admin with a one-time login link as a merchant would and saves a full-page PNG of each page
-in ``SHOTS`` at 1280 px and at 390 px wide: docs/screenshots/<page>-1280.png and <page>-390.png.
-Before that it stages the two things the story leaves empty: the merchant designs a signup form
-in the admin, and a webhook arrives that Storeflow cannot read, so the forms and deliveries pages
-show what they are for.
+in ``SHOTS`` at 1280 px and at 390 px wide, in 256 colours to keep them small
+(docs/screenshots/<page>-1280.png and <page>-390.png), and the gallery that shows them,
+docs/screenshots.md. Before that it stages the two things the story leaves empty: the merchant
+designs a signup form in the admin, and a webhook arrives that Storeflow cannot read, so the forms
+and deliveries pages show what they are for.
 
 The pictures come out the same on every run on the same machine: the demo's clock is virtual and
 ends at the same instant, and what would still differ (the storefront key in the tracking snippet,
-random by design, and the wall-clock time a contact was first stored) is pinned before the capture. Playwright drives Debian's Chromium
-(``/usr/bin/chromium``); no browser is downloaded.
+random by design, and the wall-clock time a contact was first stored) is pinned before the
+capture. Playwright drives Debian's Chromium (``/usr/bin/chromium``); no browser is downloaded.
 
 ``SHOTS`` must name every admin page: tests/test_screenshots.py compares it with the app's routes,
 so a new page cannot be left out of the docs' pictures.
@@ -218,7 +219,18 @@ def capture(page: Page, url: str, path: Path) -> Path:
     page.wait_for_timeout(300)  # the frames repaint at their new size
     page.screenshot(path=str(path), animations="disabled", caret="hide")
     page.set_viewport_size(viewport)
+    shrink(path)
     return path
+
+
+def shrink(path: Path) -> None:
+    """Store the PNG in 256 colours, without dithering: an admin page's flat colours and
+    anti-aliased text look the same, and the file is under half the size (docs live in git)."""
+    from PIL import Image
+
+    with Image.open(path) as shot:
+        palette = shot.convert("RGB").quantize(256, Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette.save(path, optimize=True)
 
 
 def signed_in_page(browser: Browser, login_url: str, width: int) -> Page:
