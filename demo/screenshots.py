@@ -12,7 +12,9 @@ and deliveries pages show what they are for.
 The pictures come out the same on every run on the same machine: the demo's clock is virtual and
 ends at the same instant, and what would still differ (the storefront key in the tracking snippet,
 random by design, and the wall-clock time a contact was first stored) is pinned before the
-capture. Playwright drives Debian's Chromium (``/usr/bin/chromium``); no browser is downloaded.
+capture. Playwright drives Debian's Chromium (``/usr/bin/chromium``); no browser is downloaded, and
+the browser reaches nothing but the demo's app: the product photos the samples link to (on their
+stores' CDNs) are drawn as plain grey squares.
 
 ``SHOTS`` must name every admin page: tests/test_screenshots.py compares it with the app's routes,
 so a new page cannot be left out of the docs' pictures.
@@ -20,14 +22,17 @@ so a new page cannot be left out of the docs' pictures.
 
 from __future__ import annotations
 
+import base64
 import io
 import sys
 from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "screenshots"
@@ -48,7 +53,19 @@ CHROMIUM_ARGS = [
 WIDTHS = {1280: 900, 390: 844}
 PINNED_STOREFRONT_KEY = "demo-storefront-key"
 JOHN = "example@email.com"
+PHOTO_STAND_IN = (226, 232, 240)  # a product photo's place: a light grey square
 UNREADABLE_ORDER = {"id": "not-an-order", "line_items": "nothing here"}
+
+# The email previews are sandboxed frames (srcdoc), whose requests no Playwright route sees: their
+# remote images are pointed at the stand-in photo instead. Returns how many frames it rewrote.
+STAND_IN_PHOTOS_IN_FRAMES = """(photo) => {
+  let rewritten = 0;
+  for (const frame of document.querySelectorAll("iframe[srcdoc]")) {
+    const html = frame.srcdoc.replace(/(<img\\b[^>]*?\\bsrc=")https?:[^"]*"/gi, `$1${photo}"`);
+    if (html !== frame.srcdoc) { frame.srcdoc = html; rewritten += 1; }
+  }
+  return rewritten;
+}"""
 
 
 @dataclass(frozen=True)
@@ -213,6 +230,8 @@ def capture(page: Page, url: str, path: Path) -> Path:
     """
     viewport = page.viewport_size or {"width": 1280, "height": 900}
     page.goto(url, wait_until="networkidle")
+    if page.evaluate(STAND_IN_PHOTOS_IN_FRAMES, _photo_data_url()):
+        page.wait_for_load_state("networkidle")
     height = int(page.evaluate("document.documentElement.scrollHeight"))
     page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
     page.wait_for_load_state("networkidle")
@@ -242,9 +261,37 @@ def signed_in_page(browser: Browser, login_url: str, width: int) -> Page:
         device_scale_factor=1,
     )
     context.set_default_timeout(15_000)
+    local = urlsplit(login_url).netloc
+    context.route("**/*", lambda route: _stay_local(route, local))
     page = context.new_page()
     page.goto(login_url)
     return page
+
+
+def _stay_local(route: Route, local: str) -> None:
+    """Let requests to the app through; answer a product photo from a store's CDN (the samples'
+    images, which a closed network cannot fetch) with a plain stand-in; refuse anything else.
+    (A sandboxed frame's requests pass no route: ``STAND_IN_PHOTOS_IN_FRAMES`` sees to those.)"""
+    request = route.request
+    if urlsplit(request.url).netloc == local or request.url.startswith(("data:", "blob:", "about:")):
+        route.continue_()
+    elif request.resource_type == "image":
+        route.fulfill(status=200, content_type="image/png", body=_photo_stand_in())
+    else:
+        route.abort()
+
+
+def _photo_data_url() -> str:
+    return "data:image/png;base64," + base64.b64encode(_photo_stand_in()).decode()
+
+
+@cache
+def _photo_stand_in() -> bytes:
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (160, 160), PHOTO_STAND_IN).save(picture, format="PNG")
+    return picture.getvalue()
 
 
 def _signed_in(browser: Browser, demo: Any, width: int) -> Page:
