@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo demo-output test lint install install-dev
+.PHONY: demo demo-output screenshots test lint install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: install
 demo-output: install
 	$(BIN)/python -m demo --stable > docs/demo-output.txt.new
 	mv docs/demo-output.txt.new docs/demo-output.txt
+
+## make screenshots: remake docs/screenshots/ (every admin page at 1280 and 390 px) and docs/screenshots.md
+## from a demo run, with Debian's Chromium (/usr/bin/chromium)
+screenshots: install-dev
+	$(BIN)/python -m demo.screenshots
 
 ## make test: install, lint, type-check, then run the whole suite against PostgreSQL and Redis
 test: install-dev lint

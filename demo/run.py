@@ -28,7 +28,9 @@ import re
 import shutil
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,6 +166,28 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Storeflow demo: embedded SQLite + embedded Redis, virtual clock from {START:%Y-%m-%d %H:%M} UTC\n"
     )
+    with played():
+        pass
+    print(f"\nThe demo database stays at {(DEMO_DIR / 'storeflow.db').relative_to(ROOT)} for a closer look.")
+    return 0
+
+
+@dataclass(frozen=True)
+class PlayedDemo:
+    """The demo after its story: the app, still served on ``base``, its two shops' ids, and the
+    worker's loop, to run what a later webhook queues."""
+
+    app: Any
+    base: str
+    shopify_shop_id: int
+    saleor_shop_id: int
+    settle: Callable[[], None]
+
+
+@contextmanager
+def played() -> Iterator[PlayedDemo]:
+    """Play the demo's story from a fresh database, printing it, and yield while the app still
+    serves (the screenshots, demo/screenshots.py, are taken then); stop its servers on the way out."""
     if DEMO_DIR.exists():
         shutil.rmtree(DEMO_DIR)
     DEMO_DIR.mkdir(parents=True)
@@ -209,12 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         _wait_for_flows(worker)
         _summarize(app)
         _feedback_and_report(app, base, worker)
+        yield PlayedDemo(app, base, shop_id, saleor_shop_id, worker.settle)
     finally:
         server.shutdown()
         saleor.stop()
         embedded_redis.shutdown()
-    print(f"\nThe demo database stays at {(DEMO_DIR / 'storeflow.db').relative_to(ROOT)} for a closer look.")
-    return 0
 
 
 class StableOutput:

@@ -127,8 +127,33 @@ def test_replay_all_replays_only_this_shops_deliveries(app, client, factory, sho
     theirs = set_aside(factory, other, "e9", "KeyError: 'theirs'")
     csrf = log_in(client, shop.id)
 
-    answer = client.post("/admin/deliveries/replay", data={"csrf_token": csrf}, follow_redirects=True)
+    answer = client.post(
+        "/admin/deliveries/replay", data={"csrf_token": csrf, "confirmed": "yes"}, follow_redirects=True
+    )
 
     assert "2 deliveries will be processed again" in answer.text
     assert [status_of(app, event.id) for event in ours] == ["pending", "pending"]
     assert status_of(app, theirs.id) == "quarantined"
+
+
+def test_replay_all_asks_first_saying_how_many_and_replays_nothing(app, client, factory, shop):
+    waiting = [set_aside(factory, shop, f"e{n}", "KeyError: 'ours'") for n in range(3)]
+    csrf = log_in(client, shop.id)
+
+    answer = client.post("/admin/deliveries/replay", data={"csrf_token": csrf})
+
+    assert answer.status_code == 200
+    assert answer.headers["Storeflow-Confirmation"] == "1"
+    assert "Replay 3 deliveries?" in answer.text
+    assert "cannot be undone" in answer.text
+    assert '<input type="hidden" name="confirmed" value="yes">' in answer.text
+    assert [status_of(app, event.id) for event in waiting] == ["quarantined"] * 3
+
+
+def test_the_replay_all_button_is_a_confirmed_action(client, factory, shop):
+    set_aside(factory, shop, "e1", "KeyError: 'ours'")
+    log_in(client, shop.id)
+
+    page = client.get("/admin/deliveries").text
+
+    assert 'action="/admin/deliveries/replay" data-confirm>' in page

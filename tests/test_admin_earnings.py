@@ -157,6 +157,46 @@ def test_the_flows_page_groups_the_flows_by_goal(client, shop):
     assert 'data-flow="thank_you"' not in recover
 
 
+def flow_card_revenue(page: str, flow_key: str) -> str:
+    card = page.split(f'data-flow="{flow_key}"')[1].split('class="card flow-card"')[0]
+    figure = re.search(r"<dt class=\"k\">Revenue</dt><dd[^>]*>([^<]+)<", card)
+    assert figure, flow_key
+    return figure.group(1)
+
+
+def test_the_flow_cards_show_the_figures_of_the_period_chosen(client, factory, shop):
+    message = private_message(factory, shop)
+    credit(factory, message, "80.00", days_ago=10, name="#1002")
+    log_in(client, shop.id)
+
+    week = client.get("/admin/flows?days=7").text
+    quarter = client.get("/admin/flows?days=90").text
+
+    assert 'aria-current="true">7 days</a>' in week
+    assert flow_card_revenue(week, "thank_you") == "$0.00"
+    assert flow_card_revenue(quarter, "thank_you") == "$80.00"
+
+
+def test_the_flow_cards_show_the_last_30_days_unless_the_url_chooses(client, factory, shop):
+    message = private_message(factory, shop)
+    credit(factory, message, "80.00", days_ago=40, name="#1001")
+    log_in(client, shop.id)
+
+    page = client.get("/admin/flows").text
+
+    assert "last 30 days" in page
+    assert flow_card_revenue(page, "thank_you") == "$0.00"
+
+
+def test_the_flow_cards_refuse_a_range_that_is_not_one(client, shop):
+    log_in(client, shop.id)
+
+    response = client.get("/admin/flows?from=2026-02-01&to=2026-01-01")
+
+    assert response.status_code == 400
+    assert "from must be on or before to" in response.text
+
+
 def test_the_message_page_shows_the_order_it_earned_with_a_link(client, factory, shop):
     message = private_message(factory, shop)
     order = credit(factory, message, "64.50", days_ago=1, name="#1042")

@@ -106,6 +106,40 @@ def test_the_limits_form_shows_every_error_next_to_its_field_and_keeps_what_was_
     assert 'aria-invalid="true"' not in field(page, "quiet_end")
 
 
+def test_the_contact_budget_reports_both_of_its_fields_at_once(client, shop):
+    csrf = log_in(client, shop.id)
+
+    page = client.post(
+        "/admin/settings/limits",
+        data={"csrf_token": csrf, "budget_messages": "0", "smart_hours": "200"},
+    ).text
+
+    assert "2 values need a change" in page
+    assert "1 to 10 messages per window" in error_of(page, field(page, "budget_messages"))
+    assert "0 to 168 hours" in error_of(page, field(page, "smart_hours"))
+    assert 'value="0"' in field(page, "budget_messages")
+    assert 'value="200"' in field(page, "smart_hours")
+
+
+def test_the_send_windows_report_both_channels_at_once(client, shop):
+    csrf = log_in(client, shop.id)
+
+    page = client.post(
+        "/admin/settings/limits",
+        data={
+            "csrf_token": csrf,
+            "email_window_start": "09:00",
+            "email_window_end": "09:00",
+            "push_window_start": "soon",
+            "push_window_end": "21:00",
+        },
+    ).text
+
+    assert "2 values need a change" in page
+    assert "different times" in error_of(page, field(page, "email_window_start"))
+    assert "two times of day" in error_of(page, field(page, "push_window_start"))
+
+
 def test_the_sender_form_reports_both_fields_at_once(client, shop):
     csrf = log_in(client, shop.id)
 

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Shop, WebhookEvent
@@ -66,6 +66,18 @@ def set_aside(session: Session, shop_id: int | None = None, limit: int = LIST_LI
         )
         for event, domain in session.execute(query)
     ]
+
+
+def count_set_aside(session: Session, shop_id: int) -> int:
+    """Return how many of the shop's events are set aside (the list shows at most ``LIST_LIMIT``)."""
+    return (
+        session.scalar(
+            select(func.count(WebhookEvent.id)).where(
+                WebhookEvent.status.in_(SET_ASIDE), WebhookEvent.shop_id == shop_id
+            )
+        )
+        or 0
+    )
 
 
 def replay(

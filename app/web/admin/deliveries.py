@@ -3,7 +3,8 @@
 A delivery is set aside when its payload was refused or its processing kept failing
 (app/jobs/failures.py); the merchant, or whoever runs Storeflow for them, sees why and replays it
 once the cause is fixed. Only the request's shop is listed and replayed: another shop's id answers
-404 like one that does not exist.
+404 like one that does not exist. Replaying them all asks first (app/web/admin/confirmation.py),
+saying how many: each replay acts on the store as if the webhook had just arrived.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.db import db
 from app.db.models import WebhookEvent
 from app.db.models.inbox import MAX_EVENT_ID
-from app.jobs.quarantine import replay, set_aside, status_of
+from app.jobs.quarantine import count_set_aside, replay, set_aside, status_of
 from app.web.admin.blueprint import bp, current_shop
-from app.web.admin.page import finish, render_page
+from app.web.admin.confirmation import Question, ask, confirmed
+from app.web.admin.page import admin_url, finish, render_page
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,26 @@ def replay_delivery(event_id: int) -> WerkzeugResponse | tuple[str, int]:
 
 @bp.post("/deliveries/replay")
 def replay_deliveries() -> WerkzeugResponse | tuple[str, int]:
-    """Hand every set-aside delivery of the shop back to the workers."""
+    """Hand every set-aside delivery of the shop back to the workers, once the merchant confirms."""
     shop = current_shop()
+    if not confirmed():
+        return ask(replay_all_question(count_set_aside(db.session(), shop.id)), admin_url("admin.deliveries"))
     replayed = replay(db.session(), None, shop.id)
     db.session.commit()
     log.info("shop %s replayed %d deliveries", shop.id, len(replayed))
     noun = "delivery" if len(replayed) == 1 else "deliveries"
     return finish("admin.deliveries", f"{len(replayed)} {noun} will be processed again.")
+
+
+def replay_all_question(waiting: int) -> Question:
+    """Ask before replaying every delivery set aside, saying how many and what replaying does."""
+    deliveries = "1 delivery" if waiting == 1 else f"{waiting:,} deliveries"
+    return Question(
+        title=f"Replay {deliveries}?",
+        consequence=(
+            "Each is processed as if it had just arrived: the flows it starts or ends act on it, and "
+            "the messages it leads to go to real shoppers. A replay cannot be undone; nothing a "
+            "delivery already caused happens twice."
+        ),
+        action="Replay all",
+    )

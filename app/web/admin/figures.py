@@ -5,23 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app.db.models import Shop
-from app.jobs.services import current_services
 from app.reports.queries import DayTotals, Report, Totals, shop_report
-from app.web.admin.formatting import shop_zone
-
-PERIOD_DAYS = 30
-
-
-def last_30_days(shop: Shop) -> tuple[date, date]:
-    """Return the last 30 days, today included, in the shop's time zone."""
-    today = current_services().clock.now().astimezone(shop_zone(shop)).date()
-    return today - timedelta(days=PERIOD_DAYS - 1), today
-
-
-def recent_report(shop: Shop) -> Report:
-    """Return the shop's figures for the last 30 days."""
-    start, end = last_30_days(shop)
-    return shop_report(shop.id, start, end)
 
 
 def period_report(shop: Shop, start: date, end: date) -> Report:

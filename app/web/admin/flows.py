@@ -1,4 +1,5 @@
-"""Flows: the catalogue as cards, each with its switch, status and last 30 days' figures."""
+"""Flows: the catalogue as cards, each with its switch, status and figures for the period the
+merchant chose (the overview's picker, app/web/admin/period.py; the last 30 days unless the URL says)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from app.jobs.services import current_services
 from app.reports.reach import estimated_reach
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.confirmation import Question, ask, confirmed
-from app.web.admin.figures import recent_report
+from app.web.admin.figures import period_report
 from app.web.admin.flow_status import FlowCard, flow_cards
 from app.web.admin.page import admin_url, finish, render_page
+from app.web.admin.period import PRESETS, requested_period
 from flows.catalogue import UnknownFlowError, get_flow
 from flows.definitions import GOAL_LABELS, Flow, Goal
 from flows.settings import settings_for_shop
@@ -26,16 +28,26 @@ log = logging.getLogger(__name__)
 
 @bp.get("/flows")
 def flows() -> tuple[str, int]:
-    """Show every flow with its switch and status."""
+    """Show every flow with its switch, status and figures for the chosen period."""
     return render_flows()
 
 
 def render_flows(error: str | None = None, status: int = 200) -> tuple[str, int]:
     """Render the flows page, optionally with an error (a refused flow file)."""
     shop = current_shop()
+    period = requested_period(shop)
     settings = settings_for_shop(db.session(), shop.id)
-    cards = flow_cards(db.session(), shop, settings, recent_report(shop), current_services().config)
-    return render_page("admin/flows.html", status=status, groups=goal_groups(cards), error=error)
+    report = period_report(shop, period.start, period.end)
+    cards = flow_cards(db.session(), shop, settings, report, current_services().config)
+    return render_page(
+        "admin/flows.html",
+        status=status,
+        groups=goal_groups(cards),
+        error=error,
+        period=period,
+        presets=PRESETS,
+        report=report,
+    )
 
 
 def goal_groups(cards: list[FlowCard]) -> list[tuple[Goal, str, list[FlowCard]]]:

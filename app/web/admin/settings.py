@@ -71,11 +71,23 @@ MAX_BUDGET_MESSAGES = 10
 
 
 class SettingInputError(StoreflowError, ValueError):
-    """A submitted setting was refused; the message says how to fix it, ``field`` which input it was."""
+    """A submitted setting was refused; the message says how to fix it, ``field`` which input it was.
+
+    A setting of several inputs refuses them all at once (``several``): ``errors`` holds each input
+    at fault with how to fix it, so the merchant corrects every field in one go.
+    """
 
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
+        self.errors = {field: message}
+
+    @classmethod
+    def several(cls, errors: dict[str, str]) -> SettingInputError:
+        field, message = next(iter(errors.items()))
+        refused = cls(message, field)
+        refused.errors = dict(errors)
+        return refused
 
 
 @bp.get("/settings")
@@ -170,7 +182,7 @@ def save_limits() -> WerkzeugResponse | tuple[str, int]:
         try:
             read_values[name] = read()
         except SettingInputError as exc:
-            errors[exc.field] = str(exc)
+            errors.update(exc.errors)
     if errors:
         return render_settings(errors=with_summary("limits", errors))
     for name, value in read_values.items():
@@ -300,45 +312,48 @@ def _quiet_hours() -> dict[str, str] | None:
 def _send_windows() -> dict[str, dict[str, str]] | None:
     """Read the email and push windows; a channel left empty keeps its default."""
     windows = {}
+    errors: dict[str, str] = {}
     for channel, label in (("email", "Email"), ("push", "Push")):
         start = request.form.get(f"{channel}_window_start", "").strip()
         end = request.form.get(f"{channel}_window_end", "").strip()
         if not start and not end:
             continue
         if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
-            raise SettingInputError(
+            errors[f"{channel}_window_start"] = (
                 f"Give the {label.lower()} window as two times of day, like 08:00 and 21:00, "
-                "or leave both empty.",
-                f"{channel}_window_start",
+                "or leave both empty."
             )
-        if start == end:
-            raise SettingInputError(
-                f"The {label.lower()} window must start and end at different times.",
-                f"{channel}_window_start",
+        elif start == end:
+            errors[f"{channel}_window_start"] = (
+                f"The {label.lower()} window must start and end at different times."
             )
-        windows[channel] = {"start": start, "end": end}
+        else:
+            windows[channel] = {"start": start, "end": end}
+    if errors:
+        raise SettingInputError.several(errors)
     return windows or None
 
 
 def _contact_budget() -> dict[str, int] | None:
+    """Read the contact budget's size and window, refusing both at once when both are wrong."""
     hours = request.form.get("smart_hours", "").strip()
     messages = request.form.get("budget_messages", "").strip()
+    errors: dict[str, str] = {}
+    if hours and (not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS):
+        errors["smart_hours"] = (
+            f"The contact budget window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
+            "or leave it empty for 16."
+        )
+    if messages and (not messages.isdigit() or not 1 <= int(messages) <= MAX_BUDGET_MESSAGES):
+        errors["budget_messages"] = (
+            f"The contact budget is 1 to {MAX_BUDGET_MESSAGES} messages per window, or leave it empty for 1."
+        )
+    if errors:
+        raise SettingInputError.several(errors)
     budget: dict[str, int] = {}
     if hours:
-        if not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS:
-            raise SettingInputError(
-                f"The contact budget window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
-                "or leave it empty for 16.",
-                "smart_hours",
-            )
         budget["hours"] = int(hours)
     if messages:
-        if not messages.isdigit() or not 1 <= int(messages) <= MAX_BUDGET_MESSAGES:
-            raise SettingInputError(
-                f"The contact budget is 1 to {MAX_BUDGET_MESSAGES} messages per window, "
-                "or leave it empty for 1.",
-                "budget_messages",
-            )
         budget["messages"] = int(messages)
     return budget or None
 
