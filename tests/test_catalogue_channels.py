@@ -18,11 +18,12 @@ from app.db.models import Cart, Checkout, Contact, Enrollment, Message, Order, S
 from app.jobs.services import current_services
 from app.jobs.tasks import step_runner
 from app.messaging.context import template_context
-from app.messaging.render import render
+from app.messaging.render import render, template_source
 from flows.catalogue import CATALOGUE, CHANNELS, LEFT_OUT_CHANNELS
 from flows.catalogue.common import DEFER
 from flows.definitions import Flow, Purpose, Send
 from flows.runner import SendOutcome
+from tests.support.admin import log_in
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
 PHONE = "+16135550123"
@@ -264,3 +265,19 @@ def test_a_marketing_sms_step_counts_against_the_contact_budget(app, factory, fl
     assert message.detail.startswith(
         "contact budget: Abandoned checkout recovery email sent 1 h ago (1 per 16 h across channels)"
     )
+
+
+@pytest.mark.parametrize(("flow", "step", "index"), SMS_STEPS)
+def test_the_admin_previews_every_sms_in_one_segment_with_its_sample_data(client, factory, flow, step, index):
+    shop = factory.shop(name="Alpha Goods")
+    csrf = log_in(client, shop.id)
+
+    preview = client.post(
+        f"/admin/flows/{flow.key}/templates/{step.setting}/preview",
+        data={"csrf_token": csrf, "part_text": template_source(step.template, "text")},
+    ).json
+
+    assert preview["error"] is None
+    assert gsm7_length(preview["text"]) <= 160, preview["text"]
+    assert preview["text"].startswith("Alpha Goods: ")
+    assert preview["text"].endswith("Reply STOP to opt out")
