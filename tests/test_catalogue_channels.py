@@ -164,6 +164,18 @@ def test_an_sms_renders_without_a_first_name_or_products(flow, step, index):
     assert text.endswith("Reply STOP to opt out")
 
 
+@pytest.mark.parametrize(("flow", "step", "index"), SMS_STEPS)
+def test_an_sms_swaps_typographic_punctuation_in_shopper_data_for_gsm7(flow, step, index):
+    context = typical_context(flow, shop_name="Maya\u2019s Caf\u00e9 \u2013 Bakery")
+    for product in context["products"]:
+        product["title"] = "Men\u2019s \u201cTrail\u201d jacket\u2122"
+
+    text = render(step.template, "sms", context).text
+
+    assert gsm7_length(text) <= 160, text
+    assert text.startswith("Maya's Caf\u00e9 - Bakery: ")
+
+
 # --- the rules of any text -----------------------------------------------------------------------
 
 
