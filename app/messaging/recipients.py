@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Contact
 from app.push.subscriptions import latest_subscription
+from flows.definitions import Purpose
 
 # What a message row says when a contact cannot be reached on a channel at all.
 UNREACHABLE = {"push": "no push subscription"}
@@ -36,6 +37,20 @@ def recipient(session: Session, contact: Contact, channel: str) -> Recipient | N
         )
     address = contact.email if channel == "email" else contact.phone
     return Recipient(address, address) if address else None
+
+
+def needs_consent(channel: str, purpose: Purpose) -> bool:
+    """Tell whether a message on this channel needs the contact's marketing consent there.
+
+    Marketing needs it on email and SMS. A text needs SMS consent whatever its purpose: a phone
+    number given for delivery or at checkout is no agreement to be texted (carriers and Twilio ask
+    for consent to every message), and SMS marketing consent is the only SMS consent the platforms
+    report. Transactional and requested email go without it (a receipt, the alert the shopper asked
+    for by email). A push subscription is itself the consent: it exists only while they allow push.
+    """
+    if channel == "push":
+        return False
+    return channel == "sms" or purpose == Purpose.MARKETING
 
 
 def unreachable(channel: str) -> str:

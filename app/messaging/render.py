@@ -34,6 +34,7 @@ from jinja2 import (
 )
 
 from app.core.errors import StoreflowError
+from app.messaging.gsm7 import plain_gsm7
 from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
@@ -102,6 +103,7 @@ def _environment(env_class: type[Environment] = Environment, autoescape: Any = N
         keep_trailing_newline=False,
     )
     env.filters["money"] = _money
+    env.filters["gsm7"] = plain_gsm7
     return env
 
 

@@ -33,7 +33,7 @@ from app.messaging.context import message_context
 from app.messaging.designed import render_message
 from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
-from app.messaging.recipients import address_problem, recipient, unreachable
+from app.messaging.recipients import address_problem, needs_consent, recipient, unreachable
 from app.messaging.recovery import SendRecovery
 from app.messaging.render import Rendered, TemplateRenderError
 from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
@@ -48,7 +48,7 @@ from app.storecheck.check import StoreCheck
 from flows.ab import variant_for
 from flows.conditions import check_guard
 from flows.decisions import consent_facts, record_message_decision, sent_facts
-from flows.definitions import Flow, Purpose, Send
+from flows.definitions import Flow, Send
 from flows.runner import SendOutcome
 from flows.settings import flow_overrides, flow_settings
 from flows.subjects import Subject, load_subject
@@ -196,12 +196,7 @@ class MessageSender:
         problem = address_problem(step.channel, address)
         if problem:
             return problem
-        # A push subscription is itself the shopper's consent: it exists only while they allow push.
-        if (
-            flow.purpose == Purpose.MARKETING
-            and step.channel != "push"
-            and not contact.consents_to(step.channel)
-        ):
+        if needs_consent(step.channel, flow.purpose) and not contact.consents_to(step.channel):
             state = contact.email_consent if step.channel == "email" else contact.sms_consent
             return f"no {step.channel} marketing consent ({state or 'never given'})"
         suppressed = suppression_reason(self.session, contact.shop_id, step.channel, address)

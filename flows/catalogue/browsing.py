@@ -18,6 +18,7 @@ from flows.catalogue.common import (
     push,
     reentry,
     smart_sending,
+    sms,
 )
 from flows.definitions import Flow, Goal, Purpose, Send, Wait
 
@@ -39,6 +40,7 @@ BROWSE_ABANDONMENT = Flow(
         Wait("delay", timedelta(hours=2), "Wait after the last product view", minimum=timedelta(minutes=30)),
         Send("email", "email", "browse_abandonment", "Products you looked at", needs=("viewed",)),
         push("browse_abandonment_push", needs=("viewed",)),
+        sms("browse_abandonment_sms", needs=("viewed",)),
     ),
     params=(reentry(7), smart_sending()),
 )
@@ -61,6 +63,7 @@ SEARCH_ABANDONMENT = Flow(
         Wait("delay", timedelta(hours=2), "Wait after the last search", minimum=timedelta(minutes=30)),
         Send("email", "email", "search_abandonment", "Results for your search", needs=("searches",)),
         push("search_abandonment_push", needs=("searches",)),
+        sms("search_abandonment_sms", needs=("searches",)),
     ),
     params=(reentry(7), smart_sending()),
 )
@@ -91,6 +94,7 @@ SITE_ABANDONMENT = Flow(
         ),
         Send("email", "email", "site_abandonment", "Come back email", needs=("bestsellers",)),
         push("site_abandonment_push", needs=("bestsellers",)),
+        sms("site_abandonment_sms", needs=("bestsellers",)),
     ),
     params=(reentry(14), smart_sending()),
 )
@@ -112,6 +116,7 @@ WISHLIST_REMINDER = Flow(
         Wait("delay", timedelta(days=3), "Wait after the last wishlist addition", minimum=timedelta(hours=1)),
         Send("email", "email", "wishlist_reminder", "Wishlist reminder email", needs=("wishlist",)),
         push("wishlist_reminder_push", needs=("wishlist",)),
+        sms("wishlist_reminder_sms", needs=("wishlist",)),
     ),
     params=(reentry(14), smart_sending()),
 )

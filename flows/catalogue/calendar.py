@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.events import EventKind
-from flows.catalogue.common import DEFER, UNSUBSCRIBED, discount, push, send_hour, smart_sending
+from flows.catalogue.common import DEFER, UNSUBSCRIBED, discount, push, send_hour, smart_sending, sms
 from flows.definitions import Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 BIRTHDAY = Flow(
@@ -46,6 +46,7 @@ ORDER_ANNIVERSARY = Flow(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "order_anniversary", "Anniversary email", offers_discount=True),
         push("order_anniversary_push"),
+        sms("order_anniversary_sms", offers_discount=True),
     ),
     params=(send_hour(9), *discount(False, percent=10, days=14), smart_sending()),
 )
@@ -64,6 +65,7 @@ DATE_BASED = Flow(
         Wait("delay", timedelta(0), "Wait after the day starts", minimum=timedelta(0)),
         Send("email", "email", "date_reminder", "Date email", offers_discount=True),
         push("date_reminder_push"),
+        sms("date_reminder_sms", offers_discount=True),
     ),
     params=(
         Param(

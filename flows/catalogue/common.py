@@ -1,4 +1,5 @@
-"""Settings and rules several flows share: smart sending, discounts, re-entry, send hour, batches."""
+"""Settings and rules several flows share: smart sending, discounts, re-entry, send hour, batches,
+and the SMS and push steps every flow that fits offers beside its email."""
 
 from __future__ import annotations
 
@@ -103,5 +104,32 @@ def push(template: str, needs: tuple[str, ...] = ()) -> Send:
         template,
         "Web push (only to shoppers who allowed notifications)",
         enabled_by_default=False,
+        needs=needs,
+    )
+
+
+def sms(
+    template: str,
+    needs: tuple[str, ...] = (),
+    offers_discount: bool = False,
+    condition: str = "",
+    label: str = "SMS (only with SMS consent)",
+) -> Send:
+    """An SMS to shoppers with SMS consent, after the flow's other messages.
+
+    Off until the merchant switches it on: existing shops get no texts they never chose, and the
+    shop needs Twilio set up first. Last in the flow, like push, so adding the step moves no step an
+    enrollment already in the flow is waiting on (enrollments keep a step's position). The generic
+    send rules apply as to any SMS: SMS consent whatever the flow's purpose, quiet hours in the
+    shopper's zone, and, for marketing, the contact budget.
+    """
+    return Send(
+        "sms",
+        "sms",
+        template,
+        label,
+        enabled_by_default=False,
+        condition=condition,
+        offers_discount=offers_discount,
         needs=needs,
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.events import EventKind
-from flows.catalogue.common import ORDERED, UNSUBSCRIBED, discount, push, reentry, send_hour, smart_sending
+from flows.catalogue.common import (
+    ORDERED,
+    UNSUBSCRIBED,
+    discount,
+    push,
+    reentry,
+    send_hour,
+    smart_sending,
+    sms,
+)
 from flows.definitions import Act, ExitRule, ExitScope, Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 DOUBLE_OPT_IN = Flow(
@@ -67,6 +76,12 @@ WELCOME_SERIES = Flow(
         ),
         Send("preferences_email", "email", "welcome_3", "Preferences and unsubscribe reminder"),
         push("welcome_push"),
+        sms(
+            "welcome_sms",
+            condition="order_count = 0",
+            offers_discount=True,
+            label="First-order reminder SMS (only with SMS consent, to shoppers who have not ordered)",
+        ),
     ),
     params=(
         Param(
@@ -99,6 +114,7 @@ VIP = Flow(
         Act("tag", "tag_contact", "Tag the shopper (for your own segments)"),
         Send("email", "email", "vip", "VIP welcome email", offers_discount=True),
         push("vip_push"),
+        sms("vip_sms", offers_discount=True),
     ),
     params=(
         Param("vip_orders", "VIP after this many orders", ParamKind.NUMBER, 5, minimum=1, maximum=1000),
@@ -134,6 +150,7 @@ WIN_BACK = Flow(
         ),
         Send("bestsellers", "email", "win_back_3", "Bestsellers email", needs=("bestsellers",)),
         push("win_back_push"),
+        sms("win_back_sms", offers_discount=True),
     ),
     params=(
         Param(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.events import EventKind
-from flows.catalogue.common import UNSUBSCRIBED, push, smart_sending
+from flows.catalogue.common import UNSUBSCRIBED, push, smart_sending, sms
 from flows.definitions import TRIGGER_PARAM, ExitRule, Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 CANCELLED = ExitRule(EventKind.ORDER_CANCELLED)
@@ -57,6 +57,7 @@ THANK_YOU = Flow(
             condition="order_count > 1",
         ),
         push("thank_you_push"),
+        sms("thank_you_sms"),
     ),
 )
 
@@ -76,6 +77,7 @@ CROSS_SELL = Flow(
         Wait("delay", timedelta(days=5), "Wait after payment", minimum=timedelta(hours=1)),
         Send("email", "email", "cross_sell", "Often bought together email", needs=("related",)),
         push("cross_sell_push", needs=("related",)),
+        sms("cross_sell_sms", needs=("related",)),
     ),
     params=(smart_sending(),),
 )
@@ -95,6 +97,7 @@ REVIEW_REQUEST = Flow(
         Wait("delay", timedelta(days=7), "Wait after fulfilment", minimum=timedelta(hours=1)),
         Send("email", "email", "review_request", "Review request email"),
         push("review_request_push"),
+        sms("review_request_sms"),
     ),
     params=(smart_sending(),),
 )
@@ -114,6 +117,7 @@ POST_PURCHASE_SURVEY = Flow(
         Wait("delay", timedelta(days=3), "Wait after fulfilment", minimum=timedelta(hours=1)),
         Send("email", "email", "post_purchase_survey", "Survey email"),
         push("post_purchase_survey_push"),
+        sms("post_purchase_survey_sms"),
     ),
     params=(
         Param(
@@ -143,6 +147,7 @@ PRODUCT_USAGE_TIPS = Flow(
         Wait("delay", timedelta(days=2), "Wait after fulfilment", minimum=timedelta(hours=1)),
         Send("email", "email", "usage_tips", "Usage tips email", needs=("tips",)),
         push("usage_tips_push", needs=("tips",)),
+        sms("usage_tips_sms", needs=("tips",)),
     ),
     params=(
         Param(
@@ -184,6 +189,7 @@ REPLENISHMENT = Flow(
         ),
         Send("email", "email", "replenishment", "Time to restock email"),
         push("replenishment_push"),
+        sms("replenishment_sms"),
     ),
     params=(
         Param(

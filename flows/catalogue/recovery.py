@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.events import EventKind
-from flows.catalogue.common import DEFER, ORDERED, UNSUBSCRIBED, discount, push, smart_sending
+from flows.catalogue.common import DEFER, ORDERED, UNSUBSCRIBED, discount, push, smart_sending, sms
 from flows.definitions import ExitRule, Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 ABANDONED_CHECKOUT = Flow(
@@ -74,6 +74,7 @@ ABANDONED_CART = Flow(
         Wait("second_delay", timedelta(hours=23), "Wait before the last email"),
         Send("second_email", "email", "abandoned_cart_2", "Last reminder email", offers_discount=True),
         push("abandoned_cart_push"),
+        sms("abandoned_cart_sms", offers_discount=True),
     ),
     params=(*discount(False, percent=10, days=7), smart_sending(DEFER)),
 )

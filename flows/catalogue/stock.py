@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.events import EventKind
-from flows.catalogue.common import UNSUBSCRIBED, batches, push, smart_sending
+from flows.catalogue.common import UNSUBSCRIBED, batches, push, smart_sending, sms
 from flows.definitions import Flow, Goal, Param, ParamKind, Purpose, Send, Wait
 
 
@@ -44,6 +44,7 @@ BACK_IN_STOCK = Flow(
         Wait("delay", timedelta(0), "Wait after the restock", minimum=timedelta(0)),
         Send("email", "email", "back_in_stock", "Back-in-stock email"),
         push("back_in_stock_push"),
+        sms("back_in_stock_sms"),
     ),
     params=batches(50),
 )
@@ -64,6 +65,7 @@ PRICE_DROP = Flow(
         Wait("delay", timedelta(0), "Wait after the price change", minimum=timedelta(0)),
         Send("email", "email", "price_drop", "Price-drop email"),
         push("price_drop_push"),
+        sms("price_drop_sms"),
     ),
     params=(
         Param(
@@ -96,6 +98,7 @@ LOW_STOCK = Flow(
         Wait("delay", timedelta(0), "Wait after stock runs low", minimum=timedelta(0)),
         Send("email", "email", "low_stock", "Low-stock email"),
         push("low_stock_push"),
+        sms("low_stock_sms"),
     ),
     params=(
         Param(
