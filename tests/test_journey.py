@@ -61,7 +61,8 @@ def test_the_edges_run_from_the_trigger_through_every_stage_to_the_end():
         Edge("step-1", "step-2"),
         Edge("step-2", "step-3"),
         Edge("step-3", "step-4"),
-        Edge("step-4", "end"),
+        Edge("step-4", "step-5"),
+        Edge("step-5", "end"),
     )
 
 
@@ -133,7 +134,7 @@ def test_a_shopper_heading_to_a_conditional_step_is_heading_to_its_branch():
 
     assert journey_.landing(1) == "branch-1"
     assert journey_.landing(3) == "step-3"
-    assert journey_.landing(4) == "end"
+    assert journey_.landing(5) == "end"
 
 
 def test_a_short_wait_is_minutes_not_a_fraction_of_an_hour():
