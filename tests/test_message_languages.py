@@ -36,7 +36,11 @@ def test_the_catalogue_ships_german_for_the_demo_flows():
 def test_a_shopper_in_austria_gets_the_german_translation_with_austrian_numbers():
     choice = choose_language(TEMPLATE, "de-AT", None, None)
 
-    assert (choice.language, choice.template, choice.format_locale) == ("de", "de/abandoned_checkout_1", "de_AT")
+    assert (choice.language, choice.template, choice.format_locale) == (
+        "de",
+        "de/abandoned_checkout_1",
+        "de_AT",
+    )
     assert choice.name == "German"
 
 

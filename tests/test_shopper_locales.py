@@ -33,7 +33,13 @@ def saleor_locale(value: object) -> str | None:
 
 @pytest.mark.parametrize(
     ("sent", "kept"),
-    [("de", "de"), ("pt-BR", "pt-BR"), ("en-us", "en-US"), ("zh-Hant-TW", "zh-Hant-TW"), ("es-419", "es-419")],
+    [
+        ("de", "de"),
+        ("pt-BR", "pt-BR"),
+        ("en-us", "en-US"),
+        ("zh-Hant-TW", "zh-Hant-TW"),
+        ("es-419", "es-419"),
+    ],
 )
 def test_shopify_customer_locale_is_kept_as_a_bcp47_tag(sent, kept):
     assert shopify_locale(sent) == kept
@@ -41,7 +47,13 @@ def test_shopify_customer_locale_is_kept_as_a_bcp47_tag(sent, kept):
 
 @pytest.mark.parametrize(
     ("sent", "kept"),
-    [("DE", "de"), ("PT_BR", "pt-BR"), ("EN_US", "en-US"), ("ZH_HANS_CN", "zh-Hans-CN"), ("AST_ES", "ast-ES")],
+    [
+        ("DE", "de"),
+        ("PT_BR", "pt-BR"),
+        ("EN_US", "en-US"),
+        ("ZH_HANS_CN", "zh-Hans-CN"),
+        ("AST_ES", "ast-ES"),
+    ],
 )
 def test_saleor_language_code_enum_becomes_the_same_tag(sent, kept):
     assert saleor_locale(sent) == kept

@@ -31,6 +31,8 @@ from app.messaging.render import OVERRIDES_KEY, SUFFIXES, TEMPLATE_DIR
 
 DEFAULT_LANGUAGE = "en"
 SHOP_LOCALE_KEY = "locale"
+# Set once the merchant picks the shop's language in Settings: the platform's then no longer overrides it.
+LOCALE_CHOSEN_KEY = "locale_chosen"
 TRANSLATIONS_KEY = "translations"
 DESIGNS_KEY = "designs"
 
