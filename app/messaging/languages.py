@@ -142,3 +142,37 @@ def language_name(tag: str) -> str:
         return Locale.parse(tag, sep="-").get_display_name("en") or tag
     except (ValueError, TypeError, UnknownLocaleError):
         return tag
+
+
+def language_template(template: str, language: str) -> str:
+    """The bundled file a step is written from in a language: its own, its language's, else English."""
+    return _bundled_template(template, language, bundled_languages(template))
+
+
+def translated_source(template: str, part: str, language: str) -> str:
+    """The bundled source of one part in a language, as the editor starts a translation from."""
+    path = TEMPLATE_DIR / f"{language_template(template, language)}{SUFFIXES[part]}"
+    return (path if path.is_file() else TEMPLATE_DIR / f"{template}{SUFFIXES[part]}").read_text()
+
+
+def step_languages(template: str, overrides: Mapping[str, Any] | None) -> dict[str, str]:
+    """Every language a step can go out in, and where its words come from ("bundled", "translation")."""
+    found = {tag: "bundled" for tag in sorted(bundled_languages(template))}
+    found.update({tag: "translation" for tag in sorted(merchant_translations(overrides, template))})
+    found[DEFAULT_LANGUAGE] = "edited" if step_edited(overrides, template) else "default"
+    return dict(sorted(found.items(), key=lambda item: (item[0] != DEFAULT_LANGUAGE, item[0])))
+
+
+def with_translation(
+    overrides: Mapping[str, Any] | None, template: str, language: str, parts: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The overrides with one step's translation into a language stored (None removes it)."""
+    stored = dict(overrides or {})
+    translations = {tag: dict(templates) for tag, templates in (stored.get(TRANSLATIONS_KEY) or {}).items()}
+    step = translations.setdefault(language, {})
+    if parts:
+        step[template] = dict(parts)
+    else:
+        step.pop(template, None)
+    stored[TRANSLATIONS_KEY] = {tag: templates for tag, templates in translations.items() if templates}
+    return stored
