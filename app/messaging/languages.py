@@ -12,8 +12,9 @@ Settings), and last the catalogue's own language, English. A locale is found for
 4. it is English, the catalogue's default: with the merchant's edits when the shop's language is
    English too (as before translations), else the bundled English, the edits being in another tongue.
 
-Money and days are formatted in the first locale of the chain Babel knows, so a shopper in Austria
-reads an Austrian number in the German email. Unknown or malformed locales never fail a message:
+Money and days are formatted in the most exact locale of the chain that speaks the message's
+language, so a shopper in Austria reads Austrian numbers in the German email, and one whose step
+fell back to English reads English dates. Unknown or malformed locales never fail a message:
 they are passed by.
 """
 
@@ -107,12 +108,12 @@ def choose_language(
 ) -> LanguageChoice:
     """Walk the fallback chain to the first language this step can be sent in (module docstring)."""
     chain = fallback_chain(shopper, shop)
-    fmt = formatting_locale(chain)
     translations = merchant_translations(overrides, template)
     bundled = bundled_languages(template)
     home = language_of(normal_locale(shop) or DEFAULT_LANGUAGE)
     edited = step_edited(overrides, template)
     for tag in chain:
+        fmt = _format_locale(chain, tag)
         if tag in translations:
             base = _bundled_template(template, tag, bundled)
             return LanguageChoice(tag, fmt, base, translations[tag], source="translation")
@@ -122,10 +123,17 @@ def choose_language(
             break
         if tag in bundled:
             return LanguageChoice(tag, fmt, f"{tag}/{template}", source="bundled")
+    fmt = _format_locale(chain, DEFAULT_LANGUAGE)
     if edited and home != DEFAULT_LANGUAGE:
         # The merchant's edits are in their shop's language, which this shopper does not read.
         return LanguageChoice(DEFAULT_LANGUAGE, fmt, template, source="bundled")
     return LanguageChoice(DEFAULT_LANGUAGE, fmt, template, default=True, source="default")
+
+
+def _format_locale(chain: tuple[str, ...], language: str) -> str:
+    """Format in the most exact locale of the chain that speaks the message's language: a shopper in
+    Austria reads Austrian numbers in German, and an English fallback is not written with German dates."""
+    return formatting_locale(tag for tag in chain if language_of(tag) == language_of(language))
 
 
 def _bundled_template(template: str, tag: str, bundled: frozenset[str]) -> str:
