@@ -13,6 +13,7 @@ import responses
 
 from app.db.models import Decision, Message
 from tests.support import saleor as saleor_support
+from tests.support.admin import log_in
 from tests.support.db import rows
 from tests.support.shopify import deliver
 from tests.test_flows_shopify import checkout_payload
@@ -77,10 +78,13 @@ def test_a_german_shopify_shopper_gets_the_german_email_with_german_money(app, c
 
 
 def test_the_decision_log_says_the_email_was_sent_in_german(app, client, harness, shop):
-    decision = sent_decision(app, first_email(app, client, harness, "de"))
+    message = first_email(app, client, harness, "de")
+    decision = sent_decision(app, message)
 
     assert decision.reason == "sent in German"
     assert decision.facts["language"] == "de"
+    log_in(client, shop.id)
+    assert "Sent in German" in client.get(f"/admin/messages/{message.id}").text
 
 
 def test_a_shopper_whose_language_has_no_translation_gets_the_shops_default(app, client, harness, shop):
