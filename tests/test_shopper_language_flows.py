@@ -126,3 +126,15 @@ def test_a_saleor_shopper_with_language_code_de_gets_the_german_email(
     assert "Ihr Warenkorb bei Demo Saleor Store wartet" in message.subject
     assert "- 2 x T-Shirt: 40,00\xa0$ pro Stück" in message.body_text  # the checkout's currency
     assert sent_decision(app, message).reason == "sent in German"
+
+
+def test_a_hostile_saleor_language_code_still_reaches_the_shopper_in_english(
+    app, client, harness, saleor_shop, saleor_keys
+):
+    payload = saleor_checkout_payload(harness.clock, languageCode="example string " * 20)
+    saleor_support.deliver(client, "CHECKOUT_CREATED", payload)
+    harness.drain()
+    harness.advance(FIRST_EMAIL_DUE)
+
+    (message,) = rows(app, Message, channel="email")
+    assert (message.status, message.subject) == ("sent", "Linda, your cart at Demo Saleor Store is waiting")
