@@ -85,6 +85,7 @@ def test_the_decision_log_says_the_email_was_sent_in_german(app, client, harness
     assert decision.facts["language"] == "de"
     log_in(client, shop.id)
     assert "Sent in German" in client.get(f"/admin/messages/{message.id}").text
+    assert "Language: German" in client.get(f"/admin/contacts/{message.contact_id}").text
 
 
 def test_a_shopper_whose_language_has_no_translation_gets_the_shops_default(app, client, harness, shop):
