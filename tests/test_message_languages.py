@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import unescape
 
 import pytest
@@ -119,3 +120,15 @@ def test_the_german_welcome_and_win_back_emails_render(template):
     email = german_email(template, None)
 
     assert "Hallo John," in email.text and '<html lang="de"' in (email.html or "")
+
+
+def test_a_discounts_last_day_is_written_in_the_messages_language():
+    choice = choose_language("abandoned_checkout_2", "de", None, None)
+    discount = {"code": "SF-1", "percent": 10, "expires_at": date(2026, 12, 10), "expires": "December 10"}
+
+    context = message_context(
+        make_shop(), make_contact(), make_checkout(), UNSUBSCRIBE_URL, {"discount": discount}, choice
+    )
+
+    assert context["discount"]["expires"] == "10. Dezember"
+    assert "einmal einlösbar, bis 10. Dezember." in render(choice.template, "email", context).text
