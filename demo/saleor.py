@@ -230,6 +230,7 @@ def _linda(payload: list[Payload]) -> Payload:
     checkout["checkout"]["lines"] = [_line("Organic Cotton T-Shirt", 2, "40.00")]
     checkout["checkout"]["totalPrice"]["gross"]["amount"] = "80.00"
     checkout["checkout"][EMAIL_CONSENT_FIELD] = "true"
+    checkout["checkout"]["languageCode"] = "DE"  # she shops in German: her reminders are in German
     return checkout
 
 
@@ -285,6 +286,7 @@ LINDA = SaleorDelivery(
         "reshaped to the subscription payload",
         "lines: 2 x Organic Cotton T-Shirt = 80.00",
         "emailConsent: true",
+        "languageCode: DE",
     ),
 )
 

@@ -22,7 +22,7 @@ from app.platforms.shopify.history import RUN as HISTORY_RUN
 from app.platforms.shopify.history_records import bulk_query
 from app.platforms.shopify.live_store import ORDER_FOR, VARIANT
 from app.platforms.shopify.recent_activity import CHECKOUTS, ORDERS
-from app.platforms.shopify.shop_details import SHOP_DETAILS
+from app.platforms.shopify.shop_details import SHOP_DETAILS, SHOP_LOCALES
 from app.platforms.shopify.web_pixel import CREATE as PIXEL_CREATE
 from app.platforms.shopify.web_pixel import FIND as PIXEL_FIND
 from app.platforms.shopify.web_pixel import GRANTED_SCOPES, PIXEL_SCOPES
@@ -196,6 +196,7 @@ FIELD_SCOPES = {
     "codeDiscountNodeByCode": "read_discounts",
     "discountCodeBasicCreate": "write_discounts",
     "shop": None,
+    "shopLocales": "read_locales",
     "webhookSubscriptions": None,
     "webhookSubscriptionCreate": None,
     "currentAppInstallation": None,
@@ -221,7 +222,7 @@ TOPIC_SCOPES = {
 }
 DOCUMENTS = (SHOP_DETAILS, EXISTING_SUBSCRIPTIONS, create_mutation(list(API_REGISTERED_TOPICS)), CREATE, FIND)
 DOCUMENTS += (CHECKOUTS, ORDERS, ORDER_FOR, VARIANT, GRANTED_SCOPES, PIXEL_CREATE, PIXEL_UPDATE, PIXEL_FIND)
-DOCUMENTS += (HISTORY_RUN, HISTORY_POLL)
+DOCUMENTS += (HISTORY_RUN, HISTORY_POLL, SHOP_LOCALES)
 DOCUMENTS += tuple(bulk_query(resource, None, "2026-07") for resource in HistoryResource)
 
 

@@ -100,7 +100,7 @@ def test_every_block_kind_renders_its_content():
         "Canvas tote",
         "Straw hat",
         "Linen shirt",
-        "116.00 EUR",
+        "€116.00",
         "SF-GIFT10",
         "<hr",
         "instagram.com/alpha",
@@ -132,7 +132,7 @@ def test_the_text_part_is_derived_from_the_html():
 
     assert "Hi Jane," in email.text
     assert "[Return to checkout](https://alpha.example/checkouts/c1/recover)" in email.text
-    assert "Linen shirt" in email.text and "116.00 EUR" in email.text
+    assert "Linen shirt" in email.text and "€116.00" in email.text
     assert "SF-GIFT10" in email.text
     assert "<" not in email.text.replace("<b>", "")
     assert "[Unsubscribe](https://app.example/u/token)" in email.text

@@ -217,7 +217,7 @@ def test_win_back_reminds_then_discounts_then_shows_bestsellers(app, store, fact
         ("win_back", "email", "win_back_3", lapsed_at - start + 14 * DAY),
     ]
     (bestsellers,) = bodies(app, "win_back_3")
-    assert "- Canvas tote: 24.00 USD" in bestsellers.body_text
+    assert "- Canvas tote: $24.00" in bestsellers.body_text
 
 
 def test_an_order_ends_the_win_back(app, store, factory, harness):

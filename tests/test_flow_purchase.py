@@ -124,8 +124,8 @@ def test_cross_sell_suggests_what_other_orders_paired_with_the_purchase(app, sto
 
     assert ("cross_sell", "email", "cross_sell", 5 * DAY) in sent(app, start)
     (email,) = bodies(app, "cross_sell")
-    assert "- Canvas tote: 20.00" in email.body_text
-    assert "- Wool socks: 20.00" in email.body_text
+    assert "- Canvas tote: $20.00" in email.body_text
+    assert "- Wool socks: $20.00" in email.body_text
     assert email.body_text.index("Canvas tote") < email.body_text.index("Wool socks")
     assert "Linen shirt" not in email.body_text.split("often paired it with these:")[1]
 
@@ -203,7 +203,7 @@ def test_replenishment_comes_when_the_consumable_should_run_out(app, store, fact
 
     assert sent(app, start) == [("replenishment", "email", "replenishment", 30 * DAY)]
     (email,) = bodies(app, "replenishment")
-    assert "- Coffee beans: 20.00" in email.body_text
+    assert "- Coffee beans: $20.00" in email.body_text
     assert "Linen shirt" not in email.body_text
 
 

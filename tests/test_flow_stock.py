@@ -161,8 +161,8 @@ def test_a_price_drop_reaches_shoppers_who_viewed_the_product(app, client, store
 
     assert sent(app, start) == [("price_drop", "email", "price_drop", timedelta(0))]
     (email,) = bodies(app, "price_drop")
-    assert email.subject == "Price drop: Desk lamp is now 60.00 USD"
-    assert "it was 80.00 USD, it's now 60.00 USD (25% off)" in email.body_text
+    assert email.subject == "Price drop: Desk lamp is now $60.00"
+    assert "it was $80.00, it's now $60.00 (25% off)" in email.body_text
 
 
 def test_a_small_price_change_is_not_news(app, client, store, factory, harness):

@@ -294,14 +294,14 @@ def test_checkout_email_recovery_button_is_a_clear_call_to_action(template):
 def test_checkout_email_lists_items_with_quantity_and_price_and_the_total(template):
     rendered = render_email(template)
 
-    assert "- 1 x IPod Nano - 8GB (Pink): 199.00 USD" in rendered.text
-    assert "Total: 421.88 USD" in rendered.text
+    assert "- 1 x IPod Nano - 8GB (Pink): $199.00" in rendered.text
+    assert "Total: $421.88" in rendered.text
     html = rendered.html
     assert html is not None
     assert ">IPod Nano - 8GB</a>" in html
     assert ">Pink</span>" in html
-    assert ">199.00 USD<" in html
-    assert ">421.88 USD<" in html
+    assert ">$199.00<" in html
+    assert ">$421.88<" in html
     assert re.search(r'<th scope="col"[^>]*>Qty</th>', html)
 
 
@@ -311,7 +311,7 @@ def test_quantity_above_one_shows_the_unit_price_as_each():
 
     rendered = render_email("abandoned_checkout_1", context)
 
-    assert "- 3 x IPod Nano - 8GB (Pink): 199.00 USD each" in rendered.text
+    assert "- 3 x IPod Nano - 8GB (Pink): $199.00 each" in rendered.text
 
 
 def test_second_checkout_email_is_a_last_reminder_with_its_own_subject():
@@ -337,16 +337,16 @@ def test_thank_you_summarises_the_order():
 
     assert rendered.subject == "Thank you for your order #9999"
     for line in (
-        "- 1 x Aviator sunglasses: 89.99 USD",
-        "- 1 x Lens Protection Plan (2 Year): 19.99 USD",
-        "- 1 x Premium Leather Case: 24.99 USD",
-        "- 1 x Mid-century lounger: 159.99 USD",
-        "- 1 x Coffee table: 119.99 USD",
-        "Total: 404.95 USD",
+        "- 1 x Aviator sunglasses: $89.99",
+        "- 1 x Lens Protection Plan (2 Year): $19.99",
+        "- 1 x Premium Leather Case: $24.99",
+        "- 1 x Mid-century lounger: $159.99",
+        "- 1 x Coffee table: $119.99",
+        "Total: $404.95",
     ):
         assert line in rendered.text
     assert rendered.html is not None
-    assert ">404.95 USD<" in rendered.html
+    assert ">$404.95<" in rendered.html
 
 
 def test_thank_you_links_to_the_order_status_page():

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.core.facts import NormalizationError
+from app.core.locales import normal_locale
 from app.core.text import storable_document
 from app.db.models.types import clamped_count
 from webhooks.errors import MalformedWebhookError
@@ -68,6 +69,14 @@ def opt_str(data: JSONObject, key: str, max_length: int = 2048) -> str | None:
     if len(value) > max_length:
         raise NormalizationError(f"{key} is longer than {max_length} characters")
     return value or None
+
+
+def opt_locale(data: JSONObject, key: str) -> str | None:
+    """Return a shopper's language tag in one spelling (``app/core/locales.py``), else None.
+
+    Never raises: a locale nobody can read costs the shopper only their language, not their message.
+    """
+    return normal_locale(data.get(key))
 
 
 def req_str(data: JSONObject, key: str, max_length: int = 255) -> str:

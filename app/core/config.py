@@ -385,7 +385,7 @@ class Config:
     )
     shopify_scopes: str = setting(
         "SHOPIFY_SCOPES",
-        "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_discounts,write_pixels,read_customer_events,write_app_proxy",
+        "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_discounts,write_pixels,read_customer_events,write_app_proxy,read_locales",
         _text,
         "Access scopes requested at install.",
     )

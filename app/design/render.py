@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import html2text
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup, escape
 
+from app.core.locales import format_money
 from app.core.text import storable
 from app.design.brand import BrandKit
 from app.design.document import Button, Design
@@ -97,7 +97,7 @@ def _render(design: Design, brand: BrandKit, context: Mapping[str, Any]) -> Desi
         button_url=lambda button: _button_url(button, context),
         paragraphs=lambda text: _paragraphs(text, tags),
         merge=lambda text: _merge(str(escape(text)), tags),
-        money=_money,
+        money=lambda amount, currency: format_money(amount, currency, context.get("locale")),
         networks=NETWORK_NAMES,
         Markup=Markup,
     )
@@ -169,12 +169,3 @@ def _button_url(button: Button, context: Mapping[str, Any]) -> str:
             if subject and subject.get(key):
                 return str(subject[key])
     return shop_url
-
-
-def _money(amount: Any, currency: str | None) -> str:
-    """Two decimals and the currency code, as the Jinja templates' ``money`` filter shows money."""
-    try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    return f"{value:,} {currency}".strip() if currency else f"{value:,}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import quote_plus
 
+from app.core.locales import format_day
 from app.db.models import Cart, Checkout, Contact, Order, Shop
+from app.messaging.languages import LanguageChoice
 from flows.subjects import Subject
 
 # What content blocks, the flow's settings and its discount add (app/messaging/content.py); every
@@ -25,11 +28,28 @@ EXTRAS: dict[str, Any] = {
 
 
 def message_context(
-    shop: Shop, contact: Contact, subject: Subject | None, unsubscribe_url: str, extras: Mapping[str, Any]
+    shop: Shop,
+    contact: Contact,
+    subject: Subject | None,
+    unsubscribe_url: str,
+    extras: Mapping[str, Any],
+    language: LanguageChoice | None = None,
 ) -> dict[str, Any]:
-    """Build a message's variables: the template context plus what its content blocks found."""
+    """Build a message's variables: the template context plus what its content blocks found.
+
+    ``lang`` is the language the message is written in (for ``<html lang>``) and ``locale`` the one
+    its ``money`` and ``day`` filters write in; a discount's last day is written in it too.
+    """
     context = template_context(shop, contact, subject, unsubscribe_url, extras.get("images"))
     context.update({name: value for name, value in extras.items() if name != "images"})
+    if language is not None:
+        context.update(lang=language.language, locale=language.format_locale)
+        discount = context.get("discount")
+        if isinstance(discount, dict) and isinstance(discount.get("expires_at"), date):
+            context["discount"] = {
+                **discount,
+                "expires": format_day(discount["expires_at"], language.format_locale),
+            }
     return context
 
 

@@ -7,6 +7,8 @@ The precedence, per step (``docs/email-designer.md``):
    and the designer says so on its page rather than silently winning.
 2. **Design.** Otherwise a step the merchant designed (``FlowSetting.overrides["designs"]``) renders
    the design with the shop's brand kit. Its subject, when it has one, replaces the Jinja subject.
+0. **Translation.** A shopper whose language the step is translated into (by the merchant or the
+   catalogue, ``app/messaging/languages.py``) gets that translation, whatever else holds.
 3. **Bundled template.** Otherwise, and whenever a design fails to read or render, the bundled
    Jinja template, with the reason kept as the fallback (the message notes it, as for overrides).
 
@@ -26,6 +28,7 @@ from app.design.brand import BrandKit
 from app.design.document import parse_design
 from app.design.errors import DesignError
 from app.design.render import render_design
+from app.messaging.languages import LanguageChoice
 from app.messaging.render import Rendered, render, render_subject, stored_overrides
 
 DESIGNS_KEY = "designs"
@@ -52,8 +55,14 @@ def render_message(
     context: dict[str, Any],
     overrides: Mapping[str, Any] | None,
     brand: BrandKit,
+    language: LanguageChoice | None = None,
 ) -> Rendered:
-    """Render one step's message from the source that takes precedence (see the module's docstring)."""
+    """Render one step's message from the source that takes precedence (see the module's docstring).
+
+    A shopper whose language the step is translated into gets the translation (``languages.py``).
+    """
+    if language is not None and not language.default:
+        return render(language.template, channel, context, language.parts)
     jinja = stored_overrides(overrides, template)
     design = stored_design(overrides, template) if channel == "email" else None
     if design is None or jinja_body_edited(overrides, template):

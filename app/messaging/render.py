@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,10 +30,13 @@ from jinja2 import (
     Template,
     TemplateError,
     TemplateSyntaxError,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context as JinjaContext
 
 from app.core.errors import StoreflowError
+from app.core.locales import format_day, format_money
 from app.messaging.gsm7 import plain_gsm7
 from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit
 
@@ -85,12 +88,16 @@ class Rendered:
     warning: str | None = None
 
 
-def _money(amount: Any, currency: str | None = None) -> str:
-    try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    return f"{value:,} {currency}".strip() if currency else f"{value:,}"
+@pass_context
+def _money(context: JinjaContext, amount: Any, currency: str | None = None) -> str:
+    """The ``money`` filter: the amount in the message's ``locale`` (from the context), e.g. "24,00 €"."""
+    return format_money(amount, currency, context.get("locale"))
+
+
+@pass_context
+def _day(context: JinjaContext, value: date) -> str:
+    """The ``day`` filter: a calendar day in the message's locale ("4. Dezember")."""
+    return format_day(value, context.get("locale"))
 
 
 def _environment(env_class: type[Environment] = Environment, autoescape: Any = None) -> Environment:
@@ -104,6 +111,7 @@ def _environment(env_class: type[Environment] = Environment, autoescape: Any = N
     )
     env.filters["money"] = _money
     env.filters["gsm7"] = plain_gsm7
+    env.filters["day"] = _day
     return env
 
 

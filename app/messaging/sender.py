@@ -31,6 +31,13 @@ from app.messaging.channel import Channel, OutgoingMessage, ShopChannels
 from app.messaging.content import ContentBuilder
 from app.messaging.context import message_context
 from app.messaging.designed import render_message
+from app.messaging.languages import (
+    DEFAULT_LANGUAGE,
+    LanguageChoice,
+    choose_language,
+    language_name,
+    shop_language,
+)
 from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
 from app.messaging.recipients import address_problem, needs_consent, recipient, unreachable
@@ -122,7 +129,7 @@ class MessageSender:
         if content.outcome is not None:
             return content.outcome
         try:
-            outgoing, fallback = self._compose(
+            outgoing, fallback, language = self._compose(
                 shop, contact, subject, enrollment, step, message, content.variables
             )
         except TemplateRenderError as exc:
@@ -133,7 +140,8 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        return Delivery(self, message, outgoing, self.channels(shop, step.channel), content.facts, fallback)
+        facts = {**content.facts, "language": language.language}  # the decision log's "sent in German"
+        return Delivery(self, message, outgoing, self.channels(shop, step.channel), facts, fallback)
 
     def _discount_issuer(self, shop: Shop) -> DiscountIssuer:
         """Make codes on the shop's platform (the flow simulator makes them up instead)."""
@@ -215,15 +223,19 @@ class MessageSender:
         step: Send,
         message: Message,
         extras: dict[str, Any],
-    ) -> tuple[OutgoingMessage, str | None]:
-        """Render the message; also say why the merchant's template was set aside, when it was."""
+    ) -> tuple[OutgoingMessage, str | None, LanguageChoice]:
+        """Render the message in the shopper's language; also say why the merchant's template was set
+        aside, when it was."""
         link = unsubscribe_url(
             self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel, message.id
         )
         overrides = flow_overrides(self.session, shop.id, enrollment.flow_key)
-        context = message_context(shop, contact, subject, link, extras)
         template = message.template
-        rendered = render_message(template, step.channel, context, overrides, shop_brand(shop.settings))
+        language = choose_language(template, contact.locale, shop_language(shop.settings), overrides)
+        context = message_context(shop, contact, subject, link, extras, language)
+        rendered = render_message(
+            template, step.channel, context, overrides, shop_brand(shop.settings), language
+        )
         if rendered.fallback:
             # A merchant's template broke after it was saved (new data): send the bundled one.
             message.record(
@@ -265,7 +277,7 @@ class MessageSender:
             push_keys=found.push_keys,
             url=rendered.url,
         )
-        return outgoing, rendered.fallback
+        return outgoing, rendered.fallback, language
 
     def _track_links(self, rendered: Rendered, message: Message, shop: Shop) -> Rendered:
         """Vet the message's links (``link_policy.py``) and swap them for our tracked ones, unless
@@ -356,7 +368,8 @@ class MessageSender:
         message.sent_at = self.clock.now()
         message.record(SENT, message.sent_at)
         decision_facts = {**sent_facts(message), **delivery.facts}
-        reason = "sent"
+        language = delivery.facts.get("language") or DEFAULT_LANGUAGE
+        reason = "sent" if language == DEFAULT_LANGUAGE else f"sent in {language_name(language)}"
         if delivery.fallback:
             decision_facts["template_fallback"] = delivery.fallback
             reason = f"sent with the bundled template: the custom one failed ({delivery.fallback})"

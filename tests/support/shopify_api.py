@@ -20,7 +20,7 @@ from tests.support.shopify import SHOP_DOMAIN, TEST_CLIENT_ID, TEST_SECRET
 API_VERSION = "2026-04"
 SCOPES = (
     "read_orders,read_all_orders,read_customers,read_products,read_inventory,write_discounts,"
-    "write_pixels,read_customer_events,write_app_proxy"
+    "write_pixels,read_customer_events,write_app_proxy,read_locales"
 )
 SHOP_ID = "548380009"
 SHOP_PROFILE = {
@@ -98,8 +98,9 @@ _CREATE = re.compile(r"(\w+):\s*webhookSubscriptionCreate\(\s*topic:\s*(\w+)")
 
 
 class FakeAdminApi:
-    """Answer Admin GraphQL like Shopify: the shop profile, existing subscriptions, aliased creates,
-    the installation's granted scopes and the app's one web pixel (``pixels``: id → settings JSON)."""
+    """Answer Admin GraphQL like Shopify: the shop profile and published locales, existing
+    subscriptions, aliased creates, the installation's granted scopes and the app's one web pixel
+    (``pixels``: id → settings JSON)."""
 
     def __init__(
         self,
@@ -108,12 +109,14 @@ class FakeAdminApi:
         granted: str = SCOPES,
         pixels: dict[str, str] | None = None,
         pixel_error: dict[str, str] | None = None,
+        locales: list[dict[str, Any]] | None = None,
     ) -> None:
         self.existing = existing or []
         self.user_errors = user_errors or {}
         self.granted = granted
         self.pixels = dict(pixels or {})
         self.pixel_error = pixel_error  # a userError every pixel mutation answers with
+        self.locales = locales if locales is not None else [{"locale": "en", "primary": True}]
         self.bodies: list[dict[str, Any]] = []
         self.tokens: list[str] = []
 
@@ -135,6 +138,12 @@ class FakeAdminApi:
             return httpx.Response(200, json={"data": self._create(query)})
         if "webhookSubscriptions(" in query:
             return httpx.Response(200, json={"data": {"webhookSubscriptions": {"nodes": self.existing}}})
+        if "shopLocales" in query:
+            if "read_locales" not in self.granted.split(","):
+                return httpx.Response(
+                    200, json={"errors": [{"message": "Access denied for shopLocales field."}]}
+                )
+            return httpx.Response(200, json={"data": {"shopLocales": self.locales}})
         if "shop {" in query:
             return httpx.Response(200, json={"data": {"shop": SHOP_PROFILE}})
         if "bulkOperationRunQuery" in query:  # the history sync an install starts

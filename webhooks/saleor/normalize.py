@@ -48,6 +48,7 @@ from webhooks.payload import (
     opt_decimal,
     opt_int,
     opt_list,
+    opt_locale,
     opt_obj,
     opt_str,
     req_str,
@@ -126,7 +127,7 @@ def _checkout(event: SaleorEvent, checkout: JSONObject, at: datetime) -> Normali
     return Normalized(
         kind=event.kind,
         occurred_at=at,
-        contact=_contact(user, address, email, opt_str(checkout, "languageCode", 35)),
+        contact=_contact(user, address, email, opt_locale(checkout, "languageCode")),
         consents=consents,
         checkout=facts,
     )
@@ -165,7 +166,7 @@ def _order(event: SaleorEvent, order: JSONObject, at: datetime) -> Normalized:
     return Normalized(
         kind=event.kind,
         occurred_at=at,
-        contact=_contact(user, address, email, opt_str(order, "languageCodeEnum", 35)),
+        contact=_contact(user, address, email, opt_locale(order, "languageCodeEnum")),
         consents=consents,
         order=facts,
     )
@@ -177,7 +178,7 @@ def _customer(event: SaleorEvent, user: JSONObject, at: datetime) -> Normalized:
     return Normalized(
         kind=event.kind,
         occurred_at=at,
-        contact=_contact(user, address, email, opt_str(user, "languageCode", 35)),
+        contact=_contact(user, address, email, opt_locale(user, "languageCode")),
         consents=_consents(user, "saleor:user_metadata", at, opt_str(address, "phone", 64)),
     )
 
@@ -241,7 +242,7 @@ def _app(event: SaleorEvent, app: JSONObject, at: datetime) -> Normalized:
 
 
 def _contact(
-    user: JSONObject, address: JSONObject, email: str | None, language: str | None
+    user: JSONObject, address: JSONObject, email: str | None, locale: str | None
 ) -> ContactFacts | None:
     country = opt_obj(address, "country") or {}
     contact = ContactFacts(
@@ -250,7 +251,7 @@ def _contact(
         phone=opt_str(address, "phone", 64),
         first_name=opt_str(user, "firstName", 255) or opt_str(address, "firstName", 255),
         last_name=opt_str(user, "lastName", 255) or opt_str(address, "lastName", 255),
-        locale=_locale(language),
+        locale=locale,
         country_code=opt_code(country, "code", 2),
         birthday=birthday_of(opt_str(user, BIRTHDAY_FIELD, 64)),
     )
@@ -338,14 +339,6 @@ def _expires_at(checkout: JSONObject, updated_at: datetime, has_owner: bool) -> 
     if "lines" in checkout and not opt_list(checkout, "lines"):
         return updated_at + EMPTY_CHECKOUT_TTL
     return updated_at + (IDENTIFIED_CHECKOUT_TTL if has_owner else ANONYMOUS_CHECKOUT_TTL)
-
-
-def _locale(language: str | None) -> str | None:
-    """Turn a ``LanguageCodeEnum`` (``EN``, ``PT_BR``) into a BCP 47 tag (``en``, ``pt-BR``)."""
-    if not language:
-        return None
-    head, _, region = language.partition("_")
-    return f"{head.lower()}-{region.upper()}" if region else head.lower()
 
 
 def _lower(email: str | None) -> str | None:

@@ -39,6 +39,7 @@ from webhooks.payload import (
     opt_id,
     opt_int,
     opt_list,
+    opt_locale,
     opt_obj,
     opt_str,
     req_id,
@@ -286,7 +287,7 @@ def _contact_from(customer: JSONObject, parent: JSONObject, email: str | None) -
         phone=phone,
         first_name=opt_str(customer, "first_name", 255) or opt_str(address, "first_name", 255),
         last_name=opt_str(customer, "last_name", 255) or opt_str(address, "last_name", 255),
-        locale=opt_str(parent, "customer_locale", 35),
+        locale=opt_locale(parent, "customer_locale"),
         country_code=opt_code(address, "country_code", 2),
     )
     return contact if contact.identifiable else None

@@ -7,7 +7,9 @@ import logging
 from sqlalchemy.orm import Session
 
 from app.core.config import Config
-from app.platforms.shopify.errors import ShopifyAuthError
+from app.core.locales import normal_locale
+from app.messaging.languages import LOCALE_CHOSEN_KEY, SHOP_LOCALE_KEY
+from app.platforms.shopify.errors import ShopifyApiError, ShopifyAuthError
 from app.platforms.shopify.graphql import ShopifyAdmin
 from app.platforms.shopify.webhook_registration import register_webhooks
 
@@ -18,6 +20,10 @@ query ShopDetails {
   shop { id name email currencyCode ianaTimezone primaryDomain { url } }
 }
 """
+
+# Its own query: a shop installed before ``read_locales`` was asked for refuses it, and the rest of
+# its profile still comes through.
+SHOP_LOCALES = "query ShopLocales { shopLocales(published: true) { locale primary } }"
 
 WEBHOOK_PATH = "/webhooks/shopify"
 
@@ -40,7 +46,7 @@ SHOP_ID = "query ShopId { shop { id } }"
 
 
 def sync_shop_details(db_session: Session, admin: ShopifyAdmin) -> None:
-    """Copy the shop's profile from the Admin API, so messages carry its name, currency and zone.
+    """Copy the shop's profile from the Admin API, so messages carry its name, currency, zone and language.
 
     Its numeric id is kept too: compliance and uninstall bodies name the shop by it, and Shopify
     signs the body, not the shop header (webhooks/shopify/binding.py).
@@ -53,7 +59,32 @@ def sync_shop_details(db_session: Session, admin: ShopifyAdmin) -> None:
     shop.currency = details.get("currencyCode") or shop.currency
     shop.timezone = details.get("ianaTimezone") or shop.timezone
     shop.storefront_url = (details.get("primaryDomain") or {}).get("url") or shop.storefront_url
+    sync_shop_language(admin)
     db_session.commit()
+
+
+def sync_shop_language(admin: ShopifyAdmin) -> None:
+    """Keep the shop's primary published locale as its language (``Shop.settings["locale"]``).
+
+    Shoppers whose own language has no translation get their messages in it
+    (app/messaging/languages.py). A merchant's own choice in Settings stays; a shop that has not
+    granted ``read_locales`` keeps what it had.
+    """
+    shop = admin.shop
+    settings = dict(shop.settings or {})
+    if settings.get(LOCALE_CHOSEN_KEY):
+        return
+    try:
+        locales = admin.execute(SHOP_LOCALES).get("shopLocales") or []
+    except ShopifyApiError as exc:
+        log.info("%s: shop locales not read (%s)", shop.domain, exc)
+        return
+    primary = next(
+        (normal_locale(row.get("locale")) for row in locales if isinstance(row, dict) and row.get("primary")),
+        None,
+    )
+    if primary:
+        shop.settings = {**settings, SHOP_LOCALE_KEY: primary}
 
 
 def learn_shop_id(admin: ShopifyAdmin) -> None:

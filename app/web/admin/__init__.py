@@ -17,6 +17,7 @@ from app.web.admin import (
     messages,
     overview,
     settings,
+    shop_language,
 )
 from app.web.admin.blueprint import bp
 
@@ -38,4 +39,5 @@ __all__ = [
     "messages",
     "overview",
     "settings",
+    "shop_language",
 ]

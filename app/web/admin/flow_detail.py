@@ -40,6 +40,7 @@ from app.web.admin.flows import flow_or_404, flow_setting, switch_on_question
 from app.web.admin.journey_view import journey_view
 from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.period import PRESETS, Period, deltas, requested_period
+from app.web.admin.step_languages import editing_language
 from app.web.admin.template_editor import Editor, editor_for, find_send
 from flows.catalogue import CATALOGUE
 from flows.definitions import Act, Flow, Param, Purpose, Send, Wait
@@ -79,12 +80,13 @@ def hours(delta: timedelta) -> str:
 
 @bp.get("/flows/<flow_key>")
 @bp.get("/flows/<flow_key>/steps/<step>")
-def flow_detail(flow_key: str, step: str | None = None) -> tuple[str, int]:
-    """Show one flow's steps, settings, rules, and the template editor of one of its messages."""
+def flow_detail(flow_key: str, step: str | None = None, lang: str | None = None) -> tuple[str, int]:
+    """Show one flow's steps, settings, rules, and the template editor of one of its messages (in the
+    language ``?lang=`` names, when it names one; ``lang`` is given when a save renders the page)."""
     flow = flow_or_404(flow_key)
     if step is not None and find_send(flow, step) is None:
         abort(404)
-    return render_detail(flow, step=step)
+    return render_detail(flow, step=step, language=editing_language(lang or request.args.get("lang")))
 
 
 @bp.post("/flows/<flow_key>")
@@ -128,6 +130,7 @@ def render_detail(
     editor: Editor | None = None,
     status: int = 200,
     errors: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> tuple[str, int]:
     """Render the flow detail page, optionally with an error or an editor holding unsaved input."""
     shop = current_shop()
@@ -144,7 +147,7 @@ def render_detail(
         ),
         Totals(),
     )
-    editor = editor or editor_for(shop, flow, step)
+    editor = editor or editor_for(shop, flow, step, language=language)
     names = {key: other.name for key, other in CATALOGUE.items()}
     return render_page(
         "admin/flow_detail.html",

@@ -1,4 +1,7 @@
-"""The template editor's actions: live preview, save or reset a step's template, send a test."""
+"""The template editor's actions: live preview, save or reset a step's template, send a test.
+
+Each takes the translation being edited from the form's ``lang`` (none: the step itself).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,13 @@ from flask import Response, abort, jsonify, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
+from app.messaging.languages import language_name
 from app.messaging.render import TemplatePartError
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flow_detail import render_detail
 from app.web.admin.flows import flow_or_404, flow_setting
 from app.web.admin.page import finish
+from app.web.admin.step_languages import editing_language
 from app.web.admin.template_editor import (
     editor_for,
     find_send,
@@ -34,7 +39,7 @@ def preview_template(flow_key: str, step: str) -> Response:
     flow, send = _step_or_404(flow_key, step)
     sources = submitted_sources(send)
     try:
-        rendered = preview_parts(current_shop(), flow, send, sources)
+        rendered = preview_parts(current_shop(), flow, send, sources, _language())
     except TemplatePartError as exc:
         plain = plain_error(exc, sources)
         return jsonify(
@@ -56,17 +61,21 @@ def save_template(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int
     shop = current_shop()
     flow, send = _step_or_404(flow_key, step)
     resetting = request.form.get("action") == "reset"
+    language = _language()
     sources = None if resetting else submitted_sources(send)
     if sources is not None:
         try:
-            preview_parts(shop, flow, send, sources)
+            preview_parts(shop, flow, send, sources, language)
         except TemplatePartError as exc:
             log.info("shop %s: template %s refused: %s", shop.id, send.template, exc)
             return _refused(flow, send, sources, "Not saved: the template has an error, shown next to it.")
-    save_parts(flow_setting(shop, flow), send, sources)
+    save_parts(flow_setting(shop, flow), send, sources, language)
     db.session.commit()
     notice = f"{send.label}: {'back to the default template' if resetting else 'template saved'}."
-    return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting)
+    if language:
+        name = language_name(language)
+        notice = f"{send.label}: {name} {'translation removed' if resetting else 'translation saved'}."
+    return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting, lang=language)
 
 
 @bp.post("/flows/<flow_key>/templates/<step>/test")
@@ -77,7 +86,7 @@ def send_test_message(flow_key: str, step: str) -> WerkzeugResponse | tuple[str,
     sources = submitted_sources(send)
     to = request.form.get("test_to", "")
     try:
-        rendered = preview_parts(shop, flow, send, sources)
+        rendered = preview_parts(shop, flow, send, sources, _language())
         provider = send_test(shop, send, rendered, to)
     except TemplatePartError:
         return _refused(flow, send, sources, "Test not sent: the template has an error, shown next to it.")
@@ -85,7 +94,12 @@ def send_test_message(flow_key: str, step: str) -> WerkzeugResponse | tuple[str,
         return _refused(flow, send, sources, f"Test not sent. {exc}")
     where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
     notice = f"Test sent to {to.strip()} through {where}."
-    return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting)
+    return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting, lang=_language())
+
+
+def _language() -> str | None:
+    """The translation the form edits (``lang``), or None for the step itself."""
+    return editing_language(request.form.get("lang"))
 
 
 def _step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
@@ -98,5 +112,5 @@ def _step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
 
 def _refused(flow: Flow, send: Send, sources: dict[str, str], error: str) -> tuple[str, int]:
     """Show the page again with the merchant's unsaved input and what was wrong with it."""
-    editor = editor_for(current_shop(), flow, send.setting, sources).refusing()
+    editor = editor_for(current_shop(), flow, send.setting, sources, _language()).refusing()
     return render_detail(flow, send.setting, error=error, editor=editor, status=400)

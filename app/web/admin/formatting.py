@@ -53,10 +53,9 @@ def shop_locale(shop: Shop) -> str:
     if not isinstance(locale, str):
         return DEFAULT_LOCALE
     try:
-        Locale.parse(locale)
+        return str(Locale.parse(locale.replace("-", "_")))  # "de_DE" as typed, "pt-BR" from the platform
     except (ValueError, TypeError, UnknownLocaleError):  # a stored value Babel does not know
         return DEFAULT_LOCALE
-    return locale
 
 
 def shop_zone(shop: Shop) -> ZoneInfo:

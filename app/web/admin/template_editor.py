@@ -2,8 +2,9 @@
 
 A merchant's parts are stored in ``FlowSetting.overrides["templates"][template]``, only where they
 differ from the bundled template, so later improvements to a bundled part still reach every shop
-that did not change it. Saving renders the parts in the sandbox with sample data first: a syntax
-error, an unknown variable or a forbidden attribute is refused with its part and line.
+that did not change it. A translation of the step into another language is edited the same way and
+stored beside them (``step_languages.py``). Saving renders the parts in the sandbox with sample data
+first: a syntax error, an unknown variable or a forbidden attribute is refused with its part and line.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from typing import Any
 from flask import request
 from sqlalchemy import select
 
+from app.core.locales import formatting_locale
 from app.db import db
 from app.db.models import FlowSetting, Shop
 from app.jobs.services import current_services
+from app.messaging.languages import (
+    fallback_chain,
+    language_template,
+    merchant_translations,
+    translated_source,
+    with_translation,
+)
 from app.messaging.render import (
     OVERRIDES_KEY,
     PARTS,
@@ -29,6 +38,7 @@ from app.messaging.render import (
 )
 from app.messaging.template_errors import PlainError, explain
 from app.web.admin.sample_data import sample_context
+from app.web.admin.step_languages import StepLanguages, language_strip, translation_parts
 from flows.definitions import Flow, Send
 
 MAX_PART_LENGTH = 100_000
@@ -66,6 +76,11 @@ class Editor:
     refused: bool = False
     # The same error with its part, for the preview beside the parts ("Subject, line 1: …").
     problem_summary: str = ""
+    # The translation being edited (None: the step itself) and the step's languages.
+    language: str | None = None
+    languages: StepLanguages | None = None
+    # Whether "Reset" has anything to undo: the step's own edits, or this translation.
+    resettable: bool = False
 
     def refusing(self) -> Editor:
         """The editor of a refused save: the part at fault takes the focus, so its error is in view."""
@@ -80,25 +95,30 @@ def find_send(flow: Flow, step: str | None) -> Send | None:
     return next((send for send in sends if send.setting == step), None)
 
 
-def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str] | None = None) -> Editor:
-    """Build the editor for a step from what is saved, or from unsaved sources a merchant submitted."""
+def editor_for(
+    shop: Shop,
+    flow: Flow,
+    step: str | None,
+    sources: dict[str, str] | None = None,
+    language: str | None = None,
+) -> Editor:
+    """Build the editor for a step (or its translation into ``language``) from what is saved, or
+    from unsaved sources a merchant submitted."""
     send = find_send(flow, step) or flow.editable_sends()[0]
     stored = _stored(shop, flow)
-    saved = stored_overrides(stored, send.template)
+    if language is None:
+        saved = stored_overrides(stored, send.template)
+    else:
+        saved = merchant_translations(stored, send.template).get(language, {})
     shown = sources if sources is not None else saved
-    parts = [
-        EditorPart(
-            part,
-            _label(send.channel, part),
-            shown.get(part, template_source(send.template, part)),
-            _normal(shown.get(part, template_source(send.template, part)))
-            != _normal(template_source(send.template, part)),
-        )
-        for part in PARTS[send.channel]
-    ]
+    parts = []
+    for part in PARTS[send.channel]:
+        base = _base_source(send, part, language)
+        source = shown.get(part, base)
+        parts.append(EditorPart(part, _label(send.channel, part), source, _normal(source) != _normal(base)))
     preview, error = None, None
     try:
-        preview = preview_parts(shop, flow, send, {p.name: p.source for p in parts})
+        preview = preview_parts(shop, flow, send, {p.name: p.source for p in parts}, language)
     except TemplatePartError as exc:
         error = exc
     customized = frozenset(
@@ -106,7 +126,28 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
     )
     problem = plain_error(error, {p.name: p.source for p in parts}) if error else None
     summary = problem.within(part_label(send, error.part)) if problem and error else ""
-    return Editor(send, flow.editable_sends(), parts, preview, error, customized, problem, False, summary)
+    resettable = bool(saved) if language else send.template in customized
+    return Editor(
+        send,
+        flow.editable_sends(),
+        parts,
+        preview,
+        error,
+        customized,
+        problem,
+        False,
+        summary,
+        language,
+        language_strip(shop, send.template, stored, language),
+        resettable,
+    )
+
+
+def _base_source(send: Send, part: str, language: str | None) -> str:
+    """What a part says before the merchant changes it: the bundled step, or its translation."""
+    if language is None:
+        return template_source(send.template, part)
+    return translated_source(send.template, part, language)
 
 
 def part_label(send: Send, part: str) -> str:
@@ -138,19 +179,33 @@ def submitted_sources(send: Send) -> dict[str, str]:
     return sources
 
 
-def preview_parts(shop: Shop, flow: Flow, send: Send, sources: dict[str, str]) -> Rendered:
-    """Render the parts with the store's sample data; raise TemplatePartError naming what is wrong."""
+def preview_parts(
+    shop: Shop, flow: Flow, send: Send, sources: dict[str, str], language: str | None = None
+) -> Rendered:
+    """Render the parts with the store's sample data (money and days in the language's own way);
+    raise TemplatePartError naming what is wrong."""
     context = sample_context(db.session(), shop, flow, current_services().config.app_url)
+    template = send.template
+    if language is not None:
+        context.update(lang=language, locale=formatting_locale(fallback_chain(language, None)))
+        template = language_template(send.template, language)
     try:
-        return render_strict(send.template, send.channel, context, sources)
+        return render_strict(template, send.channel, context, sources)
     except TemplatePartError:
         raise
     except TemplateRenderError as exc:  # a bundled part failed: not the merchant's doing
         raise TemplatePartError("template", str(exc)) from exc
 
 
-def save_parts(setting: FlowSetting, send: Send, sources: dict[str, str] | None) -> None:
-    """Store the parts that differ from the bundled template (None resets the step to the bundled one)."""
+def save_parts(
+    setting: FlowSetting, send: Send, sources: dict[str, str] | None, language: str | None = None
+) -> None:
+    """Store the parts that differ from the bundled template (None resets the step to the bundled one);
+    with a language, the step's translation into it instead."""
+    if language is not None:
+        parts = translation_parts(send.template, language, sources) if sources is not None else None
+        setting.overrides = with_translation(setting.overrides, send.template, language, parts)
+        return
     changed = {
         part: source
         for part, source in (sources or {}).items()
