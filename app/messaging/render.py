@@ -35,6 +35,7 @@ from jinja2 import (
 
 from app.core.errors import StoreflowError
 from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit
+from flows.ab import bundled_template
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
 OVERRIDES_KEY = "templates"
@@ -115,8 +116,9 @@ _SANDBOX = {
 
 
 def template_source(template: str, part: str) -> str:
-    """Return the bundled source of one part of a template, as the editor starts from."""
-    return (TEMPLATE_DIR / f"{template}{SUFFIXES[part]}").read_text()
+    """Return the bundled source of one part of a template, as the editor starts from (an A/B
+    variant's own template starts from its step's)."""
+    return (TEMPLATE_DIR / f"{bundled_template(template)}{SUFFIXES[part]}").read_text()
 
 
 def stored_overrides(overrides: Mapping[str, Any] | None, template: str) -> dict[str, str]:
@@ -188,7 +190,7 @@ def _clip(text: str, limit: int) -> str:
 def _render_part(template: str, part: str, context: dict[str, Any], source: str | None) -> str:
     if source is None:
         try:
-            return _ENV.get_template(f"{template}{SUFFIXES[part]}").render(context)
+            return _ENV.get_template(f"{bundled_template(template)}{SUFFIXES[part]}").render(context)
         except TemplateError as exc:
             raise TemplateRenderError(f"{template} ({part}): {exc}") from exc
     compiled = compile_part(part, source)

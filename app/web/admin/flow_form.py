@@ -59,12 +59,15 @@ def submitted_conditions(flow: Flow) -> dict[str, Any]:
     }
 
 
-def submitted_ab(flow: Flow) -> dict[str, Any]:
-    return {
+def submitted_ab(flow: Flow) -> dict[str, Any] | None:
+    """Read B shares of catalogue tests, posted by forms before A/B tests had their own page
+    (None: the form has none, so the stored shares stay; tests are set on ``ab_tests``' page)."""
+    shares = {
         send.setting: request.form[f"ab_{send.setting}"]
         for send in flow.sends()
         if send.variant_b and f"ab_{send.setting}" in request.form
     }
+    return shares or None
 
 
 def submitted_params(flow: Flow) -> dict[str, Any]:

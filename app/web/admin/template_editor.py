@@ -29,7 +29,9 @@ from app.messaging.render import (
 )
 from app.messaging.template_errors import PlainError, explain
 from app.web.admin.sample_data import sample_context
+from flows.ab import editable_sends
 from flows.definitions import Flow, Send
+from flows.settings import flow_settings
 
 MAX_PART_LENGTH = 100_000
 LABELS = {
@@ -72,9 +74,15 @@ class Editor:
         return replace(self, refused=True)
 
 
-def find_send(flow: Flow, step: str | None) -> Send | None:
-    """Return the flow's send step with this setting name; the first one when none is named."""
-    sends = flow.editable_sends()
+def shop_sends(shop: Shop, flow: Flow) -> tuple[Send, ...]:
+    """Every message of the flow this shop can edit, its A/B variants' own templates included."""
+    return editable_sends(flow, flow_settings(db.session(), shop.id, flow.key).ab_tests)
+
+
+def find_send(flow: Flow, step: str | None, sends: tuple[Send, ...] | None = None) -> Send | None:
+    """Return the flow's send step with this setting name (among ``sends``, the flow's own when not
+    given); the first one when none is named."""
+    sends = sends or flow.editable_sends()
     if step is None:
         return sends[0]
     return next((send for send in sends if send.setting == step), None)
@@ -82,7 +90,8 @@ def find_send(flow: Flow, step: str | None) -> Send | None:
 
 def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str] | None = None) -> Editor:
     """Build the editor for a step from what is saved, or from unsaved sources a merchant submitted."""
-    send = find_send(flow, step) or flow.editable_sends()[0]
+    sends = shop_sends(shop, flow)
+    send = find_send(flow, step, sends) or sends[0]
     stored = _stored(shop, flow)
     saved = stored_overrides(stored, send.template)
     shown = sources if sources is not None else saved
@@ -106,7 +115,7 @@ def editor_for(shop: Shop, flow: Flow, step: str | None, sources: dict[str, str]
     )
     problem = plain_error(error, {p.name: p.source for p in parts}) if error else None
     summary = problem.within(part_label(send, error.part)) if problem and error else ""
-    return Editor(send, flow.editable_sends(), parts, preview, error, customized, problem, False, summary)
+    return Editor(send, sends, parts, preview, error, customized, problem, False, summary)
 
 
 def part_label(send: Send, part: str) -> str:
