@@ -29,7 +29,6 @@ from app.web.admin.confirmation import ask, confirmed
 from app.web.admin.figures import period_report
 from app.web.admin.flow_form import (
     field_errors,
-    submitted_ab,
     submitted_conditions,
     submitted_delays,
     submitted_holdout,
@@ -101,8 +100,7 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
             submitted_steps(flow),
             submitted_params(flow) if request.form.get("params_shown") else {},
             submitted_conditions(flow),
-            submitted_ab(flow),
-            submitted_holdout(),
+            holdout=submitted_holdout(),
         )
     except FlowSettingsError as exc:
         problems.update(exc.problems or {"form": str(exc)})
