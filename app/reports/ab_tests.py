@@ -45,7 +45,7 @@ class VariantFigures:
 
 
 @dataclass(frozen=True)
-class TestReport:
+class ABReport:
     """A step's test as the flow page shows it: each variant's figures and where the rule stands."""
 
     test: ABTest
@@ -61,7 +61,7 @@ def step_index(flow: Flow, step: Send) -> int:
     return flow.steps.index(step)
 
 
-def test_report(session: Session, shop_id: int, flow: Flow, step: Send, test: ABTest) -> TestReport:
+def ab_report(session: Session, shop_id: int, flow: Flow, step: Send, test: ABTest) -> ABReport:
     """Count each variant's results since the test started, and apply the winner rule to them."""
     index = step_index(flow, step)
     counts: dict[str, dict[str, Any]] = {variant.name or "": {} for variant in test.variants}
@@ -126,7 +126,7 @@ def test_report(session: Session, shop_id: int, flow: Flow, step: Send, test: AB
         )
         for variant in test.variants
     )
-    return TestReport(test, figures, ruled)
+    return ABReport(test, figures, ruled)
 
 
 def decide_winners(session: Session, now: datetime) -> int:
@@ -148,7 +148,7 @@ def decide_winners(session: Session, now: datetime) -> int:
                 test = settings.ab_tests.get(step.setting)
                 if test is None or test.winner is not None:
                     continue
-                ruled = test_report(session, shop_id, flow, step, test).verdict
+                ruled = ab_report(session, shop_id, flow, step, test).verdict
                 if ruled.winner is not None:
                     _store(session, shop_id, flow, test.decided(ruled.winner, now, ruled.reason))
                     log.info(

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
 from app.jobs.services import current_services
-from app.reports.ab_tests import TestReport, test_report
+from app.reports.ab_tests import ABReport, ab_report
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flows import flow_or_404, flow_setting
 from app.web.admin.page import finish, render_page
@@ -28,11 +28,11 @@ from flows.settings import flow_settings
 log = logging.getLogger(__name__)
 
 
-def step_report(flow: Flow, step: Send) -> TestReport | None:
+def step_report(flow: Flow, step: Send) -> ABReport | None:
     """The figures of the step's test for the signed-in shop, or None when it has no test."""
     shop = current_shop()
     test = flow_settings(db.session(), shop.id, flow.key).ab_tests.get(step.setting)
-    return test_report(db.session(), shop.id, flow, step, test) if test is not None else None
+    return ab_report(db.session(), shop.id, flow, step, test) if test is not None else None
 
 
 @bp.get("/flows/<flow_key>/steps/<step>/ab")

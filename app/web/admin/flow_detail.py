@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import current_services
-from app.reports.ab_tests import TestReport
+from app.reports.ab_tests import ABReport
 from app.reports.attribution import Windows
 from app.reports.incrementality import Incrementality, shop_incrementality
 from app.reports.queries import Report, Totals
@@ -60,7 +60,7 @@ class TimelineStep:
     on: bool = False
     customized: bool = False
     condition: str = ""
-    ab: TestReport | None = None
+    ab: ABReport | None = None
 
 
 @dataclass(frozen=True)
