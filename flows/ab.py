@@ -139,15 +139,16 @@ def variant_hold(made_at: datetime, variant: Variant | None) -> datetime | None:
     return made_at + variant.delay
 
 
-def ab_facts(test: ABTest | None, variant: str | None) -> dict[str, Any]:
-    """What the decision log notes of a send's test: running, or the winner every shopper now gets."""
+def ab_facts(test: ABTest | None) -> dict[str, Any]:
+    """What the decision log notes of a send's test besides its variant (``sent_facts``): running,
+    or the winner every shopper now gets, since when and why."""
     if test is None:
         return {}
     if test.winner is not None and test.decided_at is not None:
         state = f"winner {test.winner} chosen {test.decided_at.isoformat()}: {test.reason}"
     else:
         state = "running"
-    return {"ab_test": state, "ab_variant": variant}
+    return {"ab_test": state}
 
 
 def variant_template(step: Send, name: str) -> str:
@@ -292,15 +293,11 @@ def variant_sends(step: Send, test: ABTest | None) -> tuple[Send, ...]:
 
 def editable_sends(flow: Flow, tests: Mapping[str, ABTest]) -> tuple[Send, ...]:
     """Every message of the flow a merchant can edit: each send, then its variants' own templates."""
+    own = flow.editable_sends()
+    known = {send.setting for send in own}
     editable: list[Send] = []
-    for send in flow.editable_sends():
+    for send in own:
         editable.append(send)
-        known = {other.setting for other in flow.editable_sends()}
-        parent = next((step for step in flow.sends() if step.setting == send.setting), None)
-        if parent is not None:
-            editable.extend(
-                extra
-                for extra in variant_sends(parent, tests.get(parent.setting))
-                if extra.setting not in known
-            )
+        test = tests.get(send.setting)
+        editable.extend(extra for extra in variant_sends(send, test) if extra.setting not in known)
     return tuple(editable)

@@ -131,3 +131,16 @@ def test_a_decided_test_says_who_won_when_and_why(app, client, shop, factory):
     assert "Winner chosen: B" in page
     assert "because B has 97.5% chance of being best (threshold 95%)" in page
     assert "B (winner)" in page
+
+
+def test_a_subject_the_template_engine_cannot_read_is_refused(app, client, shop):
+    csrf = log_in(client, shop.id)
+
+    response = client.post(
+        "/admin/flows/welcome_series/steps/welcome_email/ab",
+        data={"csrf_token": csrf, **START, "subject_B": "{{ shop.name "},
+    )
+
+    assert response.status_code == 400
+    assert "Variant B: the subject does not read: unexpected end of template" in unescape(response.text)
+    assert all(TESTS_KEY not in setting.overrides for setting in rows(app, FlowSetting))

@@ -138,7 +138,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        facts = {**content.facts, **ab_facts(test, message.variant)}
+        facts = {**content.facts, **ab_facts(test)}
         return Delivery(self, message, outgoing, self.channels(shop, step.channel), facts, fallback)
 
     def _discount_issuer(self, shop: Shop) -> DiscountIssuer:

@@ -17,11 +17,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
 from app.jobs.services import current_services
+from app.messaging.render import TemplatePartError, compile_part
 from app.reports.ab_tests import ABReport, ab_report
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flows import flow_or_404, flow_setting
 from app.web.admin.page import finish, render_page
-from flows.ab import METRICS, NAMES, TESTS_KEY, ABTestError, Variant, clean_test
+from flows.ab import METRICS, NAMES, TESTS_KEY, ABTest, ABTestError, Variant, clean_test
 from flows.definitions import Flow, Send
 from flows.settings import flow_settings
 
@@ -55,6 +56,7 @@ def save_ab_test(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]
     else:
         try:
             test = clean_test(send, submitted_test())
+            _check_subjects(test)
         except ABTestError as exc:
             log.info("shop %s: A/B test of %s %s refused: %s", shop.id, flow.key, send.setting, exc)
             db.session.rollback()
@@ -66,6 +68,21 @@ def save_ab_test(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]
     db.session.commit()
     log.info("shop %s saved the A/B test of %s %s", shop.id, flow.key, send.setting)
     return finish("admin.flow_detail", notice, flow_key=flow.key)
+
+
+def _check_subjects(test: ABTest) -> None:
+    """Refuse a variant subject the template engine cannot read, as the template editor would."""
+    problems = {}
+    for variant in test.variants:
+        if variant.subject:
+            try:
+                compile_part("subject", variant.subject)
+            except TemplatePartError as exc:
+                problems[f"subject_{variant.name}"] = (
+                    f"Variant {variant.name}: the subject does not read: {exc.message}"
+                )
+    if problems:
+        raise ABTestError(problems)
 
 
 def submitted_test() -> dict[str, Any]:
