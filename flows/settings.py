@@ -2,7 +2,8 @@
 
 Stored overrides look like ``{"delays": {"first_delay": 7200}, "steps": {"sms": false},
 "params": {"discount_percent": 15}, "conditions": {"email": "order_count = 0"}, "ab": {"email": 30},
-"holdout": 10}``; delays are seconds, ``ab`` is the share (percent) of contacts sent the B variant,
+"holdout": 10}``; delays are seconds, ``ab`` is the share (percent) of contacts sent the B variant
+of a catalogue step's own test, ``ab_tests`` the merchant's A/B tests (``flows/ab.py``),
 ``holdout`` the share (percent, 0-50) of enrollments sent nothing (``flows/holdout.py``; never for
 flows whose messages the shopper asked for). Validation happens
 when a merchant saves, so a running enrollment never meets a bad value; resolution tolerates stale
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.core.errors import StoreflowError
 from app.core.events import EventKind
 from app.db.models import FlowSetting, Shop
 from app.db.reads import remembered
+from flows.ab import ABTest, step_tests
 from flows.catalogue import CATALOGUE
 from flows.definitions import TRIGGER_PARAM, Act, Flow, Purpose, Send, Wait
 from flows.holdout import MAX_HOLDOUT_PERCENT
@@ -53,6 +55,7 @@ class ResolvedSettings:
     conditions: dict[str, str]
     ab_percent: dict[str, int]
     holdout_percent: int = 0
+    ab_tests: dict[str, ABTest] = field(default_factory=dict)
 
     def delay(self, wait: Wait) -> timedelta:
         return self.delays[wait.setting]
@@ -123,6 +126,7 @@ def resolve(
         conditions=conditions,
         ab_percent=ab,
         holdout_percent=holdout,
+        ab_tests=step_tests(flow.sends(), overrides, ab),
     )
 
 
@@ -145,8 +149,9 @@ def validate_overrides(
         "steps": _each(flow, "steps", steps, _step, problems),
         "params": _each(flow, "params", params or {}, _param, problems),
         "conditions": _each(flow, "conditions", conditions or {}, _condition, problems),
-        "ab": _each(flow, "ab", ab or {}, _ab_share, problems),
     }
+    if ab is not None:  # None: leave the stored shares as they are
+        tuned["ab"] = _each(flow, "ab", ab, _ab_share, problems)
     if holdout is not None:
         try:
             tuned["holdout"] = _holdout(flow, holdout)

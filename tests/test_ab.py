@@ -1,30 +1,79 @@
-"""A/B assignment: stable per contact, random across contacts, in the configured shares."""
+"""A/B assignment: stable per contact, random across contacts, in the configured shares; the winner
+takes every later shopper."""
 
 from __future__ import annotations
 
-from flows.ab import bucket, variant_for
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.ab import (
+    ABTest,
+    ABTestError,
+    Variant,
+    bucket,
+    clean_test,
+    preconfigured_test,
+    step_tests,
+    variant_for,
+)
 from flows.catalogue import get_flow
 
 DISCOUNT_EMAIL = get_flow("welcome_series").sends()[1]
+WELCOME_EMAIL = get_flow("welcome_series").sends()[0]
+SMS = next(send for send in get_flow("abandoned_checkout").sends() if send.channel == "sms")
+
+
+def shares(*percents: int) -> ABTest:
+    names = "ABCD"
+    return ABTest(
+        DISCOUNT_EMAIL.setting,
+        tuple(
+            Variant(names[i], f"t{names[i]}", percent, subject="s" if i else "")
+            for i, percent in enumerate(percents)
+        ),
+    )
 
 
 def test_a_contact_always_gets_the_same_side():
-    sides = {variant_for("welcome_series", DISCOUNT_EMAIL, 42, 50).name for _ in range(20)}
+    test = shares(50, 50)
 
-    assert len(sides) == 1
+    assert len({variant_for("welcome_series", DISCOUNT_EMAIL, 42, test).name for _ in range(20)}) == 1
 
 
-def test_the_shares_follow_the_percentage():
-    sides = [variant_for("welcome_series", DISCOUNT_EMAIL, contact, 30).name for contact in range(10_000)]
+@pytest.mark.parametrize("percents", [(70, 30), (34, 33, 33), (10, 20, 30, 40), (25, 25, 25, 25)])
+def test_the_shares_converge_on_the_configured_percentages(percents):
+    test = shares(*percents)
 
-    assert 2800 <= sides.count("B") <= 3200
+    sides = [variant_for("welcome_series", DISCOUNT_EMAIL, contact, test).name for contact in range(10_000)]
+
+    for variant in test.variants:
+        assert abs(sides.count(variant.name) / 10_000 - variant.share / 100) <= 0.02
+
+
+def test_the_preconfigured_test_keeps_every_shopper_on_the_side_the_b_share_gave_them():
+    test = preconfigured_test(DISCOUNT_EMAIL, 30)
+
+    for contact in range(2000):
+        before = "B" if bucket("welcome_series", DISCOUNT_EMAIL.setting, contact) < 30 else "A"
+        assert variant_for("welcome_series", DISCOUNT_EMAIL, contact, test).name == before
 
 
 def test_zero_and_a_hundred_percent_send_one_side_only():
-    assert {variant_for("welcome_series", DISCOUNT_EMAIL, c, 0).template for c in range(200)} == {"welcome_2"}
-    assert {variant_for("welcome_series", DISCOUNT_EMAIL, c, 100).template for c in range(200)} == {
-        "welcome_2_b"
-    }
+    assert {
+        variant_for("welcome_series", DISCOUNT_EMAIL, c, preconfigured_test(DISCOUNT_EMAIL, 0)).template
+        for c in range(200)
+    } == {"welcome_2"}
+    assert {
+        variant_for("welcome_series", DISCOUNT_EMAIL, c, preconfigured_test(DISCOUNT_EMAIL, 100)).template
+        for c in range(200)
+    } == {"welcome_2_b"}
+
+
+def test_once_a_winner_is_declared_every_shopper_gets_it():
+    test = shares(34, 33, 33).decided("C", datetime(2026, 1, 1, tzinfo=UTC), "C has 97% chance of being best")
+
+    assert {variant_for("welcome_series", DISCOUNT_EMAIL, c, test).name for c in range(500)} == {"C"}
 
 
 def test_each_test_shuffles_contacts_on_its_own():
@@ -35,7 +84,72 @@ def test_each_test_shuffles_contacts_on_its_own():
 
 
 def test_a_step_without_a_test_has_no_variant():
-    welcome = get_flow("welcome_series").sends()[0]
+    assert variant_for("welcome_series", WELCOME_EMAIL, 42, None) == Variant(None, "welcome_1")
 
-    assert variant_for("welcome_series", welcome, 42, 50) == variant_for("welcome_series", welcome, 7, 50)
-    assert variant_for("welcome_series", welcome, 42, 50).name is None
+
+def test_a_catalogue_step_with_a_b_template_ships_with_a_test_and_others_have_none():
+    tests = step_tests(get_flow("welcome_series").sends(), None, {"discount_email": 30})
+
+    assert set(tests) == {"discount_email"}
+    assert [(v.name, v.template, v.share) for v in tests["discount_email"].variants] == [
+        ("A", "welcome_2", 70),
+        ("B", "welcome_2_b", 30),
+    ]
+
+
+def test_a_stopped_test_stays_stopped_even_on_a_catalogue_step():
+    assert step_tests(get_flow("welcome_series").sends(), {"ab_tests": {"discount_email": None}}, {}) == {}
+
+
+def test_a_stored_test_reads_back_with_its_winner():
+    sms = SMS
+    test = clean_test(
+        sms,
+        {
+            "variants": [{"share": 40}, {"share": 30, "content": True}, {"share": 30, "delay_minutes": 30}],
+            "metric": "orders",
+            "minimum_sample": 50,
+            "threshold": 95,
+        },
+    ).decided("B", datetime(2026, 1, 2, tzinfo=UTC), "B won")
+
+    (read,) = step_tests((sms,), {"ab_tests": {sms.setting: test.stored()}}, {}).values()
+
+    assert read == test
+    assert read.variant("B").template == f"{sms.template}~b"
+    assert read.variant("C").delay == timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("variants", "field"),
+    [
+        ([{"share": 100}], "variants"),
+        ([{"share": 50}, {"share": 40, "subject": "Hi"}], "variants"),
+        ([{"share": 50}, {"share": 50}], "variants"),
+        ([{"share": "half"}, {"share": 50, "subject": "Hi"}], "share_A"),
+        ([{"share": 50}, {"share": 50, "delay_minutes": -5}], "delay_B"),
+    ],
+)
+def test_a_test_is_refused_with_the_field_at_fault(variants, field):
+    with pytest.raises(ABTestError) as refused:
+        clean_test(
+            DISCOUNT_EMAIL, {"variants": variants, "metric": "clicks", "minimum_sample": 10, "threshold": 95}
+        )
+
+    assert field in refused.value.problems
+
+
+def test_an_sms_variant_has_no_subject():
+    sms = SMS
+
+    with pytest.raises(ABTestError) as refused:
+        clean_test(
+            sms,
+            {
+                "variants": [{"share": 50}, {"share": 50, "subject": "Hi"}],
+                "minimum_sample": 10,
+                "threshold": 95,
+            },
+        )
+
+    assert "subject_B" in refused.value.problems

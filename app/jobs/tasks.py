@@ -23,6 +23,7 @@ from app.jobs.steps import StepExecutor
 from app.jobs.unit_of_work import unit_of_work
 from app.messaging.actions import ContactActions
 from app.messaging.sender import MessageSender
+from app.reports.ab_tests import decide_winners
 from app.reports.attribution import Windows
 from app.storefront.activity import Activity, feed_activity
 from flows.runner import StepRunner
@@ -103,11 +104,14 @@ def process_storefront_activity(activities: list[dict[str, Any]]) -> int:
 
 
 def calendar_tick() -> dict[str, int]:
-    """Start what the calendar says is due: dates, lapsed and unengaged shoppers, alert batches."""
+    """Start what the calendar says is due: dates, lapsed and unengaged shoppers, alert batches;
+    then declare the A/B winners whose figures now pass their rule (a few grouped queries per test)."""
     services = current_services()
     now = services.clock.now()
     with unit_of_work(db.session(), services.clock, _scheduler()) as work:
         counts = run_calendar(db.session(), work.engine, now)
+    if decide_winners(db.session(), now):
+        db.session.commit()
     if any(counts.values()):
         log.info("calendar tick at %s: %s", now.isoformat(), counts)
     return counts

@@ -39,6 +39,7 @@ from app.core.errors import StoreflowError
 from app.core.locales import format_day, format_money
 from app.messaging.gsm7 import plain_gsm7
 from app.messaging.template_limits import BoundedSandbox, render_bounded, time_limit
+from flows.ab import bundled_template
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "flows" / "templates"
 OVERRIDES_KEY = "templates"
@@ -125,8 +126,9 @@ _SANDBOX = {
 
 
 def template_source(template: str, part: str) -> str:
-    """Return the bundled source of one part of a template, as the editor starts from."""
-    return (TEMPLATE_DIR / f"{template}{SUFFIXES[part]}").read_text()
+    """Return the bundled source of one part of a template, as the editor starts from (an A/B
+    variant's own template starts from its step's)."""
+    return (TEMPLATE_DIR / f"{bundled_template(template)}{SUFFIXES[part]}").read_text()
 
 
 def stored_overrides(overrides: Mapping[str, Any] | None, template: str) -> dict[str, str]:
@@ -198,7 +200,7 @@ def _clip(text: str, limit: int) -> str:
 def _render_part(template: str, part: str, context: dict[str, Any], source: str | None) -> str:
     if source is None:
         try:
-            return _ENV.get_template(f"{template}{SUFFIXES[part]}").render(context)
+            return _ENV.get_template(f"{bundled_template(template)}{SUFFIXES[part]}").render(context)
         except TemplateError as exc:
             raise TemplateRenderError(f"{template} ({part}): {exc}") from exc
     compiled = compile_part(part, source)

@@ -42,7 +42,7 @@ from app.messaging.link_policy import message_link_policy
 from app.messaging.links import LinkRewriter, click_url
 from app.messaging.recipients import address_problem, needs_consent, recipient, unreachable
 from app.messaging.recovery import SendRecovery
-from app.messaging.render import Rendered, TemplateRenderError
+from app.messaging.render import Rendered, TemplateRenderError, render_subject
 from app.messaging.send_errors import ExpiredSubscriptionError, PermanentSendError, TransientSendError
 from app.messaging.send_rules import SendRules
 from app.messaging.signed_links import unsubscribe_url
@@ -52,7 +52,7 @@ from app.shops.platform import DiscountIssuer, PlatformDirectory
 from app.shops.settings import sender_identity
 from app.storecheck.cache import LiveCache
 from app.storecheck.check import StoreCheck
-from flows.ab import variant_for
+from flows.ab import Variant, ab_facts, variant_for, variant_hold
 from flows.conditions import check_guard
 from flows.decisions import consent_facts, record_message_decision, sent_facts
 from flows.definitions import Flow, Send
@@ -102,6 +102,11 @@ class MessageSender:
         now = self.clock.now()
         if message.status in FINAL_STATUSES:
             return DONE
+        test = flow_settings(self.session, enrollment.shop_id, flow.key).ab_tests.get(step.setting)
+        variant = test.variant(message.variant) if test is not None else None
+        held_back = variant_hold(_made_at(message), variant)
+        if held_back is not None and held_back > now:
+            return SendOutcome(retry_at=held_back)
         shop = self.session.get_one(Shop, enrollment.shop_id)
         if message.status == SENDING:
             settled = self._recovery(self.channels(shop, step.channel)).settle(message, now)
@@ -130,7 +135,7 @@ class MessageSender:
             return content.outcome
         try:
             outgoing, fallback, language = self._compose(
-                shop, contact, subject, enrollment, step, message, content.variables
+                shop, contact, subject, enrollment, step, message, content.variables, variant
             )
         except TemplateRenderError as exc:
             message.record(FAILED, now, f"template error: {exc}")
@@ -140,7 +145,7 @@ class MessageSender:
             return DONE
         if not self._claim(message, enrollment, now):
             return SendOutcome(retry_at=now + SENDING_LEASE * self.clock.speedup)
-        facts = {**content.facts, "language": language.language}  # the decision log's "sent in German"
+        facts = {**content.facts, "language": language.language, **ab_facts(test)}
         return Delivery(self, message, outgoing, self.channels(shop, step.channel), facts, fallback)
 
     def _discount_issuer(self, shop: Shop) -> DiscountIssuer:
@@ -159,7 +164,7 @@ class MessageSender:
         if message is not None:
             return message
         settings = flow_settings(self.session, enrollment.shop_id, flow.key)
-        variant = variant_for(flow.key, step, enrollment.contact_id, settings.ab_percent.get(step.setting, 0))
+        variant = variant_for(flow.key, step, enrollment.contact_id, settings.ab_tests.get(step.setting))
         message = Message(
             shop_id=enrollment.shop_id,
             enrollment_id=enrollment.id,
@@ -223,9 +228,10 @@ class MessageSender:
         step: Send,
         message: Message,
         extras: dict[str, Any],
+        variant: Variant | None = None,
     ) -> tuple[OutgoingMessage, str | None, LanguageChoice]:
-        """Render the message in the shopper's language; also say why the merchant's template was set
-        aside, when it was."""
+        """Render the message (the A/B variant's, when the shopper drew one) in the shopper's language;
+        also say why the merchant's template was set aside, when it was."""
         link = unsubscribe_url(
             self.config.app_url, self.config.secret_key, shop.id, contact.id, step.channel, message.id
         )
@@ -244,6 +250,8 @@ class MessageSender:
             log.warning("message %s: custom template failed, default used: %s", message.id, rendered.fallback)
         if rendered.warning:
             message.record(PENDING, self.clock.now(), rendered.warning)
+        if variant is not None and variant.subject and step.channel != "sms":
+            rendered = replace(rendered, subject=render_subject(template, context, variant.subject))
         rendered = self._track_links(rendered, message, shop)
         found = recipient(self.session, contact, step.channel)
         assert found is not None
@@ -379,6 +387,11 @@ class MessageSender:
             "shop %s: sent message %s (%s %s)", message.shop_id, message.id, message.flow_key, message.channel
         )
         return DONE
+
+
+def _made_at(message: Message) -> datetime:
+    """When the step first reached this message, in flow time (its first timeline entry)."""
+    return datetime.fromisoformat(message.timeline[0]["at"])
 
 
 @dataclass

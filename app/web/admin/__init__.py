@@ -1,6 +1,7 @@
 """The merchant's admin: one module per page, all on one blueprint that scopes every request to a shop."""
 
 from app.web.admin import (
+    ab_tests,
     consent_settings,
     contacts,
     deliveries,
@@ -22,6 +23,7 @@ from app.web.admin import (
 from app.web.admin.blueprint import bp
 
 __all__ = [
+    "ab_tests",
     "bp",
     "consent_settings",
     "contacts",

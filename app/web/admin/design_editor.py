@@ -22,6 +22,7 @@ from app.jobs.services import current_services
 from app.messaging.designed import DESIGNS_KEY, jinja_body_edited, stored_design
 from app.messaging.render import render_subject, stored_overrides
 from app.web.admin.sample_data import sample_context
+from app.web.admin.template_editor import shop_sends
 from flows.definitions import Flow, Send
 
 
@@ -40,12 +41,13 @@ class Designer:
     jinja_wins: bool
 
 
-def email_sends(flow: Flow) -> tuple[Send, ...]:
-    return tuple(send for send in flow.editable_sends() if send.channel == "email")
+def email_sends(shop: Shop, flow: Flow) -> tuple[Send, ...]:
+    """The flow's emails this shop can design, the own templates of its A/B variants included."""
+    return tuple(send for send in shop_sends(shop, flow) if send.channel == "email")
 
 
-def find_email_send(flow: Flow, step: str) -> Send | None:
-    return next((send for send in email_sends(flow) if send.setting == step), None)
+def find_email_send(shop: Shop, flow: Flow, step: str) -> Send | None:
+    return next((send for send in email_sends(shop, flow) if send.setting == step), None)
 
 
 def designer_for(shop: Shop, flow: Flow, send: Send) -> Designer:
@@ -59,7 +61,7 @@ def designer_for(shop: Shop, flow: Flow, send: Send) -> Designer:
         preview = None
     return Designer(
         send=send,
-        sends=email_sends(flow),
+        sends=email_sends(shop, flow),
         document=document,
         saved=stored is not None,
         brand=brand,

@@ -162,7 +162,7 @@ def _refusal(error: DesignError) -> tuple[Response, int]:
 
 def _email_step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
     flow = flow_or_404(flow_key)
-    send = find_email_send(flow, step)
+    send = find_email_send(current_shop(), flow, step)
     if send is None:
         abort(404)
     return flow, send

@@ -1,5 +1,5 @@
-"""Flow detail: the steps as a timeline (delays, switches, conditions, A/B shares), the flow's own
-settings, the rules that end it, and per-variant results of its A/B tests.
+"""Flow detail: the steps as a timeline (delays, switches, conditions, A/B tests), the flow's own
+settings, the rules that end it, and per-variant results of its A/B tests (``ab_tests``).
 
 The template editor on the same page is served by ``flow_templates``; the form is read by
 ``flow_form`` and worded by ``flow_phrases``.
@@ -18,16 +18,17 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.db import db
 from app.db.models import Shop
 from app.jobs.services import current_services
+from app.reports.ab_tests import ABReport
 from app.reports.attribution import Windows
 from app.reports.incrementality import Incrementality, shop_incrementality
-from app.reports.queries import Report, StepTotals, Totals
+from app.reports.queries import Report, Totals
 from app.simulation.scenarios import SCENARIOS
+from app.web.admin.ab_tests import step_report
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.confirmation import ask, confirmed
 from app.web.admin.figures import period_report
 from app.web.admin.flow_form import (
     field_errors,
-    submitted_ab,
     submitted_conditions,
     submitted_delays,
     submitted_holdout,
@@ -41,7 +42,7 @@ from app.web.admin.journey_view import journey_view
 from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.period import PRESETS, Period, deltas, requested_period
 from app.web.admin.step_languages import editing_language
-from app.web.admin.template_editor import Editor, editor_for, find_send
+from app.web.admin.template_editor import Editor, editor_for, find_send, shop_sends
 from flows.catalogue import CATALOGUE
 from flows.definitions import Act, Flow, Param, Purpose, Send, Wait
 from flows.params import display
@@ -54,15 +55,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TimelineStep:
     """One step as the timeline shows it: a wait with its hours, or a message or action with its
-    switch, its condition, and (for an A/B test) its B share and each side's results."""
+    switch, its condition, and (for an A/B test) each variant's results and the test's status."""
 
     step: Wait | Send | Act
     hours: str = ""
     on: bool = False
     customized: bool = False
     condition: str = ""
-    ab_percent: int | None = None
-    variants: tuple[StepTotals, ...] = ()
+    ab: ABReport | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def flow_detail(flow_key: str, step: str | None = None, lang: str | None = None)
     """Show one flow's steps, settings, rules, and the template editor of one of its messages (in the
     language ``?lang=`` names, when it names one; ``lang`` is given when a save renders the page)."""
     flow = flow_or_404(flow_key)
-    if step is not None and find_send(flow, step) is None:
+    if step is not None and find_send(flow, step, shop_sends(current_shop(), flow)) is None:
         abort(404)
     return render_detail(flow, step=step, language=editing_language(lang or request.args.get("lang")))
 
@@ -103,8 +103,7 @@ def update_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
             submitted_steps(flow),
             submitted_params(flow) if request.form.get("params_shown") else {},
             submitted_conditions(flow),
-            submitted_ab(flow),
-            submitted_holdout(),
+            holdout=submitted_holdout(),
         )
     except FlowSettingsError as exc:
         problems.update(exc.problems or {"form": str(exc)})
@@ -154,7 +153,7 @@ def render_detail(
         status=status,
         card=card,
         flow=flow,
-        timeline=_timeline(card, editor.customized_templates, report.per_step),
+        timeline=_timeline(card, editor.customized_templates),
         params=[
             ParamField(param, display(param, card.settings.param(param.setting))) for param in flow.params
         ],
@@ -197,30 +196,20 @@ def _card(flow: Flow, settings: dict[str, ResolvedSettings], shop: Shop, report:
     return next(card for card in cards if card.flow.key == flow.key)
 
 
-def _timeline(card: FlowCard, customized: frozenset[str], per_step: list[StepTotals]) -> list[TimelineStep]:
+def _timeline(card: FlowCard, customized: frozenset[str]) -> list[TimelineStep]:
     steps = []
     tuning = card.settings
-    for index, step in enumerate(card.flow.steps):
+    for step in card.flow.steps:
         if isinstance(step, Wait):
             steps.append(TimelineStep(step, hours=hours(tuning.delay(step))))
             continue
-        variants: tuple[StepTotals, ...] = ()
-        ab_percent = None
-        if isinstance(step, Send) and step.variant_b:
-            ab_percent = tuning.ab_percent[step.setting]
-            variants = tuple(
-                row
-                for row in per_step
-                if row.flow_key == card.flow.key and row.step_index == index and row.variant
-            )
         steps.append(
             TimelineStep(
                 step,
                 on=tuning.step_enabled(step),
                 customized=isinstance(step, Send) and step.template in customized,
                 condition=tuning.conditions[step.setting],
-                ab_percent=ab_percent,
-                variants=variants,
+                ab=step_report(card.flow, step) if isinstance(step, Send) else None,
             )
         )
     return steps

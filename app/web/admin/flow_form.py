@@ -1,5 +1,5 @@
-"""Read a flow's settings form: delays in hours, step switches, conditions, A/B and holdout shares,
-parameters.
+"""Read a flow's settings form: delays in hours, step switches, conditions, the holdout share,
+parameters (A/B tests have their own form, ``ab_tests``).
 
 Everything read here is validated by ``flows.settings.validate_overrides`` before it is stored; a
 value that cannot even be read (hours that are not a number) is noted here, so the merchant hears
@@ -20,7 +20,6 @@ FIELD_PREFIXES = {
     "steps": "step_",
     "params": "param_",
     "conditions": "condition_",
-    "ab": "ab_",
 }
 
 
@@ -56,14 +55,6 @@ def submitted_conditions(flow: Flow) -> dict[str, Any]:
         step.setting: request.form[f"condition_{step.setting}"]
         for step in flow.switchable()
         if f"condition_{step.setting}" in request.form
-    }
-
-
-def submitted_ab(flow: Flow) -> dict[str, Any]:
-    return {
-        send.setting: request.form[f"ab_{send.setting}"]
-        for send in flow.sends()
-        if send.variant_b and f"ab_{send.setting}" in request.form
     }
 
 

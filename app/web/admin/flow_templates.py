@@ -25,6 +25,7 @@ from app.web.admin.template_editor import (
     plain_error,
     preview_parts,
     save_parts,
+    shop_sends,
     submitted_sources,
 )
 from app.web.admin.test_send import TestSendError, send_test
@@ -104,7 +105,7 @@ def _language() -> str | None:
 
 def _step_or_404(flow_key: str, step: str) -> tuple[Flow, Send]:
     flow = flow_or_404(flow_key)
-    send = find_send(flow, step)
+    send = find_send(flow, step, shop_sends(current_shop(), flow))
     if send is None:
         abort(404)
     return flow, send

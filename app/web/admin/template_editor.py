@@ -39,7 +39,9 @@ from app.messaging.render import (
 from app.messaging.template_errors import PlainError, explain
 from app.web.admin.sample_data import sample_context
 from app.web.admin.step_languages import StepLanguages, language_strip, translation_parts
+from flows.ab import editable_sends
 from flows.definitions import Flow, Send
+from flows.settings import flow_settings
 
 MAX_PART_LENGTH = 100_000
 LABELS = {
@@ -87,9 +89,15 @@ class Editor:
         return replace(self, refused=True)
 
 
-def find_send(flow: Flow, step: str | None) -> Send | None:
-    """Return the flow's send step with this setting name; the first one when none is named."""
-    sends = flow.editable_sends()
+def shop_sends(shop: Shop, flow: Flow) -> tuple[Send, ...]:
+    """Every message of the flow this shop can edit, its A/B variants' own templates included."""
+    return editable_sends(flow, flow_settings(db.session(), shop.id, flow.key).ab_tests)
+
+
+def find_send(flow: Flow, step: str | None, sends: tuple[Send, ...] | None = None) -> Send | None:
+    """Return the flow's send step with this setting name (among ``sends``, the flow's own when not
+    given); the first one when none is named."""
+    sends = sends or flow.editable_sends()
     if step is None:
         return sends[0]
     return next((send for send in sends if send.setting == step), None)
@@ -102,9 +110,10 @@ def editor_for(
     sources: dict[str, str] | None = None,
     language: str | None = None,
 ) -> Editor:
-    """Build the editor for a step (or its translation into ``language``) from what is saved, or
-    from unsaved sources a merchant submitted."""
-    send = find_send(flow, step) or flow.editable_sends()[0]
+    """Build the editor for a step (an A/B variant's own template included) or its translation into
+    ``language``, from what is saved, or from unsaved sources a merchant submitted."""
+    sends = shop_sends(shop, flow)
+    send = find_send(flow, step, sends) or sends[0]
     stored = _stored(shop, flow)
     if language is None:
         saved = stored_overrides(stored, send.template)
@@ -129,7 +138,7 @@ def editor_for(
     resettable = bool(saved) if language else send.template in customized
     return Editor(
         send,
-        flow.editable_sends(),
+        sends,
         parts,
         preview,
         error,
