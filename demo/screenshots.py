@@ -109,6 +109,12 @@ SHOTS = (
         "The email designer: the first reminder's blocks, previewed at 600 and 375 px, and the brand kit",
     ),
     Shot(
+        "ab-test",
+        "admin.ab_test",
+        "/admin/flows/welcome_series/steps/discount_email/ab",
+        "An A/B test: the welcome discount's subjects, each variant's figures and chance of being best",
+    ),
+    Shot(
         "messages",
         "admin.messages",
         "/admin/messages",
