@@ -16,7 +16,7 @@ A request's language, first match wins:
    may not get its cookie back;
 2. the language remembered in the session;
 3. the shop's admin language, chosen in Settings (``shop.settings["admin_language"]``);
-4. the browser's Accept-Language, best match among the shipped languages;
+4. the browser's Accept-Language: its most wanted language that we ship;
 5. English, the language the templates are written in. Nobody chose it then, so dates and numbers
    stay in the shop's own locale (``language_was_chosen``; ``formatting.display_locale``).
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, refresh
 
 # English first: it is the source language and the last fallback.
 LANGUAGES = ("en", "de")
@@ -85,8 +85,13 @@ def _chosen_language() -> str | None:
         chosen = shipped_language((identity.shop.settings or {}).get(SHOP_SETTING))
         if chosen:
             return chosen
-    best: str | None = request.accept_languages.best_match(LANGUAGES)
-    return best
+    # By quality, each tag read as its language: "de-AT;q=0.8" wins over "en;q=0.5" (Werkzeug's
+    # best_match would prefer the exact "en").
+    for tag, _quality in request.accept_languages:
+        language = shipped_language(tag)
+        if language:
+            return language
+    return None
 
 
 def current_language() -> str:
@@ -105,5 +110,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_language)
+    # Flask-Babel caches the language on ``g``, which outlives a request wherever an app context was
+    # already pushed (the test client, CLI commands): each request picks its own.
+    app.before_request(refresh)
     app.jinja_env.filters["tr"] = translated
     app.jinja_env.globals["current_language"] = current_language
