@@ -49,7 +49,7 @@ def test_the_committed_template_holds_exactly_the_strings_the_sources_mark():
 
     missing = ids(extracted) - ids(template)
     stale = ids(template) - ids(extracted)
-    assert not missing, f"run `python -m app.web.i18n_extract` and translate: {sorted(map(str, missing))[:10]}"
+    assert not missing, f"extract (docs/translations.md) and translate: {sorted(map(str, missing))[:10]}"
     assert not stale, f"strings no source marks any more: {sorted(map(str, stale))[:10]}"
 
 
@@ -172,3 +172,26 @@ def test_catalogue_words_from_domain_code_are_translated_at_the_web_edge(client,
     assert "Verlorene Verkäufe zurückholen" in flows  # flows/definitions.py GOAL_LABELS
     assert heading(flow).startswith("Rückgewinnung abgebrochener Kassenvorgänge")  # the catalogue's name
     assert "Warten vor der ersten E-Mail" in flow  # a step's label
+
+
+def test_the_shops_admin_language_from_settings_applies_when_the_host_admin_names_none(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com")
+    csrf_token = log_in(client, shop.id)
+
+    saved = client.post(
+        "/admin/settings/language", data={"language": "de", "csrf_token": csrf_token}, follow_redirects=True
+    )
+    later = client.get("/admin/settings", headers={"Accept-Language": "en-US"}).text
+
+    assert "Admin-Sprache gespeichert." in saved.text
+    assert heading(later) == "Einstellungen"
+    assert 'value="de" lang="de" selected' in later
+
+
+def test_the_host_admins_locale_outranks_the_shops_admin_language(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com", settings={"admin_language": {"language": "de"}})
+    log_in(client, shop.id)
+
+    page = client.get("/admin/settings?locale=en").text
+
+    assert heading(page) == "Settings"

@@ -15,7 +15,7 @@ A request's language, first match wins:
    in the session, and admin links carry it too (``page.EMBEDDED_ARGS``), since an embedded frame
    may not get its cookie back;
 2. the language remembered in the session;
-3. the shop's admin language, chosen in Settings (``shop.settings["admin_language"]``);
+3. the shop's admin language, chosen in Settings (``admin/language_settings.py``);
 4. the browser's Accept-Language: its most wanted language that we ship;
 5. English, the language the templates are written in. Nobody chose it then, so dates and numbers
    stay in the shop's own locale (``language_was_chosen``; ``formatting.display_locale``).
@@ -82,7 +82,8 @@ def _chosen_language() -> str | None:
         return remembered
     identity = g.get("identity")
     if identity is not None:
-        chosen = shipped_language((identity.shop.settings or {}).get(SHOP_SETTING))
+        stored = (identity.shop.settings or {}).get(SHOP_SETTING)
+        chosen = shipped_language(stored.get("language") if isinstance(stored, dict) else None)
         if chosen:
             return chosen
     # By quality, each tag read as its language: "de-AT;q=0.8" wins over "en;q=0.5" (Werkzeug's

@@ -68,9 +68,8 @@ def extract_messages(root: Path = ROOT) -> Catalog:
     with BABEL_CFG.open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     catalog = Catalog(project="Storeflow", charset="utf-8")
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=("NOTE:",), strip_comment_tags=True
-    ):
+    found = extract_from_dir(str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=("NOTE:",))
+    for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 

@@ -52,9 +52,11 @@ from app.shops.settings import (
     store_section,
 )
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.language_settings import admin_language_setting
 from app.web.admin.page import finish, render_page
 from app.web.admin.provider_checks import ProviderCheckError, check_sendgrid_key, check_twilio_account
 from app.web.admin.test_send import EMAIL
+from app.web.i18n import LANGUAGE_NAMES
 from app.web.platforms import platform_of
 
 log = logging.getLogger(__name__)
@@ -247,6 +249,8 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         store_check=section(shop, STORE_CHECK),
         cap=section(shop, FREQUENCY_CAP),
         consent=section(shop, DISCLOSURE_SECTION),
+        admin_language=admin_language_setting(),
+        languages=LANGUAGE_NAMES,
         saleor=_saleor_card(shop) if platform_of(shop).takes_checkout_url else None,
         events_url=f"{config.app_url}{STOREFRONT_EVENTS_PATH}",
         script_url=f"{config.app_url}{STOREFRONT_SCRIPT_PATH}",
