@@ -14,6 +14,7 @@ same way ``tests/test_admin_i18n.py`` re-extracts it to prove the committed one 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +29,8 @@ from flows.definitions import Flow
 ROOT = Path(__file__).resolve().parents[2]
 BABEL_CFG = ROOT / "babel.cfg"
 TEMPLATE = ROOT / "app" / "translations" / "messages.pot"
+# The template's header date, fixed: the .pot and each .po then change only when a string does.
+CREATED = datetime(2026, 12, 4, tzinfo=UTC)
 # gettext, ngettext, _ ... and the domain's no-op marker (app/core/i18n.py).
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 
@@ -67,7 +70,7 @@ def extract_messages(root: Path = ROOT) -> Catalog:
     """Extract every admin string under ``root`` as ``babel.cfg`` says, into a catalogue template."""
     with BABEL_CFG.open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    catalog = Catalog(project="Storeflow", charset="utf-8")
+    catalog = Catalog(project="Storeflow", charset="utf-8", creation_date=CREATED)
     found = extract_from_dir(str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=("NOTE:",))
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
