@@ -19,11 +19,15 @@ from babel.messages.pofile import read_po
 
 from app.reports.queries import FlowTotals, Report, Totals
 from app.web.admin import figures
+from app.web.admin.script_words import SCRIPT_WORDS
 from app.web.i18n import LANGUAGES, shipped_language
 from app.web.i18n_extract import TEMPLATE, extract_messages
 from tests.support.admin import log_in
 
 GERMAN = Path(TEMPLATE).parent / "de" / "LC_MESSAGES"
+SCRIPTS = sorted((Path(TEMPLATE).parents[1] / "static" / "admin").glob("*.js"))
+# A word a script looks up in the page's language: t("Saving…").
+SCRIPT_LOOKUP = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"\)')
 # A placeholder a translation must keep: %(name)s, %(num)d, a literal %%, str.format's {0}.
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%|\{\d\}")
 
@@ -195,3 +199,25 @@ def test_the_host_admins_locale_outranks_the_shops_admin_language(client, factor
     page = client.get("/admin/settings?locale=en").text
 
     assert heading(page) == "Settings"
+
+
+def test_every_word_the_admins_scripts_look_up_is_served_translated():
+    source = "\n".join(script.read_text() for script in SCRIPTS)
+
+    looked_up = set(SCRIPT_LOOKUP.findall(source))
+    never_written = [word for word in SCRIPT_WORDS if f'"{word}"' not in source]
+
+    assert looked_up <= set(SCRIPT_WORDS), sorted(looked_up - set(SCRIPT_WORDS))
+    assert not never_written, never_written
+
+
+def test_a_german_page_carries_its_scripts_words_in_german(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com")
+    log_in(client, shop.id)
+
+    page = client.get("/admin/settings?locale=de").text
+
+    words = re.search(r'<script type="application/json" id="storeflow-words">(.*?)</script>', page, re.S)
+    assert words is not None
+    assert '"Leave without saving?": "' in words.group(1)
+    assert "Ohne Speichern verlassen?" in words.group(1)

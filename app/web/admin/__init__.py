@@ -17,6 +17,7 @@ from app.web.admin import (
     login,
     messages,
     overview,
+    script_words,
     settings,
 )
 from app.web.admin.blueprint import bp
@@ -39,5 +40,6 @@ __all__ = [
     "login",
     "messages",
     "overview",
+    "script_words",
     "settings",
 ]
