@@ -152,10 +152,12 @@ def _submitted_design() -> Design:
 
 def _json_body() -> Any:
     if (request.content_length or 0) > MAX_DESIGN_BYTES:
-        raise DesignError([Problem("design", f"is larger than {MAX_DESIGN_BYTES // 1024} KB")])
+        raise DesignError(
+            [Problem("design", gettext("is larger than %(size)s KB", size=MAX_DESIGN_BYTES // 1024))]
+        )
     body = request.get_json(silent=True)
     if body is None:
-        raise DesignError([Problem("design", "must be sent as JSON")])
+        raise DesignError([Problem("design", gettext("must be sent as JSON"))])
     return body
 
 

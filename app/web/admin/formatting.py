@@ -33,6 +33,22 @@ from flows.catalogue import CATALOGUE
 DEFAULT_LOCALE = "en_US"
 CHANNELS = {"email": N_("Email"), "sms": N_("SMS"), "push": N_("Web push")}
 CHANNEL_WORDS = {"email": N_("email"), "sms": N_("SMS")}  # a channel inside a sentence
+# Message statuses, decision outcomes and enrollment states, as a badge names them.
+STATUS_WORDS = {
+    "pending": N_("Pending"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "delivered": N_("Delivered"),
+    "opened": N_("Opened"),
+    "clicked": N_("Clicked"),
+    "bounced": N_("Bounced"),
+    "failed": N_("Failed"),
+    "skipped": N_("Skipped"),
+    "deferred": N_("Deferred"),
+    "exited": N_("Exited"),
+    "active": N_("Active"),
+    "completed": N_("Completed"),
+}
 SUBJECT_KINDS = {"checkout": N_("Checkout"), "cart": N_("Cart"), "product": N_("Product")}
 # A subject key as flows write it: "order:5778367414999", "checkout:<token>", "contact:8".
 SUBJECT_KEY = re.compile(r"\b(order|checkout|cart|contact|product):([\w\-.@]+)")
@@ -138,6 +154,12 @@ def channel_label(channel: str | None) -> str:
     """Name a message channel: the one label every page uses."""
     known = CHANNELS.get(channel or "")
     return gettext(known) if known else (channel or "—").capitalize()
+
+
+def status_label(status: str | None) -> str:
+    """Name a status on a badge or in a filter ("Sent", "Übersprungen")."""
+    known = STATUS_WORDS.get(status or "")
+    return gettext(known) if known else (status or "—").replace("_", " ").capitalize()
 
 
 def flow_name(key: str) -> str:
@@ -265,6 +287,7 @@ def amount(value: Decimal | float | int | None, currency: str | None = None) -> 
 
 
 bp.add_app_template_filter(channel_label, "channel")
+bp.add_app_template_filter(status_label, "status")
 bp.add_app_template_filter(flow_name, "flow_name")
 bp.add_app_template_filter(merchant_reason, "reason")
 bp.add_app_template_filter(plain_words, "plain")

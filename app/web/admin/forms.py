@@ -121,7 +121,7 @@ def _save(form: SignupForm) -> WerkzeugResponse | tuple[str, int]:
     if name_error:
         errors["name"] = name_error
     if status not in STATUSES:
-        errors["status"] = "choose draft or live"
+        errors["status"] = gettext("choose draft or live")
     if errors or design is None:
         return _editor(form if form.id else None, values, errors, status=400)
     form.name, form.status, form.design = name, status, design.as_dict()

@@ -55,6 +55,13 @@ class Period:
             return ngettext("Last %(num)d day", "Last %(num)d days", self.preset)
         return ngettext("%(num)d day", "%(num)d days", self.days)
 
+    @property
+    def in_sentence(self) -> str:
+        """The label as it stands inside a sentence ("Totals for the last 30 days")."""
+        if self.preset is not None:
+            return ngettext("last %(num)d day", "last %(num)d days", self.preset)
+        return ngettext("%(num)d day", "%(num)d days", self.days)
+
 
 @dataclass(frozen=True)
 class Delta:

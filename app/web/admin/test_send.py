@@ -70,11 +70,13 @@ def _address(channel: str, to: str, shop: Shop) -> str:
         )
     if channel == "email":
         if not EMAIL.fullmatch(to):
-            raise TestSendError("Enter the email address to send the test to, like you@example.com.")
+            raise TestSendError(gettext("Enter the email address to send the test to, like you@example.com."))
         return to
     phone = normalize_phone(to, None)
     if phone is None:
-        raise TestSendError("Enter the phone number to send the test to, with its country code (+1…).")
+        raise TestSendError(
+            gettext("Enter the phone number to send the test to, with its country code (+1…).")
+        )
     return phone
 
 
