@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo demo-output screenshots test lint install install-dev
+.PHONY: demo demo-output screenshots test lint install install-dev translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: install-dev lint
 	@status=0; $(BIN)/pytest || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
+
+## make translations: extract the admin's strings, merge them into each language, compile (docs/translations.md)
+translations: install
+	$(BIN)/python -m app.web.i18n_extract
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 lint:
 	$(BIN)/ruff check .

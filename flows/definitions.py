@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.events import EventKind
+from app.core.i18n import N_
 
 
 class Purpose(StrEnum):
@@ -37,10 +38,10 @@ class Goal(StrEnum):
 
 
 GOAL_LABELS = {
-    Goal.RECOVER: "Recover lost sales",
-    Goal.CONVERT: "Convert interest",
-    Goal.RETAIN: "Retain customers",
-    Goal.GROW: "Grow your list",
+    Goal.RECOVER: N_("Recover lost sales"),
+    Goal.CONVERT: N_("Convert interest"),
+    Goal.RETAIN: N_("Retain customers"),
+    Goal.GROW: N_("Grow your list"),
 }
 
 

@@ -15,7 +15,7 @@ from app.core.crypto import TokenCipher, TokenDecryptionError
 from app.core.logs import configure_logging
 from app.db import db
 from app.jobs.services import Services, attach_services
-from app.web import query_params
+from app.web import i18n, query_params
 from app.web.extensions import csrf, migrate, sqlalchemy
 from app.web.framing import protect_from_framing
 from app.web.sessions import CookieSessionExceptWebhooks
@@ -54,6 +54,7 @@ def create_app(
     db.bind(sqlalchemy.session)
     migrate.init_app(app, sqlalchemy, directory=str(_migrations_dir()))
     csrf.init_app(app)
+    i18n.init_app(app)
     attach_services(
         app,
         Services(

@@ -92,10 +92,12 @@ def shop(app, factory):
     )
 
 
-def open_in_dashboard(page: Page, live_server: str, dashboard: StandInDashboard) -> FrameLocator:
+def open_in_dashboard(
+    page: Page, live_server: str, dashboard: StandInDashboard, query: str = ""
+) -> FrameLocator:
     token = json.dumps(signing_key("k1").dashboard_token())
     dashboard.html = DASHBOARD.format(
-        src=f"{live_server}/saleor/app?saleorApiUrl={API_URL}", token=token
+        src=f"{live_server}/saleor/app?saleorApiUrl={API_URL}{query}", token=token
     ).encode()
     page.goto(f"{dashboard.origin}/dashboard/")
     return page.frame_locator("#app")
@@ -158,3 +160,15 @@ def test_inside_the_dashboard_pages_keep_their_address_and_back_goes_back(
     expect(admin.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
     frame.evaluate("location.reload()")
     expect(admin.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+
+
+def test_the_dashboards_locale_opens_the_admin_in_its_language_and_keeps_it_on_every_link(
+    app, saleor, shop, live_server, page, stand_in_dashboard
+):
+    # given the dashboard frames Storeflow with its language in the query, as it does (``locale``)
+    admin = open_in_dashboard(page, live_server, stand_in_dashboard, query="&locale=de")
+
+    # then the admin speaks German, and still does after following a link with the token
+    expect(admin.get_by_role("heading", name="Übersicht")).to_be_visible()
+    admin.get_by_role("navigation", name="Storeflow").get_by_role("link", name="Einstellungen").click()
+    expect(admin.get_by_role("heading", name="Einstellungen", exact=True)).to_be_visible()

@@ -12,6 +12,7 @@
   var errorBox = document.getElementById("design-errors");
   var timer = null;
   var sequence = 0;
+  var t = window.storeflowWord || function (word) { return word; };  // storeflow.js: the page's language
 
   var LABELS = {
     text: "Text", image: "Image", button: "Button", product_grid: "Product grid", cart_lines: "Cart lines",
@@ -81,17 +82,17 @@
       input = element("input", { type: "checkbox", id: id });
       input.checked = value !== false;
       label.appendChild(input);
-      label.appendChild(document.createTextNode(" " + spec[1]));
+      label.appendChild(document.createTextNode(" " + t(spec[1])));
       wrap.appendChild(label);
       input.addEventListener("change", function () { block[name] = input.checked; changed(); });
       return wrap;
     }
-    wrap.appendChild(element("label", { "for": id }, spec[1]));
+    wrap.appendChild(element("label", { "for": id }, t(spec[1])));
     if (spec[2] === "area") {
       input = element("textarea", { id: id, rows: "4" });
     } else if (spec[2] === "select") {
       input = element("select", { id: id });
-      spec[3].forEach(function (option) { input.appendChild(element("option", { value: option[0] }, option[1])); });
+      spec[3].forEach(function (option) { input.appendChild(element("option", { value: option[0] }, t(option[1]))); });
     } else {
       input = element("input", { id: id, type: spec[2] === "number" ? "number" : (spec[2] === "url" ? "url" : "text") });
     }
@@ -127,9 +128,10 @@
     return fields;
   }
 
-  function control(label, name, index, enabled, action) {
+  function control(english, name, index, enabled, action) {
+    var label = t(english);
     var button = element("button", { type: "button", "class": "btn small", "data-action": name,
-      "aria-label": label + " (block " + (index + 1) + ")" }, label);
+      "aria-label": label + " (" + t("block") + " " + (index + 1) + ")" }, label);
     button.disabled = !enabled;
     button.addEventListener("click", action);
     return button;
@@ -149,7 +151,7 @@
     design.blocks.forEach(function (block, index) {
       var item = element("li", { "class": "design-block", "data-type": block.type, id: "block-" + index });
       var head = element("div", { "class": "design-block-head" });
-      head.appendChild(element("h3", { tabindex: "-1" }, (index + 1) + ". " + (LABELS[block.type] || block.type)));
+      head.appendChild(element("h3", { tabindex: "-1" }, (index + 1) + ". " + (LABELS[block.type] ? t(LABELS[block.type]) : block.type)));
       var tools = element("div", { "class": "row" });
       tools.appendChild(control("Up", "up", index, index > 0, function () { move(index, -1); }));
       tools.appendChild(control("Down", "down", index, index < design.blocks.length - 1, function () { move(index, 1); }));
@@ -164,7 +166,7 @@
       var fields = element("div", { "class": "fields" });
       (FIELDS[block.type] || []).forEach(function (spec) { fields.appendChild(fieldFor(block, index, spec)); });
       item.appendChild(block.type === "social" ? socialFields(block, index) : fields);
-      if (block.type === "divider") { item.appendChild(element("p", { "class": "help" }, "A line between the blocks above and below.")); }
+      if (block.type === "divider") { item.appendChild(element("p", { "class": "help" }, t("A line between the blocks above and below."))); }
       list.appendChild(item);
     });
   }
@@ -202,12 +204,12 @@
     post(root.getAttribute("data-preview-url")).then(function (data) {
       if (mine !== sequence) { return; }
       showErrors(data.errors || []);
-      if (data.html) { showPreview(data); statusLine.textContent = note || "Preview updated."; }
+      if (data.html) { showPreview(data); statusLine.textContent = note || t("Preview updated."); }
     });
   }
 
   function changed() {
-    statusLine.textContent = "Unsaved changes.";
+    statusLine.textContent = t("Unsaved changes.");
     clearTimeout(timer);
     timer = setTimeout(function () { refresh(); }, 300);
   }
@@ -226,17 +228,17 @@
   });
   document.getElementById("save-design").addEventListener("click", function () {
     clearTimeout(timer);
-    statusLine.textContent = "Saving…";
+    statusLine.textContent = t("Saving…");
     post(root.getAttribute("data-save-url")).then(function (data) {
       showErrors(data.errors || []);
-      statusLine.textContent = data.saved ? "Design saved." : "Not saved: see the problems above.";
-      if (data.saved) { refresh("Design saved."); }
+      statusLine.textContent = data.saved ? t("Design saved.") : t("Not saved: see the problems above.");
+      if (data.saved) { refresh(t("Design saved.")); }
     });
   });
   document.getElementById("send-design-test").addEventListener("click", function () {
     var result = document.getElementById("design-test-result");
     var to = document.getElementById("design-test-to");
-    result.textContent = "Sending…";
+    result.textContent = t("Sending…");
     post(document.getElementById("design-test").getAttribute("data-test-url"), { design: design, to: to.value })
       .then(function (data) {
         var errors = data.errors || [];

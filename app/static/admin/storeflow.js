@@ -15,6 +15,11 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var CONFIRMATION_HEADER = "Storeflow-Confirmation";
   var LOCATION_HEADER = "Storeflow-Location";
+  // The words this script and designer.js write, in the page's language (app/web/admin/script_words.py).
+  var wordsElement = document.getElementById("storeflow-words");
+  var WORDS = wordsElement ? JSON.parse(wordsElement.textContent || "{}") : {};
+  function t(word) { return WORDS[word] || word; }
+  window.storeflowWord = t;
 
   function bridge() {
     return embed === "shopify" && window.shopify ? window.shopify : null;
@@ -152,7 +157,7 @@
       if (question.destructive) { act.setAttribute("tone", "critical"); }
       act.textContent = question.action;
       var cancel = document.createElement("button");
-      cancel.textContent = "Cancel";
+      cancel.textContent = t("Cancel");
       bar.appendChild(act);
       bar.appendChild(cancel);
       element.appendChild(body);
@@ -190,7 +195,7 @@
       var cancel = document.createElement("button");
       cancel.className = "btn";
       cancel.value = "cancel";
-      cancel.textContent = "Cancel";
+      cancel.textContent = t("Cancel");
       var act = document.createElement("button");
       act.className = "btn " + (question.destructive ? "critical" : "primary");
       act.value = "confirm";
@@ -262,9 +267,9 @@
     var dirty = dirtyForms(except);
     if (!dirty.length) { return Promise.resolve(true); }
     return modal({
-      title: "Leave without saving?",
-      consequence: "You changed something on this page that is not saved yet. Leaving now discards it.",
-      action: "Discard changes",
+      title: t("Leave without saving?"),
+      consequence: t("You changed something on this page that is not saved yet. Leaving now discards it."),
+      action: t("Discard changes"),
       destructive: true,
     }).then(function (yes) {
       if (yes) { dirty.forEach(function (form) { form.removeAttribute("data-dirty"); }); }
@@ -376,11 +381,11 @@
       if (data.error) {
         error.hidden = false;
         error.querySelector("[data-message]").textContent = data.error.message;
-        if (status) { status.textContent = "The preview shows the last version that worked."; }
+        if (status) { status.textContent = t("The preview shows the last version that worked."); }
         return;
       }
       error.hidden = true;
-      if (status) { status.textContent = "Preview updated."; }
+      if (status) { status.textContent = t("Preview updated."); }
       var subject = document.getElementById("preview-subject");
       if (subject) { subject.textContent = data.subject || ""; }
       var frame = document.getElementById("preview-html");
@@ -442,7 +447,7 @@
       if (!source || !navigator.clipboard) { return; }
       navigator.clipboard.writeText(source.textContent).then(function () {
         var label = button.textContent;
-        button.textContent = "Copied";
+        button.textContent = t("Copied");
         setTimeout(function () { button.textContent = label; }, 1500);
       });
     });

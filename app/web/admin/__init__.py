@@ -14,9 +14,11 @@ from app.web.admin import (
     formatting,
     forms,
     history,
+    language_settings,
     login,
     messages,
     overview,
+    script_words,
     settings,
     shop_language,
 )
@@ -37,9 +39,11 @@ __all__ = [
     "formatting",
     "forms",
     "history",
+    "language_settings",
     "login",
     "messages",
     "overview",
+    "script_words",
     "settings",
     "shop_language",
 ]

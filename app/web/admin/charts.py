@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale, ngettext
+
 WIDTH = 600
 HEIGHT = 230
 LEFT = 56  # room for the value axis labels
@@ -71,6 +74,11 @@ def _short(value: float) -> str:
     return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
 
 
+def _day_label(day: date) -> str:
+    """Name a day on the axis as the admin's language does ("Dec 4", "4. Dez.")."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "en_US")
+
+
 def _axes(
     days: Sequence[date], top: float, fmt: Callable[[float], str] = _short
 ) -> tuple[list[Tick], list[Tick]]:
@@ -79,7 +87,7 @@ def _axes(
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     every = max(len(days) // 5, 1)
     x_ticks = [
-        Tick(LEFT + slot * (n + 0.5), f"{day:%b} {day.day}")
+        Tick(LEFT + slot * (n + 0.5), _day_label(day))
         for n, day in enumerate(days)
         if n % every == 0 or n == len(days) - 1
     ]
@@ -102,7 +110,7 @@ def bar_chart(days: Sequence[date], values: Sequence[Decimal], money: Callable[[
                 y=TOP + plot_height - height,
                 width=slot * 0.7,
                 height=height,
-                label=f"{day:%b} {day.day}: {money(value)}",
+                label=f"{_day_label(day)}: {money(value)}",
             )
         )
     y_ticks, x_ticks = _axes(days, top)
@@ -116,7 +124,9 @@ def bar_chart(days: Sequence[date], values: Sequence[Decimal], money: Callable[[
         bars,
         [],
         empty=total == 0,
-        summary=f"{money(total)} over {len(days)} days",
+        summary=ngettext(
+            "%(money)s over %(num)d day", "%(money)s over %(num)d days", len(days), money=money(total)
+        ),
     )
 
 
@@ -142,6 +152,10 @@ def line_chart(days: Sequence[date], series: Sequence[tuple[str, str, Sequence[i
         [],
         lines,
         empty=all(line.total == 0 for line in lines),
-        summary=", ".join(f"{line.total:,} {line.name.lower()}" for line in lines)
-        + f" over {len(days)} days",
+        summary=ngettext(
+            "%(totals)s over %(num)d day",
+            "%(totals)s over %(num)d days",
+            len(days),
+            totals=", ".join(f"{line.total:,} {line.name.lower()}" for line in lines),
+        ),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import request
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.consent.forms import CHOICES, FORM_OPT_IN, SINGLE_OPT_IN, form_opt_in
@@ -34,9 +35,11 @@ def save_consent_wording() -> WerkzeugResponse | tuple[str, int]:
     opt_in = request.form.get(FORM_OPT_IN, form_opt_in(shop))
     errors = {}
     if len(wording) > MAX_WORDING_LENGTH:
-        errors["consent_wording"] = f"Keep the wording under {MAX_WORDING_LENGTH} characters."
+        errors["consent_wording"] = gettext(
+            "Keep the wording under %(max)s characters.", max=MAX_WORDING_LENGTH
+        )
     if opt_in not in CHOICES:
-        errors[FORM_OPT_IN] = "Choose double or single opt-in for Storeflow's forms."
+        errors[FORM_OPT_IN] = gettext("Choose double or single opt-in for Storeflow's forms.")
     if errors:
         return render_settings(errors=with_summary("consent", errors))
     version = wording_version(wording) if wording else None
@@ -47,5 +50,5 @@ def save_consent_wording() -> WerkzeugResponse | tuple[str, int]:
     db.session.commit()
     log.info("shop %s consent wording set to version %s, form opt-in %s", shop.id, version, opt_in)
     if version is None:
-        return finish("admin.settings", "Consent wording removed.")
-    return finish("admin.settings", f"Consent wording saved as version {version}.")
+        return finish("admin.settings", gettext("Consent wording removed."))
+    return finish("admin.settings", gettext("Consent wording saved as version %(version)s.", version=version))

@@ -6,6 +6,7 @@ import json
 import logging
 
 from flask import Response, abort, request
+from flask_babel import gettext
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -101,16 +102,20 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     channel = request.form.get("channel", "")
     if channel not in CHANNELS:
         abort(400)
-    label = CHANNEL_WORDS[channel]
+    label = gettext(CHANNEL_WORDS[channel])
     if not confirmed():
         address = contact.email if channel == "email" else contact.phone
         question = Question(
-            title=f"Unsubscribe {address or 'this shopper'} from {label}?",
-            consequence=(
-                f"No more marketing {label} goes to this address, and it is suppressed for good, as if the "
-                "shopper had used their own unsubscribe link. Only the shopper can subscribe again."
+            title=gettext(
+                "Unsubscribe %(who)s from %(channel)s?", who=address or gettext("this shopper"), channel=label
             ),
-            action="Unsubscribe",
+            consequence=gettext(
+                "No more marketing %(channel)s goes to this address, and it is suppressed for good, "
+                "as if the shopper had used their own unsubscribe link. "
+                "Only the shopper can subscribe again.",
+                channel=label,
+            ),
+            action=gettext("Unsubscribe"),
             destructive=True,
         )
         return ask(question, admin_url("admin.contact_detail", contact_id=contact.id))
@@ -118,7 +123,11 @@ def unsubscribe_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
         contact.shop_id, contact.id, channel, "admin", current_services().clock.now(), origin=request_origin()
     )
     db.session.commit()
-    return finish("admin.contact_detail", f"Unsubscribed from {label}.", contact_id=contact.id)
+    return finish(
+        "admin.contact_detail",
+        gettext("Unsubscribed from %(channel)s.", channel=label),
+        contact_id=contact.id,
+    )
 
 
 @bp.post("/contacts/<id:contact_id>/export")
@@ -167,12 +176,16 @@ def erase_contact(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
     contact = contact_or_404(contact_id)
     if request.form.get("confirm", "").strip().lower() != ERASE_CONFIRMATION:
         return _render_contact(
-            contact, error=f"Nothing was erased: type “{ERASE_CONFIRMATION}” to confirm.", status=400
+            contact,
+            error=gettext("Nothing was erased: type “%(word)s” to confirm.", word=ERASE_CONFIRMATION),
+            status=400,
         )
     redact_customer(db.session(), shop, _privacy_request(contact, f"admin-erase-{contact.id}"))
     db.session.commit()
     log.info("shop %s erased contact %s from the admin", shop.id, contact_id)
-    return finish("admin.contacts", "The contact and their data were erased. Suppressions stay in place.")
+    return finish(
+        "admin.contacts", gettext("The contact and their data were erased. Suppressions stay in place.")
+    )
 
 
 def contact_or_404(contact_id: int) -> Contact:

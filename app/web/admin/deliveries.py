@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -42,9 +43,12 @@ def replay_delivery(event_id: int) -> WerkzeugResponse | tuple[str, int]:
     db.session.commit()
     if not replayed:
         state = status_of(db.session(), event_id)
-        return finish("admin.deliveries", f"Delivery {event_id} was not set aside any more ({state}).")
+        return finish(
+            "admin.deliveries",
+            gettext("Delivery %(id)s was not set aside any more (%(state)s).", id=event_id, state=state),
+        )
     log.info("shop %s replayed delivery %s", shop.id, event_id)
-    return finish("admin.deliveries", f"Delivery {event_id} will be processed again.")
+    return finish("admin.deliveries", gettext("Delivery %(id)s will be processed again.", id=event_id))
 
 
 @bp.post("/deliveries/replay")

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Response, abort, jsonify, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -90,8 +91,14 @@ def send_design_test(flow_key: str, step: str) -> tuple[Response, int]:
         return _refusal(exc)
     except TestSendError as exc:
         return _refusal(DesignError([Problem("to", str(exc))]))
-    where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
-    return jsonify(sent=True, notice=f"Test sent to {to} through {where}.", errors=[]), 200
+    where = (
+        gettext("the development outbox (the worker's log)")
+        if provider == "outbox"
+        else provider.capitalize()
+    )
+    return jsonify(
+        sent=True, notice=gettext("Test sent to %(to)s through %(where)s.", to=to, where=where), errors=[]
+    ), 200
 
 
 @bp.post("/flows/<flow_key>/design/<step>/remove")
@@ -117,7 +124,7 @@ def save_brand_kit(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, in
         return _page(flow, send, brand_problems=exc.problems, brand_values=submitted, status=400)
     save_brand(shop, brand)
     db.session.commit()
-    return finish("admin.email_designer", "Brand kit saved.", flow_key=flow.key, step=send.setting)
+    return finish("admin.email_designer", gettext("Brand kit saved."), flow_key=flow.key, step=send.setting)
 
 
 def _page(
@@ -145,10 +152,12 @@ def _submitted_design() -> Design:
 
 def _json_body() -> Any:
     if (request.content_length or 0) > MAX_DESIGN_BYTES:
-        raise DesignError([Problem("design", f"is larger than {MAX_DESIGN_BYTES // 1024} KB")])
+        raise DesignError(
+            [Problem("design", gettext("is larger than %(size)s KB", size=MAX_DESIGN_BYTES // 1024))]
+        )
     body = request.get_json(silent=True)
     if body is None:
-        raise DesignError([Problem("design", "must be sent as JSON")])
+        raise DesignError([Problem("design", gettext("must be sent as JSON"))])
     return body
 
 

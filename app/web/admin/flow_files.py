@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, abort, request
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -43,13 +44,18 @@ def import_flows() -> WerkzeugResponse | tuple[str, int]:
     shop = current_shop()
     upload = request.files.get("flow_file")
     if upload is None or not upload.filename:
-        return render_flows(error="Choose a flow file (YAML or JSON) to import.", status=400)
+        return render_flows(error=gettext("Choose a flow file (YAML or JSON) to import."), status=400)
     try:
         imported = import_text(db.session(), shop.id, upload.stream.read(MAX_FILE_BYTES + 1))
     except FlowFileError as exc:
         db.session.rollback()
         log.info("shop %s: flow file refused: %s", shop.id, exc)
-        return render_flows(error=f"Nothing imported. {exc}", status=400)
+        return render_flows(error=gettext("Nothing imported. %(reason)s", reason=exc), status=400)
     db.session.commit()
     log.info("shop %s imported settings of %d flows", shop.id, len(imported))
-    return finish("admin.flows", f"Imported the settings of {len(imported)} flow(s).")
+    return finish(
+        "admin.flows",
+        ngettext(
+            "Imported the settings of %(num)d flow.", "Imported the settings of %(num)d flows.", len(imported)
+        ),
+    )

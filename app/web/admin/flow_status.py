@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.config import Config
+from app.core.i18n import N_
 from app.db.models import Enrollment, Shop
 from app.db.models.automation import ACTIVE
 from app.reports.queries import Report, Totals
@@ -22,7 +24,7 @@ from flows.settings import ResolvedSettings
 LIVE = "live"
 PAUSED = "paused"
 NEEDS_SETUP = "needs_setup"
-LABELS = {LIVE: "Live", PAUSED: "Paused", NEEDS_SETUP: "Needs setup"}
+LABELS = {LIVE: N_("Live"), PAUSED: N_("Paused"), NEEDS_SETUP: N_("Needs setup")}
 TONES = {LIVE: "success", PAUSED: "neutral", NEEDS_SETUP: "warning"}
 
 
@@ -39,7 +41,7 @@ class FlowCard:
 
     @property
     def label(self) -> str:
-        return LABELS[self.state]
+        return gettext(LABELS[self.state])
 
     @property
     def tone(self) -> str:
@@ -57,9 +59,9 @@ def setup_problems(
     problems = []
     sends = [send for send in flow.sends() if settings.step_enabled(send)]
     if not sends:
-        problems.append("Every message of this flow is switched off.")
+        problems.append(gettext("Every message of this flow is switched off."))
     if any(send.channel == "email" for send in sends) and not sender_identity(shop, config).usable:
-        problems.append("Set a sender email address in Settings.")
+        problems.append(gettext("Set a sender email address in Settings."))
     offers = any(send.offers_discount for send in sends) and bool(settings.params.get("discount"))
     problems.extend(platform.flow_problems(shop, flow.subject, offers))
     return tuple(problems)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, abort, jsonify, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -69,7 +70,9 @@ def save_template(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int
             preview_parts(shop, flow, send, sources, language)
         except TemplatePartError as exc:
             log.info("shop %s: template %s refused: %s", shop.id, send.template, exc)
-            return _refused(flow, send, sources, "Not saved: the template has an error, shown next to it.")
+            return _refused(
+                flow, send, sources, gettext("Not saved: the template has an error, shown next to it.")
+            )
     save_parts(flow_setting(shop, flow), send, sources, language)
     db.session.commit()
     notice = f"{send.label}: {'back to the default template' if resetting else 'template saved'}."
@@ -90,11 +93,17 @@ def send_test_message(flow_key: str, step: str) -> WerkzeugResponse | tuple[str,
         rendered = preview_parts(shop, flow, send, sources, _language())
         provider = send_test(shop, send, rendered, to)
     except TemplatePartError:
-        return _refused(flow, send, sources, "Test not sent: the template has an error, shown next to it.")
+        return _refused(
+            flow, send, sources, gettext("Test not sent: the template has an error, shown next to it.")
+        )
     except TestSendError as exc:
-        return _refused(flow, send, sources, f"Test not sent. {exc}")
-    where = "the development outbox (the worker's log)" if provider == "outbox" else provider.capitalize()
-    notice = f"Test sent to {to.strip()} through {where}."
+        return _refused(flow, send, sources, gettext("Test not sent. %(reason)s", reason=exc))
+    where = (
+        gettext("the development outbox (the worker's log)")
+        if provider == "outbox"
+        else provider.capitalize()
+    )
+    notice = gettext("Test sent to %(to)s through %(where)s.", to=to.strip(), where=where)
     return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting, lang=_language())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, request
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -17,6 +18,7 @@ from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.confirmation import Question, ask, confirmed
 from app.web.admin.figures import period_report
 from app.web.admin.flow_status import FlowCard, flow_cards
+from app.web.admin.formatting import number
 from app.web.admin.page import admin_url, finish, render_page
 from app.web.admin.period import PRESETS, requested_period
 from flows.catalogue import UnknownFlowError, get_flow
@@ -79,14 +81,18 @@ def toggle_flow(flow_key: str) -> WerkzeugResponse | tuple[str, int]:
 def switch_on_question(shop: Shop, flow: Flow) -> Question:
     """Ask before a flow goes live, saying how many shoppers it would reach from the store's state."""
     reach = estimated_reach(db.session(), shop.id, flow, current_services().clock.now())
-    shoppers = "1 shopper" if reach.shoppers == 1 else f"{reach.shoppers:,} shoppers"
+    shoppers = ngettext(
+        "%(count)s shopper", "%(count)s shoppers", reach.shoppers, count=number(reach.shoppers)
+    )
     return Question(
-        title=f"Switch on {flow.name}?",
-        consequence=(
-            f"It starts writing to real shoppers: up to {shoppers} now ({reach.counted}). "
-            "You can switch it off again at any time; messages already sent stay sent."
+        title=gettext("Switch on %(flow)s?", flow=gettext(flow.name)),
+        consequence=gettext(
+            "It starts writing to real shoppers: up to %(shoppers)s now (%(counted)s). "
+            "You can switch it off again at any time; messages already sent stay sent.",
+            shoppers=shoppers,
+            counted=reach.counted,
         ),
-        action="Switch on",
+        action=gettext("Switch on"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from app.core.text import storable
@@ -58,9 +59,9 @@ def form_name(post: MultiDict[str, str]) -> tuple[str, str | None]:
     """Return the form's name and what is wrong with it, if anything."""
     name = " ".join(storable(post.get("name", "")).split())
     if not name:
-        return name, "give the form a name, for you to find it by"
+        return name, gettext("give the form a name, for you to find it by")
     if len(name) > MAX_FORM_NAME:
-        return name[:MAX_FORM_NAME], f"keep it under {MAX_FORM_NAME} characters"
+        return name[:MAX_FORM_NAME], gettext("keep it under %(max)s characters", max=MAX_FORM_NAME)
     return name, None
 
 

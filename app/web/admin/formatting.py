@@ -2,7 +2,10 @@
 
 One module, registered as Jinja filters, so no template hand-formats a number or a date and no
 internal id ("order:5778367414999", "contact 8") reaches the merchant. Money and dates go through
-Babel in the shop's locale; instants are shown in the shop's time zone.
+Babel in the reader's locale (``display_locale``): the admin's language, with the shop's region when
+Babel knows that pair, so a German admin of a US shop reads "4. Dez. 2026" and "404,95 $" (money
+stays in the shop's currency); instants are shown in the shop's time zone. Labels are marked with
+``N_`` and translated where they are shown.
 """
 
 from __future__ import annotations
@@ -17,16 +20,36 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import g
+from flask_babel import gettext
 from sqlalchemy import select
 
+from app.core.i18n import N_
 from app.db import db
 from app.db.models import Checkout, Contact, Message, Order, Shop
 from app.web.admin.blueprint import bp, current_shop
+from app.web.i18n import current_language, language_was_chosen
 from flows.catalogue import CATALOGUE
 
 DEFAULT_LOCALE = "en_US"
-CHANNELS = {"email": "Email", "sms": "SMS", "push": "Web push"}
-CHANNEL_WORDS = {"email": "email", "sms": "SMS"}  # a channel inside a sentence
+CHANNELS = {"email": N_("Email"), "sms": N_("SMS"), "push": N_("Web push")}
+CHANNEL_WORDS = {"email": N_("email"), "sms": N_("SMS")}  # a channel inside a sentence
+# Message statuses, decision outcomes and enrollment states, as a badge names them.
+STATUS_WORDS = {
+    "pending": N_("Pending"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "delivered": N_("Delivered"),
+    "opened": N_("Opened"),
+    "clicked": N_("Clicked"),
+    "bounced": N_("Bounced"),
+    "failed": N_("Failed"),
+    "skipped": N_("Skipped"),
+    "deferred": N_("Deferred"),
+    "exited": N_("Exited"),
+    "active": N_("Active"),
+    "completed": N_("Completed"),
+}
+SUBJECT_KINDS = {"checkout": N_("Checkout"), "cart": N_("Cart"), "product": N_("Product")}
 # A subject key as flows write it: "order:5778367414999", "checkout:<token>", "contact:8".
 SUBJECT_KEY = re.compile(r"\b(order|checkout|cart|contact|product):([\w\-.@]+)")
 # An exit or decision reason naming the event that caused it: "order.placed (order:5778367414999)".
@@ -37,13 +60,13 @@ ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\
 UTC_MINUTE = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")
 # The send-time reasons of app/messaging, in the merchant's words (the log keeps the original).
 SKIP_WORDS = (
-    (re.compile(r"^no (email|sms) marketing consent \((.+)\)$"), "Not subscribed to {0} marketing ({1})"),
-    (re.compile(r"^address suppressed \((.+)\)$"), "The address is suppressed ({0})"),
-    (re.compile(r"^no push subscription$"), "The shopper has not allowed web push"),
-    (re.compile(r"^no (email|sms) address$"), "The shopper has no {0} address"),
-    (re.compile(r"^no recovery link for this checkout$"), "The checkout has no recovery link"),
-    (re.compile(r"^contact budget: (.+)$"), "Held back by the contact budget: {0}"),
-    (re.compile(r"^nothing to show: (.+)$"), "Nothing to show: {0}"),
+    (re.compile(r"^no (email|sms) marketing consent \((.+)\)$"), N_("Not subscribed to {0} marketing ({1})")),
+    (re.compile(r"^address suppressed \((.+)\)$"), N_("The address is suppressed ({0})")),
+    (re.compile(r"^no push subscription$"), N_("The shopper has not allowed web push")),
+    (re.compile(r"^no (email|sms) address$"), N_("The shopper has no {0} address")),
+    (re.compile(r"^no recovery link for this checkout$"), N_("The checkout has no recovery link")),
+    (re.compile(r"^contact budget: (.+)$"), N_("Held back by the contact budget: {0}")),
+    (re.compile(r"^nothing to show: (.+)$"), N_("Nothing to show: {0}")),
 )
 
 
@@ -56,6 +79,29 @@ def shop_locale(shop: Shop) -> str:
         return str(Locale.parse(locale.replace("-", "_")))  # "de_DE" as typed, "pt-BR" from the platform
     except (ValueError, TypeError, UnknownLocaleError):  # a stored value Babel does not know
         return DEFAULT_LOCALE
+
+
+def display_locale(shop: Shop) -> str:
+    """Return the locale dates and numbers are written in: the admin's language in the shop's region.
+
+    The shop's own locale when nobody chose the admin's language, or when it is in that language
+    ("en_GB" stays British); else the
+    admin's language with the shop's territory where Babel has that locale ("de" + "en_CH" ->
+    "de_CH"), else the language alone ("de").
+    """
+    shop_tag = shop_locale(shop)
+    language = current_language()
+    written = Locale.parse(shop_tag)
+    if written.language == language or not language_was_chosen():
+        return shop_tag
+    if not written.territory:
+        return language
+    regional = f"{language}_{written.territory}"
+    try:
+        Locale.parse(regional)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return language
+    return regional
 
 
 def shop_zone(shop: Shop) -> ZoneInfo:
@@ -105,13 +151,20 @@ def local_time(instant: datetime, zone: ZoneInfo, locale: str) -> str:
 
 def channel_label(channel: str | None) -> str:
     """Name a message channel: the one label every page uses."""
-    return CHANNELS.get(channel or "", (channel or "—").capitalize())
+    known = CHANNELS.get(channel or "")
+    return gettext(known) if known else (channel or "—").capitalize()
+
+
+def status_label(status: str | None) -> str:
+    """Name a status on a badge or in a filter ("Sent", "Übersprungen")."""
+    known = STATUS_WORDS.get(status or "")
+    return gettext(known) if known else (status or "—").replace("_", " ").capitalize()
 
 
 def flow_name(key: str) -> str:
     """Name a flow by its catalogue name ("Abandoned checkout recovery"), not its key."""
     flow = CATALOGUE.get(key)
-    return flow.name if flow else key.replace("_", " ").capitalize()
+    return gettext(flow.name) if flow else key.replace("_", " ").capitalize()
 
 
 def merchant_reason(reason: str | None) -> str:
@@ -121,9 +174,11 @@ def merchant_reason(reason: str | None) -> str:
     for pattern, words in SKIP_WORDS:
         found = pattern.match(reason)
         if found:
-            return plain_words(
-                words.format(*(CHANNEL_WORDS.get(p, p.replace("_", " ")) for p in found.groups()))
+            parts = (
+                gettext(CHANNEL_WORDS[p]) if p in CHANNEL_WORDS else p.replace("_", " ")
+                for p in found.groups()
             )
+            return plain_words(gettext(words).format(*parts))
     return plain_words(reason)
 
 
@@ -153,19 +208,20 @@ def subject_label(key: str | None) -> str:
         name = db.session.scalars(
             select(Order.name).where(Order.shop_id == shop_id, Order.platform_id == reference)
         ).first()
-        return f"Order {name}" if name else "An order"
+        return gettext("Order %(name)s", name=name) if name else gettext("An order")
     if kind == "contact" and reference.isdigit():
         contact = db.session.scalars(
             select(Contact).where(Contact.shop_id == shop_id, Contact.id == int(reference))
         ).first()
-        return contact_name(contact) if contact else "A shopper"
-    return {"checkout": "Checkout", "cart": "Cart", "product": "Product"}.get(kind, kind.capitalize())
+        return contact_name(contact) if contact else gettext("A shopper")
+    known = SUBJECT_KINDS.get(kind)
+    return gettext(known) if known else kind.capitalize()
 
 
 def contact_name(contact: Contact) -> str:
     """Name a contact by their name, else their email or phone."""
     name = f"{contact.first_name or ''} {contact.last_name or ''}".strip()
-    return name or contact.email or contact.phone or "Unnamed shopper"
+    return name or contact.email or contact.phone or gettext("Unnamed shopper")
 
 
 def recipient(message: Message) -> str:
@@ -199,19 +255,19 @@ def when(value: datetime | str | None) -> str:
     if instant.tzinfo is None:  # the database and the decision log keep UTC
         instant = instant.replace(tzinfo=UTC)
     shop = current_shop()
-    return local_time(instant, shop_zone(shop), shop_locale(shop))
+    return local_time(instant, shop_zone(shop), display_locale(shop))
 
 
 @bp.app_template_filter("day")
 def day(value: date) -> str:
-    """Show a calendar day the way the shop's locale writes it ("Dec 4, 2026")."""
-    return format_date(value, "medium", locale=shop_locale(current_shop()))
+    """Show a calendar day the way the reader's locale writes it ("Dec 4, 2026", "04.12.2026")."""
+    return format_date(value, "medium", locale=display_locale(current_shop()))
 
 
 @bp.app_template_filter("number")
 def number(value: int | None) -> str:
     """Show a count with the locale's grouping ("1,230")."""
-    return format_decimal(value or 0, locale=shop_locale(current_shop()))
+    return format_decimal(value or 0, locale=display_locale(current_shop()))
 
 
 @bp.app_template_filter("percent")
@@ -219,17 +275,18 @@ def percent(share: float | None) -> str:
     """Show a share (0.25) as a percentage with one decimal ("25.0%"), or a dash when there is none."""
     if share is None:
         return "—"
-    return format_percent(share, "#,##0.0%", locale=shop_locale(current_shop()))
+    return format_percent(share, "#,##0.0%", locale=display_locale(current_shop()))
 
 
 @bp.app_template_filter("amount")
 def amount(value: Decimal | float | int | None, currency: str | None = None) -> str:
-    """Show money in the given currency, else the shop's, in the shop's locale."""
+    """Show money in the given currency, else the shop's, in the reader's locale."""
     shop = current_shop()
-    return money(value, currency or shop_currency(shop), shop_locale(shop))
+    return money(value, currency or shop_currency(shop), display_locale(shop))
 
 
 bp.add_app_template_filter(channel_label, "channel")
+bp.add_app_template_filter(status_label, "status")
 bp.add_app_template_filter(flow_name, "flow_name")
 bp.add_app_template_filter(merchant_reason, "reason")
 bp.add_app_template_filter(plain_words, "plain")

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import abort, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -83,19 +84,19 @@ def delete_form(form_id: int) -> WerkzeugResponse | tuple[str, int]:
     form = _form_or_404(form_id)
     if not confirmed():
         question = Question(
-            title=f"Delete the form “{form.name}”?",
-            consequence=(
+            title=gettext("Delete the form “%(name)s”?", name=form.name),
+            consequence=gettext(
                 "It disappears from your store and its figures are deleted; this cannot be undone. "
                 "The shoppers who signed up through it keep their subscription."
             ),
-            action="Delete form",
+            action=gettext("Delete form"),
             destructive=True,
         )
         return ask(question, admin_url("admin.form_detail", form_id=form.id))
     db.session.delete(form)
     db.session.commit()
     log.info("shop %s deleted signup form %s", form.shop_id, form_id)
-    return finish("admin.forms", f"Form “{form.name}” deleted.")
+    return finish("admin.forms", gettext("Form “%(name)s” deleted.", name=form.name))
 
 
 @bp.post("/forms/preview")
@@ -120,14 +121,18 @@ def _save(form: SignupForm) -> WerkzeugResponse | tuple[str, int]:
     if name_error:
         errors["name"] = name_error
     if status not in STATUSES:
-        errors["status"] = "choose draft or live"
+        errors["status"] = gettext("choose draft or live")
     if errors or design is None:
         return _editor(form if form.id else None, values, errors, status=400)
     form.name, form.status, form.design = name, status, design.as_dict()
     db.session.add(form)
     db.session.commit()
     log.info("shop %s saved signup form %s (%s)", form.shop_id, form.id, form.status)
-    notice = "Form saved and live on your storefront." if form.status != DRAFT else "Form saved as a draft."
+    notice = (
+        gettext("Form saved and live on your storefront.")
+        if form.status != DRAFT
+        else gettext("Form saved as a draft.")
+    )
     return finish("admin.form_detail", notice, form_id=form.id)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.core.i18n import N_
 from app.db import db
 from app.jobs.history_queue import request_sync
 from app.jobs.services import current_services
@@ -19,8 +21,8 @@ from app.web.admin.page import finish, render_page
 
 log = logging.getLogger(__name__)
 
-STARTED = "The sync of your store's history has started. Nothing is sent about past orders or checkouts."
-UNDER_WAY = "A sync of your store's history is already under way."
+STARTED = N_("The sync of your store's history has started. Nothing is sent about past orders or checkouts.")
+UNDER_WAY = N_("A sync of your store's history is already under way.")
 
 
 @bp.get("/history")
@@ -39,4 +41,4 @@ def sync_history() -> WerkzeugResponse | tuple[str, int]:
     started = request_sync(db.session(), current_services(), shop)
     if started:
         log.info("shop %s asked for a history sync", shop.id)
-    return finish("admin.history", STARTED if started else UNDER_WAY)
+    return finish("admin.history", gettext(STARTED if started else UNDER_WAY))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, abort, redirect, render_template, session, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.web.admin.auth import LoginCheckUnavailableError, shop_from_login_token
@@ -24,7 +25,7 @@ def login(token: str) -> WerkzeugResponse:
         # Temporary, and the link is not spent: 503 with Retry-After is the honest answer.
         log.warning("login link not checked, Redis unavailable: %s", exc)
         return Response(
-            "Sign-in cannot check this link right now. Please try the link again in a minute.",
+            gettext("Sign-in cannot check this link right now. Please try the link again in a minute."),
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             mimetype="text/plain",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.db import db
@@ -63,9 +64,9 @@ def overview() -> tuple[str, int]:
         message_chart=line_chart(
             [d.day for d in days],
             [
-                ("Sent", "sent", [d.totals.sent for d in days]),
-                ("Opened", "opened", [d.totals.opened for d in days]),
-                ("Clicked", "clicked", [d.totals.clicked for d in days]),
+                (gettext("Sent"), "sent", [d.totals.sent for d in days]),
+                (gettext("Opened"), "opened", [d.totals.opened for d in days]),
+                (gettext("Clicked"), "clicked", [d.totals.clicked for d in days]),
             ],
         ),
         top_flows=sorted(cards, key=lambda c: (c.totals.revenue, c.totals.converted), reverse=True),
@@ -73,7 +74,9 @@ def overview() -> tuple[str, int]:
         # until the merchant has switched on a flow of their own.
         flows_switched_on=sum(1 for card in cards if card.state == LIVE and not card.flow.enabled_by_default),
         identity_ok=identity.usable,
-        sender_line=f"{identity.name} <{identity.address}>" if identity.usable else "No sender address yet.",
+        sender_line=f"{identity.name} <{identity.address}>"
+        if identity.usable
+        else gettext("No sender address yet."),
         recent=recent,
         growth=list_growth(db.session(), shop.id, datetime.combine(report.start, time(), shop_zone(shop))),
         history=shop_progress(db.session(), shop.id, services.clock.now()),

@@ -18,11 +18,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.core.i18n import N_
 from app.web.admin.blueprint import bp, current_shop, identity
 from app.web.platforms import platform_of
 
-# Shopify's query on an embedded page; links keep it so each page load can be authenticated.
-EMBEDDED_ARGS = ("shop", "host", "embedded")
+# Shopify's query on an embedded page; links keep it so each page load can be authenticated, and
+# in the host admin's language (``locale``, app/web/i18n.py) when a framed page gets no cookie back.
+EMBEDDED_ARGS = ("shop", "host", "embedded", "locale")
 # The address of the page an embedded form post answered with (see ``finish``).
 LOCATION_HEADER = "Storeflow-Location"
 
@@ -35,13 +37,13 @@ class NavItem:
 
 
 NAV = (
-    NavItem("admin.overview", "Overview", ("overview",)),
-    NavItem("admin.flows", "Flows", ("flows", "flow_detail", "flow_templates", "designer")),
-    NavItem("admin.messages", "Messages", ("messages",)),
-    NavItem("admin.contacts", "Contacts", ("contacts",)),
-    NavItem("admin.forms", "Forms", ("forms",)),
-    NavItem("admin.deliveries", "Deliveries", ("deliveries",)),
-    NavItem("admin.settings", "Settings", ("settings", "history")),
+    NavItem("admin.overview", N_("Overview"), ("overview",)),
+    NavItem("admin.flows", N_("Flows"), ("flows", "flow_detail", "flow_templates", "designer")),
+    NavItem("admin.messages", N_("Messages"), ("messages",)),
+    NavItem("admin.contacts", N_("Contacts"), ("contacts",)),
+    NavItem("admin.forms", N_("Forms"), ("forms",)),
+    NavItem("admin.deliveries", N_("Deliveries"), ("deliveries",)),
+    NavItem("admin.settings", N_("Settings"), ("settings", "history")),
 )
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import Response, abort, request
+from flask_babel import gettext, ngettext
 
 from app.db.models import Shop
 from app.jobs.services import current_services
@@ -50,7 +51,16 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"Last {self.preset} days" if self.preset is not None else f"{self.days} days"
+        if self.preset is not None:
+            return ngettext("Last %(num)d day", "Last %(num)d days", self.preset)
+        return ngettext("%(num)d day", "%(num)d days", self.days)
+
+    @property
+    def in_sentence(self) -> str:
+        """The label as it stands inside a sentence ("Totals for the last 30 days")."""
+        if self.preset is not None:
+            return ngettext("last %(num)d day", "last %(num)d days", self.preset)
+        return ngettext("%(num)d day", "%(num)d days", self.days)
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,9 @@ class Delta:
     def change(self) -> str:
         """The change in whole percent ("+12%", "-5%" with a true minus), "new" from nothing, "no change"."""
         if self.current == self.previous:
-            return "no change"
+            return gettext("no change")
         if not self.previous:
-            return "new"
+            return gettext("new")
         percent = round(100 * (Decimal(self.current) - Decimal(self.previous)) / Decimal(self.previous))
         return f"+{percent}%" if percent >= 0 else f"{MINUS}{-percent}%"
 

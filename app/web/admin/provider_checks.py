@@ -13,6 +13,7 @@ import logging
 import urllib.error
 
 import requests
+from flask_babel import gettext
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -42,7 +43,7 @@ def check_sendgrid_key(api_key: str, host: str) -> None:
         log.info("SendGrid refused a key check with %s", status)
         if status in (401, 403):
             raise ProviderCheckError(
-                "SendGrid did not accept this API key. Check that you copied all of it."
+                gettext("SendGrid did not accept this API key. Check that you copied all of it.")
             ) from exc
         raise ProviderCheckError(f"SendGrid answered {status}; try again in a moment.") from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
@@ -53,7 +54,10 @@ def check_sendgrid_key(api_key: str, host: str) -> None:
         scopes = []
     if SENDGRID_SEND_SCOPE not in scopes:
         raise ProviderCheckError(
-            "This SendGrid key cannot send email: give it the “Mail Send” permission, or create a new one."
+            gettext(
+                "This SendGrid key cannot send email: give it the “Mail Send” permission, "
+                "or create a new one."
+            )
         )
 
 
@@ -66,12 +70,12 @@ def check_twilio_account(account_sid: str, auth_token: str) -> str:
         log.info("Twilio refused an account check with %s", exc.status)
         if exc.status in (401, 403, 404):
             raise ProviderCheckError(
-                "Twilio did not accept this Account SID and auth token together."
+                gettext("Twilio did not accept this Account SID and auth token together.")
             ) from exc
         raise ProviderCheckError(f"Twilio answered {exc.status}; try again in a moment.") from exc
     except (requests.RequestException, TwilioException) as exc:
         raise ProviderCheckError(
-            "Could not reach Twilio to check the account; try again in a moment."
+            gettext("Could not reach Twilio to check the account; try again in a moment.")
         ) from exc
     if account.status != "active":
         raise ProviderCheckError(f"This Twilio account is {account.status}, so it cannot send SMS.")

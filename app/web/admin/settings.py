@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from flask import abort, request
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.consent.ledger import DISCLOSURE_SECTION
@@ -51,9 +52,11 @@ from app.shops.settings import (
     store_section,
 )
 from app.web.admin.blueprint import bp, current_shop
+from app.web.admin.language_settings import admin_language_setting
 from app.web.admin.page import finish, render_page
 from app.web.admin.provider_checks import ProviderCheckError, check_sendgrid_key, check_twilio_account
 from app.web.admin.test_send import EMAIL
+from app.web.i18n import LANGUAGE_NAMES
 from app.web.platforms import platform_of
 
 log = logging.getLogger(__name__)
@@ -104,14 +107,16 @@ def save_sender() -> WerkzeugResponse | tuple[str, int]:
     address = request.form.get("sender_address", "").strip()
     errors: dict[str, str] = {}
     if len(name) > MAX_NAME_LENGTH:
-        errors["sender_name"] = f"The sender name must be at most {MAX_NAME_LENGTH} characters."
+        errors["sender_name"] = gettext(
+            "The sender name must be at most %(max)s characters.", max=MAX_NAME_LENGTH
+        )
     if address and not EMAIL.fullmatch(address):
         errors["sender_address"] = f"“{address}” is not an email address."
     if errors:
         return render_settings(errors=with_summary("sender", errors))
     store_section(shop, SENDER, {"name": name, "address": address} if name or address else None)
     db.session.commit()
-    return finish("admin.settings", "Sender saved.")
+    return finish("admin.settings", gettext("Sender saved."))
 
 
 @bp.post("/settings/sendgrid")
@@ -122,21 +127,25 @@ def save_sendgrid() -> WerkzeugResponse | tuple[str, int]:
     if request.form.get("action") == "remove":
         store_provider(shop, SENDGRID, None)
         db.session.commit()
-        return finish("admin.settings", "SendGrid key removed.")
+        return finish("admin.settings", gettext("SendGrid key removed."))
     key = request.form.get("sendgrid_api_key", "").strip()
     if not key:
         return render_settings(
-            errors=with_summary(SENDGRID, {"sendgrid_api_key": "Paste your SendGrid API key."})
+            errors=with_summary(SENDGRID, {"sendgrid_api_key": gettext("Paste your SendGrid API key.")})
         )
     try:
         check_sendgrid_key(key, services.config.sendgrid_api_host)
     except ProviderCheckError as exc:
-        return render_settings(errors=with_summary(SENDGRID, {"sendgrid_api_key": f"Not saved. {exc}"}))
+        return render_settings(
+            errors=with_summary(SENDGRID, {"sendgrid_api_key": gettext("Not saved. %(reason)s", reason=exc)})
+        )
     now = services.clock.now().isoformat()
     store_provider(shop, SENDGRID, {"api_key": services.cipher.encrypt(key), "checked_at": now})
     db.session.commit()
     log.info("shop %s connected its SendGrid account", shop.id)
-    return finish("admin.settings", "SendGrid key checked and saved. Emails now go through your account.")
+    return finish(
+        "admin.settings", gettext("SendGrid key checked and saved. Emails now go through your account.")
+    )
 
 
 @bp.post("/settings/twilio")
@@ -147,7 +156,7 @@ def save_twilio() -> WerkzeugResponse | tuple[str, int]:
     if request.form.get("action") == "remove":
         store_provider(shop, TWILIO, None)
         db.session.commit()
-        return finish("admin.settings", "Twilio account removed.")
+        return finish("admin.settings", gettext("Twilio account removed."))
     try:
         record = _twilio_record(provider(shop, TWILIO))
     except SettingInputError as exc:
@@ -155,13 +164,15 @@ def save_twilio() -> WerkzeugResponse | tuple[str, int]:
     try:
         check_twilio_account(record["account_sid"], record["auth_token"])
     except ProviderCheckError as exc:
-        return render_settings(errors={TWILIO: f"Not saved. {exc}"})
+        return render_settings(errors={TWILIO: gettext("Not saved. %(reason)s", reason=exc)})
     record["auth_token"] = services.cipher.encrypt(record["auth_token"])
     record["checked_at"] = services.clock.now().isoformat()
     store_provider(shop, TWILIO, record)
     db.session.commit()
     log.info("shop %s connected its Twilio account", shop.id)
-    return finish("admin.settings", "Twilio account checked and saved. SMS now go through your account.")
+    return finish(
+        "admin.settings", gettext("Twilio account checked and saved. SMS now go through your account.")
+    )
 
 
 @bp.post("/settings/limits")
@@ -189,7 +200,8 @@ def save_limits() -> WerkzeugResponse | tuple[str, int]:
         store_section(shop, name, value)
     db.session.commit()
     return finish(
-        "admin.settings", "Quiet hours, send windows, contact budget, flow priority and frequency cap saved."
+        "admin.settings",
+        gettext("Quiet hours, send windows, contact budget, flow priority and frequency cap saved."),
     )
 
 
@@ -206,7 +218,14 @@ def update_saleor_settings() -> WerkzeugResponse | tuple[str, int]:
     except SettingsError as exc:
         log.info("shop %s: checkout URL template refused: %s", shop.id, exc)
         return render_settings(errors=with_summary("saleor", {"checkout_url_template": str(exc)}))
-    return finish("admin.settings", f"Checkout URL saved; {relinked} open checkout(s) relinked.")
+    return finish(
+        "admin.settings",
+        ngettext(
+            "Checkout URL saved; %(num)d open checkout relinked.",
+            "Checkout URL saved; %(num)d open checkouts relinked.",
+            relinked,
+        ),
+    )
 
 
 def with_summary(card: str, errors: dict[str, str]) -> dict[str, str]:
@@ -242,6 +261,8 @@ def render_settings(errors: dict[str, str] | None = None, status: int | None = N
         store_check=section(shop, STORE_CHECK),
         cap=section(shop, FREQUENCY_CAP),
         consent=section(shop, DISCLOSURE_SECTION),
+        admin_language=admin_language_setting(),
+        languages=LANGUAGE_NAMES,
         saleor=_saleor_card(shop) if platform_of(shop).takes_checkout_url else None,
         events_url=f"{config.app_url}{STOREFRONT_EVENTS_PATH}",
         script_url=f"{config.app_url}{STOREFRONT_SCRIPT_PATH}",
@@ -266,7 +287,7 @@ def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
     service = request.form.get("twilio_messaging_service_sid", "").strip()
     if not TWILIO_SID.fullmatch(sid):
         raise SettingInputError(
-            "The Account SID starts with AC followed by 32 letters and digits.", "twilio_account_sid"
+            gettext("The Account SID starts with AC followed by 32 letters and digits."), "twilio_account_sid"
         )
     if not token:
         if saved.get("account_sid") != sid or not saved.get("auth_token"):
@@ -274,7 +295,7 @@ def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
         token = current_services().cipher.decrypt(saved["auth_token"])
     if service and not TWILIO_SERVICE_SID.fullmatch(service):
         raise SettingInputError(
-            "The messaging service SID starts with MG followed by 32 letters and digits.",
+            gettext("The messaging service SID starts with MG followed by 32 letters and digits."),
             "twilio_messaging_service_sid",
         )
     phone = normalize_phone(number, None) if number else None
@@ -285,7 +306,7 @@ def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
         )
     if not (phone or service):
         raise SettingInputError(
-            "Enter the number SMS come from, or a messaging service SID.", "twilio_from_number"
+            gettext("Enter the number SMS come from, or a messaging service SID."), "twilio_from_number"
         )
     return {
         "account_sid": sid,
@@ -302,7 +323,8 @@ def _quiet_hours() -> dict[str, str] | None:
         return None
     if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
         raise SettingInputError(
-            "Give quiet hours as two times of day, like 21:00 and 08:00, or leave both empty.", "quiet_start"
+            gettext("Give quiet hours as two times of day, like 21:00 and 08:00, or leave both empty."),
+            "quiet_start",
         )
     if start == end:
         raise SettingInputError("Quiet hours must start and end at different times.", "quiet_start")
@@ -313,19 +335,19 @@ def _send_windows() -> dict[str, dict[str, str]] | None:
     """Read the email and push windows; a channel left empty keeps its default."""
     windows = {}
     errors: dict[str, str] = {}
-    for channel, label in (("email", "Email"), ("push", "Push")):
+    for channel, label in (("email", gettext("email")), ("push", gettext("push"))):
         start = request.form.get(f"{channel}_window_start", "").strip()
         end = request.form.get(f"{channel}_window_end", "").strip()
         if not start and not end:
             continue
         if not (TIME_OF_DAY.fullmatch(start) and TIME_OF_DAY.fullmatch(end)):
-            errors[f"{channel}_window_start"] = (
-                f"Give the {label.lower()} window as two times of day, like 08:00 and 21:00, "
-                "or leave both empty."
+            errors[f"{channel}_window_start"] = gettext(
+                "Give the %(channel)s window as two times of day, like 08:00 and 21:00, or leave both empty.",
+                channel=label,
             )
         elif start == end:
-            errors[f"{channel}_window_start"] = (
-                f"The {label.lower()} window must start and end at different times."
+            errors[f"{channel}_window_start"] = gettext(
+                "The %(channel)s window must start and end at different times.", channel=label
             )
         else:
             windows[channel] = {"start": start, "end": end}
@@ -340,13 +362,14 @@ def _contact_budget() -> dict[str, int] | None:
     messages = request.form.get("budget_messages", "").strip()
     errors: dict[str, str] = {}
     if hours and (not hours.isdigit() or int(hours) > MAX_SMART_SENDING_HOURS):
-        errors["smart_hours"] = (
-            f"The contact budget window is 0 to {MAX_SMART_SENDING_HOURS} hours (0 turns it off), "
-            "or leave it empty for 16."
+        errors["smart_hours"] = gettext(
+            "The contact budget window is 0 to %(max)s hours (0 turns it off), or leave it empty for 16.",
+            max=MAX_SMART_SENDING_HOURS,
         )
     if messages and (not messages.isdigit() or not 1 <= int(messages) <= MAX_BUDGET_MESSAGES):
-        errors["budget_messages"] = (
-            f"The contact budget is 1 to {MAX_BUDGET_MESSAGES} messages per window, or leave it empty for 1."
+        errors["budget_messages"] = gettext(
+            "The contact budget is 1 to %(max)s messages per window, or leave it empty for 1.",
+            max=MAX_BUDGET_MESSAGES,
         )
     if errors:
         raise SettingInputError.several(errors)
@@ -375,7 +398,8 @@ def _store_check() -> dict[str, str] | None:
         return None
     if choice not in (SEND_ANYWAY, SKIP_MESSAGE):
         raise SettingInputError(
-            "When the store cannot be asked, choose to send the message or to skip it.", "store_unreachable"
+            gettext("When the store cannot be asked, choose to send the message or to skip it."),
+            "store_unreachable",
         )
     return {"unreachable": choice}
 
@@ -387,6 +411,7 @@ def _frequency_cap() -> dict[str, int] | None:
         return None
     if not (messages.isdigit() and days.isdigit() and 1 <= int(messages) <= 20 and 1 <= int(days) <= 30):
         raise SettingInputError(
-            "The frequency cap is 1 to 20 messages per 1 to 30 days, or leave both empty.", "cap_messages"
+            gettext("The frequency cap is 1 to 20 messages per 1 to 30 days, or leave both empty."),
+            "cap_messages",
         )
     return {"messages": int(messages), "days": int(days)}

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import request
+from flask_babel import gettext
 from sqlalchemy import select
 
+from app.core.i18n import N_
 from app.core.locales import formatting_locale
 from app.db import db
 from app.db.models import FlowSetting, Shop
@@ -45,14 +47,14 @@ from flows.settings import flow_settings
 
 MAX_PART_LENGTH = 100_000
 LABELS = {
-    "subject": "Subject",
-    "text": "Plain text",
-    "html": "HTML",
-    "title": "Title",
-    "url": "Link opened on tap",
+    "subject": N_("Subject"),
+    "text": N_("Plain text"),
+    "html": N_("HTML"),
+    "title": N_("Title"),
+    "url": N_("Link opened on tap"),
 }
-SMS_LABEL = "SMS text"
-PUSH_BODY_LABEL = "Notification text"
+SMS_LABEL = N_("SMS text")
+PUSH_BODY_LABEL = N_("Notification text")
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,10 @@ def plain_error(error: TemplatePartError, sources: dict[str, str]) -> PlainError
 
 def _label(channel: str, part: str) -> str:
     if channel == "sms":
-        return SMS_LABEL
+        return gettext(SMS_LABEL)
     if channel == "push" and part == "text":
-        return PUSH_BODY_LABEL
-    return LABELS[part]
+        return gettext(PUSH_BODY_LABEL)
+    return gettext(LABELS[part])
 
 
 def submitted_sources(send: Send) -> dict[str, str]:

@@ -11,6 +11,8 @@ import logging
 import re
 from secrets import token_hex
 
+from flask_babel import gettext
+
 from app.core.errors import StoreflowError
 from app.db.models import Shop
 from app.ingest.contacts import normalize_phone
@@ -62,15 +64,19 @@ def _address(channel: str, to: str, shop: Shop) -> str:
     if channel == "push":
         # A push goes to a browser's subscription, which has no address a merchant could type.
         raise TestSendError(
-            "Pushes have no test address: allow notifications on your storefront, then trigger the flow."
+            gettext(
+                "Pushes have no test address: allow notifications on your storefront, then trigger the flow."
+            )
         )
     if channel == "email":
         if not EMAIL.fullmatch(to):
-            raise TestSendError("Enter the email address to send the test to, like you@example.com.")
+            raise TestSendError(gettext("Enter the email address to send the test to, like you@example.com."))
         return to
     phone = normalize_phone(to, None)
     if phone is None:
-        raise TestSendError("Enter the phone number to send the test to, with its country code (+1…).")
+        raise TestSendError(
+            gettext("Enter the phone number to send the test to, with its country code (+1…).")
+        )
     return phone
 
 
@@ -82,5 +88,7 @@ def _count_against_limit(shop: Shop) -> None:
         redis.expire(key, 3600)
     if count > TEST_SENDS_PER_HOUR:
         raise TestSendError(
-            f"You sent {TEST_SENDS_PER_HOUR} test messages in the last hour. Try again later."
+            gettext(
+                "You sent %(num)s test messages in the last hour. Try again later.", num=TEST_SENDS_PER_HOUR
+            )
         )
