@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.core.errors import StoreflowError
+from app.core.i18n import N_, Phrase
 from flows.definitions import Flow, Send
 
 A = "A"
@@ -37,7 +38,7 @@ B = "B"
 NAMES = ("A", "B", "C", "D")
 CLICKS = "clicks"
 ORDERS = "orders"
-METRICS = {CLICKS: "Clicks", ORDERS: "Placed orders"}
+METRICS = {CLICKS: N_("Clicks"), ORDERS: N_("Placed orders")}
 TESTS_KEY = "ab_tests"
 VARIANT_MARK = "~"  # a variant's own template: "welcome_2~c"
 DEFAULT_MINIMUM_SAMPLE = 100
@@ -204,36 +205,57 @@ def clean_test(step: Send, submitted: Mapping[str, Any]) -> ABTest:
     variants: list[Variant] = []
     for index, raw in enumerate(raw_variants[: len(NAMES)]):
         name = NAMES[index]
-        share = _whole(raw.get("share"), 0, 100, f"share_{name}", f"Variant {name}: the share", problems)
+        share = _whole(
+            raw.get("share"),
+            0,
+            100,
+            f"share_{name}",
+            N_("Variant %(name)s: the share must be a whole number from %(low)d to %(high)d"),
+            problems,
+            name=name,
+        )
         delay = _whole(
             raw.get("delay_minutes") or 0,
             0,
             MAX_DELAY_MINUTES,
             f"delay_{name}",
-            f"Variant {name}: the extra delay (minutes)",
+            N_("Variant %(name)s: the extra delay (minutes) must be a whole number from %(low)d to %(high)d"),
             problems,
+            name=name,
         )
         subject = str(raw.get("subject") or "").strip()
         own = bool(raw.get("content")) and name != A
         template = variant_template(step, name) if own else step.template
         if subject and step.channel == "sms":
-            problems[f"subject_{name}"] = (
-                f"Variant {name}: an SMS has no subject; give it its own text instead"
+            problems[f"subject_{name}"] = Phrase(
+                N_("Variant %(name)s: an SMS has no subject; give it its own text instead"), name=name
             )
         variants.append(Variant(name, template, share or 0, subject, timedelta(minutes=delay or 0), own))
     if not 2 <= len(variants) <= len(NAMES):
-        problems["variants"] = "A test needs 2 to 4 variants"
+        problems["variants"] = N_("A test needs 2 to 4 variants")
     elif not problems and sum(variant.share for variant in variants) != 100:
-        problems["variants"] = "The shares must add up to 100 %"
+        problems["variants"] = Phrase(N_("The shares must add up to %(total)d %%"), total=100)
     elif not problems and not all(_differs(variant) for variant in variants[1:]):
-        problems["variants"] = "Each variant other than A must change the subject, the content or the delay"
+        problems["variants"] = N_("Each variant other than A must change the subject, the content or the delay")
     metric = submitted.get("metric", CLICKS)
     if metric not in METRICS:
-        problems["metric"] = "Choose clicks or placed orders"
+        problems["metric"] = N_("Choose clicks or placed orders")
     minimum = _whole(
-        submitted.get("minimum_sample"), 1, 1_000_000, "minimum_sample", "The minimum sample", problems
+        submitted.get("minimum_sample"),
+        1,
+        1_000_000,
+        "minimum_sample",
+        N_("The minimum sample must be a whole number from %(low)d to %(high)d"),
+        problems,
     )
-    threshold = _whole(submitted.get("threshold"), 50, 99, "threshold", "The probability threshold", problems)
+    threshold = _whole(
+        submitted.get("threshold"),
+        50,
+        99,
+        "threshold",
+        N_("The probability threshold must be a whole number from %(low)d to %(high)d"),
+        problems,
+    )
     if problems:
         raise ABTestError(problems)
     return ABTest(step.setting, tuple(variants), str(metric), minimum or 0, threshold or 0)
@@ -243,10 +265,12 @@ def _differs(variant: Variant) -> bool:
     return bool(variant.subject or variant.own_content or variant.delay)
 
 
-def _whole(value: Any, low: int, high: int, key: str, label: str, problems: dict[str, str]) -> int | None:
+def _whole(
+    value: Any, low: int, high: int, key: str, problem: str, problems: dict[str, str], **args: object
+) -> int | None:
     text = str(value if value is not None else "").strip()
     if isinstance(value, bool) or not text.isdigit() or not low <= int(text) <= high:
-        problems[key] = f"{label} must be a whole number from {low} to {high}"
+        problems[key] = Phrase(problem, low=low, high=high, **args)
         return None
     return int(text)
 

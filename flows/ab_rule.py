@@ -22,6 +22,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.core.i18n import N_, Phrase
+
 # Grid points on [0, 1] for three or four variants: posteriors of 10,000 sends are still ~30 points wide.
 GRID = 20_000
 
@@ -133,14 +135,32 @@ def verdict(arms: Sequence[Arm], minimum_sample: int, threshold: float) -> Verdi
     chances = chances_of_being_best(arms)
     short = [arm.name for arm in arms if arm.trials < minimum_sample]
     if short:
-        return Verdict(chances, None, f"waiting for {minimum_sample} sends of {', '.join(short)}")
+        return Verdict(
+            chances,
+            None,
+            Phrase(
+                N_("waiting for %(count)d sends of %(variants)s"), count=minimum_sample, variants=", ".join(short)
+            ),
+        )
     best = max(arms, key=lambda arm: chances[arm.name]).name
     if chances[best] < threshold:
         return Verdict(
             chances,
             None,
-            f"{best} leads with {chances[best]:.1%} chance of being best, short of {threshold:.0%}",
+            Phrase(
+                N_("%(best)s leads with %(chance)s chance of being best, short of %(threshold)s"),
+                best=best,
+                chance=f"{chances[best]:.1%}",
+                threshold=f"{threshold:.0%}",
+            ),
         )
     return Verdict(
-        chances, best, f"{best} has {chances[best]:.1%} chance of being best (threshold {threshold:.0%})"
+        chances,
+        best,
+        Phrase(
+            N_("%(best)s has %(chance)s chance of being best (threshold %(threshold)s)"),
+            best=best,
+            chance=f"{chances[best]:.1%}",
+            threshold=f"{threshold:.0%}",
+        ),
     )

@@ -11,6 +11,7 @@ journey as its own list rather than off one node; a shopper who reaches the end 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from app.core.events import EventKind
@@ -40,13 +41,15 @@ class Trigger:
 
 @dataclass(frozen=True)
 class WaitNode:
-    """A pause: ``duration`` in words; ``from_context`` when the shopper's entry decides it instead."""
+    """A pause: ``delay`` as the shop set it, ``duration`` in English words (the admin says ``delay``
+    in its own language); ``from_context`` when the shopper's entry decides it instead."""
 
     id: str
     step_index: int
     label: str
     duration: str
     from_context: bool
+    delay: timedelta = timedelta(0)
     kind: NodeKind = NodeKind.WAIT
 
 
@@ -172,6 +175,7 @@ def journey(flow: Flow, settings: ResolvedSettings) -> Journey:
                     step.label,
                     human(settings.delay(step)),
                     from_context=step.from_context is not None,
+                    delay=settings.delay(step),
                 )
             )
             continue

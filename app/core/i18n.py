@@ -11,3 +11,21 @@ from __future__ import annotations
 def N_(message: str) -> str:
     """Mark a merchant-facing string for extraction; return it untranslated."""
     return message
+
+
+class Phrase(str):
+    """An English sentence built from a marked message and its arguments, which it remembers.
+
+    Domain code says a sentence with values in it (``Phrase(N_("Variant %(name)s: ..."), name="B")``)
+    and everything that reads it as a string (logs, tests, the English admin) gets the English; the
+    web edge translates ``message`` and fills in ``args`` again (``app/web/i18n.py``'s ``translated``).
+    """
+
+    message: str
+    args: dict[str, object]
+
+    def __new__(cls, message: str, **args: object) -> Phrase:
+        phrase = super().__new__(cls, message % args if args else message)
+        phrase.message = message
+        phrase.args = args
+        return phrase

@@ -32,6 +32,8 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext, refresh
 
+from app.core.i18n import Phrase
+
 # English first: it is the source language and the last fallback.
 LANGUAGES = ("en", "de")
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}  # each in its own language, as pickers show them
@@ -102,8 +104,21 @@ def current_language() -> str:
 
 
 def translated(value: str | None) -> str:
-    """Translate a string that reached the page as a value (a flow's name, a goal's label)."""
+    """Translate a string that reached the page as a value (a flow's name, a goal's label, a
+    domain ``Phrase`` with its arguments)."""
+    if isinstance(value, Phrase):
+        return gettext(value.message, **value.args)
     return gettext(value) if value else ""
+
+
+def language_name(tag: str) -> str:
+    """A shopper language's name in the admin's language ("de-AT" → "German (Austria)", "Deutsch
+    (Österreich)"); the tag itself when Babel has none. ``app.messaging.languages.language_name``
+    says it in English for logs and the domain."""
+    try:
+        return Locale.parse(tag, sep="-").get_display_name(get_locale() or DEFAULT_LANGUAGE) or tag
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from flask import abort, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -22,6 +23,7 @@ from app.reports.ab_tests import ABReport, ab_report
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flows import flow_or_404, flow_setting
 from app.web.admin.page import finish, render_page
+from app.web.i18n import translated
 from flows.ab import METRICS, NAMES, TESTS_KEY, ABTest, ABTestError, Variant, clean_test
 from flows.definitions import Flow, Send
 from flows.settings import flow_settings
@@ -52,7 +54,9 @@ def save_ab_test(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]
     tests = dict((setting.overrides or {}).get(TESTS_KEY) or {})
     if request.form.get("action") == "stop":
         tests[send.setting] = None
-        notice = f"A/B test of “{send.label}” stopped: every shopper gets the step's own message."
+        notice = gettext(
+            "A/B test of “%(step)s” stopped: every shopper gets the step's own message.", step=gettext(send.label)
+        )
     else:
         try:
             test = clean_test(send, submitted_test())
@@ -60,10 +64,13 @@ def save_ab_test(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]
         except ABTestError as exc:
             log.info("shop %s: A/B test of %s %s refused: %s", shop.id, flow.key, send.setting, exc)
             db.session.rollback()
-            return _page(flow, send, errors=exc.problems, status=400)
+            errors = {key: translated(problem) for key, problem in exc.problems.items()}
+            return _page(flow, send, errors=errors, status=400)
         test = replace(test, started_at=current_services().clock.now())
         tests[send.setting] = test.stored()
-        notice = f"A/B test of “{send.label}” started with {len(test.variants)} variants."
+        notice = gettext(
+            "A/B test of “%(step)s” started with %(num)d variants.", step=gettext(send.label), num=len(test.variants)
+        )
     setting.overrides = {**(setting.overrides or {}), TESTS_KEY: tests}
     db.session.commit()
     log.info("shop %s saved the A/B test of %s %s", shop.id, flow.key, send.setting)
@@ -78,8 +85,8 @@ def _check_subjects(test: ABTest) -> None:
             try:
                 compile_part("subject", variant.subject)
             except TemplatePartError as exc:
-                problems[f"subject_{variant.name}"] = (
-                    f"Variant {variant.name}: the subject does not read: {exc.message}"
+                problems[f"subject_{variant.name}"] = gettext(
+                    "Variant %(name)s: the subject does not read: %(problem)s", name=variant.name, problem=exc.message
                 )
     if problems:
         raise ABTestError(problems)
@@ -118,7 +125,7 @@ def _page(flow: Flow, send: Send, errors: dict[str, str] | None = None, status: 
         send=send,
         report=report,
         rows=[(name, shown.get(name) or _blank(name, send, report is None)) for name in NAMES],
-        metrics=METRICS,
+        metrics={key: gettext(label) for key, label in METRICS.items()},
         errors=errors or {},
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort
-from flask_babel import gettext
+from flask_babel import format_number, gettext, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
@@ -60,19 +60,24 @@ def replay_deliveries() -> WerkzeugResponse | tuple[str, int]:
     replayed = replay(db.session(), None, shop.id)
     db.session.commit()
     log.info("shop %s replayed %d deliveries", shop.id, len(replayed))
-    noun = "delivery" if len(replayed) == 1 else "deliveries"
-    return finish("admin.deliveries", f"{len(replayed)} {noun} will be processed again.")
+    return finish(
+        "admin.deliveries",
+        ngettext(
+            "%(num)d delivery will be processed again.",
+            "%(num)d deliveries will be processed again.",
+            len(replayed),
+        ),
+    )
 
 
 def replay_all_question(waiting: int) -> Question:
     """Ask before replaying every delivery set aside, saying how many and what replaying does."""
-    deliveries = "1 delivery" if waiting == 1 else f"{waiting:,} deliveries"
     return Question(
-        title=f"Replay {deliveries}?",
-        consequence=(
+        title=ngettext("Replay %(count)s delivery?", "Replay %(count)s deliveries?", waiting, count=format_number(waiting)),
+        consequence=gettext(
             "Each is processed as if it had just arrived: the flows it starts or ends act on it, and "
             "the messages it leads to go to real shoppers. A replay cannot be undone; nothing a "
             "delivery already caused happens twice."
         ),
-        action="Replay all",
+        action=gettext("Replay all"),
     )

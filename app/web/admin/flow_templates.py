@@ -12,11 +12,11 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.db import db
-from app.messaging.languages import language_name
 from app.messaging.render import TemplatePartError
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flow_detail import render_detail
 from app.web.admin.flows import flow_or_404, flow_setting
+from app.web.i18n import language_name
 from app.web.admin.page import finish
 from app.web.admin.step_languages import editing_language
 from app.web.admin.template_editor import (
@@ -75,10 +75,17 @@ def save_template(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int
             )
     save_parts(flow_setting(shop, flow), send, sources, language)
     db.session.commit()
-    notice = f"{send.label}: {'back to the default template' if resetting else 'template saved'}."
+    step_label = gettext(send.label)
     if language:
         name = language_name(language)
-        notice = f"{send.label}: {name} {'translation removed' if resetting else 'translation saved'}."
+        if resetting:
+            notice = gettext("%(step)s: %(language)s translation removed.", step=step_label, language=name)
+        else:
+            notice = gettext("%(step)s: %(language)s translation saved.", step=step_label, language=name)
+    elif resetting:
+        notice = gettext("%(step)s: back to the default template.", step=step_label)
+    else:
+        notice = gettext("%(step)s: template saved.", step=step_label)
     return finish("admin.flow_detail", notice, flow_key=flow.key, step=send.setting, lang=language)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,7 +29,7 @@ from app.core.i18n import N_
 from app.db import db
 from app.db.models import Checkout, Contact, Message, Order, Shop
 from app.web.admin.blueprint import bp, current_shop
-from app.web.i18n import current_language, language_was_chosen
+from app.web.i18n import current_language, language_name, language_was_chosen
 from flows.catalogue import CATALOGUE
 
 DEFAULT_LOCALE = "en_US"
@@ -67,6 +69,12 @@ SKIP_WORDS = (
     (re.compile(r"^no recovery link for this checkout$"), N_("The checkout has no recovery link")),
     (re.compile(r"^contact budget: (.+)$"), N_("Held back by the contact budget: {0}")),
     (re.compile(r"^nothing to show: (.+)$"), N_("Nothing to show: {0}")),
+    (re.compile(r"^sent$"), N_("Sent")),
+    (re.compile(r"^sent in (.+)$"), N_("Sent in {0}")),
+    (
+        re.compile(r"^sent with the bundled template: the custom one failed \((.+)\)$"),
+        N_("Sent with the bundled template: the custom one failed ({0})"),
+    ),
 )
 
 
@@ -167,10 +175,14 @@ def flow_name(key: str) -> str:
     return gettext(flow.name) if flow else key.replace("_", " ").capitalize()
 
 
-def merchant_reason(reason: str | None) -> str:
-    """Say why a message was skipped or held in the merchant's words, ids replaced by names."""
+def merchant_reason(reason: str | None, facts: Mapping[str, Any] | None = None) -> str:
+    """Say why a message was skipped, held or sent in the merchant's words, ids replaced by names;
+    a message sent in a shopper's language names it in the admin's (the decision's ``language``)."""
     if not reason:
         return ""
+    language = (facts or {}).get("language")
+    if reason.startswith("sent in ") and isinstance(language, str):
+        return gettext("Sent in %(language)s", language=language_name(language))
     for pattern, words in SKIP_WORDS:
         found = pattern.match(reason)
         if found:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 from flask import request
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.core.locales import normal_locale
 from app.db import db
-from app.messaging.languages import LOCALE_CHOSEN_KEY, SHOP_LOCALE_KEY, language_name
+from app.messaging.languages import LOCALE_CHOSEN_KEY, SHOP_LOCALE_KEY
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.page import finish
 from app.web.admin.settings import render_settings, with_summary
+from app.web.i18n import language_name
 
 FIELD = "shop_language"
 CARD = "language"
@@ -33,14 +35,16 @@ def save_shop_language() -> WerkzeugResponse | tuple[str, int]:
         settings.pop(LOCALE_CHOSEN_KEY, None)
         shop.settings = settings
         db.session.commit()
-        return finish("admin.settings", "Shop language cleared: shoppers without a translation get English.")
+        return finish("admin.settings", gettext("Shop language cleared: shoppers without a translation get English."))
     tag = normal_locale(raw)
     if tag is None or not _known(tag):
-        message = f"“{raw[:40]}” is not a language Storeflow knows. Use a code such as de, fr or pt-BR."
+        message = gettext(
+            "“%(code)s” is not a language Storeflow knows. Use a code such as de, fr or pt-BR.", code=raw[:40]
+        )
         return render_settings(errors=with_summary(CARD, {FIELD: message}))
     shop.settings = {**settings, SHOP_LOCALE_KEY: tag, LOCALE_CHOSEN_KEY: True}
     db.session.commit()
-    return finish("admin.settings", f"Shop language saved: {language_name(tag)}.")
+    return finish("admin.settings", gettext("Shop language saved: %(language)s.", language=language_name(tag)))
 
 
 def _known(tag: str) -> bool:

@@ -14,24 +14,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from flask_babel import gettext
 
 from app.core.locales import normal_locale
+from app.core.i18n import N_
 from app.db.models import Shop
 from app.messaging.languages import (
     DEFAULT_LANGUAGE,
     choose_language,
-    language_name,
     language_template,
     shop_language,
     step_languages,
     translated_source,
 )
+from app.web.i18n import language_name
 
 SOURCE_LABELS = {
-    "default": "catalogue default",
-    "edited": "edited by you",
-    "bundled": "catalogue translation",
-    "translation": "your translation",
+    "default": N_("catalogue default"),
+    "edited": N_("edited by you"),
+    "bundled": N_("catalogue translation"),
+    "translation": N_("your translation"),
 }
 
 
@@ -74,12 +76,14 @@ def language_strip(
     shop: Shop, template: str, overrides: Mapping[str, Any] | None, editing: str | None
 ) -> StepLanguages:
     languages = [
-        StepLanguage(tag, language_name(tag), SOURCE_LABELS[source], None if tag == DEFAULT_LANGUAGE else tag)
+        StepLanguage(
+            tag, language_name(tag), gettext(SOURCE_LABELS[source]), None if tag == DEFAULT_LANGUAGE else tag
+        )
         for tag, source in step_languages(template, overrides).items()
     ]
     if editing and all(language.tag != editing for language in languages):
-        languages.append(StepLanguage(editing, language_name(editing), "new, not saved yet", editing))
-    fallback = choose_language(template, None, shop_language(shop.settings), overrides).name
+        languages.append(StepLanguage(editing, language_name(editing), gettext("new, not saved yet"), editing))
+    fallback = language_name(choose_language(template, None, shop_language(shop.settings), overrides).language)
     return StepLanguages(tuple(languages), editing, fallback)
 
 
