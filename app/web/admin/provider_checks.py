@@ -45,9 +45,13 @@ def check_sendgrid_key(api_key: str, host: str) -> None:
             raise ProviderCheckError(
                 gettext("SendGrid did not accept this API key. Check that you copied all of it.")
             ) from exc
-        raise ProviderCheckError(f"SendGrid answered {status}; try again in a moment.") from exc
+        raise ProviderCheckError(
+            gettext("SendGrid answered %(status)s; try again in a moment.", status=status)
+        ) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-        raise ProviderCheckError("Could not reach SendGrid to check the key; try again in a moment.") from exc
+        raise ProviderCheckError(
+            gettext("Could not reach SendGrid to check the key; try again in a moment.")
+        ) from exc
     try:
         scopes = json.loads(response.body or b"{}").get("scopes") or []
     except (ValueError, AttributeError):
@@ -72,11 +76,15 @@ def check_twilio_account(account_sid: str, auth_token: str) -> str:
             raise ProviderCheckError(
                 gettext("Twilio did not accept this Account SID and auth token together.")
             ) from exc
-        raise ProviderCheckError(f"Twilio answered {exc.status}; try again in a moment.") from exc
+        raise ProviderCheckError(
+            gettext("Twilio answered %(status)s; try again in a moment.", status=exc.status)
+        ) from exc
     except (requests.RequestException, TwilioException) as exc:
         raise ProviderCheckError(
             gettext("Could not reach Twilio to check the account; try again in a moment.")
         ) from exc
     if account.status != "active":
-        raise ProviderCheckError(f"This Twilio account is {account.status}, so it cannot send SMS.")
+        raise ProviderCheckError(
+            gettext("This Twilio account is %(status)s, so it cannot send SMS.", status=account.status)
+        )
     return str(account.friendly_name or account_sid)

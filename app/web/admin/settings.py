@@ -111,7 +111,7 @@ def save_sender() -> WerkzeugResponse | tuple[str, int]:
             "The sender name must be at most %(max)s characters.", max=MAX_NAME_LENGTH
         )
     if address and not EMAIL.fullmatch(address):
-        errors["sender_address"] = f"“{address}” is not an email address."
+        errors["sender_address"] = gettext("“%(address)s” is not an email address.", address=address)
     if errors:
         return render_settings(errors=with_summary("sender", errors))
     store_section(shop, SENDER, {"name": name, "address": address} if name or address else None)
@@ -291,7 +291,7 @@ def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
         )
     if not token:
         if saved.get("account_sid") != sid or not saved.get("auth_token"):
-            raise SettingInputError("Enter the auth token of this account.", "twilio_auth_token")
+            raise SettingInputError(gettext("Enter the auth token of this account."), "twilio_auth_token")
         token = current_services().cipher.decrypt(saved["auth_token"])
     if service and not TWILIO_SERVICE_SID.fullmatch(service):
         raise SettingInputError(
@@ -301,7 +301,10 @@ def _twilio_record(saved: dict[str, Any]) -> dict[str, Any]:
     phone = normalize_phone(number, None) if number else None
     if number and phone is None:
         raise SettingInputError(
-            f"“{number}” is not a phone number; write it with its country code, like +15005550006.",
+            gettext(
+                "“%(number)s” is not a phone number; write it with its country code, like +15005550006.",
+                number=number,
+            ),
             "twilio_from_number",
         )
     if not (phone or service):
@@ -327,7 +330,7 @@ def _quiet_hours() -> dict[str, str] | None:
             "quiet_start",
         )
     if start == end:
-        raise SettingInputError("Quiet hours must start and end at different times.", "quiet_start")
+        raise SettingInputError(gettext("Quiet hours must start and end at different times."), "quiet_start")
     return {"start": start, "end": end}
 
 

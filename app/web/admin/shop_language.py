@@ -24,7 +24,7 @@ FIELD = "shop_language"
 CARD = "language"
 
 
-@bp.post("/settings/language")
+@bp.post("/settings/shop-language")
 def save_shop_language() -> WerkzeugResponse | tuple[str, int]:
     """Save the shop's language tag ("de", "fr-CA"), or clear it."""
     shop = current_shop()

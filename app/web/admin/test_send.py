@@ -55,7 +55,7 @@ def send_test(shop: Shop, send: Send, rendered: Rendered, to: str) -> str:
         channel.send(outgoing)
     except SendError as exc:
         log.warning("shop %s: test %s failed: %s", shop.id, send.channel, exc)
-        raise TestSendError(f"The message was not sent: {exc}") from exc
+        raise TestSendError(gettext("The message was not sent: %(problem)s", problem=exc)) from exc
     log.info("shop %s sent a test of %s via %s", shop.id, send.template, channel.provider)
     return channel.provider
 
