@@ -9,6 +9,7 @@ money stays in the shop's currency.
 
 from __future__ import annotations
 
+import html
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -221,3 +222,59 @@ def test_a_german_page_carries_its_scripts_words_in_german(client, factory):
     assert words is not None
     assert '"Leave without saving?": "' in words.group(1)
     assert "Ohne Speichern verlassen?" in words.group(1)
+
+
+def spoken(page: str) -> str:
+    """A page's words as a reader sees them: no tags, entities decoded, whitespace collapsed."""
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
+
+
+def test_the_flows_journey_is_german_down_to_its_waits_and_exits(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com")
+    log_in(client, shop.id)
+
+    journey = spoken(client.get("/admin/flows/abandoned_checkout?locale=de").text.split('id="journey"')[1])
+
+    for german in ("Ablauf", "Beginnt, wenn", "1 Stunde warten", "Eingetreten", "Flow endet", "Verlässt den Flow"):
+        assert german in journey
+    for english in ("Wait 1 hour", "Starts when", "Flow ends", "Leaves early", "Entered", "Figures for"):
+        assert english not in journey
+
+
+def test_the_ab_test_page_is_german_down_to_its_validation_errors(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com")
+    csrf = log_in(client, shop.id)
+    client.get("/admin?locale=de")
+
+    form = spoken(client.get("/admin/flows/welcome_series/steps/welcome_email/ab").text)
+    refused = spoken(
+        client.post(
+            "/admin/flows/welcome_series/steps/welcome_email/ab",
+            data={
+                "csrf_token": csrf,
+                **{"share_A": "50", "share_B": "60", "subject_B": "Hallo", "metric": "clicks"},
+                **{"minimum_sample": "100", "threshold": "101", "action": "start"},
+            },
+        ).text
+    )
+
+    for german in ("A/B-Test", "Variante", "Messgröße", "Test starten", "Eigene Nachricht"):
+        assert german in form
+    for english in ("Start the test", "Its own message", "Minimum sends of each variant", "Shares add up"):
+        assert english not in form
+    assert "Die Wahrscheinlichkeitsschwelle muss eine ganze Zahl von 50 bis 99 sein" in refused
+    assert "must be a whole number" not in refused and "must add up" not in refused
+
+
+def test_the_step_languages_strip_is_german_with_language_names_in_german(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com")
+    factory.enable(shop, "abandoned_checkout")
+    log_in(client, shop.id)
+
+    page = client.get("/admin/flows/abandoned_checkout/steps/first_email?locale=de&lang=de").text
+    strip = spoken(page.split('id="step-languages"')[1].split("</form>")[0])
+
+    for german in ("Sprachen", "Katalog-Übersetzung", "Sie bearbeiten die Fassung in Deutsch", "Übersetzen"):
+        assert german in strip
+    for english in ("catalogue translation", "You are editing", "Translate into", "German"):
+        assert english not in strip
