@@ -236,7 +236,9 @@ def clean_test(step: Send, submitted: Mapping[str, Any]) -> ABTest:
     elif not problems and sum(variant.share for variant in variants) != 100:
         problems["variants"] = Phrase(N_("The shares must add up to %(total)d %%"), total=100)
     elif not problems and not all(_differs(variant) for variant in variants[1:]):
-        problems["variants"] = N_("Each variant other than A must change the subject, the content or the delay")
+        problems["variants"] = N_(
+            "Each variant other than A must change the subject, the content or the delay"
+        )
     metric = submitted.get("metric", CLICKS)
     if metric not in METRICS:
         problems["metric"] = N_("Choose clicks or placed orders")

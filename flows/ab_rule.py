@@ -139,7 +139,9 @@ def verdict(arms: Sequence[Arm], minimum_sample: int, threshold: float) -> Verdi
             chances,
             None,
             Phrase(
-                N_("waiting for %(count)d sends of %(variants)s"), count=minimum_sample, variants=", ".join(short)
+                N_("waiting for %(count)d sends of %(variants)s"),
+                count=minimum_sample,
+                variants=", ".join(short),
             ),
         )
     best = max(arms, key=lambda arm: chances[arm.name]).name

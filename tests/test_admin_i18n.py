@@ -235,7 +235,14 @@ def test_the_flows_journey_is_german_down_to_its_waits_and_exits(client, factory
 
     journey = spoken(client.get("/admin/flows/abandoned_checkout?locale=de").text.split('id="journey"')[1])
 
-    for german in ("Ablauf", "Beginnt, wenn", "1 Stunde warten", "Eingetreten", "Flow endet", "Verlässt den Flow"):
+    for german in (
+        "Ablauf",
+        "Beginnt, wenn",
+        "1 Stunde warten",
+        "Eingetreten",
+        "Flow endet",
+        "Verlässt den Flow",
+    ):
         assert german in journey
     for english in ("Wait 1 hour", "Starts when", "Flow ends", "Leaves early", "Entered", "Figures for"):
         assert english not in journey

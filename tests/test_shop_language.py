@@ -69,7 +69,9 @@ def test_a_merchant_sets_the_shop_language_in_settings(app, client, factory):
     shop = factory.shop(platform="saleor", domain="https://saleor.example/graphql/")
     csrf = log_in(client, shop.id)
 
-    response = client.post("/admin/settings/shop-language", data={"csrf_token": csrf, "shop_language": "DE_at"})
+    response = client.post(
+        "/admin/settings/shop-language", data={"csrf_token": csrf, "shop_language": "DE_at"}
+    )
 
     assert response.status_code in (200, 302, 303)
     assert rows(app, Shop)[0].settings["locale"] == "de-AT"
@@ -80,7 +82,9 @@ def test_a_language_code_nobody_knows_is_refused_at_its_field(app, client, facto
     shop = factory.shop()
     csrf = log_in(client, shop.id)
 
-    response = client.post("/admin/settings/shop-language", data={"csrf_token": csrf, "shop_language": "klingon!"})
+    response = client.post(
+        "/admin/settings/shop-language", data={"csrf_token": csrf, "shop_language": "klingon!"}
+    )
 
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.text and "is not a language Storeflow knows" in response.text

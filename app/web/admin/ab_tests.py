@@ -55,7 +55,8 @@ def save_ab_test(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]
     if request.form.get("action") == "stop":
         tests[send.setting] = None
         notice = gettext(
-            "A/B test of “%(step)s” stopped: every shopper gets the step's own message.", step=gettext(send.label)
+            "A/B test of “%(step)s” stopped: every shopper gets the step's own message.",
+            step=gettext(send.label),
         )
     else:
         try:
@@ -69,7 +70,9 @@ def save_ab_test(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]
         test = replace(test, started_at=current_services().clock.now())
         tests[send.setting] = test.stored()
         notice = gettext(
-            "A/B test of “%(step)s” started with %(num)d variants.", step=gettext(send.label), num=len(test.variants)
+            "A/B test of “%(step)s” started with %(num)d variants.",
+            step=gettext(send.label),
+            num=len(test.variants),
         )
     setting.overrides = {**(setting.overrides or {}), TESTS_KEY: tests}
     db.session.commit()
@@ -86,7 +89,9 @@ def _check_subjects(test: ABTest) -> None:
                 compile_part("subject", variant.subject)
             except TemplatePartError as exc:
                 problems[f"subject_{variant.name}"] = gettext(
-                    "Variant %(name)s: the subject does not read: %(problem)s", name=variant.name, problem=exc.message
+                    "Variant %(name)s: the subject does not read: %(problem)s",
+                    name=variant.name,
+                    problem=exc.message,
                 )
     if problems:
         raise ABTestError(problems)

@@ -73,7 +73,12 @@ def replay_deliveries() -> WerkzeugResponse | tuple[str, int]:
 def replay_all_question(waiting: int) -> Question:
     """Ask before replaying every delivery set aside, saying how many and what replaying does."""
     return Question(
-        title=ngettext("Replay %(count)s delivery?", "Replay %(count)s deliveries?", waiting, count=format_number(waiting)),
+        title=ngettext(
+            "Replay %(count)s delivery?",
+            "Replay %(count)s deliveries?",
+            waiting,
+            count=format_number(waiting),
+        ),
         consequence=gettext(
             "Each is processed as if it had just arrived: the flows it starts or ends act on it, and "
             "the messages it leads to go to real shoppers. A replay cannot be undone; nothing a "

@@ -16,7 +16,6 @@ from app.messaging.render import TemplatePartError
 from app.web.admin.blueprint import bp, current_shop
 from app.web.admin.flow_detail import render_detail
 from app.web.admin.flows import flow_or_404, flow_setting
-from app.web.i18n import language_name
 from app.web.admin.page import finish
 from app.web.admin.step_languages import editing_language
 from app.web.admin.template_editor import (
@@ -30,6 +29,7 @@ from app.web.admin.template_editor import (
     submitted_sources,
 )
 from app.web.admin.test_send import TestSendError, send_test
+from app.web.i18n import language_name
 from flows.definitions import Flow, Send
 
 log = logging.getLogger(__name__)

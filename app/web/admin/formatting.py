@@ -14,8 +14,8 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError

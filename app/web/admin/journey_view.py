@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from flask_babel import gettext, ngettext
 
-from app.db import db
 from app.core.i18n import N_
+from app.db import db
 from app.db.models import Shop
 from app.reports.journey import JourneyFigures, StepFigures, journey_figures
 from app.reports.queries import StepTotals

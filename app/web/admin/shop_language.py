@@ -35,7 +35,9 @@ def save_shop_language() -> WerkzeugResponse | tuple[str, int]:
         settings.pop(LOCALE_CHOSEN_KEY, None)
         shop.settings = settings
         db.session.commit()
-        return finish("admin.settings", gettext("Shop language cleared: shoppers without a translation get English."))
+        return finish(
+            "admin.settings", gettext("Shop language cleared: shoppers without a translation get English.")
+        )
     tag = normal_locale(raw)
     if tag is None or not _known(tag):
         message = gettext(
@@ -44,7 +46,9 @@ def save_shop_language() -> WerkzeugResponse | tuple[str, int]:
         return render_settings(errors=with_summary(CARD, {FIELD: message}))
     shop.settings = {**settings, SHOP_LOCALE_KEY: tag, LOCALE_CHOSEN_KEY: True}
     db.session.commit()
-    return finish("admin.settings", gettext("Shop language saved: %(language)s.", language=language_name(tag)))
+    return finish(
+        "admin.settings", gettext("Shop language saved: %(language)s.", language=language_name(tag))
+    )
 
 
 def _known(tag: str) -> bool:

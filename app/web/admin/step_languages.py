@@ -16,8 +16,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext
 
-from app.core.locales import normal_locale
 from app.core.i18n import N_
+from app.core.locales import normal_locale
 from app.db.models import Shop
 from app.messaging.languages import (
     DEFAULT_LANGUAGE,
@@ -82,8 +82,12 @@ def language_strip(
         for tag, source in step_languages(template, overrides).items()
     ]
     if editing and all(language.tag != editing for language in languages):
-        languages.append(StepLanguage(editing, language_name(editing), gettext("new, not saved yet"), editing))
-    fallback = language_name(choose_language(template, None, shop_language(shop.settings), overrides).language)
+        languages.append(
+            StepLanguage(editing, language_name(editing), gettext("new, not saved yet"), editing)
+        )
+    fallback = language_name(
+        choose_language(template, None, shop_language(shop.settings), overrides).language
+    )
     return StepLanguages(tuple(languages), editing, fallback)
 
 
