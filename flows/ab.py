@@ -107,6 +107,8 @@ class ABTest:
             "winner": self.winner,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "reason": self.reason,
+            # The reason's marked words and values, so the admin says it in its own language.
+            "reason_words": _phrase_words(self.reason),
         }
 
 
@@ -194,8 +196,30 @@ def restore_test(step: Send, stored: Any) -> ABTest | None:
         started_at=_instant(stored.get("started_at")),
         winner=stored.get("winner") if test.variant(stored.get("winner")) else None,
         decided_at=_instant(stored.get("decided_at")),
-        reason=stored.get("reason") if isinstance(stored.get("reason"), str) else None,
+        reason=_stored_reason(stored.get("reason"), stored.get("reason_words")),
     )
+
+
+def _phrase_words(reason: str | None) -> dict[str, Any] | None:
+    if not isinstance(reason, Phrase):
+        return None
+    return {"message": reason.message, "args": reason.args}
+
+
+def _stored_reason(reason: Any, words: Any) -> str | None:
+    """The stored reason, as the ``Phrase`` it was made from when its words were stored with it."""
+    if not isinstance(reason, str):
+        return None
+    if (
+        isinstance(words, Mapping)
+        and isinstance(words.get("message"), str)
+        and isinstance(words.get("args"), Mapping)
+    ):
+        try:
+            return Phrase(words["message"], **words["args"])
+        except (KeyError, TypeError, ValueError):
+            return reason
+    return reason
 
 
 def clean_test(step: Send, submitted: Mapping[str, Any]) -> ABTest:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.core.i18n import Phrase
 from flows.ab import (
     ABTest,
     ABTestError,
@@ -118,6 +119,24 @@ def test_a_stored_test_reads_back_with_its_winner():
     assert read == test
     assert read.variant("B").template == f"{sms.template}~b"
     assert read.variant("C").delay == timedelta(minutes=30)
+
+
+def test_a_stored_winners_reason_reads_back_with_its_words_for_the_admins_language():
+    reason = Phrase("%(best)s has %(chance)s chance of being best", best="B", chance="97.5%")
+    test = clean_test(
+        SMS,
+        {
+            "variants": [{"share": 50}, {"share": 50, "delay_minutes": 5}],
+            "minimum_sample": 9,
+            "threshold": 95,
+        },
+    )
+    stored = test.decided("B", datetime(2026, 1, 2, tzinfo=UTC), reason).stored()
+
+    (read,) = step_tests((SMS,), {"ab_tests": {SMS.setting: stored}}, {}).values()
+
+    assert read.reason == "B has 97.5% chance of being best"
+    assert isinstance(read.reason, Phrase) and read.reason.args == {"best": "B", "chance": "97.5%"}
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,13 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from app.core.i18n import N_, Phrase
 from app.reports.queries import FlowTotals, Report, Totals
 from app.web.admin import figures
 from app.web.admin.script_words import SCRIPT_WORDS
 from app.web.i18n import LANGUAGES, shipped_language
 from app.web.i18n_extract import TEMPLATE, extract_messages
+from flows.ab import TESTS_KEY
 from tests.support.admin import log_in
 
 GERMAN = Path(TEMPLATE).parent / "de" / "LC_MESSAGES"
@@ -285,3 +287,30 @@ def test_the_step_languages_strip_is_german_with_language_names_in_german(client
         assert german in strip
     for english in ("catalogue translation", "You are editing", "Translate into", "German"):
         assert english not in strip
+
+
+def test_a_decided_ab_tests_stored_reason_is_said_in_german(client, factory):
+    shop = factory.shop(domain="delta.myshopify.com")
+    reason = Phrase(
+        N_("%(best)s has %(chance)s chance of being best (threshold %(threshold)s)"),
+        best="B",
+        chance="97.5%",
+        threshold="95%",
+    )
+    decided = {
+        **{
+            "variants": [{"share": 50}, {"share": 50, "content": True}],
+            "minimum_sample": 100,
+            "threshold": 95,
+        },
+        **{"winner": "B", "decided_at": "2026-03-01T12:00:00+00:00", "reason": reason},
+        "reason_words": {"message": reason.message, "args": reason.args},
+    }
+    factory.enable(shop, "welcome_series", welcome_series={TESTS_KEY: {"discount_email": decided}})
+    log_in(client, shop.id)
+
+    page = spoken(client.get("/admin/flows/welcome_series?locale=de").text)
+
+    assert "Gewinner gewählt: B" in page
+    assert "Grund: B ist mit einer Wahrscheinlichkeit von 97.5% die beste Variante (Schwelle 95%)" in page
+    assert "chance of being best" not in page
