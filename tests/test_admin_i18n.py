@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from app.core.i18n import N_, Phrase
 from app.reports.queries import FlowTotals, Report, Totals
 from app.web.admin import figures
+from app.web.admin.formatting import merchant_reason
 from app.web.admin.script_words import SCRIPT_WORDS
 from app.web.i18n import LANGUAGES, shipped_language
 from app.web.i18n_extract import TEMPLATE, extract_messages
@@ -314,3 +315,12 @@ def test_a_decided_ab_tests_stored_reason_is_said_in_german(client, factory):
     assert "Gewinner gewählt: B" in page
     assert "Grund: B ist mit einer Wahrscheinlichkeit von 97.5% die beste Variante (Schwelle 95%)" in page
     assert "chance of being best" not in page
+
+
+def test_a_message_sent_in_a_shoppers_language_names_it_in_the_admins(app):
+    with app.test_request_context("/admin?locale=de"):
+        german = merchant_reason("sent in German (Austria)", {"language": "de-AT"})
+        french = merchant_reason("sent in French", {"language": "fr"})
+
+    assert german == "Gesendet auf Deutsch (Österreich)"
+    assert french == "Gesendet auf Französisch"
