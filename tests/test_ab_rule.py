@@ -118,3 +118,13 @@ def test_a_winner_once_both_gates_pass():
 
     assert ruled.winner == "B"
     assert ruled.reason == "B has 97.5% chance of being best (threshold 95%)"
+
+
+def test_the_same_counts_asked_twice_are_answered_alike_and_a_caller_cannot_spoil_the_memory():
+    arms = [Arm("A", 200, 20), Arm("B", 200, 24), Arm("C", 200, 30)]
+
+    first = chances_of_being_best(arms)
+    first["A"] = 99.0
+
+    assert chances_of_being_best(arms) != first
+    assert chances_of_being_best(arms) == chances_of_being_best(list(arms))
