@@ -8,7 +8,8 @@ The precedence, per step (``docs/email-designer.md``):
 2. **Design.** Otherwise a step the merchant designed (``FlowSetting.overrides["designs"]``) renders
    the design with the shop's brand kit. Its subject, when it has one, replaces the Jinja subject.
 0. **Translation.** A shopper whose language the step is translated into (by the merchant or the
-   catalogue, ``app/messaging/languages.py``) gets that translation, whatever else holds.
+   catalogue, ``app/messaging/languages.py``) gets that translation, whatever else holds: the
+   merchant's design in that language when they made one (else, or when it fails, the Jinja one).
 3. **Bundled template.** Otherwise, and whenever a design fails to read or render, the bundled
    Jinja template, with the reason kept as the fallback (the message notes it, as for overrides).
 
@@ -28,13 +29,11 @@ from app.design.brand import BrandKit
 from app.design.document import parse_design
 from app.design.errors import DesignError
 from app.design.render import render_design
-from app.messaging.languages import LanguageChoice
+from app.messaging.languages import BODY_PARTS, LanguageChoice
 from app.messaging.render import Rendered, render, render_subject, stored_overrides
 
 DESIGNS_KEY = "designs"
 NO_ADDRESS = "designed email sent without the store's postal address (CAN-SPAM): add it to the brand kit"
-# The Jinja parts that, once edited, make the step's body the developer's.
-BODY_PARTS = ("html", "text")
 
 
 def stored_design(overrides: Mapping[str, Any] | None, template: str) -> dict[str, Any] | None:
@@ -62,15 +61,24 @@ def render_message(
     A shopper whose language the step is translated into gets the translation (``languages.py``).
     """
     if language is not None and not language.default:
+        if language.design is not None and channel == "email":
+            return _render_designed(language.template, language.design, context, language.parts, brand)
         return render(language.template, channel, context, language.parts)
     jinja = stored_overrides(overrides, template)
     design = stored_design(overrides, template) if channel == "email" else None
     if design is None or jinja_body_edited(overrides, template):
         return render(template, channel, context, jinja)
+    return _render_designed(template, design, context, jinja, brand)
+
+
+def _render_designed(
+    template: str, design: dict[str, Any], context: dict[str, Any], jinja: Mapping[str, str], brand: BrandKit
+) -> Rendered:
+    """The design with the brand kit; the Jinja template (with the reason kept) when it fails."""
     try:
         designed = render_design(parse_design(design), brand, context)
     except DesignError as exc:
-        return replace(render(template, channel, context, jinja), fallback=f"design: {exc}")
+        return replace(render(template, "email", context, dict(jinja)), fallback=f"design: {exc}")
     subject = " ".join(designed.subject.split()) or render_subject(template, context, jinja.get("subject"))
     warning = NO_ADDRESS if brand.address_missing else None
     return Rendered(text=designed.text, subject=subject, html=designed.html, warning=warning)

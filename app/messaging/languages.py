@@ -6,10 +6,13 @@ Settings), and last the catalogue's own language, English. A locale is found for
 
 1. the merchant saved a translation of the step for it (``FlowSetting.overrides["translations"]
    [locale][template]``, every part of the message), or
-2. it is the shop's language and the merchant edited the step itself (a Jinja override or a design):
+2. the merchant designed the step's email in it in the designer (``FlowSetting.overrides
+   ["design_translations"][locale][template]``): their own design beats the catalogue's Jinja
+   translation, though a Jinja translation of the body (a developer's) still wins, as on the step, or
+3. it is the shop's language and the merchant edited the step itself (a Jinja override or a design):
    what a merchant writes without naming a language is taken to be in their shop's language, or
-3. the catalogue ships a translation (``flows/templates/<locale>/<template>.*``), or
-4. it is English, the catalogue's default: with the merchant's edits when the shop's language is
+4. the catalogue ships a translation (``flows/templates/<locale>/<template>.*``), or
+5. it is English, the catalogue's default: with the merchant's edits when the shop's language is
    English too (as before translations), else the bundled English, the edits being in another tongue.
 
 Money and days are formatted in the most exact locale of the chain that speaks the message's
@@ -36,6 +39,9 @@ SHOP_LOCALE_KEY = "locale"
 LOCALE_CHOSEN_KEY = "locale_chosen"
 TRANSLATIONS_KEY = "translations"
 DESIGNS_KEY = "designs"
+DESIGN_TRANSLATIONS_KEY = "design_translations"
+# The Jinja parts that, once edited, make a body the developer's rather than a design's.
+BODY_PARTS = ("html", "text")
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,10 @@ class LanguageChoice:
     parts: dict[str, str] = field(default_factory=dict)
     # True: the step's own path (the merchant's Jinja override or design, else the English bundle).
     default: bool = False
-    # Where the words come from, for the admin: "translation", "edited", "bundled" or "default".
+    # Where the words come from, for the admin: "translation", "design", "edited", "bundled", "default".
     source: str = "default"
+    # The merchant's design of the step in this language (JSON as stored), when that is what is sent.
+    design: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -96,6 +104,32 @@ def merchant_translations(overrides: Mapping[str, Any] | None, template: str) ->
     return found
 
 
+def design_translations(overrides: Mapping[str, Any] | None, template: str) -> dict[str, dict[str, Any]]:
+    """The merchant's designs of one template in other languages, by locale, as stored."""
+    stored = (overrides or {}).get(DESIGN_TRANSLATIONS_KEY) or {}
+    found = {}
+    for locale, templates in stored.items():
+        design = (templates or {}).get(template) if isinstance(templates, dict) else None
+        if isinstance(design, dict):
+            found[locale] = design
+    return found
+
+
+def with_design_translation(
+    overrides: Mapping[str, Any] | None, template: str, language: str, design: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The overrides with one step's design in a language stored (None removes it)."""
+    stored = dict(overrides or {})
+    designs = {tag: dict(templates) for tag, templates in (stored.get(DESIGN_TRANSLATIONS_KEY) or {}).items()}
+    step = designs.setdefault(language, {})
+    if design is not None:
+        step[template] = dict(design)
+    else:
+        step.pop(template, None)
+    stored[DESIGN_TRANSLATIONS_KEY] = {tag: templates for tag, templates in designs.items() if templates}
+    return stored
+
+
 def step_edited(overrides: Mapping[str, Any] | None, template: str) -> bool:
     """True when the merchant changed the step itself (Jinja parts or a design), in no named language."""
     return bool(((overrides or {}).get(OVERRIDES_KEY) or {}).get(template)) or bool(
@@ -109,11 +143,18 @@ def choose_language(
     """Walk the fallback chain to the first language this step can be sent in (module docstring)."""
     chain = fallback_chain(shopper, shop)
     translations = merchant_translations(overrides, template)
+    designs = design_translations(overrides, template)
     bundled = bundled_languages(template)
     home = language_of(normal_locale(shop) or DEFAULT_LANGUAGE)
     edited = step_edited(overrides, template)
     for tag in chain:
         fmt = _format_locale(chain, tag)
+        body_translated = any(part in translations.get(tag, {}) for part in BODY_PARTS)
+        if tag in designs and not body_translated:
+            base = _bundled_template(template, tag, bundled)
+            return LanguageChoice(
+                tag, fmt, base, translations.get(tag, {}), source="design", design=designs[tag]
+            )
         if tag in translations:
             base = _bundled_template(template, tag, bundled)
             return LanguageChoice(tag, fmt, base, translations[tag], source="translation")
@@ -167,6 +208,7 @@ def step_languages(template: str, overrides: Mapping[str, Any] | None) -> dict[s
     """Every language a step can go out in, and where its words come from ("bundled", "translation")."""
     found = {tag: "bundled" for tag in sorted(bundled_languages(template))}
     found.update({tag: "translation" for tag in sorted(merchant_translations(overrides, template))})
+    found.update({tag: "design" for tag in sorted(design_translations(overrides, template))})
     found[DEFAULT_LANGUAGE] = "edited" if step_edited(overrides, template) else "default"
     return dict(sorted(found.items(), key=lambda item: (item[0] != DEFAULT_LANGUAGE, item[0])))
 

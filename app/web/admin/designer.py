@@ -2,7 +2,9 @@
 and phone widths, save or remove it, and keep the shop's brand kit.
 
 The block editor (``static/admin/designer.js``) posts the design as JSON; every refusal is a 400
-listing each problem with its block and field, never a 500, whatever the body holds.
+listing each problem with its block and field, never a 500, whatever the body holds. Every page and
+action takes the language being designed from ``lang`` (the query string, or the form's field), as
+the template editor does; none is the step's own design.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from app.web.admin.design_editor import (
 )
 from app.web.admin.flows import flow_or_404, flow_setting
 from app.web.admin.page import finish, render_page
+from app.web.admin.step_languages import editing_language
 from app.web.admin.test_send import TestSendError, send_test
+from app.web.i18n import language_name
 from flows.definitions import Flow, Send
 
 log = logging.getLogger(__name__)
@@ -39,10 +43,11 @@ BRAND_FIELDS = ("logo_url", "logo_width", "background", "text", "accent", "link"
 
 
 @bp.get("/flows/<flow_key>/design/<step>")
-def email_designer(flow_key: str, step: str) -> tuple[str, int]:
-    """Show the designer of one email step, with its previews and the brand kit."""
+def email_designer(flow_key: str, step: str, lang: str | None = None) -> tuple[str, int]:
+    """Show the designer of one email step (in the language ``?lang=`` names, when it names one;
+    ``lang`` is given when a save renders the page), with its previews and the brand kit."""
     flow, send = _email_step_or_404(flow_key, step)
-    return _page(flow, send)
+    return _page(flow, send, language=editing_language(lang) or _language())
 
 
 @bp.post("/flows/<flow_key>/design/<step>/preview")
@@ -52,7 +57,7 @@ def preview_email_design(flow_key: str, step: str) -> tuple[Response, int]:
     shop = current_shop()
     try:
         design = _submitted_design()
-        rendered = preview_design(shop, flow, send, design, shop_brand(shop.settings))
+        rendered = preview_design(shop, flow, send, design, shop_brand(shop.settings), _language())
     except DesignError as exc:
         return _refusal(exc)
     return jsonify(subject=rendered.subject, html=rendered.html, text=rendered.text, errors=[]), 200
@@ -63,15 +68,16 @@ def save_email_design(flow_key: str, step: str) -> tuple[Response, int]:
     """Save the step's design once it reads and renders with the sample data."""
     flow, send = _email_step_or_404(flow_key, step)
     shop = current_shop()
+    language = _language()
     try:
         design = _submitted_design()
-        preview_design(shop, flow, send, design, shop_brand(shop.settings))
+        preview_design(shop, flow, send, design, shop_brand(shop.settings), language)
     except DesignError as exc:
         log.info("shop %s: design of %s refused: %s", shop.id, send.template, exc)
         return _refusal(exc)
-    save_design(flow_setting(shop, flow), send, design)
+    save_design(flow_setting(shop, flow), send, design, language)
     db.session.commit()
-    log.info("shop %s saved the design of %s", shop.id, send.template)
+    log.info("shop %s saved the design of %s (%s)", shop.id, send.template, language or "the step's own")
     return jsonify(saved=True, errors=[]), 200
 
 
@@ -85,7 +91,7 @@ def send_design_test(flow_key: str, step: str) -> tuple[Response, int]:
         fields = body if isinstance(body, dict) else {}
         to = str(fields.get("to") or "").strip()
         design = parse_design(fields.get("design"))
-        email = preview_design(shop, flow, send, design, shop_brand(shop.settings))
+        email = preview_design(shop, flow, send, design, shop_brand(shop.settings), _language())
         provider = send_test(shop, send, Rendered(email.text, email.subject, email.html), to)
     except DesignError as exc:
         return _refusal(exc)
@@ -103,13 +109,18 @@ def send_design_test(flow_key: str, step: str) -> tuple[Response, int]:
 
 @bp.post("/flows/<flow_key>/design/<step>/remove")
 def remove_email_design(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, int]:
-    """Remove the design: the step sends its Jinja template again."""
+    """Remove the design: the step sends its Jinja template again. With a language, remove the
+    design in it: that language's shoppers get its Jinja translation, or the next of the chain."""
     flow, send = _email_step_or_404(flow_key, step)
-    save_design(flow_setting(current_shop(), flow), send, None)
+    language = _language()
+    save_design(flow_setting(current_shop(), flow), send, None, language)
     db.session.commit()
-    return finish(
-        "admin.email_designer", f"{send.label}: design removed.", flow_key=flow.key, step=send.setting
+    notice = (
+        gettext("%(step)s: %(language)s design removed.", step=send.label, language=language_name(language))
+        if language
+        else f"{send.label}: design removed."
     )
+    return finish("admin.email_designer", notice, flow_key=flow.key, step=send.setting, lang=language)
 
 
 @bp.post("/flows/<flow_key>/design/<step>/brand")
@@ -121,10 +132,18 @@ def save_brand_kit(flow_key: str, step: str) -> WerkzeugResponse | tuple[str, in
     try:
         brand = parse_brand(submitted)
     except DesignError as exc:
-        return _page(flow, send, brand_problems=exc.problems, brand_values=submitted, status=400)
+        return _page(
+            flow, send, brand_problems=exc.problems, brand_values=submitted, status=400, language=_language()
+        )
     save_brand(shop, brand)
     db.session.commit()
-    return finish("admin.email_designer", gettext("Brand kit saved."), flow_key=flow.key, step=send.setting)
+    return finish(
+        "admin.email_designer",
+        gettext("Brand kit saved."),
+        flow_key=flow.key,
+        step=send.setting,
+        lang=_language(),
+    )
 
 
 def _page(
@@ -133,8 +152,9 @@ def _page(
     brand_problems: list[Problem] | None = None,
     brand_values: dict[str, Any] | None = None,
     status: int = 200,
+    language: str | None = None,
 ) -> tuple[str, int]:
-    designer = designer_for(current_shop(), flow, send)
+    designer = designer_for(current_shop(), flow, send, language)
     return render_page(
         "admin/designer.html",
         status=status,
@@ -143,6 +163,11 @@ def _page(
         brand_values=brand_values or designer.brand.as_settings(),
         brand_errors={problem.field: problem.message for problem in brand_problems or []},
     )
+
+
+def _language() -> str | None:
+    """The language being designed (``lang`` in the query string or the form), or None for the step."""
+    return editing_language(request.values.get("lang"))
 
 
 def _submitted_design() -> Design:

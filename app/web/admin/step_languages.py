@@ -34,6 +34,7 @@ SOURCE_LABELS = {
     "edited": N_("edited by you"),
     "bundled": N_("catalogue translation"),
     "translation": N_("your translation"),
+    "design": N_("your design"),
 }
 
 
