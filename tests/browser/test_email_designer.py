@@ -115,3 +115,31 @@ def test_the_designer_fits_a_phone_screen(factory, live_server, browser):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "email-designer-390")
     context.close()
+
+
+def test_a_merchant_translates_their_design_into_german_by_changing_its_words(
+    app, factory, live_server, page
+):
+    shop = factory.shop(name="Alpha Goods")
+    english = {"subject": "Still there?", "blocks": [{"type": "text", "text": "Hi {first_name}, come back."}]}
+    factory.enable(
+        shop, "abandoned_checkout", abandoned_checkout={"designs": {"abandoned_checkout_1": english}}
+    )
+    sign_in(page, live_server, shop)
+    page.goto(f"{live_server}/admin/flows/abandoned_checkout/design/first_email")
+
+    page.locator("#step-languages").get_by_role("link", name="German").click()
+    expect(_block(page, 1).get_by_label("Text")).to_have_value("Hi {first_name}, come back.")  # the copy
+    _block(page, 1).get_by_label("Text").fill("Hallo {first_name}, kommen Sie zurück.")
+    page.get_by_label("Subject line").fill("Noch da?")
+    expect(
+        page.frame_locator("#preview-desktop").get_by_text("Hallo Jane, kommen Sie zurück.")
+    ).to_be_visible()
+    page.get_by_role("button", name="Save design").click()
+    expect(page.locator("#design-status")).to_have_text("Design saved.")
+
+    (setting,) = rows(app, FlowSetting)
+    assert setting.overrides["design_translations"]["de"]["abandoned_checkout_1"]["subject"] == "Noch da?"
+    assert setting.overrides["designs"]["abandoned_checkout_1"] == english
+    page.reload()
+    expect(page.get_by_label("Subject line")).to_have_value("Noch da?")
