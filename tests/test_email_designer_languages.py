@@ -98,6 +98,16 @@ def test_a_german_design_saved_in_the_designer_is_what_a_german_shopper_gets(app
     assert sent_decision(app, message).reason == "sent in German"
 
 
+def test_a_german_design_is_framed_in_german(app, client, harness, shop):
+    post_design(client, log_in(client, shop.id), GERMAN)
+
+    message = first_email(app, client, harness, "de-DE")
+
+    assert '<html lang="de"' in message.body_html
+    assert "Summe" in message.body_text and "Abmelden" in message.body_text
+    assert "Unsubscribe" not in message.body_text and "421,88" in message.body_text
+
+
 def test_an_english_shopper_still_gets_the_shop_language_design(app, client, harness, shop):
     post_design(client, log_in(client, shop.id), GERMAN)
 
@@ -105,6 +115,7 @@ def test_an_english_shopper_still_gets_the_shop_language_design(app, client, har
 
     assert message.subject == "John, your cart is waiting"
     assert "you left these behind" in message.body_html
+    assert '<html lang="en"' in message.body_html and "Unsubscribe" in message.body_text
     assert sent_decision(app, message).reason == "sent"
 
 
@@ -143,6 +154,14 @@ def test_a_jinja_body_translation_takes_precedence_over_the_design_in_that_langu
     }
 
     assert choose_language(TEMPLATE, "de", "en", overrides).source == "translation"
+
+
+def test_a_design_in_a_language_the_frame_lacks_is_framed_in_english():
+    choice = choose_language(TEMPLATE, "ja", "en", {"design_translations": {"ja": {TEMPLATE: GERMAN}}})
+
+    rendered = render_message(TEMPLATE, "email", {**_context(), "lang": "ja"}, {}, DEFAULT_BRAND, choice)
+
+    assert choice.source == "design" and "Unsubscribe" in rendered.text
 
 
 def test_a_german_design_that_no_longer_reads_falls_back_to_the_german_template_and_says_why():

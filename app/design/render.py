@@ -31,6 +31,7 @@ from app.core.text import storable
 from app.design.brand import BrandKit
 from app.design.document import Button, Design
 from app.design.errors import DesignError, Problem
+from app.design.words import FRAME_WORDS, frame_language
 
 _ENV = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
@@ -85,7 +86,10 @@ def render_design(design: Design, brand: BrandKit, context: Mapping[str, Any]) -
 
 def _render(design: Design, brand: BrandKit, context: Mapping[str, Any]) -> DesignedEmail:
     tags = _merge_values(context)
+    lang = frame_language(context.get("lang"))
     page = _ENV.get_template("designed.html").render(
+        lang=lang,
+        words=FRAME_WORDS[lang],
         design=design,
         brand=brand,
         shop=context["shop"],
