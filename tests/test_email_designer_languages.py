@@ -63,6 +63,16 @@ def test_the_designer_in_german_shows_the_language_strip_and_a_copy_of_the_steps
     assert "a copy of your design to translate" in page
 
 
+def test_the_german_designer_warns_when_a_jinja_german_body_is_sent_instead(app, client, factory):
+    shop = factory.shop()
+    translation = {"translations": {"de": {TEMPLATE: {"html": "<p>Entwickler</p>"}}}}
+    factory.enable(shop, "abandoned_checkout", abandoned_checkout=translation)
+    log_in(client, shop.id)
+
+    assert 'id="jinja-wins"' in client.get(DESIGNER + "?lang=de").text
+    assert 'id="jinja-wins"' not in client.get(DESIGNER).text
+
+
 def test_a_german_design_is_stored_beside_the_steps_own(app, client, shop):
     csrf = log_in(client, shop.id)
 

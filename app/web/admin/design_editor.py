@@ -25,6 +25,7 @@ from app.design.render import DesignedEmail, render_design
 from app.jobs.services import current_services
 from app.messaging.designed import DESIGNS_KEY, jinja_body_edited, stored_design
 from app.messaging.languages import (
+    BODY_PARTS,
     design_translations,
     fallback_chain,
     language_template,
@@ -86,10 +87,19 @@ def designer_for(shop: Shop, flow: Flow, send: Send, language: str | None = None
         brand=brand,
         fonts={key: label for key, (label, _) in FONTS.items()},
         preview=preview,
-        jinja_wins=language is None and jinja_body_edited(overrides, send.template),
+        jinja_wins=_jinja_body_wins(overrides, send.template, language),
         language=language,
         languages=language_strip(shop, send.template, overrides, language),
     )
+
+
+def _jinja_body_wins(overrides: dict[str, Any], template: str, language: str | None) -> bool:
+    """True when a Jinja HTML or text part (of the step, or of its translation being designed) is sent
+    instead of the design (``designed.py``, ``languages.py``)."""
+    if language is None:
+        return jinja_body_edited(overrides, template)
+    parts = merchant_translations(overrides, template).get(language, {})
+    return any(part in parts for part in BODY_PARTS)
 
 
 def starter_document(flow: Flow, send: Send) -> dict[str, Any]:
