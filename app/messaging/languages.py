@@ -185,10 +185,11 @@ def _bundled_template(template: str, tag: str, bundled: frozenset[str]) -> str:
     return template
 
 
-def language_name(tag: str) -> str:
-    """A tag's name in English ("de-AT" → "German (Austria)"); the tag itself when Babel has none."""
+def language_name(tag: str, in_language: str = DEFAULT_LANGUAGE) -> str:
+    """A tag's name in ``in_language`` (English by default, for logs and the decision log: "de-AT" →
+    "German (Austria)"); the tag itself when Babel has none."""
     try:
-        return Locale.parse(tag, sep="-").get_display_name("en") or tag
+        return Locale.parse(tag, sep="-").get_display_name(in_language) or tag
     except (ValueError, TypeError, UnknownLocaleError):
         return tag
 

@@ -33,6 +33,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext, refresh
 
 from app.core.i18n import Phrase
+from app.messaging.languages import language_name as messaging_language_name
 
 # English first: it is the source language and the last fallback.
 LANGUAGES = ("en", "de")
@@ -113,12 +114,8 @@ def translated(value: str | None) -> str:
 
 def language_name(tag: str) -> str:
     """A shopper language's name in the admin's language ("de-AT" → "German (Austria)", "Deutsch
-    (Österreich)"); the tag itself when Babel has none. ``app.messaging.languages.language_name``
-    says it in English for logs and the domain."""
-    try:
-        return Locale.parse(tag, sep="-").get_display_name(get_locale() or DEFAULT_LANGUAGE) or tag
-    except (ValueError, TypeError, UnknownLocaleError):
-        return tag
+    (Österreich)"); the tag itself when Babel has none."""
+    return messaging_language_name(tag, str(get_locale() or DEFAULT_LANGUAGE))
 
 
 def init_app(app: Flask) -> None:
